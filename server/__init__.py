@@ -1,0 +1,1 @@
+"""Commonhold: a member-owned fediverse server."""
