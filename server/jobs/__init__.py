@@ -1,0 +1,38 @@
+"""The durable job queue: a PostgreSQL table claimed with FOR UPDATE SKIP LOCKED.
+
+`enqueue` is a plain INSERT on the caller's connection, so a job exists exactly when the
+change that caused it was committed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from server.db import Conn
+from server.jobs import queries
+
+NOTIFY_CHANNEL = "commonhold_jobs"
+
+
+class RetryLaterError(Exception):
+    """A passing failure (remote 5xx, timeout): try again with backoff."""
+
+    def __init__(self, message: str, *, delay_seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.delay_seconds = delay_seconds
+
+
+class PermanentJobError(Exception):
+    """Trying again cannot help (remote 4xx, malformed payload): fail the job now."""
+
+
+async def enqueue(conn: Conn, kind: str, payload: dict[str, Any], *, now: datetime,
+                  run_at: datetime | None = None, max_attempts: int = 10,
+                  ordering_key: str | None = None) -> int:
+    job_id = await queries.insert_job(
+        conn, kind=kind, payload=payload, run_at=run_at or now, max_attempts=max_attempts,
+        ordering_key=ordering_key, created_at=now)
+    # Delivered on commit only, which is exactly when the job becomes visible.
+    await queries.notify_workers(conn, channel=NOTIFY_CHANNEL, kind=kind)
+    return job_id

@@ -1,0 +1,39 @@
+"""Password hashing with argon2id; hashing runs off the event loop (it is meant to be slow)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from server.errors import ValidationError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 1024
+_hasher = PasswordHasher()
+# Verifying against this keeps "no such user" as slow as "wrong password".
+_DUMMY_HASH = _hasher.hash("commonhold-timing-equaliser")
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise ValidationError(f"The password must be at least {MIN_LENGTH} characters long.",
+                              field="password")
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(f"The password must be at most {MAX_LENGTH} characters long.",
+                              field="password")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)

@@ -1,0 +1,83 @@
+"""Assembling the aiohttp application. Nothing here does work of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from server.accounts import routes as account_routes
+from server.clock import Clock, SystemClock
+from server.config import Config
+from server.db import Database
+from server.jobs.context import JobContext
+from server.jobs.registry import job_handlers
+from server.jobs.worker import Worker
+from server.web import pages
+from server.web.errors import error_middleware
+from server.web.html import make_environment
+from server.web.state import CLOCK, CONFIG, DB, HTTP, SERVICES, TEMPLATES
+
+log = logging.getLogger(__name__)
+WORKERS: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("workers")
+USER_AGENT = "Commonhold/0.1 (+https://{domain}/)"
+
+
+def create_app(config: Config, *, db: Database, clock: Clock | None = None,
+               http: aiohttp.ClientSession | None = None, job_workers: int = 0) -> web.Application:
+    """The web application over an open database. `job_workers` > 0 also runs job workers
+    in this process (what `commonhold serve` does)."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    app[CONFIG] = config
+    app[DB] = db
+    app[CLOCK] = clock or SystemClock()
+    app[TEMPLATES] = make_environment()
+    app[SERVICES] = {}
+    if http is None:
+        app.cleanup_ctx.append(_http_session)
+    else:
+        app[HTTP] = http
+    if job_workers > 0:
+        app.cleanup_ctx.append(_workers(job_workers))
+    for table in (pages.routes, account_routes.routes):
+        app.add_routes(table)
+    return app
+
+
+def job_context(app: web.Application) -> JobContext:
+    return JobContext(db=app[DB], clock=app[CLOCK], config=app[CONFIG], http=app.get(HTTP))
+
+
+def make_client_session(config: Config) -> aiohttp.ClientSession:
+    # The default context trusts the system CA store, and OpenSSL honours SSL_CERT_FILE.
+    connector = aiohttp.TCPConnector(ssl=ssl.create_default_context(), limit=200,
+                                     limit_per_host=8, ttl_dns_cache=300)
+    return aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=30, connect=10),
+        headers={"User-Agent": USER_AGENT.format(domain=config.domain)})
+
+
+async def _http_session(app: web.Application) -> AsyncIterator[None]:
+    app[HTTP] = make_client_session(app[CONFIG])
+    yield
+    await app[HTTP].close()
+
+
+def _workers(count: int):  # type: ignore[no-untyped-def]
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker = Worker(job_context(app), job_handlers(), concurrency=count)
+        task = asyncio.create_task(worker.run_forever(stop), name="job-worker")
+        yield
+        stop.set()
+        try:
+            await asyncio.wait_for(task, timeout=30)
+        except TimeoutError:
+            log.warning("job worker did not stop in time; its jobs will be requeued")
+            task.cancel()
+
+    return ctx

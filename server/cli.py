@@ -1,0 +1,170 @@
+"""The `commonhold` command. Every failure is one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from server.config import Config, load_config, problems
+from server.errors import CommonholdError
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="commonhold", description="A member-owned fediverse server.")
+    p.add_argument("--config", type=Path, help="a commonhold.toml file (default: ./commonhold.toml)")
+    p.add_argument("--data-dir", type=Path, help="where the embedded database and secrets live")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    for name, text in (("serve", "run the web server and the job workers in one process"),
+                       ("web", "run the web server only (scale-out)"),
+                       ("worker", "run job workers only (scale-out)")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+        s.add_argument("--port", type=int, help="port to listen on (default 8080)")
+        s.add_argument("--data-dir", type=Path, dest="sub_data_dir", help=argparse.SUPPRESS)
+        s.add_argument("--domain", help="the public domain of this instance")
+
+    sub.add_parser("migrate", help="apply pending database migrations")
+    sub.add_parser("check", help="print the effective configuration and what is wrong with it")
+
+    cu = sub.add_parser("create-user", help="create a local account")
+    cu.add_argument("username")
+    cu.add_argument("--email", required=True)
+    role = cu.add_mutually_exclusive_group()
+    role.add_argument("--admin", action="store_true")
+    role.add_argument("--moderator", action="store_true")
+    cu.add_argument("--password-file", type=Path, help="read the password from this file")
+
+    sp = sub.add_parser("set-password", help="set a local account's password")
+    sp.add_argument("username")
+    sp.add_argument("--password-file", type=Path)
+
+    ap = sub.add_parser("approve", help="approve a pending sign-up")
+    ap.add_argument("username")
+    return p
+
+
+def _config(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    data_dir = getattr(args, "sub_data_dir", None) or args.data_dir
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    for name in ("host", "port", "domain"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return load_config(overrides=overrides, toml_path=args.config)
+
+
+def _read_password(path: Path | None) -> str:
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise CommonholdError(f"--password-file: cannot read {path} ({exc.strerror})") from None
+    if not sys.stdin.isatty():
+        raise CommonholdError("no password given: use --password-file or run in a terminal")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise CommonholdError("the passwords do not match")
+    return first
+
+
+async def _with_db(config: Config, action: Callable[[Any], Awaitable[None]]) -> None:
+    from server.runtime import open_database
+
+    async with open_database(config) as db:
+        async with db.transaction() as conn:
+            await action(conn)
+
+
+def _run(args: argparse.Namespace) -> None:
+    from server.clock import SystemClock
+
+    config = _config(args)
+    now = SystemClock().now()
+    cmd = args.command
+    if cmd in ("serve", "web", "worker"):
+        from server.runtime import serve
+
+        asyncio.run(serve(config, web_server=cmd != "worker", workers=cmd != "web"))
+    elif cmd == "check":
+        for key, value in config.masked().items():
+            print(f"{key} = {value}")
+        if config.is_development:
+            print("note: COMMONHOLD_DOMAIN is not set; this is a local development instance")
+        if not config.database_url:
+            print(f"note: DATABASE_URL is not set; the embedded database lives in {config.data_dir / 'postgres'}")
+        found = problems(config)
+        for line in found:
+            print(f"problem: {line}")
+        if not found:
+            print("ok")
+    elif cmd == "migrate":
+        asyncio.run(_with_db(config, _noop))
+        print("migrations: up to date")
+    elif cmd == "create-user":
+        from server.accounts import service
+
+        password = _read_password(args.password_file)
+        role = "admin" if args.admin else "moderator" if args.moderator else "user"
+
+        async def create(conn: Any) -> None:
+            user = await service.create_local_user(conn, config=config, username=args.username,
+                                                   email=args.email, password=password, now=now,
+                                                   role=role)
+            print(f"created @{user.username} ({role})")
+
+        asyncio.run(_with_db(config, create))
+    elif cmd == "set-password":
+        from server.accounts import service
+
+        password = _read_password(args.password_file)
+
+        async def set_pw(conn: Any) -> None:
+            user = await service.get_user_by_username(conn, username=args.username)
+            await service.set_password(conn, user=user, password=password, now=now)
+            print(f"password set for @{user.username}")
+
+        asyncio.run(_with_db(config, set_pw))
+    elif cmd == "approve":
+        from server.accounts import service
+
+        async def approve(conn: Any) -> None:
+            user = await service.get_user_by_username(conn, username=args.username)
+            await service.approve(conn, user_id=user.id)
+            print(f"approved @{user.username}")
+
+        asyncio.run(_with_db(config, approve))
+
+
+async def _noop(conn: Any) -> None:
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        _run(args)
+    except CommonholdError as exc:
+        print(f"commonhold: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

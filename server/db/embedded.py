@@ -1,0 +1,64 @@
+"""The embedded PostgreSQL a newcomer gets when DATABASE_URL is not set (pgserver)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "commonhold"
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server whose data lives in `<data dir>/postgres` and which we stop on exit."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = (data_dir / "postgres").resolve()
+        self._server = None
+
+    async def start(self) -> str:
+        """Start (or join) the server and return the DSN of the application database."""
+        with warnings.catch_warnings():
+            # pgserver warns when XDG_RUNTIME_DIR is unset, which is normal on servers.
+            warnings.simplefilter("ignore")
+            import pgserver  # imported here: only the embedded path needs it
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        self._server = await asyncio.to_thread(pgserver.get_server, self.pgdata, cleanup_mode="stop")
+        admin_dsn = self._server.get_uri()
+        await _ensure_database(admin_dsn, DATABASE_NAME)
+        return dsn_for(self.pgdata, DATABASE_NAME, admin_dsn)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            server, self._server = self._server, None
+            await asyncio.to_thread(server.cleanup)
+
+    def postmaster_pid(self) -> int | None:
+        pidfile = self.pgdata / "postmaster.pid"
+        try:
+            return int(pidfile.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+
+def dsn_for(pgdata: Path, database: str, admin_dsn: str) -> str:
+    # pgserver listens on a unix socket only; its URI carries the socket directory as ?host=.
+    host = admin_dsn.split("host=", 1)[1] if "host=" in admin_dsn else str(pgdata)
+    return f"postgresql://postgres@/{quote(database)}?host={host}"
+
+
+async def _ensure_database(admin_dsn: str, name: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()

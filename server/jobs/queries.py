@@ -1,0 +1,92 @@
+"""SQL for the job queue; the only place that knows its parameter order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.db import Conn, load_queries
+
+Q = load_queries("server.jobs")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    state: str
+    ordering_key: str | None
+    run_at: datetime
+    attempts: int
+    max_attempts: int
+    locked_until: datetime | None
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+async def insert_job(conn: Conn, *, kind: str, payload: dict[str, Any], run_at: datetime,
+                     max_attempts: int, ordering_key: str | None, created_at: datetime) -> int:
+    return int(await conn.fetchval(Q["insert_job"], kind, payload, run_at, max_attempts,
+                                   ordering_key, created_at))
+
+
+async def claim_jobs(conn: Conn, *, now: datetime, limit: int, locked_until: datetime) -> list[ClaimedJob]:
+    rows = await conn.fetch(Q["claim_jobs"], now, limit, locked_until)
+    return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+async def requeue_stalled_jobs(conn: Conn, *, now: datetime) -> int:
+    return len(await conn.fetch(Q["requeue_stalled_jobs"], now))
+
+
+async def delete_job(conn: Conn, *, job_id: int) -> None:
+    await conn.execute(Q["delete_job"], job_id)
+
+
+async def reschedule_job(conn: Conn, *, job_id: int, run_at: datetime, last_error: str) -> None:
+    await conn.execute(Q["reschedule_job"], job_id, run_at, last_error)
+
+
+async def fail_job(conn: Conn, *, job_id: int, last_error: str, finished_at: datetime) -> None:
+    await conn.execute(Q["fail_job"], job_id, last_error, finished_at)
+
+
+async def extend_job_lock(conn: Conn, *, job_id: int, locked_until: datetime) -> None:
+    await conn.execute(Q["extend_job_lock"], job_id, locked_until)
+
+
+async def get_job(conn: Conn, *, job_id: int) -> Job | None:
+    row = await conn.fetchrow(Q["get_job"], job_id)
+    return Job(**dict(row)) if row else None
+
+
+async def list_jobs(conn: Conn, *, kind: str | None = None) -> list[Job]:
+    return [Job(**dict(r)) for r in await conn.fetch(Q["list_jobs"], kind)]
+
+
+async def count_jobs_by_state(conn: Conn) -> dict[str, int]:
+    return {r["state"]: r["n"] for r in await conn.fetch(Q["count_jobs_by_state"])}
+
+
+async def next_run_at(conn: Conn) -> datetime | None:
+    return await conn.fetchval(Q["next_run_at"])
+
+
+async def notify_workers(conn: Conn, *, channel: str, kind: str) -> None:
+    await conn.execute(Q["notify_workers"], channel, kind)
+
+
+async def purge_failed_jobs(conn: Conn, *, cutoff: datetime) -> None:
+    await conn.execute(Q["purge_failed_jobs"], cutoff)

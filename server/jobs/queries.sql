@@ -1,0 +1,81 @@
+-- name: insert_job
+-- $1 kind, $2 payload, $3 run_at, $4 max_attempts, $5 ordering_key, $6 created_at
+INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id;
+
+-- name: claim_jobs
+-- Claim up to $2 ready jobs due at $1 and lock them until $3. A job whose ordering key has
+-- an older unfinished job waits for it, so deliveries to one inbox keep their order.
+-- $1 now, $2 limit, $3 locked_until
+UPDATE jobs
+   SET state = 'running', attempts = attempts + 1, locked_until = $3
+ WHERE id IN (
+       SELECT j.id FROM jobs j
+        WHERE j.state = 'ready' AND j.run_at <= $1
+          AND (j.ordering_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM jobs e
+                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.state <> 'failed'))
+        ORDER BY j.run_at, j.id
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED)
+RETURNING id, kind, payload, attempts, max_attempts;
+
+-- name: requeue_stalled_jobs
+-- Jobs whose worker died (lock expired) go back to the queue; out of attempts, they fail.
+-- $1 now
+UPDATE jobs
+   SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'ready' END,
+       locked_until = NULL,
+       run_at = $1,
+       last_error = 'worker stopped before finishing the job',
+       finished_at = CASE WHEN attempts >= max_attempts THEN $1 END
+ WHERE state = 'running' AND locked_until < $1
+RETURNING id;
+
+-- name: delete_job
+-- A finished job leaves no row behind.
+-- $1 id
+DELETE FROM jobs WHERE id = $1;
+
+-- name: reschedule_job
+-- $1 id, $2 run_at, $3 last_error
+UPDATE jobs SET state = 'ready', run_at = $2, last_error = $3, locked_until = NULL
+ WHERE id = $1;
+
+-- name: fail_job
+-- $1 id, $2 last_error, $3 finished_at
+UPDATE jobs SET state = 'failed', last_error = $2, finished_at = $3, locked_until = NULL
+ WHERE id = $1;
+
+-- name: extend_job_lock
+-- $1 id, $2 locked_until
+UPDATE jobs SET locked_until = $2 WHERE id = $1 AND state = 'running';
+
+-- name: get_job
+-- $1 id
+SELECT id, kind, payload, state, ordering_key, run_at, attempts, max_attempts, locked_until,
+       last_error, created_at, finished_at
+  FROM jobs WHERE id = $1;
+
+-- name: list_jobs
+-- $1 kind (NULL for all)
+SELECT id, kind, payload, state, ordering_key, run_at, attempts, max_attempts, locked_until,
+       last_error, created_at, finished_at
+  FROM jobs WHERE ($1::text IS NULL OR kind = $1) ORDER BY id;
+
+-- name: count_jobs_by_state
+SELECT state, count(*) AS n FROM jobs GROUP BY state;
+
+-- name: next_run_at
+-- When the next ready job is due (the worker sleeps until then or a NOTIFY).
+SELECT min(run_at) FROM jobs WHERE state = 'ready';
+
+-- name: notify_workers
+-- Wake idle workers; delivered on commit.
+-- $1 channel, $2 kind
+SELECT pg_notify($1, $2);
+
+-- name: purge_failed_jobs
+-- $1 cutoff
+DELETE FROM jobs WHERE state = 'failed' AND finished_at < $1;

@@ -1,0 +1,129 @@
+"""Job workers: claim due jobs, run their handlers, retry with backoff, fail with the reason.
+
+Correctness never depends on NOTIFY: a worker also wakes on a short poll, and a job whose
+worker died is requeued once its lock expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+
+import asyncpg
+
+from server.jobs import NOTIFY_CHANNEL, PermanentJobError, RetryLaterError, queries
+from server.jobs.context import JobContext
+from server.jobs.registry import JobHandler
+
+log = logging.getLogger(__name__)
+
+LOCK_TTL = timedelta(minutes=5)
+POLL_SECONDS = 1.0
+BACKOFF_BASE = 15.0          # seconds before the first retry
+BACKOFF_CAP = 6 * 3600.0     # never wait more than six hours between tries
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    """Exponential: 15 s, 30 s, 1 min, 2 min, ... capped at 6 h."""
+    return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP))
+
+
+class Worker:
+    def __init__(self, ctx: JobContext, handlers: dict[str, JobHandler], *, batch: int = 20,
+                 concurrency: int = 4) -> None:
+        self.ctx = ctx
+        self.handlers = handlers
+        self.batch = batch
+        self.concurrency = max(concurrency, 1)
+
+    async def run_once(self) -> int:
+        """Claim what is due now and run it; return how many jobs ran."""
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as conn:
+            await queries.requeue_stalled_jobs(conn, now=now)
+            claimed = await queries.claim_jobs(conn, now=now, limit=self.batch,
+                                               locked_until=now + LOCK_TTL)
+        if not claimed:
+            return 0
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def run(job: queries.ClaimedJob) -> None:
+            async with gate:
+                await self._run_one(job)
+
+        await asyncio.gather(*(run(job) for job in claimed))
+        return len(claimed)
+
+    async def run_until_idle(self, *, max_rounds: int = 200) -> None:
+        """Drain every job that is due now (tests); raise if the queue never settles."""
+        for _ in range(max_rounds):
+            if await self.run_once() == 0:
+                return
+        raise AssertionError("job queue did not become idle")
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        wake = asyncio.Event()
+        on_notify = lambda *_: wake.set()  # noqa: E731
+        listener = await self._listen(on_notify)
+        try:
+            while not stop.is_set():
+                try:
+                    ran = await self.run_once()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("job worker cannot reach the database: %s", exc)
+                    ran = 0
+                if ran:
+                    continue
+                wake.clear()
+                waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+                for w in waiters:
+                    w.cancel()
+        finally:
+            if listener is not None:
+                await listener.remove_listener(NOTIFY_CHANNEL, on_notify)
+                await self.ctx.db.pool.release(listener)
+
+    async def _listen(self, on_notify: Callable[..., None]) -> asyncpg.Connection | None:
+        try:
+            conn = await self.ctx.db.pool.acquire()
+            await conn.add_listener(NOTIFY_CHANNEL, on_notify)
+            return conn
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("job worker runs without LISTEN (%s); polling only", exc)
+            return None
+
+    async def _run_one(self, job: queries.ClaimedJob) -> None:
+        handler = self.handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise PermanentJobError(f"no handler for job kind {job.kind!r}")
+            await handler(self.ctx, job.payload)
+        except RetryLaterError as exc:
+            await self._retry_or_fail(job, str(exc), exc.delay_seconds)
+        except PermanentJobError as exc:
+            await self._fail(job, str(exc))
+        except Exception:  # a bug: keep the traceback, retry with backoff
+            log.exception("job %s (%s) crashed", job.id, job.kind)
+            await self._retry_or_fail(job, traceback.format_exc(limit=8), None)
+        else:
+            async with self.ctx.db.transaction() as conn:
+                await queries.delete_job(conn, job_id=job.id)
+
+    async def _retry_or_fail(self, job: queries.ClaimedJob, reason: str, delay: float | None) -> None:
+        if job.attempts >= job.max_attempts:
+            await self._fail(job, f"gave up after {job.attempts} attempts: {reason}")
+            return
+        wait = timedelta(seconds=delay) if delay is not None else backoff_delay(job.attempts)
+        async with self.ctx.db.transaction() as conn:
+            await queries.reschedule_job(conn, job_id=job.id, run_at=self.ctx.clock.now() + wait,
+                                         last_error=reason)
+
+    async def _fail(self, job: queries.ClaimedJob, reason: str) -> None:
+        log.warning("job %s (%s) failed: %s", job.id, job.kind, reason.splitlines()[0] if reason else "")
+        async with self.ctx.db.transaction() as conn:
+            await queries.fail_job(conn, job_id=job.id, last_error=reason,
+                                   finished_at=self.ctx.clock.now())

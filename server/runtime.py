@@ -1,0 +1,71 @@
+"""Starting and stopping the server's pieces in the right order: database (embedded or
+not), migrations, web server, workers; and the reverse on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+from aiohttp import web
+
+from server.config import Config, ensure_secret_key
+from server.db import Database
+from server.db.embedded import EmbeddedPostgres
+from server.db.migrate import apply_migrations
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def open_database(config: Config, *, migrate: bool = True) -> AsyncIterator[Database]:
+    """The configured database, or the embedded one started for the duration."""
+    embedded = None
+    dsn = config.database_url
+    if not dsn:
+        embedded = EmbeddedPostgres(config.data_dir)
+        dsn = await embedded.start()
+    try:
+        db = await Database.connect(dsn)
+        try:
+            if migrate:
+                async with db.acquire() as conn:
+                    applied = await apply_migrations(conn)
+                for name in applied:
+                    log.info("applied migration %s", name)
+            yield db
+        finally:
+            await db.close()
+    finally:
+        if embedded is not None:
+            await embedded.stop()
+
+
+async def serve(config: Config, *, web_server: bool = True, workers: bool = True) -> None:
+    from server.app import create_app
+
+    config = ensure_secret_key(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_database(config) as db:
+        job_workers = config.job_workers if workers else 0
+        app = create_app(replace(config), db=db, job_workers=job_workers)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=20, access_log=None)
+        await runner.setup()
+        try:
+            if web_server:
+                site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
+                await site.start()
+                print(f"commonhold: serving {config.base_url} on http://{config.host}:{config.port}",
+                      flush=True)
+            else:
+                print("commonhold: job worker running", flush=True)
+            await stop.wait()
+            print("commonhold: shutting down", flush=True)
+        finally:
+            await runner.cleanup()

@@ -1,0 +1,44 @@
+"""Fixed-window rate limits kept in PostgreSQL, so every web process shares them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from server.db import Conn
+from server.errors import RateLimitedError
+from server.web import queries
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    max_hits: int
+    window: timedelta
+    message: str
+
+    def window_start(self, now: datetime) -> datetime:
+        seconds = int(self.window.total_seconds())
+        epoch = int(now.timestamp())
+        return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
+
+    def retry_after(self, now: datetime) -> int:
+        return max(1, int((self.window_start(now) + self.window - now).total_seconds()))
+
+
+async def check(conn: Conn, limit: Limit, key: str, *, now: datetime) -> None:
+    """Refuse when the window is already full, without counting this attempt."""
+    hits = await queries.get_rate_limit_hits(conn, bucket=f"{limit.name}:{key}",
+                                             window_start=limit.window_start(now))
+    if hits >= limit.max_hits:
+        raise RateLimitedError(limit.message, retry_after=limit.retry_after(now))
+
+
+async def hit(conn: Conn, limit: Limit, key: str, *, now: datetime) -> int:
+    return await queries.hit_rate_limit(conn, bucket=f"{limit.name}:{key}",
+                                        window_start=limit.window_start(now))
+
+
+async def clear(conn: Conn, limit: Limit, key: str, *, now: datetime) -> None:
+    await queries.clear_rate_limit(conn, bucket=f"{limit.name}:{key}",
+                                   window_start=limit.window_start(now))
