@@ -38,7 +38,9 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     app[TEMPLATES] = make_environment()
     app[SERVICES] = {}
     if http is None:
-        app.cleanup_ctx.append(_http_session)
+        # Built here (create_app runs inside the event loop) and closed on cleanup.
+        app[HTTP] = make_client_session(config)
+        app.on_cleanup.append(_close_http_session)
     else:
         app[HTTP] = http
     if job_workers > 0:
@@ -61,9 +63,7 @@ def make_client_session(config: Config) -> aiohttp.ClientSession:
         headers={"User-Agent": USER_AGENT.format(domain=config.domain)})
 
 
-async def _http_session(app: web.Application) -> AsyncIterator[None]:
-    app[HTTP] = make_client_session(app[CONFIG])
-    yield
+async def _close_http_session(app: web.Application) -> None:
     await app[HTTP].close()
 
 

@@ -134,6 +134,7 @@ def load_config(
     *,
     overrides: Mapping[str, object] | None = None,
     toml_path: Path | None = None,
+    discover_toml: bool = True,
 ) -> Config:
     """Build and validate the effective configuration. Raises ConfigError with one clear line."""
     env = os.environ if env is None else env
@@ -142,7 +143,7 @@ def load_config(
         toml_path = Path(env["COMMONHOLD_CONFIG"])
         if not toml_path.exists():
             raise ConfigError(f"COMMONHOLD_CONFIG: {toml_path} does not exist")
-    if toml_path is None and Path("commonhold.toml").exists():
+    if toml_path is None and discover_toml and Path("commonhold.toml").exists():
         toml_path = Path("commonhold.toml")
     if toml_path is not None:
         values.update(read_toml(toml_path))

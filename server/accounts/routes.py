@@ -73,7 +73,8 @@ async def post_sign_up(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/auth/sign_in")
 async def get_sign_in(request: web.Request) -> web.Response:
-    return await render(request, "accounts/sign_in.html", login="", error=None)
+    return await render(request, "accounts/sign_in.html", login="", error=None,
+                        next_path=request.query.get("next", ""))
 
 
 @routes.post("/auth/sign_in")
@@ -95,7 +96,7 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
         async with request.app[DB].transaction() as conn:
             await ratelimit.hit(conn, LOGIN_FAILURES_PER_ACCOUNT, account_key, now=now)
         return await render(request, "accounts/sign_in.html", status=exc.status, login=login,
-                            error=exc.message)
+                            error=exc.message, next_path=form.get("next", ""))
     target = form.get("next", "")
     response = _see_other(target if target.startswith("/") and not target.startswith("//") else "/")
     await sessions.start(request, response, user)

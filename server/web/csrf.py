@@ -14,7 +14,7 @@ from server.web.state import CONFIG
 
 COOKIE = "ch_csrf"
 FIELD = "csrf_token"
-_REQUEST_KEY = "commonhold.csrf_cookie"
+_REQUEST_KEY: web.RequestKey[str] = web.RequestKey("csrf_cookie", str)
 
 
 def _derive(request: web.Request, cookie: str) -> str:

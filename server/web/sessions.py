@@ -16,7 +16,7 @@ from server.web.state import CLOCK, CONFIG, DB
 
 COOKIE = "ch_session"
 LIFETIME = timedelta(days=30)
-_USER_KEY = "commonhold.user"
+_USER_KEY: web.RequestKey[LocalUser | None] = web.RequestKey("user", object)  # type: ignore[arg-type]
 
 
 def _hash(token: str) -> bytes:
@@ -34,7 +34,7 @@ def client_ip(request: web.Request) -> str:
 
 async def current_user(request: web.Request) -> LocalUser | None:
     if _USER_KEY in request:
-        return request[_USER_KEY]  # type: ignore[no-any-return]
+        return request[_USER_KEY]
     user = None
     token = request.cookies.get(COOKIE)
     if token:

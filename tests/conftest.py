@@ -1,0 +1,153 @@
+"""Test set-up: one real PostgreSQL per test session (the embedded one unless
+COMMONHOLD_TEST_DATABASE_URL names a server), a migrated template database built once,
+and a fresh database copied from it for every test that asks for one."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from server.clock import FrozenClock
+from server.config import Config, load_config
+from server.db import Database
+from server.db.migrate import apply_migrations
+
+TEMPLATE = "commonhold_test_template"
+TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _with_database(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+class PostgresForTests:
+    def __init__(self, admin_dsn: str) -> None:
+        self.admin_dsn = admin_dsn
+
+    async def create_database(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+        finally:
+            await conn.close()
+        return _with_database(self.admin_dsn, name)
+
+    async def drop_database(self, dsn: str) -> None:
+        name = urlsplit(dsn).path.lstrip("/")
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def _build_template(admin_dsn: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+    finally:
+        await conn.close()
+    conn = await asyncpg.connect(_with_database(admin_dsn, TEMPLATE))
+    try:
+        await apply_migrations(conn)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTests]:
+    external = os.environ.get("COMMONHOLD_TEST_DATABASE_URL")
+    server = None
+    if external:
+        admin_dsn = external
+    else:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+        admin_dsn = server.get_uri()
+        admin_dsn = f"postgresql://postgres@/postgres?host={admin_dsn.split('host=', 1)[1]}"
+    asyncio.run(_build_template(admin_dsn))
+    yield PostgresForTests(admin_dsn)
+    if server is not None:
+        server.cleanup()
+
+
+@pytest.fixture
+async def database_url(postgres: PostgresForTests) -> AsyncIterator[str]:
+    dsn = await postgres.create_database()
+    yield dsn
+    await postgres.drop_database(dsn)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = await Database.connect(database_url, min_size=1, max_size=10)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime.now(UTC).replace(microsecond=0))
+
+
+def make_config(**overrides: Any) -> Config:
+    values: dict[str, Any] = {
+        "domain": "ch.test", "base_url": "http://ch.test", "allow_http": True,
+        "secret_key": TEST_SECRET, "registrations": "open", "job_workers": 0,
+        "data_dir": Path("/nonexistent-test-data-dir"),
+    }
+    values.update(overrides)
+    return load_config(env={}, overrides=values, discover_toml=False)
+
+
+@pytest.fixture
+def config() -> Config:
+    return make_config()
+
+
+@pytest.fixture
+def app_factory(db: Database, clock: FrozenClock) -> Callable[..., Any]:
+    from server.app import create_app
+
+    def factory(**overrides: Any) -> Any:
+        return create_app(make_config(**overrides), db=db, clock=clock)
+
+    return factory
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, app_factory: Callable[..., Any]) -> Any:
+    return await aiohttp_client(app_factory())
+
+
+@pytest.fixture
+def worker(db: Database, clock: FrozenClock, config: Config) -> Callable[..., Any]:
+    from server.jobs.context import JobContext
+    from server.jobs.registry import job_handlers
+    from server.jobs.worker import Worker
+
+    def make(handlers: dict[str, Any] | None = None) -> Worker:
+        return Worker(JobContext(db=db, clock=clock, config=config), handlers or job_handlers())
+
+    return make
+
+
+__all__ = ["make_config", "replace"]
