@@ -127,3 +127,71 @@ async def set_user_role(conn: Conn, *, user_id: int, role: str) -> None:
 
 async def count_local_users(conn: Conn) -> int:
     return int(await conn.fetchval(Q["count_local_users"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An actor, local (domain is None) or remote."""
+
+    id: int
+    username: str
+    domain: str | None
+    display_name: str
+    note: str
+    uri: str
+    url: str | None
+    inbox_url: str | None
+    shared_inbox_url: str | None
+    outbox_url: str | None
+    followers_url: str | None
+    following_url: str | None
+    featured_url: str | None
+    actor_type: str
+    public_key_pem: str | None
+    public_key_id: str | None
+    locked: bool
+    bot: bool
+    discoverable: bool
+    indexable: bool
+    avatar_url: str | None
+    header_url: str | None
+    fields: list[dict[str, str]]
+    also_known_as: list[str]
+    moved_to_account_id: int | None
+    suspended_at: datetime | None
+    fetched_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def local(self) -> bool:
+        return self.domain is None
+
+    def acct(self) -> str:
+        return self.username if self.domain is None else f"{self.username}@{self.domain}"
+
+
+def _account(row: object) -> Account | None:
+    return Account(**dict(row)) if row else None  # type: ignore[call-overload]
+
+
+async def get_account(conn: Conn, *, account_id: int) -> Account | None:
+    return _account(await conn.fetchrow(Q["get_account"], account_id))
+
+
+async def get_accounts(conn: Conn, *, account_ids: list[int]) -> dict[int, Account]:
+    rows = await conn.fetch(Q["get_accounts"], account_ids)
+    return {r["id"]: Account(**dict(r)) for r in rows}
+
+
+async def get_account_by_uri(conn: Conn, *, uri: str) -> Account | None:
+    return _account(await conn.fetchrow(Q["get_account_by_uri"], uri))
+
+
+async def find_account_by_acct(conn: Conn, *, username: str, domain: str | None) -> Account | None:
+    return _account(await conn.fetchrow(Q["find_account_by_acct"], username, domain))
+
+
+async def get_private_key(conn: Conn, *, account_id: int) -> tuple[str, str] | None:
+    row = await conn.fetchrow(Q["get_private_key"], account_id)
+    return (row["private_key_pem"], row["public_key_id"]) if row else None

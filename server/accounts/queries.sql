@@ -75,3 +75,45 @@ UPDATE users SET role = $2 WHERE id = $1;
 
 -- name: count_local_users
 SELECT count(*) FROM users WHERE approved AND NOT disabled;
+
+-- name: get_account
+-- $1 id
+SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox_url,
+       a.shared_inbox_url, a.outbox_url, a.followers_url, a.following_url, a.featured_url,
+       a.actor_type, a.public_key_pem, a.public_key_id, a.locked, a.bot, a.discoverable,
+       a.indexable, a.avatar_url, a.header_url, a.fields, a.also_known_as, a.moved_to_account_id,
+       a.suspended_at, a.fetched_at, a.created_at, a.updated_at
+  FROM accounts a WHERE a.id = $1;
+
+-- name: get_accounts
+-- $1 ids
+SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox_url,
+       a.shared_inbox_url, a.outbox_url, a.followers_url, a.following_url, a.featured_url,
+       a.actor_type, a.public_key_pem, a.public_key_id, a.locked, a.bot, a.discoverable,
+       a.indexable, a.avatar_url, a.header_url, a.fields, a.also_known_as, a.moved_to_account_id,
+       a.suspended_at, a.fetched_at, a.created_at, a.updated_at
+  FROM accounts a WHERE a.id = ANY($1::bigint[]);
+
+-- name: get_account_by_uri
+-- $1 uri
+SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox_url,
+       a.shared_inbox_url, a.outbox_url, a.followers_url, a.following_url, a.featured_url,
+       a.actor_type, a.public_key_pem, a.public_key_id, a.locked, a.bot, a.discoverable,
+       a.indexable, a.avatar_url, a.header_url, a.fields, a.also_known_as, a.moved_to_account_id,
+       a.suspended_at, a.fetched_at, a.created_at, a.updated_at
+  FROM accounts a WHERE a.uri = $1;
+
+-- name: find_account_by_acct
+-- $1 username, $2 domain (NULL for local)
+SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox_url,
+       a.shared_inbox_url, a.outbox_url, a.followers_url, a.following_url, a.featured_url,
+       a.actor_type, a.public_key_pem, a.public_key_id, a.locked, a.bot, a.discoverable,
+       a.indexable, a.avatar_url, a.header_url, a.fields, a.also_known_as, a.moved_to_account_id,
+       a.suspended_at, a.fetched_at, a.created_at, a.updated_at
+  FROM accounts a
+ WHERE lower(a.username) = lower($1) AND coalesce(lower(a.domain), '') = coalesce(lower($2), '');
+
+-- name: get_private_key
+-- A local account's signing key.
+-- $1 account id
+SELECT private_key_pem, public_key_id FROM accounts WHERE id = $1 AND domain IS NULL;

@@ -1,0 +1,189 @@
+"""SQL for statuses, their mentions, tags, media, edits and favourites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.db import Conn, load_queries
+
+Q = load_queries("server.statuses")
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    id: int
+    account_id: int
+    uri: str
+    url: str | None
+    local: bool
+    in_reply_to_id: int | None
+    in_reply_to_account_id: int | None
+    in_reply_to_uri: str | None
+    reblog_of_id: int | None
+    conversation_id: int | None
+    content: str
+    text_source: str | None
+    spoiler_text: str
+    sensitive: bool
+    visibility: str
+    language: str | None
+    application_id: int | None
+    edited_at: datetime | None
+    deleted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    replies_count: int
+    reblogs_count: int
+    favourites_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewStatus:
+    id: int
+    account_id: int
+    uri: str
+    url: str | None
+    local: bool
+    content: str
+    visibility: str
+    created_at: datetime
+    text_source: str | None = None
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    in_reply_to_id: int | None = None
+    in_reply_to_account_id: int | None = None
+    in_reply_to_uri: str | None = None
+    reblog_of_id: int | None = None
+    conversation_id: int | None = None
+    application_id: int | None = None
+
+
+def _status(row: Any) -> Status | None:
+    return Status(**dict(row)) if row else None
+
+
+async def insert_status(conn: Conn, s: NewStatus, *, now: datetime) -> int | None:
+    """The new id, or None when a status with that URI already exists."""
+    return await conn.fetchval(
+        Q["insert_status"], s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id,
+        s.in_reply_to_account_id, s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content,
+        s.text_source, s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id,
+        s.created_at, now)
+
+
+async def get_status(conn: Conn, *, status_id: int) -> Status | None:
+    return _status(await conn.fetchrow(Q["get_status"], status_id))
+
+
+async def get_status_by_uri(conn: Conn, *, uri: str) -> Status | None:
+    return _status(await conn.fetchrow(Q["get_status_by_uri"], uri))
+
+
+async def get_statuses(conn: Conn, *, status_ids: list[int]) -> dict[int, Status]:
+    return {r["id"]: Status(**dict(r)) for r in await conn.fetch(Q["get_statuses"], status_ids)}
+
+
+async def get_reblog_by(conn: Conn, *, account_id: int, reblog_of_id: int) -> int | None:
+    return await conn.fetchval(Q["get_reblog_by"], account_id, reblog_of_id)
+
+
+async def mark_status_deleted(conn: Conn, *, status_id: int, now: datetime) -> bool:
+    return await conn.fetchval(Q["mark_status_deleted"], status_id, now) is not None
+
+
+async def mark_reblogs_deleted(conn: Conn, *, status_id: int, now: datetime) -> list[tuple[int, int]]:
+    return [(r["id"], r["account_id"]) for r in await conn.fetch(Q["mark_reblogs_deleted"], status_id, now)]
+
+
+async def update_status_content(conn: Conn, *, status_id: int, content: str, text_source: str | None,
+                                spoiler_text: str, sensitive: bool, language: str | None,
+                                edited_at: datetime) -> None:
+    await conn.execute(Q["update_status_content"], status_id, content, text_source, spoiler_text,
+                       sensitive, language, edited_at)
+
+
+async def insert_status_edit(conn: Conn, *, edit_id: int, status: Status, media: list[dict[str, Any]],
+                             poll_options: list[str] | None, created_at: datetime) -> None:
+    await conn.execute(Q["insert_status_edit"], edit_id, status.id, status.account_id,
+                       status.content, status.spoiler_text, status.sensitive, media, poll_options,
+                       created_at)
+
+
+async def list_status_edits(conn: Conn, *, status_id: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["list_status_edits"], status_id)]
+
+
+async def insert_mentions(conn: Conn, *, status_id: int, account_ids: list[int], silent: bool = False) -> None:
+    if account_ids:
+        await conn.execute(Q["insert_mentions"], status_id, account_ids, silent)
+
+
+async def delete_mentions(conn: Conn, *, status_id: int) -> None:
+    await conn.execute(Q["delete_mentions"], status_id)
+
+
+async def list_mentions(conn: Conn, *, status_ids: list[int]) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["list_mentions"], status_ids)]
+
+
+async def list_mentioned_account_ids(conn: Conn, *, status_id: int) -> list[int]:
+    return [r["account_id"] for r in await conn.fetch(Q["list_mentioned_account_ids"], status_id)]
+
+
+async def upsert_tags(conn: Conn, *, ids: list[int], names: list[str], now: datetime) -> list[int]:
+    if not names:
+        return []
+    return [r["id"] for r in await conn.fetch(Q["upsert_tags"], ids, names, now)]
+
+
+async def insert_status_tags(conn: Conn, *, status_id: int, tag_ids: list[int]) -> None:
+    if tag_ids:
+        await conn.execute(Q["insert_status_tags"], status_id, tag_ids)
+
+
+async def delete_status_tags(conn: Conn, *, status_id: int) -> None:
+    await conn.execute(Q["delete_status_tags"], status_id)
+
+
+async def list_status_tags(conn: Conn, *, status_ids: list[int]) -> list[tuple[int, str]]:
+    return [(r["status_id"], r["name"]) for r in await conn.fetch(Q["list_status_tags"], status_ids)]
+
+
+async def attach_media(conn: Conn, *, media_ids: list[int], account_id: int, status_id: int) -> list[int]:
+    if not media_ids:
+        return []
+    return [r["id"] for r in await conn.fetch(Q["attach_media"], media_ids, account_id, status_id)]
+
+
+async def insert_favourite(conn: Conn, *, favourite_id: int, account_id: int, status_id: int,
+                           uri: str | None, now: datetime) -> bool:
+    return await conn.fetchval(Q["insert_favourite"], favourite_id, account_id, status_id, uri, now) is not None
+
+
+async def delete_favourite(conn: Conn, *, account_id: int, status_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["delete_favourite"], account_id, status_id)
+    return dict(row) if row else None
+
+
+async def get_favourite_by_uri(conn: Conn, *, uri: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["get_favourite_by_uri"], uri)
+    return dict(row) if row else None
+
+
+async def can_see_private(conn: Conn, *, viewer_id: int, author_id: int) -> bool:
+    return bool(await conn.fetchval(Q["can_see_private"], viewer_id, author_id))
+
+
+async def is_mentioned(conn: Conn, *, status_id: int, account_id: int) -> bool:
+    return bool(await conn.fetchval(Q["is_mentioned"], status_id, account_id))
+
+
+async def blocked_either_way(conn: Conn, *, a: int, b: int) -> bool:
+    return bool(await conn.fetchval(Q["blocked_either_way"], a, b))
+
+
+async def get_conversation_root(conn: Conn, *, status_id: int) -> int | None:
+    return await conn.fetchval(Q["get_conversation_root"], status_id)

@@ -1,0 +1,161 @@
+-- name: insert_status
+-- $1 id, $2 account_id, $3 uri, $4 url, $5 local, $6 in_reply_to_id, $7 in_reply_to_account_id,
+-- $8 in_reply_to_uri, $9 reblog_of_id, $10 conversation_id, $11 content, $12 text_source,
+-- $13 spoiler_text, $14 sensitive, $15 visibility, $16 language, $17 application_id,
+-- $18 created_at, $19 now
+INSERT INTO statuses (id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
+                      in_reply_to_uri, reblog_of_id, conversation_id, content, text_source,
+                      spoiler_text, sensitive, visibility, language, application_id, created_at,
+                      updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+ON CONFLICT (uri) DO NOTHING
+RETURNING id;
+
+-- name: get_status
+-- A status by id, deleted or not (callers decide what a tombstone means for them).
+-- $1 id
+SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
+       reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
+       language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
+       reblogs_count, favourites_count
+  FROM statuses WHERE id = $1;
+
+-- name: get_status_by_uri
+-- $1 uri
+SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
+       reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
+       language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
+       reblogs_count, favourites_count
+  FROM statuses WHERE uri = $1;
+
+-- name: get_statuses
+-- $1 ids
+SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
+       reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
+       language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
+       reblogs_count, favourites_count
+  FROM statuses WHERE id = ANY($1::bigint[]);
+
+-- name: get_reblog_by
+-- A live boost of a status by an account.
+-- $1 account_id, $2 reblog_of_id
+SELECT id FROM statuses
+ WHERE account_id = $1 AND reblog_of_id = $2 AND deleted_at IS NULL;
+
+-- name: mark_status_deleted
+-- $1 id, $2 now
+UPDATE statuses SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL
+RETURNING id;
+
+-- name: mark_reblogs_deleted
+-- Boosts of a deleted status go with it.
+-- $1 reblog_of_id, $2 now
+UPDATE statuses SET deleted_at = $2, updated_at = $2
+ WHERE reblog_of_id = $1 AND deleted_at IS NULL
+RETURNING id, account_id;
+
+-- name: update_status_content
+-- $1 id, $2 content, $3 text_source, $4 spoiler_text, $5 sensitive, $6 language, $7 edited_at
+UPDATE statuses SET content = $2, text_source = $3, spoiler_text = $4, sensitive = $5,
+                    language = coalesce($6, language), edited_at = $7, updated_at = $7
+ WHERE id = $1;
+
+-- name: insert_status_edit
+-- $1 id, $2 status_id, $3 account_id, $4 content, $5 spoiler_text, $6 sensitive, $7 media,
+-- $8 poll_options, $9 created_at
+INSERT INTO status_edits (id, status_id, account_id, content, spoiler_text, sensitive, media,
+                          poll_options, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+
+-- name: list_status_edits
+-- $1 status_id
+SELECT id, status_id, account_id, content, spoiler_text, sensitive, media, poll_options, created_at
+  FROM status_edits WHERE status_id = $1 ORDER BY id;
+
+-- name: insert_mentions
+-- $1 status_id, $2 account_ids, $3 silent
+INSERT INTO mentions (status_id, account_id, silent)
+SELECT $1, unnest($2::bigint[]), $3
+ON CONFLICT DO NOTHING;
+
+-- name: delete_mentions
+-- $1 status_id
+DELETE FROM mentions WHERE status_id = $1;
+
+-- name: list_mentions
+-- $1 status_ids
+SELECT m.status_id, a.id AS account_id, a.username, a.domain, a.uri, a.url
+  FROM mentions m JOIN accounts a ON a.id = m.account_id
+ WHERE m.status_id = ANY($1::bigint[]) AND NOT m.silent
+ ORDER BY m.status_id, a.id;
+
+-- name: list_mentioned_account_ids
+-- $1 status_id
+SELECT account_id FROM mentions WHERE status_id = $1;
+
+-- name: upsert_tags
+-- Make sure each tag exists; return id and canonical name for each.
+-- $1 ids (fresh), $2 names, $3 now
+WITH wanted AS (SELECT unnest($1::bigint[]) AS id, unnest($2::text[]) AS name),
+ins AS (
+    INSERT INTO tags (id, name, created_at, last_used_at)
+    SELECT id, name, $3, $3 FROM wanted
+    ON CONFLICT (lower(name)) DO UPDATE SET last_used_at = EXCLUDED.last_used_at
+    RETURNING id, name
+)
+SELECT id, name FROM ins;
+
+-- name: insert_status_tags
+-- $1 status_id, $2 tag_ids
+INSERT INTO status_tags (status_id, tag_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING;
+
+-- name: delete_status_tags
+-- $1 status_id
+DELETE FROM status_tags WHERE status_id = $1;
+
+-- name: list_status_tags
+-- $1 status_ids
+SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
+ WHERE st.status_id = ANY($1::bigint[]) ORDER BY st.status_id, t.name;
+
+-- name: attach_media
+-- Attach an author's unattached uploads; returns the ids attached.
+-- $1 media ids in order, $2 account_id, $3 status_id
+UPDATE media_attachments m SET status_id = $3, position = o.pos
+  FROM unnest($1::bigint[]) WITH ORDINALITY AS o(id, pos)
+ WHERE m.id = o.id AND m.account_id = $2 AND (m.status_id IS NULL OR m.status_id = $3)
+RETURNING m.id;
+
+-- name: insert_favourite
+-- $1 id, $2 account_id, $3 status_id, $4 uri, $5 now
+INSERT INTO favourites (id, account_id, status_id, uri, created_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (account_id, status_id) DO NOTHING
+RETURNING id;
+
+-- name: delete_favourite
+-- $1 account_id, $2 status_id
+DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 RETURNING id, uri;
+
+-- name: get_favourite_by_uri
+-- $1 uri
+SELECT id, account_id, status_id FROM favourites WHERE uri = $1;
+
+-- name: can_see_private
+-- May this account see the author's followers-only posts (follows them)?
+-- $1 viewer account_id, $2 author account_id
+SELECT EXISTS (SELECT 1 FROM follows WHERE account_id = $1 AND target_account_id = $2);
+
+-- name: is_mentioned
+-- $1 status_id, $2 account_id
+SELECT EXISTS (SELECT 1 FROM mentions WHERE status_id = $1 AND account_id = $2);
+
+-- name: blocked_either_way
+-- $1 account a, $2 account b
+SELECT EXISTS (SELECT 1 FROM blocks
+                WHERE (account_id = $1 AND target_account_id = $2)
+                   OR (account_id = $2 AND target_account_id = $1));
+
+-- name: get_conversation_root
+-- $1 status id
+SELECT coalesce(conversation_id, id) FROM statuses WHERE id = $1;
