@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from server.federation.keys import generate_rsa_keypair  # noqa: F401  (part of this module's API)
 from server.errors import ConfigError
 from server.federation.activitypub import cavage, rfc9421, sigcore
 from server.federation.activitypub.digests import content_digest_header, digest_header
@@ -46,18 +47,6 @@ PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey | ec.EllipticCurvePublic
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
 
 
-def generate_rsa_keypair() -> tuple[str, str]:
-    """A fresh 2048-bit actor key: (PKCS#8 private PEM, SubjectPublicKeyInfo public PEM)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private_pem.decode("ascii"), public_pem.decode("ascii")
 
 
 def load_private_key(pem: str) -> PrivateKey:
