@@ -17,7 +17,7 @@ from server.db import Conn
 # event -> job kinds that react to it. Areas add their kinds here, nowhere else.
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "status.created": ("timeline.fanout_status",),
-    "status.updated": ("timeline.status_updated",),
+    "status.updated": (),
     "status.deleted": ("timeline.status_deleted",),
     "status.reblogged": ("timeline.fanout_status",),
     "status.unreblogged": ("timeline.status_deleted",),

@@ -43,3 +43,33 @@ async def make_user(db: Database, config: Config, clock: Any, username: str = "a
 
 async def sign_in(client: Any, login: str, password: str = "correct horse battery") -> Any:
     return await post_form(client, "/auth/sign_in", {"login": login, "password": password})
+
+
+async def make_account(db: Database, config: Config, clock: Any, username: str = "ada",
+                       **kwargs: Any) -> Any:
+    """A local account (the Account row, as services take it)."""
+    from server.accounts import queries as accounts_q
+
+    user = await make_user(db, config, clock, username, **kwargs)
+    async with db.acquire() as conn:
+        return await accounts_q.get_account(conn, account_id=user.account_id)
+
+
+async def make_remote_account(db: Database, clock: Any, username: str = "alice",
+                              domain: str = "mastodon.test", *, locked: bool = False) -> Any:
+    """A remote actor as federation would have stored it."""
+    from server.accounts import queries as accounts_q
+    from server.ids import new_id
+
+    base = f"https://{domain}/users/{username}"
+    async with db.transaction() as conn:
+        account_id = await accounts_q.insert_account(conn, accounts_q.NewAccount(
+            id=new_id(), username=username, domain=domain, display_name=username.title(),
+            uri=base, url=f"https://{domain}/@{username}", inbox_url=f"{base}/inbox",
+            shared_inbox_url=f"https://{domain}/inbox", outbox_url=f"{base}/outbox",
+            followers_url=f"{base}/followers", following_url=f"{base}/following",
+            featured_url=None, public_key_pem=None, public_key_id=f"{base}#main-key",
+            private_key_pem=None), now=clock.now())
+        if locked:
+            await conn.execute("UPDATE accounts SET locked = true WHERE id = $1", account_id)
+        return await accounts_q.get_account(conn, account_id=account_id)

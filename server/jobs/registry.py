@@ -17,9 +17,14 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 def _builtin_handlers() -> dict[str, JobHandler]:
     from server.jobs import maintenance
+    from server.timeline import fanout
 
     return {
         "jobs.purge_failed": maintenance.purge_failed,
+        "timeline.fanout_status": fanout.fanout_status,
+        "timeline.status_deleted": fanout.status_deleted,
+        "timeline.follow_created": fanout.follow_created,
+        "timeline.follow_removed": fanout.follow_removed,
     }
 
 

@@ -187,3 +187,9 @@ async def blocked_either_way(conn: Conn, *, a: int, b: int) -> bool:
 
 async def get_conversation_root(conn: Conn, *, status_id: int) -> int | None:
     return await conn.fetchval(Q["get_conversation_root"], status_id)
+
+
+async def insert_poll(conn: Conn, *, poll_id: int, status_id: int, account_id: int, options: list[str],
+                      multiple: bool, hide_totals: bool, expires_at: datetime, now: datetime) -> None:
+    await conn.execute(Q["insert_poll"], poll_id, status_id, account_id, options, multiple,
+                       hide_totals, expires_at, now)

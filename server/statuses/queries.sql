@@ -159,3 +159,9 @@ SELECT EXISTS (SELECT 1 FROM blocks
 -- name: get_conversation_root
 -- $1 status id
 SELECT coalesce(conversation_id, id) FROM statuses WHERE id = $1;
+
+-- name: insert_poll
+-- $1 id, $2 status_id, $3 account_id, $4 options, $5 multiple, $6 hide_totals, $7 expires_at, $8 now
+INSERT INTO polls (id, status_id, account_id, options, multiple, hide_totals, expires_at,
+                   created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8);

@@ -1,0 +1,238 @@
+"""Local authors' statuses: posting, editing, deleting, boosting and favouriting.
+
+Each function runs inside the caller's transaction, writes the change, and emits an event
+(server/events.py) so home feeds, notifications and federation follow after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from server import events
+from server.accounts import queries as accounts_q
+from server.accounts.queries import Account
+from server.config import Config
+from server.db import Conn
+from server.errors import ForbiddenError, NotFoundError, ValidationError
+from server.ids import new_id
+from server.notifications import service as notifications
+from server.statuses import compose, polls, queries, text, urls
+from server.statuses.compose import Draft
+from server.statuses.queries import NewStatus, Status
+
+
+async def access_status_for_viewing(conn: Conn, *, status_id: int, viewer: Account | None) -> Status:
+    """The only way to obtain a status on someone's behalf: 404 when they may not see it."""
+    status = await queries.get_status(conn, status_id=status_id)
+    if status is None or status.deleted_at is not None or not await can_view(conn, status, viewer):
+        raise NotFoundError("Record not found")
+    return status
+
+
+async def can_view(conn: Conn, status: Status, viewer: Account | None) -> bool:
+    if viewer is not None and viewer.id == status.account_id:
+        return True
+    if viewer is not None and await queries.blocked_either_way(conn, a=viewer.id, b=status.account_id):
+        return False
+    if status.visibility in ("public", "unlisted"):
+        return True
+    if viewer is None:
+        return False
+    if await queries.is_mentioned(conn, status_id=status.id, account_id=viewer.id):
+        return True
+    return status.visibility == "private" and await queries.can_see_private(
+        conn, viewer_id=viewer.id, author_id=status.account_id)
+
+
+async def create_status(conn: Conn, *, config: Config, author: Account, draft: Draft, now: datetime,
+                        application_id: int | None = None) -> Status:
+    draft = compose.check_draft(draft)
+    parent = None
+    if draft.in_reply_to_id is not None:
+        parent = await queries.get_status(conn, status_id=draft.in_reply_to_id)
+        if parent is None or parent.deleted_at is not None or not await can_view(conn, parent, author):
+            raise ValidationError("Validation failed: the post you reply to does not exist",
+                                  field="in_reply_to_id")
+    status_id = new_id()
+    mentioned = await _resolve_mentions(conn, draft.text, config=config)
+    if parent is not None and parent.account_id != author.id:
+        parent_author = await accounts_q.get_account(conn, account_id=parent.account_id)
+        if parent_author is not None:
+            mentioned.setdefault(parent_author.acct().lower(), parent_author)
+    content = text.format_text(draft.text, mentions=_link_targets(mentioned, config),
+                               tag_url=lambda n: urls.tag_url(config, n))
+    await queries.insert_status(conn, NewStatus(
+        id=status_id, account_id=author.id, uri=urls.status_uri(config, author.username, status_id),
+        url=urls.status_url(config, author.username, status_id), local=True, content=content,
+        text_source=draft.text, visibility=draft.visibility, created_at=now,
+        spoiler_text=draft.spoiler_text, sensitive=draft.sensitive, language=draft.language,
+        in_reply_to_id=parent.id if parent else None,
+        in_reply_to_account_id=parent.account_id if parent else None,
+        in_reply_to_uri=parent.uri if parent else None,
+        conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
+        application_id=application_id), now=now)
+    await _record_mentions(conn, status_id=status_id, author=author, mentioned=mentioned, now=now)
+    await _store_tags(conn, status_id=status_id, names=text.extract_hashtags(draft.text), now=now)
+    attached = await queries.attach_media(conn, media_ids=draft.media_ids, account_id=author.id,
+                                          status_id=status_id)
+    if len(attached) != len(draft.media_ids):
+        raise ValidationError("Validation failed: a media attachment does not exist or is not yours",
+                              field="media_ids")
+    if draft.poll is not None:
+        await polls.create_poll(conn, status_id=status_id, account_id=author.id, draft=draft.poll,
+                                now=now)
+    await events.emit(conn, "status.created", {"status_id": status_id}, now=now)
+    status = await queries.get_status(conn, status_id=status_id)
+    assert status is not None
+    return status
+
+
+async def _resolve_mentions(conn: Conn, body: str, *, config: Config) -> dict[str, Account]:
+    """Mentions of accounts we know. Unknown remote accounts must be resolved (WebFinger)
+    before the transaction that posts; they stay plain text otherwise."""
+    found: dict[str, Account] = {}
+    for ref in text.extract_mentions(body, local_domain=config.domain):
+        account = await accounts_q.find_account_by_acct(conn, username=ref.username, domain=ref.domain)
+        if account is not None and account.suspended_at is None:
+            found[ref.acct.lower()] = account
+            if ref.domain is None:
+                found[f"{ref.username.lower()}@{config.domain.lower()}"] = account
+    return found
+
+
+async def _record_mentions(conn: Conn, *, status_id: int, author: Account,
+                           mentioned: dict[str, Account], now: datetime) -> None:
+    others = {a.id: a for a in mentioned.values() if a.id != author.id}
+    await queries.insert_mentions(conn, status_id=status_id, account_ids=list(others))
+    for account in others.values():
+        await notifications.notify(conn, recipient=account, sender_id=author.id, type_="mention",
+                                   status_id=status_id, now=now)
+
+
+def _link_targets(mentioned: dict[str, Account], config: Config) -> dict[str, text.LinkTarget]:
+    return {acct: text.LinkTarget(url=a.url or a.uri, username=a.username)
+            for acct, a in mentioned.items()}
+
+
+async def _store_tags(conn: Conn, *, status_id: int, names: list[str], now: datetime) -> None:
+    tag_ids = await queries.upsert_tags(conn, ids=[new_id() for _ in names], names=names, now=now)
+    await queries.insert_status_tags(conn, status_id=status_id, tag_ids=tag_ids)
+
+
+async def _own_status(conn: Conn, *, account: Account, status_id: int) -> Status:
+    status = await queries.get_status(conn, status_id=status_id)
+    if status is None or status.deleted_at is not None or status.reblog_of_id is not None:
+        raise NotFoundError("Record not found")
+    if status.account_id != account.id:
+        raise ForbiddenError("This action is not allowed")
+    return status
+
+
+async def edit_status(conn: Conn, *, config: Config, author: Account, status_id: int, draft: Draft,
+                      now: datetime) -> Status:
+    """Keep the previous version as history, then change text, warning and media."""
+    before = await _own_status(conn, account=author, status_id=status_id)
+    draft = compose.check_draft(Draft(text=draft.text, visibility=before.visibility,
+                                      spoiler_text=draft.spoiler_text, sensitive=draft.sensitive,
+                                      language=draft.language, media_ids=draft.media_ids,
+                                      poll=draft.poll))
+    await queries.insert_status_edit(conn, edit_id=new_id(), status=before, media=[],
+                                     poll_options=None, created_at=before.edited_at or before.created_at)
+    mentioned = await _resolve_mentions(conn, draft.text, config=config)
+    content = text.format_text(draft.text, mentions=_link_targets(mentioned, config),
+                               tag_url=lambda n: urls.tag_url(config, n))
+    await queries.update_status_content(conn, status_id=status_id, content=content,
+                                        text_source=draft.text, spoiler_text=draft.spoiler_text,
+                                        sensitive=draft.sensitive, language=draft.language,
+                                        edited_at=now)
+    await _record_mentions(conn, status_id=status_id, author=author, mentioned=mentioned, now=now)
+    await queries.delete_status_tags(conn, status_id=status_id)
+    await _store_tags(conn, status_id=status_id, names=text.extract_hashtags(draft.text), now=now)
+    if draft.media_ids:
+        await queries.attach_media(conn, media_ids=draft.media_ids, account_id=author.id,
+                                   status_id=status_id)
+    await events.emit(conn, "status.updated", {"status_id": status_id}, now=now)
+    after = await queries.get_status(conn, status_id=status_id)
+    assert after is not None
+    return after
+
+
+async def delete_status(conn: Conn, *, account: Account, status_id: int, now: datetime,
+                        by_moderator: bool = False) -> Status:
+    """A tombstone, not a hard delete: moderation appeals may restore it."""
+    status = await queries.get_status(conn, status_id=status_id)
+    if status is None or status.deleted_at is not None:
+        raise NotFoundError("Record not found")
+    if status.account_id != account.id and not by_moderator:
+        raise ForbiddenError("This action is not allowed")
+    await queries.mark_status_deleted(conn, status_id=status_id, now=now)
+    for reblog_id, _ in await queries.mark_reblogs_deleted(conn, status_id=status_id, now=now):
+        await events.emit(conn, "status.unreblogged", {"status_id": reblog_id}, now=now)
+    await events.emit(conn, "status.deleted", {"status_id": status_id}, now=now)
+    return status
+
+
+async def reblog(conn: Conn, *, config: Config, account: Account, status_id: int, now: datetime,
+                 visibility: str = "public") -> Status:
+    original = await access_status_for_viewing(conn, status_id=status_id, viewer=account)
+    if original.reblog_of_id is not None:
+        original = await access_status_for_viewing(conn, status_id=original.reblog_of_id, viewer=account)
+    if original.visibility in ("private", "direct") and original.account_id != account.id:
+        raise ForbiddenError("This action is not allowed")
+    existing = await queries.get_reblog_by(conn, account_id=account.id, reblog_of_id=original.id)
+    if existing is not None:
+        found = await queries.get_status(conn, status_id=existing)
+        assert found is not None
+        return found
+    if visibility not in ("public", "unlisted", "private"):
+        raise ValidationError("visibility must be public, unlisted or private.", field="visibility")
+    reblog_id = new_id()
+    await queries.insert_status(conn, NewStatus(
+        id=reblog_id, account_id=account.id, uri=urls.reblog_uri(config, account.username, reblog_id),
+        url=None, local=True, content="", visibility=visibility, created_at=now,
+        reblog_of_id=original.id), now=now)
+    await _notify_author(conn, status=original, sender_id=account.id, type_="reblog", now=now)
+    await events.emit(conn, "status.reblogged", {"status_id": reblog_id}, now=now)
+    found = await queries.get_status(conn, status_id=reblog_id)
+    assert found is not None
+    return found
+
+
+async def unreblog(conn: Conn, *, account: Account, status_id: int, now: datetime) -> Status:
+    original = await access_status_for_viewing(conn, status_id=status_id, viewer=account)
+    reblog_id = await queries.get_reblog_by(conn, account_id=account.id, reblog_of_id=original.id)
+    if reblog_id is not None:
+        await queries.mark_status_deleted(conn, status_id=reblog_id, now=now)
+        await events.emit(conn, "status.unreblogged", {"status_id": reblog_id}, now=now)
+    return original
+
+
+async def favourite(conn: Conn, *, account: Account, status_id: int, now: datetime,
+                    uri: str | None = None) -> Status:
+    status = await access_status_for_viewing(conn, status_id=status_id, viewer=account)
+    if await queries.insert_favourite(conn, favourite_id=new_id(), account_id=account.id,
+                                      status_id=status.id, uri=uri, now=now):
+        await _notify_author(conn, status=status, sender_id=account.id, type_="favourite", now=now)
+        await events.emit(conn, "status.favourited",
+                          {"status_id": status.id, "account_id": account.id}, now=now)
+    return status
+
+
+async def _notify_author(conn: Conn, *, status: Status, sender_id: int, type_: str,
+                         now: datetime) -> None:
+    author = await accounts_q.get_account(conn, account_id=status.account_id)
+    if author is not None:
+        await notifications.notify(conn, recipient=author, sender_id=sender_id, type_=type_,
+                                   status_id=status.id, now=now)
+
+
+async def unfavourite(conn: Conn, *, account: Account, status_id: int, now: datetime) -> Status:
+    status = await access_status_for_viewing(conn, status_id=status_id, viewer=account)
+    removed = await queries.delete_favourite(conn, account_id=account.id, status_id=status.id)
+    if removed is not None:
+        await notifications.withdraw(conn, recipient_id=status.account_id, sender_id=account.id,
+                                     type_="favourite", status_id=status.id)
+        await events.emit(conn, "status.unfavourited",
+                          {"status_id": status.id, "account_id": account.id,
+                           "favourite_uri": removed["uri"]}, now=now)
+    return status
+

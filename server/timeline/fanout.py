@@ -1,0 +1,56 @@
+"""Job handlers that keep home feeds filled on write (DESIGN.md §2).
+
+Fan-out is one INSERT ... SELECT per status, so even an author with ten thousand local
+followers costs one statement, run after the post's transaction has committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.accounts import queries as accounts_q
+from server.jobs.context import JobContext
+from server.notifications import service as notifications
+from server.statuses import queries as statuses_q
+from server.timeline import queries
+
+FEED_SIZE = 800          # entries kept per home feed
+BACKFILL = 40            # posts brought in when you follow someone
+
+
+async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
+    status_id = int(payload["status_id"])
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as conn:
+        status = await statuses_q.get_status(conn, status_id=status_id)
+        if status is None or status.deleted_at is not None:
+            return
+        await queries.fanout_status(conn, status_id=status_id)
+        if status.reblog_of_id is None and status.visibility in ("public", "unlisted"):
+            # Followers who rang the bell hear about new posts (Mastodon's "notify").
+            for follower_id in await queries.list_notify_followers(conn, author_id=status.account_id):
+                follower = await accounts_q.get_account(conn, account_id=follower_id)
+                if follower is not None:
+                    await notifications.notify(conn, recipient=follower, sender_id=status.account_id,
+                                               type_="status", status_id=status_id, now=now)
+
+
+async def status_deleted(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as conn:
+        await queries.remove_status_from_feeds(conn, status_id=int(payload["status_id"]))
+
+
+async def follow_created(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as conn:
+        follower = await accounts_q.get_account(conn, account_id=int(payload["account_id"]))
+        if follower is None or not follower.local:
+            return
+        await queries.backfill_home_feed(conn, follower_id=follower.id,
+                                         followed_id=int(payload["target_account_id"]), limit=BACKFILL)
+        await queries.trim_home_feed(conn, account_id=follower.id, keep=FEED_SIZE)
+
+
+async def follow_removed(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as conn:
+        await queries.remove_author_from_feed(conn, owner_id=int(payload["account_id"]),
+                                              author_id=int(payload["target_account_id"]))

@@ -1,0 +1,61 @@
+"""SQL for home feeds and the public, local and hashtag timelines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from server.db import Conn, load_queries
+
+Q = load_queries("server.timeline")
+
+
+async def fanout_status(conn: Conn, *, status_id: int) -> None:
+    await conn.execute(Q["fanout_status"], status_id)
+
+
+async def list_notify_followers(conn: Conn, *, author_id: int) -> list[int]:
+    return [r["account_id"] for r in await conn.fetch(Q["list_notify_followers"], author_id)]
+
+
+async def remove_status_from_feeds(conn: Conn, *, status_id: int) -> None:
+    await conn.execute(Q["remove_status_from_feeds"], status_id)
+
+
+async def backfill_home_feed(conn: Conn, *, follower_id: int, followed_id: int, limit: int) -> None:
+    await conn.execute(Q["backfill_home_feed"], follower_id, followed_id, limit)
+
+
+async def remove_author_from_feed(conn: Conn, *, owner_id: int, author_id: int) -> None:
+    await conn.execute(Q["remove_author_from_feed"], owner_id, author_id)
+
+
+async def trim_home_feed(conn: Conn, *, account_id: int, keep: int) -> None:
+    await conn.execute(Q["trim_home_feed"], account_id, keep)
+
+
+async def list_home_timeline(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
+                             min_id: int | None, limit: int, now: datetime) -> list[int]:
+    if min_id is not None:
+        rows = await conn.fetch(Q["list_home_timeline_after"], account_id, min_id, max_id, limit, now)
+        return [r["status_id"] for r in reversed(rows)]
+    rows = await conn.fetch(Q["list_home_timeline"], account_id, max_id, since_id, limit, now)
+    return [r["status_id"] for r in rows]
+
+
+async def list_public_timeline(conn: Conn, *, local_only: bool, remote_only: bool, only_media: bool,
+                               max_id: int | None, since_id: int | None, min_id: int | None,
+                               limit: int) -> list[int]:
+    if min_id is not None:
+        rows = await conn.fetch(Q["list_public_timeline_after"], local_only, remote_only, only_media,
+                                min_id, max_id, limit)
+        return [r["id"] for r in reversed(rows)]
+    rows = await conn.fetch(Q["list_public_timeline"], local_only, remote_only, only_media, max_id,
+                            since_id, limit)
+    return [r["id"] for r in rows]
+
+
+async def list_tag_timeline(conn: Conn, *, names: list[str], local_only: bool, max_id: int | None,
+                            since_id: int | None, limit: int) -> list[int]:
+    rows = await conn.fetch(Q["list_tag_timeline"], [n.lower() for n in names], local_only, max_id,
+                            since_id, limit)
+    return [r["id"] for r in rows]

@@ -1,0 +1,139 @@
+-- name: fanout_status
+-- Put a status (or boost) into the home feeds of the local accounts that should see it:
+-- its author if local; local followers (not for direct messages; not boosts for followers
+-- who hide them; replies to others only for followers of both); local accounts it mentions
+-- when it is a direct message. Blocks and mutes keep it out; a boost of something already
+-- in a feed is not added again.
+-- $1 status_id
+WITH s AS (
+    SELECT st.id, st.account_id, st.reblog_of_id, st.visibility, st.in_reply_to_account_id,
+           orig.account_id AS original_author
+      FROM statuses st LEFT JOIN statuses orig ON orig.id = st.reblog_of_id
+     WHERE st.id = $1 AND st.deleted_at IS NULL
+),
+candidates AS (
+    SELECT a.id AS account_id FROM s JOIN accounts a ON a.id = s.account_id AND a.domain IS NULL
+    UNION
+    SELECT f.account_id FROM s
+      JOIN follows f ON f.target_account_id = s.account_id
+      JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
+     WHERE s.visibility <> 'direct'
+       AND (s.reblog_of_id IS NULL OR f.show_reblogs)
+       AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id
+            OR s.in_reply_to_account_id = f.account_id
+            OR EXISTS (SELECT 1 FROM follows f2 WHERE f2.account_id = f.account_id
+                          AND f2.target_account_id = s.in_reply_to_account_id))
+    UNION
+    SELECT m.account_id FROM s
+      JOIN mentions m ON m.status_id = s.id
+      JOIN accounts a ON a.id = m.account_id AND a.domain IS NULL
+     WHERE s.visibility = 'direct'
+)
+INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id)
+SELECT c.account_id, s.id, s.account_id, s.reblog_of_id
+  FROM candidates c CROSS JOIN s
+ WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = c.account_id
+                      AND b.target_account_id IN (s.account_id, coalesce(s.original_author, s.account_id)))
+   AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = c.account_id
+                      AND mu.target_account_id IN (s.account_id, coalesce(s.original_author, s.account_id)))
+   AND (s.reblog_of_id IS NULL OR (
+            c.account_id <> s.original_author
+        AND NOT EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = c.account_id
+                           AND (h.status_id = s.reblog_of_id OR h.reblog_of_id = s.reblog_of_id))))
+ON CONFLICT DO NOTHING;
+
+-- name: list_notify_followers
+-- Local followers who asked to be told when this author posts ("notify").
+-- $1 author account_id
+SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
+ WHERE f.target_account_id = $1 AND f.notify AND a.domain IS NULL;
+
+-- name: remove_status_from_feeds
+-- $1 status_id
+DELETE FROM home_feed WHERE status_id = $1;
+
+-- name: backfill_home_feed
+-- After a follow: the followed account's recent posts the follower may see.
+-- $1 follower account_id, $2 followed account_id, $3 limit
+INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id)
+SELECT $1, s.id, s.account_id, s.reblog_of_id
+  FROM statuses s
+ WHERE s.account_id = $2 AND s.deleted_at IS NULL
+   AND s.visibility IN ('public', 'unlisted', 'private')
+   AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN ($1, $2))
+ ORDER BY s.id DESC
+ LIMIT $3
+ON CONFLICT DO NOTHING;
+
+-- name: remove_author_from_feed
+-- After an unfollow or block: the author's entries leave the feed.
+-- $1 feed owner account_id, $2 author account_id
+DELETE FROM home_feed WHERE account_id = $1 AND author_id = $2;
+
+-- name: trim_home_feed
+-- Feeds keep their newest entries only; older pages are rebuilt from follows if ever needed.
+-- $1 account_id, $2 keep
+DELETE FROM home_feed WHERE account_id = $1 AND status_id < (
+    SELECT status_id FROM home_feed WHERE account_id = $1 ORDER BY status_id DESC OFFSET $2 LIMIT 1);
+
+-- name: list_home_timeline
+-- Newest first below max_id and above since_id. Mutes made after fan-out still apply.
+-- $1 account_id, $2 max_id, $3 since_id, $4 limit, $5 now
+SELECT h.status_id FROM home_feed h
+  JOIN statuses s ON s.id = h.status_id
+ WHERE h.account_id = $1
+   AND ($2::bigint IS NULL OR h.status_id < $2)
+   AND ($3::bigint IS NULL OR h.status_id > $3)
+   AND s.deleted_at IS NULL
+   AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $1 AND mu.target_account_id = h.author_id
+                      AND (mu.expires_at IS NULL OR mu.expires_at > $5))
+ ORDER BY h.status_id DESC
+ LIMIT $4;
+
+-- name: list_home_timeline_after
+-- The entries just above min_id, oldest first (Mastodon's min_id paging).
+-- $1 account_id, $2 min_id, $3 max_id, $4 limit, $5 now
+SELECT h.status_id FROM home_feed h
+  JOIN statuses s ON s.id = h.status_id
+ WHERE h.account_id = $1 AND h.status_id > $2
+   AND ($3::bigint IS NULL OR h.status_id < $3)
+   AND s.deleted_at IS NULL
+   AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $1 AND mu.target_account_id = h.author_id
+                      AND (mu.expires_at IS NULL OR mu.expires_at > $5))
+ ORDER BY h.status_id ASC
+ LIMIT $4;
+
+-- name: list_public_timeline
+-- $1 local_only, $2 remote_only, $3 only_media, $4 max_id, $5 since_id, $6 limit
+SELECT s.id FROM statuses s
+ WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL
+   AND (NOT $1 OR s.local) AND (NOT $2 OR NOT s.local)
+   AND (NOT $3 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))
+   AND ($4::bigint IS NULL OR s.id < $4)
+   AND ($5::bigint IS NULL OR s.id > $5)
+ ORDER BY s.id DESC
+ LIMIT $6;
+
+-- name: list_public_timeline_after
+-- $1 local_only, $2 remote_only, $3 only_media, $4 min_id, $5 max_id, $6 limit
+SELECT s.id FROM statuses s
+ WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL
+   AND (NOT $1 OR s.local) AND (NOT $2 OR NOT s.local)
+   AND (NOT $3 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))
+   AND s.id > $4
+   AND ($5::bigint IS NULL OR s.id < $5)
+ ORDER BY s.id ASC
+ LIMIT $6;
+
+-- name: list_tag_timeline
+-- Statuses carrying any of the tags, newest first.
+-- $1 tag names (lower case), $2 local_only, $3 max_id, $4 since_id, $5 limit
+SELECT s.id FROM statuses s
+ WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL
+   AND (NOT $2 OR s.local)
+   AND ($3::bigint IS NULL OR s.id < $3)
+   AND ($4::bigint IS NULL OR s.id > $4)
+   AND EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id
+                WHERE st.status_id = s.id AND lower(t.name) = ANY($1::text[]))
+ ORDER BY s.id DESC
+ LIMIT $5;
