@@ -4,8 +4,12 @@ and a fresh database copied from it for every test that asks for one."""
 
 from __future__ import annotations
 
-import asyncio
 import os
+
+os.environ["COMMONHOLD_FAST_PASSWORD_HASHING"] = "1"
+
+import asyncio  # noqa: E402
+import tempfile  # noqa: E402
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -80,7 +84,9 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTe
             warnings.simplefilter("ignore")
             import pgserver
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+        # Not under pytest's basetemp: concurrent pytest runs prune each other's old basetemps.
+        server = pgserver.get_server(Path(tempfile.mkdtemp(prefix="commonhold-test-pg-")) / "data",
+                                     cleanup_mode="delete")
         admin_dsn = server.get_uri()
         admin_dsn = f"postgresql://postgres@/postgres?host={admin_dsn.split('host=', 1)[1]}"
     asyncio.run(_build_template(admin_dsn))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,7 +12,11 @@ from server.errors import ValidationError
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024
-_hasher = PasswordHasher()
+# The test suite creates hundreds of accounts; it asks for cheap (still argon2id) hashes
+# through this variable, as Django's test settings do with their hasher. Never set it in
+# production.
+_hasher = (PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+           if os.environ.get("COMMONHOLD_FAST_PASSWORD_HASHING") == "1" else PasswordHasher())
 # Verifying against this keeps "no such user" as slow as "wrong password".
 _DUMMY_HASH = _hasher.hash("commonhold-timing-equaliser")
 
