@@ -9,6 +9,7 @@ import os
 os.environ["COMMONHOLD_FAST_PASSWORD_HASHING"] = "1"
 
 import asyncio  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -72,9 +73,10 @@ async def _build_template(admin_dsn: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTests]:
+def postgres() -> Iterator[PostgresForTests]:
     external = os.environ.get("COMMONHOLD_TEST_DATABASE_URL")
     server = None
+    scratch = None
     if external:
         admin_dsn = external
     else:
@@ -85,14 +87,16 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTe
             import pgserver
 
         # Not under pytest's basetemp: concurrent pytest runs prune each other's old basetemps.
-        server = pgserver.get_server(Path(tempfile.mkdtemp(prefix="commonhold-test-pg-")) / "data",
-                                     cleanup_mode="delete")
+        scratch = Path(tempfile.mkdtemp(prefix="commonhold-test-pg-"))
+        server = pgserver.get_server(scratch / "data", cleanup_mode="delete")
         admin_dsn = server.get_uri()
         admin_dsn = f"postgresql://postgres@/postgres?host={admin_dsn.split('host=', 1)[1]}"
     asyncio.run(_build_template(admin_dsn))
     yield PostgresForTests(admin_dsn)
     if server is not None:
         server.cleanup()
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture
@@ -150,8 +154,10 @@ def worker(db: Database, clock: FrozenClock, config: Config) -> Callable[..., An
     from server.jobs.registry import job_handlers
     from server.jobs.worker import Worker
 
-    def make(handlers: dict[str, Any] | None = None) -> Worker:
-        return Worker(JobContext(db=db, clock=clock, config=config), handlers or job_handlers())
+    def make(handlers: dict[str, Any] | None = None, *, http: Any = None,
+             worker_config: Config | None = None) -> Worker:
+        return Worker(JobContext(db=db, clock=clock, config=worker_config or config, http=http),
+                      handlers or job_handlers())
 
     return make
 

@@ -16,10 +16,12 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 
 def _builtin_handlers() -> dict[str, JobHandler]:
+    from server.federation import delivery
     from server.jobs import maintenance
     from server.timeline import fanout
 
     return {
+        "federation.deliver": delivery.deliver,
         "jobs.purge_failed": maintenance.purge_failed,
         "timeline.fanout_status": fanout.fanout_status,
         "timeline.status_deleted": fanout.status_deleted,

@@ -1,0 +1,112 @@
+"""Durable outbound delivery: one signed POST per target inbox, as a job.
+
+- One job per inbox (shared inboxes make that one per server, not per follower), so a
+  post to ten thousand followers on 1,800 servers is 1,800 POSTs.
+- Jobs for one inbox share an ordering key: a Delete never overtakes its Create.
+- Passing failures (5xx, 429, timeouts, refused connections) retry with exponential
+  backoff for more than two days; then the job ends `failed` with the last reason.
+  A 4xx other than 408/429 means the remote will never take it: failed at once.
+- A host that keeps failing is marked unavailable: its deliveries wait longer between
+  tries instead of hammering it, and the first success clears the mark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from server import jobs
+from server.accounts import queries as accounts_q
+from server.db import Conn
+from server.federation import queries
+from server.federation.activitypub import signatures
+from server.jobs import PermanentJobError, RetryLaterError
+from server.jobs.context import JobContext
+
+log = logging.getLogger(__name__)
+
+KIND = "federation.deliver"
+MAX_ATTEMPTS = 20                      # with the queue's backoff: about 62 hours of trying
+UNAVAILABLE_AFTER = 8                  # consecutive failures ...
+UNAVAILABLE_SPAN = timedelta(hours=1)  # ... spread over at least this long
+UNAVAILABLE_RETRY = timedelta(hours=6)
+TIMEOUT = aiohttp.ClientTimeout(total=20, connect=10)
+ACTIVITY_CONTENT_TYPE = 'application/activity+json'
+
+
+async def enqueue_deliveries(conn: Conn, *, actor_id: int, activity: dict[str, Any],
+                             inboxes: Iterable[str], now: datetime) -> int:
+    """One delivery job per distinct inbox, in the caller's transaction."""
+    count = 0
+    for inbox in sorted(set(inboxes)):
+        await jobs.enqueue(conn, KIND, {"inbox": inbox, "actor_id": actor_id, "activity": activity},
+                           now=now, max_attempts=MAX_ATTEMPTS, ordering_key=f"inbox:{inbox}")
+        count += 1
+    return count
+
+
+@lru_cache(maxsize=4096)
+def _private_key(pem: str) -> Any:
+    # Parsing a PEM costs more than signing; keys are reused across thousands of deliveries.
+    return signatures.load_private_key(pem)
+
+
+async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
+    inbox = str(payload["inbox"])
+    host = urlsplit(inbox).netloc
+    now = ctx.clock.now()
+    async with ctx.db.acquire() as conn:
+        key = await accounts_q.get_private_key(conn, account_id=int(payload["actor_id"]))
+        health = await queries.get_delivery_host(conn, host=host)
+    if key is None:
+        raise PermanentJobError("the sending account no longer exists")
+    if health is not None and health.unavailable_since is not None and \
+            health.last_failure_at is not None and now - health.last_failure_at < UNAVAILABLE_RETRY:
+        raise RetryLaterError(f"{host} is marked unavailable since {health.unavailable_since:%Y-%m-%d %H:%M}",
+                              delay_seconds=UNAVAILABLE_RETRY.total_seconds())
+    body = json.dumps(payload["activity"], separators=(",", ":"), ensure_ascii=False).encode()
+    private_pem, key_id = key
+    headers = signatures.sign_request(
+        method="POST", url=inbox, body=body, key_id=key_id, private_key=_private_key(private_pem),
+        now=now, extra_headers={"Content-Type": ACTIVITY_CONTENT_TYPE})
+    try:
+        status, retry_after = await _post(ctx, inbox, body, headers)
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        await _failed(ctx, host, f"{type(exc).__name__}: {exc}".strip(), now)
+        raise RetryLaterError(f"could not reach {host}: {type(exc).__name__} {exc}") from None
+    if 200 <= status < 300:
+        async with ctx.db.transaction() as conn:
+            await queries.record_delivery_success(conn, host=host, now=now)
+        return
+    reason = f"{inbox} answered HTTP {status}"
+    if status in (408, 429) or status >= 500:
+        await _failed(ctx, host, reason, now)
+        raise RetryLaterError(reason, delay_seconds=retry_after)
+    raise PermanentJobError(reason)
+
+
+async def _post(ctx: JobContext, inbox: str, body: bytes, headers: dict[str, str]) -> tuple[int, float | None]:
+    assert ctx.http is not None, "delivery needs the HTTP client session"
+    async with ctx.http.post(inbox, data=body, headers=headers, timeout=TIMEOUT,
+                             allow_redirects=False) as response:
+        await response.read()
+        retry_after = response.headers.get("Retry-After", "")
+        return response.status, float(retry_after) if retry_after.isdigit() else None
+
+
+async def _failed(ctx: JobContext, host: str, error: str, now: datetime) -> None:
+    async with ctx.db.transaction() as conn:
+        health = await queries.record_delivery_failure(conn, host=host, now=now, error=error,
+                                                       threshold=UNAVAILABLE_AFTER,
+                                                       span=UNAVAILABLE_SPAN)
+    if health is not None and health.unavailable_since == now:
+        log.warning("delivery host %s marked unavailable after %d failures", host,
+                    health.consecutive_failures)
