@@ -59,7 +59,7 @@ class Config:
     trust_proxy_headers: bool = False
     host: str = "127.0.0.1"
     port: int = 8080
-    job_workers: int = 4
+    job_workers: int = 32
     max_body_bytes: int = 40 * 1024 * 1024
 
     @property

@@ -156,3 +156,44 @@ async def test_jobs_with_one_ordering_key_run_in_order(db: Database, clock: Froz
     await worker(handlers(rec)).run_until_idle()
     # The delete waits behind the create that must be retried; the other inbox is not held up.
     assert rec.calls == [{"step": "create"}, {"step": "other"}]
+
+
+async def test_worker_loop_keeps_a_bounded_number_in_flight_and_stops_cleanly(
+        db: Database, clock: FrozenClock, config: Any) -> None:
+    import asyncio
+
+    from server.jobs.context import JobContext
+    from server.jobs.worker import Worker
+
+    in_flight, peak, done = 0, 0, []
+    release = asyncio.Event()
+
+    async def slow(ctx: Any, payload: dict[str, Any]) -> None:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await release.wait()
+        in_flight -= 1
+        done.append(payload["n"])
+
+    w = Worker(JobContext(db=db, clock=clock, config=config), {"t.slow": slow}, concurrency=5)
+    stop = asyncio.Event()
+    loop_task = asyncio.create_task(w.run_forever(stop))
+    async with db.transaction() as conn:       # enqueued after the loop started: NOTIFY wakes it
+        for n in range(30):
+            await jobs.enqueue(conn, "t.slow", {"n": n}, now=clock.now())
+    for _ in range(100):
+        if in_flight == 5:
+            break
+        await asyncio.sleep(0.02)
+    assert in_flight == 5
+    release.set()
+    for _ in range(200):
+        if len(done) == 30:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(loop_task, timeout=5)
+    assert sorted(done) == list(range(30)) and peak == 5
+    async with db.acquire() as conn:
+        assert await queries.list_jobs(conn) == []

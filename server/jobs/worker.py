@@ -10,7 +10,8 @@ import asyncio
 import logging
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 LOCK_TTL = timedelta(minutes=5)
 POLL_SECONDS = 1.0
+REQUEUE_EVERY = timedelta(seconds=30)
 BACKOFF_BASE = 15.0          # seconds before the first retry
 BACKOFF_CAP = 6 * 3600.0     # never wait more than six hours between tries
 
@@ -38,14 +40,20 @@ class Worker:
         self.handlers = handlers
         self.batch = batch
         self.concurrency = max(concurrency, 1)
+        self._last_requeue: datetime | None = None
+
+    async def _claim(self, limit: int) -> list[queries.ClaimedJob]:
+        now = self.ctx.clock.now()
+        async with self.ctx.db.transaction() as conn:
+            if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
+                await queries.requeue_stalled_jobs(conn, now=now)
+                self._last_requeue = now
+            return await queries.claim_jobs(conn, now=now, limit=limit, locked_until=now + LOCK_TTL)
 
     async def run_once(self) -> int:
         """Claim what is due now and run it; return how many jobs ran."""
-        now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as conn:
-            await queries.requeue_stalled_jobs(conn, now=now)
-            claimed = await queries.claim_jobs(conn, now=now, limit=self.batch,
-                                               locked_until=now + LOCK_TTL)
+        self._last_requeue = None  # tests move the clock: always look for stalled jobs
+        claimed = await self._claim(self.batch)
         if not claimed:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
@@ -65,23 +73,39 @@ class Worker:
         raise AssertionError("job queue did not become idle")
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        """Keep up to `concurrency` jobs in flight, claiming more as slots free up, so slow
+        remote servers occupy a slot each instead of stalling a whole batch."""
         wake = asyncio.Event()
         on_notify = lambda *_: wake.set()  # noqa: E731
         listener = await self._listen(on_notify)
+        running: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
-                try:
-                    ran = await self.run_once()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    log.warning("job worker cannot reach the database: %s", exc)
-                    ran = 0
-                if ran:
-                    continue
                 wake.clear()
-                waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+                free = self.concurrency - len(running)
+                wanted = min(free, self.batch)
+                claimed: list[queries.ClaimedJob] = []
+                if wanted > 0:
+                    try:
+                        claimed = await self._claim(wanted)
+                    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                        log.warning("job worker cannot reach the database: %s", exc)
+                for job in claimed:
+                    task = asyncio.create_task(self._run_one(job))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if claimed and len(claimed) == wanted and len(running) < self.concurrency:
+                    continue  # the queue may hold more: claim again at once
+                waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(wake.wait()),
+                                                     asyncio.ensure_future(stop.wait())}
+                if len(running) >= self.concurrency:
+                    waiters |= set(running)
                 await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
                 for w in waiters:
-                    w.cancel()
+                    if w not in running:
+                        w.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
         finally:
             if listener is not None:
                 await listener.remove_listener(NOTIFY_CHANNEL, on_notify)
