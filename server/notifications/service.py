@@ -8,6 +8,7 @@ from server.accounts.queries import Account
 from server.db import Conn
 from server.ids import new_id
 from server.notifications import queries
+from server.streaming import publish
 
 TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
          "update", "admin.sign_up", "admin.report")
@@ -20,9 +21,12 @@ async def notify(conn: Conn, *, recipient: Account, sender_id: int, type_: str,
         raise ValueError(f"unknown notification type {type_!r}")
     if not recipient.local or recipient.id == sender_id:
         return None
-    return await queries.insert_notification(conn, notification_id=new_id(), account_id=recipient.id,
+    made = await queries.insert_notification(conn, notification_id=new_id(), account_id=recipient.id,
                                              from_account_id=sender_id, type_=type_,
                                              status_id=status_id, now=now)
+    if made is not None:
+        await publish.notification_created(conn, account_id=recipient.id, notification_id=made)
+    return made
 
 
 async def withdraw(conn: Conn, *, recipient_id: int, sender_id: int, type_: str,

@@ -16,6 +16,7 @@ from server.errors import ForbiddenError, NotFoundError, ValidationError
 from server.ids import new_id
 from server.notifications import service as notifications
 from server.statuses import compose, polls, queries, text, urls
+from server.streaming import publish
 from server.statuses.compose import Draft
 from server.statuses.queries import NewStatus, Status
 
@@ -150,6 +151,7 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
     if draft.media_ids:
         await queries.attach_media(conn, media_ids=draft.media_ids, account_id=author.id,
                                    status_id=status_id)
+    await publish.status_updated(conn, status_id=status_id)
     await events.emit(conn, "status.updated", {"status_id": status_id}, now=now)
     after = await queries.get_status(conn, status_id=status_id)
     assert after is not None
@@ -166,7 +168,9 @@ async def delete_status(conn: Conn, *, account: Account, status_id: int, now: da
         raise ForbiddenError("This action is not allowed")
     await queries.mark_status_deleted(conn, status_id=status_id, now=now)
     for reblog_id, _ in await queries.mark_reblogs_deleted(conn, status_id=status_id, now=now):
+        await publish.status_deleted(conn, status_id=reblog_id)
         await events.emit(conn, "status.unreblogged", {"status_id": reblog_id}, now=now)
+    await publish.status_deleted(conn, status_id=status_id)
     await events.emit(conn, "status.deleted", {"status_id": status_id}, now=now)
     return status
 
@@ -202,6 +206,7 @@ async def unreblog(conn: Conn, *, account: Account, status_id: int, now: datetim
     reblog_id = await queries.get_reblog_by(conn, account_id=account.id, reblog_of_id=original.id)
     if reblog_id is not None:
         await queries.mark_status_deleted(conn, status_id=reblog_id, now=now)
+        await publish.status_deleted(conn, status_id=reblog_id)
         await events.emit(conn, "status.unreblogged", {"status_id": reblog_id}, now=now)
     return original
 

@@ -12,6 +12,8 @@ from server.accounts import queries as accounts_q
 from server.jobs.context import JobContext
 from server.notifications import service as notifications
 from server.statuses import queries as statuses_q
+from server.streaming import publish
+from server.streaming import queries as streaming_q
 from server.timeline import queries
 
 FEED_SIZE = 800          # entries kept per home feed
@@ -26,6 +28,9 @@ async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
         if status is None or status.deleted_at is not None:
             return
         await queries.fanout_status(conn, status_id=status_id)
+        facts = await streaming_q.get_stream_facts(conn, status_id=status_id)
+        await publish.status_published(conn, status_id=status_id, home=True,
+                                       streams=publish.public_streams(facts) if facts else [])
         if status.reblog_of_id is None and status.visibility in ("public", "unlisted"):
             # Followers who rang the bell hear about new posts (Mastodon's "notify").
             for follower_id in await queries.list_notify_followers(conn, author_id=status.account_id):
