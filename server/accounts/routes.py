@@ -9,6 +9,7 @@ from aiohttp import web
 from server.accounts import queries, service
 from server.errors import CommonholdError, ForbiddenError, RateLimitedError, ValidationError
 from server.web import csrf, ratelimit, sessions
+from server.web.forms import see_other
 from server.web.html import render
 from server.web.state import CLOCK, CONFIG, DB
 
@@ -28,10 +29,6 @@ async def _form(request: web.Request) -> dict[str, str]:
     form = {k: v for k, v in data.items() if isinstance(v, str)}
     csrf.check(request, form)
     return form
-
-
-def _see_other(location: str) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(location)
 
 
 @routes.get("/auth/sign_up")
@@ -66,7 +63,7 @@ async def post_sign_up(request: web.Request) -> web.StreamResponse:
                             error=exc.message)
     if not user.approved:
         return await render(request, "accounts/pending.html", username=user.username)
-    response = _see_other("/?notice=welcome")
+    response = see_other("/?notice=welcome")
     await sessions.start(request, response, user)
     return response
 
@@ -98,7 +95,7 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
         return await render(request, "accounts/sign_in.html", status=exc.status, login=login,
                             error=exc.message, next_path=form.get("next", ""))
     target = form.get("next", "")
-    response = _see_other(target if target.startswith("/") and not target.startswith("//") else "/")
+    response = see_other(target if target.startswith("/") and not target.startswith("//") else "/")
     await sessions.start(request, response, user)
     return response
 
@@ -106,7 +103,7 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
 @routes.post("/auth/sign_out")
 async def post_sign_out(request: web.Request) -> web.StreamResponse:
     await _form(request)
-    response = _see_other("/?notice=signed_out")
+    response = see_other("/?notice=signed_out")
     await sessions.end(request, response)
     return response
 
@@ -114,7 +111,7 @@ async def post_sign_out(request: web.Request) -> web.StreamResponse:
 @routes.get("/settings/password")
 async def get_change_password(request: web.Request) -> web.StreamResponse:
     if await sessions.current_user(request) is None:
-        return _see_other("/auth/sign_in?next=/settings/password")
+        return see_other("/auth/sign_in?next=/settings/password")
     return await render(request, "accounts/change_password.html", error=None)
 
 
@@ -132,7 +129,7 @@ async def post_change_password(request: web.Request) -> web.StreamResponse:
         return await render(request, "accounts/change_password.html", status=exc.status,
                             error=exc.message)
     await sessions.end_other_sessions(request, user)
-    return _see_other("/?notice=password_changed")
+    return see_other("/?notice=password_changed")
 
 
 async def _require_admin(request: web.Request) -> None:
@@ -159,4 +156,4 @@ async def post_account_decision(request: web.Request) -> web.StreamResponse:
             await service.approve(conn, user_id=user_id)
         else:
             await service.reject(conn, user_id=user_id)
-    return _see_other("/admin/accounts/pending")
+    return see_other("/admin/accounts/pending")
