@@ -8,8 +8,8 @@ from aiohttp import web
 
 from server.accounts import queries, service
 from server.errors import CommonholdError, ForbiddenError, RateLimitedError, ValidationError
-from server.web import csrf, ratelimit, sessions
-from server.web.forms import see_other
+from server.web import ratelimit, sessions
+from server.web.forms import read_form, see_other
 from server.web.html import render
 from server.web.state import CLOCK, CONFIG, DB
 
@@ -24,13 +24,6 @@ SIGNUP_PER_IP = ratelimit.Limit("signup_ip", 25, timedelta(minutes=30),
                                 "Too many sign-ups from your network. Try again later.")
 
 
-async def _form(request: web.Request) -> dict[str, str]:
-    data = await request.post()
-    form = {k: v for k, v in data.items() if isinstance(v, str)}
-    csrf.check(request, form)
-    return form
-
-
 @routes.get("/auth/sign_up")
 async def get_sign_up(request: web.Request) -> web.Response:
     return await render(request, "accounts/sign_up.html", form={}, error=None)
@@ -39,7 +32,7 @@ async def get_sign_up(request: web.Request) -> web.Response:
 @routes.post("/auth/sign_up")
 async def post_sign_up(request: web.Request) -> web.StreamResponse:
     config, clock = request.app[CONFIG], request.app[CLOCK]
-    form = await _form(request)
+    form = await read_form(request)
     if config.registrations == "closed":
         raise ForbiddenError("Registrations are closed on this instance.")
     now = clock.now()
@@ -76,7 +69,7 @@ async def get_sign_in(request: web.Request) -> web.Response:
 
 @routes.post("/auth/sign_in")
 async def post_sign_in(request: web.Request) -> web.StreamResponse:
-    form = await _form(request)
+    form = await read_form(request)
     login = form.get("login", "").strip()
     now = request.app[CLOCK].now()
     ip = sessions.client_ip(request)
@@ -102,7 +95,7 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/auth/sign_out")
 async def post_sign_out(request: web.Request) -> web.StreamResponse:
-    await _form(request)
+    await read_form(request)
     response = see_other("/?notice=signed_out")
     await sessions.end(request, response)
     return response
@@ -117,7 +110,7 @@ async def get_change_password(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/settings/password")
 async def post_change_password(request: web.Request) -> web.StreamResponse:
-    form = await _form(request)
+    form = await read_form(request)
     user = await sessions.require_user(request)
     try:
         async with request.app[DB].transaction() as conn:
@@ -148,7 +141,7 @@ async def get_pending_accounts(request: web.Request) -> web.Response:
 
 @routes.post(r"/admin/accounts/{user_id:\d+}/{decision:approve|reject}")
 async def post_account_decision(request: web.Request) -> web.StreamResponse:
-    await _form(request)
+    await read_form(request)
     await _require_admin(request)
     user_id = int(request.match_info["user_id"])
     async with request.app[DB].transaction() as conn:

@@ -1,0 +1,53 @@
+"""What clients see when something is wrong with their request: the right status, a readable
+message (JSON under /api/, a page elsewhere), and never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from server.accounts import queries
+from server.db import Database
+from tests.helpers import get_form_token
+
+SIGNUP = {"username": "ada", "email": "ada@example.org", "password": "correct horse battery",
+          "password_confirmation": "correct horse battery"}
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"login=\xff\xfe&password=x", "application/x-www-form-urlencoded"),
+    (b"not a multipart body", "multipart/form-data"),
+    (b"not a multipart body", "multipart/form-data; boundary=abc"),
+], ids=["not-utf8", "multipart-without-boundary", "multipart-without-parts"])
+async def test_unreadable_form_body_is_a_400_page(client: Any, body: bytes,
+                                                   content_type: str) -> None:
+    token = await get_form_token(client, "/auth/sign_in")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        body = b"csrf_token=" + token.encode() + b"&" + body
+    resp = await client.post("/auth/sign_in", data=body, headers={"Content-Type": content_type},
+                             allow_redirects=False)
+    assert resp.status == 400
+    assert resp.content_type == "text/html"
+    assert "The form could not be read" in await resp.text()
+
+
+@pytest.mark.parametrize(("path", "fields"), [
+    ("/auth/sign_in", {"login": "a\x00b", "password": "correct horse battery"}),
+    ("/auth/sign_up", {**SIGNUP, "email": "ada\x00@example.org"}),
+    ("/auth/sign_up", {**SIGNUP, "username": "ada\x00"}),
+])
+async def test_nul_characters_in_a_form_are_a_400_not_a_database_error(
+        client: Any, db: Database, path: str, fields: dict[str, str]) -> None:
+    token = await get_form_token(client, path)
+    resp = await client.post(path, data={**fields, "csrf_token": token}, allow_redirects=False)
+    assert resp.status == 400
+    assert "not allowed (NUL)" in await resp.text()
+    async with db.acquire() as conn:
+        assert await queries.count_local_users(conn) == 0
+
+
+async def test_unreadable_form_without_csrf_cookie_is_still_a_400(client: Any) -> None:
+    resp = await client.post("/auth/sign_in", data=b"x", allow_redirects=False,
+                             headers={"Content-Type": "multipart/form-data"})
+    assert resp.status == 400
