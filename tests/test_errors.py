@@ -9,7 +9,7 @@ import pytest
 
 from server.accounts import queries
 from server.db import Database
-from tests.helpers import get_form_token
+from tests.helpers import get_form_token, make_user, post_form, sign_in
 
 SIGNUP = {"username": "ada", "email": "ada@example.org", "password": "correct horse battery",
           "password_confirmation": "correct horse battery"}
@@ -51,3 +51,14 @@ async def test_unreadable_form_without_csrf_cookie_is_still_a_400(client: Any) -
     resp = await client.post("/auth/sign_in", data=b"x", allow_redirects=False,
                              headers={"Content-Type": "multipart/form-data"})
     assert resp.status == 400
+
+
+@pytest.mark.parametrize("user_id", ["99999999999999999999", "9223372036854775808"])
+async def test_numeric_id_out_of_range_is_a_404(client: Any, db: Database, config: Any,
+                                                clock: Any, user_id: str) -> None:
+    await make_user(db, config, clock, "root_admin", role="admin")
+    assert (await sign_in(client, "root_admin")).status == 303
+    resp = await post_form(client, f"/admin/accounts/{user_id}/approve", {},
+                           token_from="/admin/accounts/pending")
+    assert resp.status == 404
+    assert "No pending sign-up" in await resp.text()

@@ -7,7 +7,9 @@ from datetime import timedelta
 from aiohttp import web
 
 from server.accounts import queries, service
-from server.errors import CommonholdError, ForbiddenError, RateLimitedError, ValidationError
+from server.errors import (CommonholdError, ForbiddenError, NotFoundError, RateLimitedError,
+                           ValidationError)
+from server.ids import parse_id
 from server.web import ratelimit, sessions
 from server.web.forms import read_form, see_other
 from server.web.html import render
@@ -143,7 +145,9 @@ async def get_pending_accounts(request: web.Request) -> web.Response:
 async def post_account_decision(request: web.Request) -> web.StreamResponse:
     await read_form(request)
     await _require_admin(request)
-    user_id = int(request.match_info["user_id"])
+    user_id = parse_id(request.match_info["user_id"])
+    if user_id is None:
+        raise NotFoundError("No pending sign-up with that id.")
     async with request.app[DB].transaction() as conn:
         if request.match_info["decision"] == "approve":
             await service.approve(conn, user_id=user_id)
