@@ -11,7 +11,7 @@ from server.errors import (CommonholdError, ForbiddenError, NotFoundError, RateL
                            ValidationError)
 from server.ids import parse_id
 from server.web import ratelimit, sessions
-from server.web.forms import read_form, see_other
+from server.web.forms import local_path, read_form, see_other
 from server.web.html import render
 from server.web.state import CLOCK, CONFIG, DB
 
@@ -89,8 +89,7 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
             await ratelimit.hit(conn, LOGIN_FAILURES_PER_ACCOUNT, account_key, now=now)
         return await render(request, "accounts/sign_in.html", status=exc.status, login=login,
                             error=exc.message, next_path=form.get("next", ""))
-    target = form.get("next", "")
-    response = see_other(target if target.startswith("/") and not target.startswith("//") else "/")
+    response = see_other(local_path(form.get("next", "")))
     await sessions.start(request, response, user)
     return response
 

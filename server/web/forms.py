@@ -29,6 +29,20 @@ async def read_form(request: web.Request) -> dict[str, str]:
     return form
 
 
+def local_path(target: str, *, default: str = "/") -> str:
+    """`target` when it is a path on this site, else `default` (no open redirects).
+
+    Browsers treat a backslash like a slash and drop tabs and newlines inside URLs, so
+    `/\\evil.example` and `/<TAB>/evil.example` both lead off-site; anything with those, or
+    starting with `//`, is refused.
+    """
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
+    return target
+
+
 def see_other(location: str) -> web.Response:
     """A 303 to `location`, so the browser fetches the next page with GET.
 
