@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -68,7 +70,27 @@ async def _build_template(admin_dsn: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTests]:
+def scratch_root() -> Iterator[Path]:
+    """Where PostgreSQL data directories go: outside pytest's temp root on purpose.
+
+    Run as root, pgserver starts PostgreSQL as its own unprivileged user, which must be able
+    to reach the data directory. pytest makes its temp root private (chmod 700) whenever a
+    session starts, so a second test run starting (another checkout, another terminal) would
+    break a PostgreSQL starting in this one.
+    """
+    path = Path(tempfile.mkdtemp(prefix="commonhold-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def scratch_dir(scratch_root: Path, request: pytest.FixtureRequest) -> Path:
+    """A fresh directory under `scratch_root` for one test."""
+    return Path(tempfile.mkdtemp(prefix=request.node.name[:24] + "-", dir=scratch_root))
+
+
+@pytest.fixture(scope="session")
+def postgres(scratch_root: Path) -> Iterator[PostgresForTests]:
     external = os.environ.get("COMMONHOLD_TEST_DATABASE_URL")
     server = None
     if external:
@@ -80,7 +102,8 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTe
             warnings.simplefilter("ignore")
             import pgserver
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+        (scratch_root / "pg").mkdir()
+        server = pgserver.get_server(scratch_root / "pg" / "data", cleanup_mode="stop")
         admin_dsn = server.get_uri()
         admin_dsn = f"postgresql://postgres@/postgres?host={admin_dsn.split('host=', 1)[1]}"
     asyncio.run(_build_template(admin_dsn))
