@@ -201,3 +201,17 @@ def test_accounts_and_sessions_survive_a_restart(data_dir: Path, tmp_path: Path)
     assert status == 403
     assert server.stop() == 0, server.output()
 
+
+
+def test_after_a_crash_the_next_clean_stop_still_stops_the_database(data_dir: Path) -> None:
+    crashed = ServeProcess(data_dir)
+    postgres = crashed.postgres_pid()
+    crashed.proc.kill()          # no chance to clean up: the database stays up, orphaned
+    crashed.proc.wait(STOP_TIMEOUT)
+    assert _is_running(postgres)
+
+    server = ServeProcess(data_dir)   # joins the database that is still running
+    assert server.postgres_pid() == postgres
+    assert server.stop() == 0, server.output()
+    _wait_until(lambda: not _is_running(postgres), STOP_TIMEOUT,
+                f"the embedded postgres (pid {postgres}) to stop")
