@@ -8,8 +8,7 @@ import pytest
 from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, screenshot
 from tests.helpers import make_user
 
-if not CHROMIUM.exists():
-    print(f"\nSKIPPED browser tests: {SKIP_REASON}")
+if not CHROMIUM.exists():  # the reason is printed in the summary (addopts has -ra)
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from playwright.sync_api import Page, expect  # noqa: E402  (only once Chromium is known to exist)
