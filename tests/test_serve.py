@@ -215,3 +215,18 @@ def test_after_a_crash_the_next_clean_stop_still_stops_the_database(data_dir: Pa
     assert server.stop() == 0, server.output()
     _wait_until(lambda: not _is_running(postgres), STOP_TIMEOUT,
                 f"the embedded postgres (pid {postgres}) to stop")
+
+
+def test_port_in_use_is_one_line_and_the_database_is_stopped(data_dir: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(data_dir, "serve", "--port", str(port))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    pidfile = data_dir / "postgres" / "postmaster.pid"
+    if pidfile.exists():  # PostgreSQL removes it when it stops; if not yet, wait for the pid
+        pid = int(pidfile.read_text().split()[0])
+        _wait_until(lambda: not _is_running(pid), STOP_TIMEOUT, "the embedded postgres to stop")
