@@ -113,6 +113,10 @@ def _run(args: argparse.Namespace) -> None:
     if cmd in ("serve", "web", "worker"):
         from server.runtime import serve
 
+        if cmd == "worker" and config.job_workers == 0:
+            raise CommonholdError("COMMONHOLD_JOB_WORKERS is 0, so 'commonhold worker' would "
+                                  "run no jobs; set it to 1 or more")
+
         asyncio.run(serve(config, web_server=cmd != "worker", workers=cmd != "web"))
     elif cmd == "check":
         for key, value in config.masked().items():

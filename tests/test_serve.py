@@ -63,10 +63,11 @@ def _is_running(pid: int) -> bool:
         return False
 
 
-def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*_command(), *args, "--data-dir", str(data_dir)], env=_env(),
-                          cwd=data_dir.parent, capture_output=True, text=True, timeout=120,
-                          check=False)
+def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*_command(), *args, "--data-dir", str(data_dir)],
+                          env={**_env(), **(env or {})}, cwd=data_dir.parent,
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 class ServeProcess:
@@ -230,3 +231,10 @@ def test_port_in_use_is_one_line_and_the_database_is_stopped(data_dir: Path) -> 
     if pidfile.exists():  # PostgreSQL removes it when it stops; if not yet, wait for the pid
         pid = int(pidfile.read_text().split()[0])
         _wait_until(lambda: not _is_running(pid), STOP_TIMEOUT, "the embedded postgres to stop")
+
+
+def test_a_worker_with_no_job_workers_refuses_to_start(data_dir: Path) -> None:
+    result = run_cli(data_dir, "worker", env={"COMMONHOLD_JOB_WORKERS": "0"}, timeout=30)
+    assert result.returncode == 1
+    assert "COMMONHOLD_JOB_WORKERS is 0" in result.stderr
+    assert not (data_dir / "postgres").exists()     # refused before starting anything
