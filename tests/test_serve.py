@@ -1,5 +1,5 @@
 """`commonhold serve` as a newcomer runs it: a real process on the embedded PostgreSQL, talked
-to over HTTP, stopped with a signal. Plus /health when the database does not answer."""
+to over HTTP, stopped with a signal. (/health with the database down: test_health.py.)"""
 
 from __future__ import annotations
 

@@ -7,8 +7,13 @@ from datetime import timedelta
 from aiohttp import web
 
 from server.accounts import queries, service
-from server.errors import (CommonholdError, ForbiddenError, NotFoundError, RateLimitedError,
-                           ValidationError)
+from server.errors import (
+    CommonholdError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    ValidationError,
+)
 from server.ids import parse_id
 from server.web import ratelimit, sessions
 from server.web.forms import local_path, read_form, see_other

@@ -10,7 +10,7 @@ import socket
 import threading
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import pytest
 from aiohttp import web
@@ -45,10 +45,10 @@ class LiveServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
-        self._failure: BaseException | None = None
+        self._failure: Exception | None = None
         self._thread = threading.Thread(target=self._run, name="live-server", daemon=True)
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         if not self._ready.wait(60) or self._failure is not None:
             raise RuntimeError("the live server did not start") from self._failure
@@ -67,7 +67,7 @@ class LiveServer:
     def _run(self) -> None:
         try:
             asyncio.run(self._main())
-        except BaseException as exc:  # handed to the test thread, which re-raises it
+        except Exception as exc:  # noqa: BLE001 - handed to the test thread, which re-raises it
             self._failure = exc
             self._ready.set()
 

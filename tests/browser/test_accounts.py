@@ -4,14 +4,13 @@ change the password; and a form that lost its CSRF token gets a readable refusal
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, screenshot
 from tests.helpers import make_user
 
 if not CHROMIUM.exists():  # the reason is printed in the summary (addopts has -ra)
     pytest.skip(SKIP_REASON, allow_module_level=True)
-
-from playwright.sync_api import Page, expect  # noqa: E402  (only once Chromium is known to exist)
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
