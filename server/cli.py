@@ -18,26 +18,43 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
+def _common_options(*, top_level: bool) -> argparse.ArgumentParser:
+    """Options every command takes, before or after the command's name
+    (`commonhold --data-dir d migrate` and `commonhold migrate --data-dir d` are the same).
+    After the command they default to SUPPRESS, so that they do not overwrite the value
+    given before it."""
+    p = argparse.ArgumentParser(add_help=False)
+    default = None if top_level else argparse.SUPPRESS
+    p.add_argument("--config", type=Path, default=default,
+                   help="a commonhold.toml file (default: ./commonhold.toml)")
+    p.add_argument("--data-dir", type=Path, default=default,
+                   help="where the embedded database and secrets live (default: ./data)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   default=False if top_level else argparse.SUPPRESS, help="log more")
+    return p
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="commonhold", description="A member-owned fediverse server.")
-    p.add_argument("--config", type=Path, help="a commonhold.toml file (default: ./commonhold.toml)")
-    p.add_argument("--data-dir", type=Path, help="where the embedded database and secrets live")
-    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    p = argparse.ArgumentParser(prog="commonhold", description="A member-owned fediverse server.",
+                                parents=[_common_options(top_level=True)])
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common_options(top_level=False)
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, parents=[common])
 
     for name, text in (("serve", "run the web server and the job workers in one process"),
                        ("web", "run the web server only (scale-out)"),
                        ("worker", "run job workers only (scale-out)")):
-        s = sub.add_parser(name, help=text)
+        s = command(name, text)
         s.add_argument("--host", help="address to listen on (default 127.0.0.1)")
         s.add_argument("--port", type=int, help="port to listen on (default 8080)")
-        s.add_argument("--data-dir", type=Path, dest="sub_data_dir", help=argparse.SUPPRESS)
         s.add_argument("--domain", help="the public domain of this instance")
 
-    sub.add_parser("migrate", help="apply pending database migrations")
-    sub.add_parser("check", help="print the effective configuration and what is wrong with it")
+    command("migrate", "apply pending database migrations")
+    command("check", "print the effective configuration and what is wrong with it")
 
-    cu = sub.add_parser("create-user", help="create a local account")
+    cu = command("create-user", "create a local account")
     cu.add_argument("username")
     cu.add_argument("--email", required=True)
     role = cu.add_mutually_exclusive_group()
@@ -45,20 +62,19 @@ def _parser() -> argparse.ArgumentParser:
     role.add_argument("--moderator", action="store_true")
     cu.add_argument("--password-file", type=Path, help="read the password from this file")
 
-    sp = sub.add_parser("set-password", help="set a local account's password")
+    sp = command("set-password", "set a local account's password")
     sp.add_argument("username")
     sp.add_argument("--password-file", type=Path)
 
-    ap = sub.add_parser("approve", help="approve a pending sign-up")
+    ap = command("approve", "approve a pending sign-up")
     ap.add_argument("username")
     return p
 
 
 def _config(args: argparse.Namespace) -> Config:
     overrides: dict[str, Any] = {}
-    data_dir = getattr(args, "sub_data_dir", None) or args.data_dir
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
+    if args.data_dir is not None:
+        overrides["data_dir"] = args.data_dir
     for name in ("host", "port", "domain"):
         value = getattr(args, name, None)
         if value is not None:
@@ -96,6 +112,10 @@ def _run(args: argparse.Namespace) -> None:
     cmd = args.command
     if cmd in ("serve", "web", "worker"):
         from server.runtime import serve
+
+        if cmd == "worker" and config.job_workers == 0:
+            raise CommonholdError("COMMONHOLD_JOB_WORKERS is 0, so 'commonhold worker' would "
+                                  "run no jobs; set it to 1 or more")
 
         asyncio.run(serve(config, web_server=cmd != "worker", workers=cmd != "web"))
     elif cmd == "check":

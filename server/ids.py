@@ -38,3 +38,15 @@ def id_for_time(when: datetime) -> int:
 def id_at(when: datetime) -> int:
     """The smallest id that could have been made at `when` (for time-based paging)."""
     return int(when.timestamp() * 1000) << 16
+
+
+MAX_ID = (1 << 63) - 1  # ids live in PostgreSQL bigint columns
+
+
+def parse_id(text: str) -> int | None:
+    """The id written in `text` (from a URL or a query string), or None when it cannot be one
+    of ours: not plain digits, or beyond bigint (which the database would refuse)."""
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None

@@ -16,6 +16,7 @@ from server.config import Config, ensure_secret_key
 from server.db import Database
 from server.db.embedded import EmbeddedPostgres
 from server.db.migrate import apply_migrations
+from server.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,13 @@ async def serve(config: Config, *, web_server: bool = True, workers: bool = True
         try:
             if web_server:
                 site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
-                await site.start()
+                try:
+                    await site.start()
+                except OSError as exc:
+                    reason = exc.strerror or str(exc)
+                    raise ConfigError(f"cannot listen on {config.host}:{config.port} "
+                                      f"({reason}); choose another --port or COMMONHOLD_PORT"
+                                      ) from None
                 print(f"commonhold: serving {config.base_url} on http://{config.host}:{config.port}",
                       flush=True)
             else:

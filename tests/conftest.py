@@ -73,10 +73,29 @@ async def _build_template(admin_dsn: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresForTests]:
+def scratch_root() -> Iterator[Path]:
+    """Where PostgreSQL data directories go: outside pytest's temp root on purpose.
+
+    Run as root, pgserver starts PostgreSQL as its own unprivileged user, which must be able
+    to reach the data directory. pytest makes its temp root private (chmod 700) whenever a
+    session starts, so a second test run starting (another checkout, another terminal) would
+    break a PostgreSQL starting in this one.
+    """
+    path = Path(tempfile.mkdtemp(prefix="commonhold-tests-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def scratch_dir(scratch_root: Path, request: pytest.FixtureRequest) -> Path:
+    """A fresh directory under `scratch_root` for one test."""
+    return Path(tempfile.mkdtemp(prefix=request.node.name[:24] + "-", dir=scratch_root))
+
+
+@pytest.fixture(scope="session")
+def postgres(scratch_root: Path) -> Iterator[PostgresForTests]:
     external = os.environ.get("COMMONHOLD_TEST_DATABASE_URL")
     server = None
-    scratch = None
     if external:
         admin_dsn = external
     else:
@@ -86,17 +105,14 @@ def postgres() -> Iterator[PostgresForTests]:
             warnings.simplefilter("ignore")
             import pgserver
 
-        # Not under pytest's basetemp: concurrent pytest runs prune each other's old basetemps.
-        scratch = Path(tempfile.mkdtemp(prefix="commonhold-test-pg-"))
-        server = pgserver.get_server(scratch / "data", cleanup_mode="delete")
+        (scratch_root / "pg").mkdir()
+        server = pgserver.get_server(scratch_root / "pg" / "data", cleanup_mode="stop")
         admin_dsn = server.get_uri()
         admin_dsn = f"postgresql://postgres@/postgres?host={admin_dsn.split('host=', 1)[1]}"
     asyncio.run(_build_template(admin_dsn))
     yield PostgresForTests(admin_dsn)
     if server is not None:
         server.cleanup()
-    if scratch is not None:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture

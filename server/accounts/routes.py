@@ -7,8 +7,16 @@ from datetime import timedelta
 from aiohttp import web
 
 from server.accounts import queries, service
-from server.errors import CommonholdError, ForbiddenError, RateLimitedError, ValidationError
-from server.web import csrf, ratelimit, sessions
+from server.errors import (
+    CommonholdError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    ValidationError,
+)
+from server.ids import parse_id
+from server.web import ratelimit, sessions
+from server.web.forms import local_path, read_form, see_other
 from server.web.html import render
 from server.web.state import CLOCK, CONFIG, DB
 
@@ -23,17 +31,6 @@ SIGNUP_PER_IP = ratelimit.Limit("signup_ip", 25, timedelta(minutes=30),
                                 "Too many sign-ups from your network. Try again later.")
 
 
-async def _form(request: web.Request) -> dict[str, str]:
-    data = await request.post()
-    form = {k: v for k, v in data.items() if isinstance(v, str)}
-    csrf.check(request, form)
-    return form
-
-
-def _see_other(location: str) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(location)
-
-
 @routes.get("/auth/sign_up")
 async def get_sign_up(request: web.Request) -> web.Response:
     return await render(request, "accounts/sign_up.html", form={}, error=None)
@@ -42,7 +39,7 @@ async def get_sign_up(request: web.Request) -> web.Response:
 @routes.post("/auth/sign_up")
 async def post_sign_up(request: web.Request) -> web.StreamResponse:
     config, clock = request.app[CONFIG], request.app[CLOCK]
-    form = await _form(request)
+    form = await read_form(request)
     if config.registrations == "closed":
         raise ForbiddenError("Registrations are closed on this instance.")
     now = clock.now()
@@ -66,7 +63,7 @@ async def post_sign_up(request: web.Request) -> web.StreamResponse:
                             error=exc.message)
     if not user.approved:
         return await render(request, "accounts/pending.html", username=user.username)
-    response = _see_other("/?notice=welcome")
+    response = see_other("/?notice=welcome")
     await sessions.start(request, response, user)
     return response
 
@@ -79,7 +76,7 @@ async def get_sign_in(request: web.Request) -> web.Response:
 
 @routes.post("/auth/sign_in")
 async def post_sign_in(request: web.Request) -> web.StreamResponse:
-    form = await _form(request)
+    form = await read_form(request)
     login = form.get("login", "").strip()
     now = request.app[CLOCK].now()
     ip = sessions.client_ip(request)
@@ -97,16 +94,15 @@ async def post_sign_in(request: web.Request) -> web.StreamResponse:
             await ratelimit.hit(conn, LOGIN_FAILURES_PER_ACCOUNT, account_key, now=now)
         return await render(request, "accounts/sign_in.html", status=exc.status, login=login,
                             error=exc.message, next_path=form.get("next", ""))
-    target = form.get("next", "")
-    response = _see_other(target if target.startswith("/") and not target.startswith("//") else "/")
+    response = see_other(local_path(form.get("next", "")))
     await sessions.start(request, response, user)
     return response
 
 
 @routes.post("/auth/sign_out")
 async def post_sign_out(request: web.Request) -> web.StreamResponse:
-    await _form(request)
-    response = _see_other("/?notice=signed_out")
+    await read_form(request)
+    response = see_other("/?notice=signed_out")
     await sessions.end(request, response)
     return response
 
@@ -114,13 +110,13 @@ async def post_sign_out(request: web.Request) -> web.StreamResponse:
 @routes.get("/settings/password")
 async def get_change_password(request: web.Request) -> web.StreamResponse:
     if await sessions.current_user(request) is None:
-        return _see_other("/auth/sign_in?next=/settings/password")
+        return see_other("/auth/sign_in?next=/settings/password")
     return await render(request, "accounts/change_password.html", error=None)
 
 
 @routes.post("/settings/password")
 async def post_change_password(request: web.Request) -> web.StreamResponse:
-    form = await _form(request)
+    form = await read_form(request)
     user = await sessions.require_user(request)
     try:
         async with request.app[DB].transaction() as conn:
@@ -132,7 +128,7 @@ async def post_change_password(request: web.Request) -> web.StreamResponse:
         return await render(request, "accounts/change_password.html", status=exc.status,
                             error=exc.message)
     await sessions.end_other_sessions(request, user)
-    return _see_other("/?notice=password_changed")
+    return see_other("/?notice=password_changed")
 
 
 async def _require_admin(request: web.Request) -> None:
@@ -151,12 +147,14 @@ async def get_pending_accounts(request: web.Request) -> web.Response:
 
 @routes.post(r"/admin/accounts/{user_id:\d+}/{decision:approve|reject}")
 async def post_account_decision(request: web.Request) -> web.StreamResponse:
-    await _form(request)
+    await read_form(request)
     await _require_admin(request)
-    user_id = int(request.match_info["user_id"])
+    user_id = parse_id(request.match_info["user_id"])
+    if user_id is None:
+        raise NotFoundError("No pending sign-up with that id.")
     async with request.app[DB].transaction() as conn:
         if request.match_info["decision"] == "approve":
             await service.approve(conn, user_id=user_id)
         else:
             await service.reject(conn, user_id=user_id)
-    return _see_other("/admin/accounts/pending")
+    return see_other("/admin/accounts/pending")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import asyncpg
+import logging
+
 from aiohttp import web
 
 from server.web.html import render
 from server.web.state import DB
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 
@@ -21,6 +23,9 @@ async def get_health(request: web.Request) -> web.Response:
     try:
         async with request.app[DB].acquire(timeout=3) as conn:
             await conn.fetchval("SELECT 1", timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+    except Exception as exc:  # noqa: BLE001 - whatever the failure, the answer is "unhealthy"
+        # Not only connection errors: a connection the server ended under us can also surface
+        # as asyncpg's InternalClientError. A health check must answer, never crash.
+        log.warning("health check: database unreachable (%s: %s)", type(exc).__name__, exc)
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})

@@ -11,6 +11,7 @@ from server.accounts import queries
 from server.clock import FrozenClock
 from server.config import Config
 from server.db import Database
+from server.web.forms import local_path
 from tests.helpers import get_form_token, make_user, post_form, sign_in
 
 SIGNUP = {"username": "ada", "email": "ada@example.org", "password": "correct horse battery",
@@ -217,3 +218,35 @@ async def test_sign_in_attempts_per_ip_are_throttled(client: Any, db: Database, 
     statuses = [(await sign_in(client, f"user{i}", "guess")).status for i in range(26)]
     assert statuses[:25] == [403] * 25
     assert statuses[25] == 429
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("/settings/password", "/settings/password"),
+    ("/?page=2", "/?page=2"),
+    ("", "/"),
+    ("settings", "/"),
+    ("https://evil.example/", "/"),
+    ("//evil.example/", "/"),
+    ("/\\evil.example/", "/"),        # browsers read a backslash as a slash: //evil.example
+    ("/\t/evil.example/", "/"),       # and drop tabs and newlines from URLs
+    ("/\r\nSet-Cookie: x=1", "/"),
+    ("/\x7f", "/"),
+])
+def test_local_path_accepts_only_paths_of_this_site(target: str, expected: str) -> None:
+    assert local_path(target) == expected
+
+
+@pytest.mark.parametrize(("next_path", "location"), [
+    ("/settings/password", "/settings/password"),
+    ("/\\evil.example/", "/"),
+    ("/\r\nSet-Cookie: x=1", "/"),
+])
+async def test_sign_in_goes_back_only_to_a_page_of_this_site(
+        client: Any, db: Database, config: Config, clock: FrozenClock, next_path: str,
+        location: str) -> None:
+    await make_user(db, config, clock, "ada")
+    resp = await post_form(client, "/auth/sign_in", {"login": "ada",
+                                                      "password": "correct horse battery",
+                                                      "next": next_path})
+    assert resp.status == 303
+    assert resp.headers["Location"] == location
