@@ -16,10 +16,12 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 
 def _builtin_handlers() -> dict[str, JobHandler]:
+    from server.governance.proposals import timers as governance_timers
     from server.jobs import maintenance
 
     return {
         "jobs.purge_failed": maintenance.purge_failed,
+        **governance_timers.HANDLERS,
     }
 
 
