@@ -52,9 +52,15 @@ async def _checked_motion(conn: Conn, kind: str, motion: Any) -> dict[str, Any]:
     """Validate a motion against the charter in force, then resolve what it names."""
     checked = validate_motion(kind, motion, await motion_context(conn))
     if kind == "appointment":
-        account = await members.get_local_account(conn, username=checked["account"])
-        if checked["action"] == "grant":
-            await members.require_active_member(conn, account_id=account.id)
+        account = await members_q.get_local_account_by_username(conn,
+                                                                 username=checked["account"])
+        if account is None:
+            raise ValidationError(f"No local account is called {checked['account']!r}.",
+                                  field="motion")
+        member = await members.get_member(conn, account_id=account.id)
+        if checked["action"] == "grant" and (member is None or not member.is_active):
+            raise ValidationError(f"Roles go to active members; @{account.username} is not "
+                                  "one.", field="motion")
         checked.update(account=account.username, account_id=str(account.id))
     elif kind == "admission":
         application = await members_q.get_application(
