@@ -17,7 +17,8 @@ from tests.helpers import make_user
 
 async def found_coop(db: Database, config: Config, clock: FrozenClock, founders: list[str], *,
                      others: tuple[str, ...] = (), admins: tuple[str, ...] = (),
-                     worker_members: tuple[str, ...] = ()) -> dict[str, LocalUser]:
+                     worker_members: tuple[str, ...] = (),
+                     admission_mode: str = "role") -> dict[str, LocalUser]:
     """Create accounts, install the founding charter with `founders` admitted.
     `others` get accounts but no membership; `admins` get the admin role."""
     users = {}
@@ -25,8 +26,10 @@ async def found_coop(db: Database, config: Config, clock: FrozenClock, founders:
         users[name] = await make_user(db, config, clock, name,
                                       role="admin" if name in admins else "user")
     async with db.transaction() as conn:
+        template = founding.template_text().replace(
+            'admission_mode = "role"', f'admission_mode = "{admission_mode}"')
         await founding.install_founding_charter(
-            conn, instance_name="Test Coop", now=clock.now(),
+            conn, instance_name="Test Coop", now=clock.now(), template=template,
             founders=[(n, "worker" if n in worker_members else None) for n in founders])
     return users
 
