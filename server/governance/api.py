@@ -12,10 +12,10 @@ from server.errors import BadRequestError
 from server.governance import http_auth
 from server.governance.charter import service as charter
 from server.governance.log import service as log
+from server.governance.log.service import timestamp
 from server.governance.members import service as members
 from server.governance.proposals import service as proposals
 from server.governance.proposals import views
-from server.governance.log.service import timestamp
 from server.web.state import CLOCK, DB
 
 routes = web.RouteTableDef()

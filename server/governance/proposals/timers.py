@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.governance.proposals import closing, service
 from server.jobs import RetryLaterError
 from server.jobs.context import JobContext
-from server.governance.proposals import closing, service
 
 
 def _proposal_id(payload: dict[str, Any]) -> int:
