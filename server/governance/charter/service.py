@@ -143,6 +143,9 @@ async def adopt_amendment(conn: Conn, *, proposal_id: int, now: datetime) -> Cha
     if motion is None:
         raise ConflictError("Only a charter amendment proposal that has passed can change "
                             "the charter.")
+    # Lock before reading the version in force: two amendments closing at once must not
+    # both see the same base and both be adopted one after the other.
+    await queries.lock_charter_versions(conn)
     current = await get_charter_in_force(conn)
     if motion.get("base_version") != current.version:
         raise ConflictError(
