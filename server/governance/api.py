@@ -111,10 +111,6 @@ async def governance_vote(request: web.Request) -> web.Response:
     return web.json_response(receipt)
 
 
-def entry_json(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: entry[k] for k in ("seq", "prev_hash", "kind", "recorded_at", "body", "hash")}
-
-
 @routes.get(f"{PREFIX}/log")
 async def governance_log(request: web.Request) -> web.Response:
     after = _int_param(request, "after_seq", 0, high=2**62)
@@ -122,7 +118,7 @@ async def governance_log(request: web.Request) -> web.Response:
         entries = await log.list_after(conn, after_seq=after,
                                        limit=_int_param(request, "limit", 100, high=500))
         head = await log.get_head(conn)
-    return web.json_response({"head": head, "entries": [entry_json(e) for e in entries]})
+    return web.json_response({"head": head, "entries": [log.entry_json(e) for e in entries]})
 
 
 @routes.get(f"{PREFIX}/members")

@@ -42,10 +42,8 @@ async def get_log_export(request: web.Request) -> web.StreamResponse:
     first = True
     async with request.app[DB].acquire() as conn:
         async for entry in service.iter_entries(conn):
-            item = {k: entry[k] for k in ("seq", "prev_hash", "kind", "recorded_at", "body",
-                                          "hash")}
             await response.write((b"" if first else b",\n") + json.dumps(
-                item, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+                service.entry_json(entry), ensure_ascii=False, sort_keys=True).encode("utf-8"))
             first = False
     await response.write(b"]\n")
     await response.write_eof()

@@ -71,6 +71,11 @@ def _verify_batch(batch: list[dict[str, Any]], head: chain.ChainReport,
     return dataclasses.replace(report, checked=total), total
 
 
+def entry_json(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry as published (API and export): exactly the fields the chain covers."""
+    return {name: entry[name] for name in chain.ENTRY_FIELDS}
+
+
 async def get_head(conn: Conn) -> dict[str, Any]:
     head = await queries.get_log_head(conn)
     seq, digest = head if head else (0, chain.GENESIS)
