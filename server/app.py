@@ -14,6 +14,7 @@ from server.accounts import routes as account_routes
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db import Database
+from server.governance import routes as governance_routes
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
@@ -45,7 +46,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app[HTTP] = http
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
-    for table in (pages.routes, account_routes.routes):
+    for table in (pages.routes, account_routes.routes, *governance_routes.TABLES):
         app.add_routes(table)
     return app
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from server.config import Config, load_config, problems
 from server.errors import CommonholdError
+from server.governance import cli as governance_cli
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ap = command("approve", "approve a pending sign-up")
     ap.add_argument("username")
+    governance_cli.add_commands(sub)
     return p
 
 
@@ -166,6 +168,8 @@ def _run(args: argparse.Namespace) -> None:
             print(f"approved @{user.username}")
 
         asyncio.run(_with_db(config, approve))
+    elif cmd in governance_cli.COMMANDS:
+        governance_cli.run(args, config, now)
 
 
 async def _noop(conn: Any) -> None:

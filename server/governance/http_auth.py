@@ -1,0 +1,72 @@
+"""Who is calling, for every governance page and API route: the one place to change when
+OAuth bearer tokens arrive.
+
+Today a caller is the signed-in browser session. A request that carries an
+`Authorization: Bearer` header is not treated as the session (tokens are not understood
+here yet), so such a request is anonymous until token checking is wired in below. Writes
+authenticated by the session cookie need the CSRF token (form field `csrf_token`, or the
+`X-CSRF-Token` header for JSON); writes authenticated by a token will not.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from server.accounts.queries import LocalUser
+from server.errors import BadRequestError, UnauthorizedError
+from server.web import csrf, sessions
+
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def _bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
+async def calling_account(request: web.Request) -> LocalUser | None:
+    """The local user making this request, or None for an anonymous one."""
+    if _bearer_token(request) is not None:
+        return None  # bearer tokens: verify here and return the token's user
+    return await sessions.current_user(request)
+
+
+async def require_caller(request: web.Request) -> LocalUser:
+    user = await calling_account(request)
+    if user is None:
+        raise UnauthorizedError("Sign in to do that.")
+    return user
+
+
+async def caller_account_id(request: web.Request) -> int | None:
+    user = await calling_account(request)
+    return user.account_id if user else None
+
+
+async def read_body(request: web.Request) -> dict[str, Any]:
+    """A JSON object or a form, as a dict; repeated form fields become lists."""
+    if request.content_type == "application/json":
+        try:
+            data = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise BadRequestError("The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise BadRequestError("The request body must be a JSON object.")
+        return data
+    form = await request.post()
+    out: dict[str, Any] = {}
+    for key in form:
+        values = [v for v in form.getall(key) if isinstance(v, str)]
+        out[key] = values[0] if len(values) == 1 else values
+    return out
+
+
+async def require_writer(request: web.Request, body: dict[str, Any]) -> LocalUser:
+    """The caller of a state-changing request, with CSRF checked for session callers."""
+    user = await require_caller(request)
+    token = body.get(csrf.FIELD) or request.headers.get(CSRF_HEADER, "")
+    csrf.check(request, {csrf.FIELD: token})
+    return user
