@@ -11,12 +11,21 @@ import aiohttp
 from aiohttp import web
 
 from server.accounts import routes as account_routes
+from server.api import routes_accounts as api_accounts
+from server.api import routes_apps as api_apps
+from server.api import routes_instance as api_instance
+from server.api.middleware import api_middleware
+from server.api.routing import add_api_routes
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db import Database
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
+from server.media import defaults as media_defaults
+from server.media import storage as media_storage
+from server.oauth import pages as oauth_pages
+from server.oauth import routes as oauth_routes
 from server.web import pages
 from server.web.errors import error_middleware
 from server.web.html import make_environment
@@ -31,7 +40,9 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                http: aiohttp.ClientSession | None = None, job_workers: int = 0) -> web.Application:
     """The web application over an open database. `job_workers` > 0 also runs job workers
     in this process (what `commonhold serve` does)."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    # The API middleware wraps the error middleware so error answers carry rate-limit headers.
+    app = web.Application(middlewares=[api_middleware, error_middleware],
+                          client_max_size=config.max_body_bytes)
     app[CONFIG] = config
     app[DB] = db
     app[CLOCK] = clock or SystemClock()
@@ -45,8 +56,11 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app[HTTP] = http
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
-    for table in (pages.routes, account_routes.routes):
+    for table in (pages.routes, account_routes.routes, oauth_pages.routes, oauth_routes.routes,
+                  media_storage.routes, media_defaults.routes):
         app.add_routes(table)
+    for table in (api_apps.routes, api_accounts.routes, api_instance.routes):
+        add_api_routes(app, table)
     return app
 
 
