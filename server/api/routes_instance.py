@@ -3,7 +3,6 @@ custom emoji, announcements and the caller's preferences."""
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,13 +74,6 @@ async def instance_activity(request: web.Request) -> web.Response:
 async def instance_domain_blocks(request: web.Request) -> web.Response:
     # No domain policy exists until the charter's federation rules land: nothing is blocked.
     return web.json_response([])
-
-
-@routes.get("/api/v1/instance/extended_description")
-async def instance_extended_description(request: web.Request) -> web.Response:
-    config = request.app[CONFIG]
-    return web.json_response({"updated_at": None,
-                              "content": f"<p>{html.escape(config.instance_description)}</p>"})
 
 
 @routes.get("/api/v1/custom_emojis")
