@@ -34,8 +34,8 @@ ENDPOINT_LIMITS: tuple[tuple[str, re.Pattern[str], ratelimit.Limit], ...] = (
 )
 
 _LIMITED = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/userinfo")
-_CORS = _LIMITED + ("/.well-known/oauth-authorization-server", "/nodeinfo/",
-                    "/.well-known/nodeinfo")
+_CORS = (*_LIMITED, "/.well-known/oauth-authorization-server", "/nodeinfo/",
+         "/.well-known/nodeinfo")
 _EXPOSED = "Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id"
 
 

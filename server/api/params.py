@@ -179,7 +179,9 @@ class Params:
         value = self._data.get(name)
         if value is None:
             return []
-        items = [value[k] for k in sorted(value, key=_index_order)] if isinstance(value, dict) else value
+        items = value
+        if isinstance(value, dict):
+            items = [value[k] for k in sorted(value, key=_index_order)]
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise ValidationError(f"{self._label(name)} must be a list of objects", field=name)
         return [Params(item, f"{self._label(name)}[{i}]") for i, item in enumerate(items)]

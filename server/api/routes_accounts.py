@@ -9,9 +9,12 @@ from aiohttp import web
 
 from server.accounts import queries as accounts_q
 from server.api import queries
-from server.api.auth import require_token, optional_token
-from server.api.entities.accounts import (render_account, render_credential_account,
-                                          to_mastodon_relationship)
+from server.api.auth import optional_token, require_token
+from server.api.entities.accounts import (
+    render_account,
+    render_credential_account,
+    to_mastodon_relationship,
+)
 from server.api.params import Params, match_id, parse_id, read_params
 from server.errors import NotFoundError
 from server.media.images import AVATAR, HEADER, ImageSpec, ProcessedImage, process_image

@@ -11,8 +11,13 @@ from aiohttp import web
 from server.api import queries
 from server.api.auth import require_token
 from server.api.entities.accounts import render_account
-from server.api.entities.instance import (instance_v1, instance_v2, to_mastodon_activity,
-                                          to_mastodon_preferences, to_mastodon_rule)
+from server.api.entities.instance import (
+    instance_v1,
+    instance_v2,
+    to_mastodon_activity,
+    to_mastodon_preferences,
+    to_mastodon_rule,
+)
 from server.api.rules import list_rules
 from server.db import Conn
 from server.errors import NotFoundError

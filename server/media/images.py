@@ -7,6 +7,7 @@ original (camera, GPS position, comments) survives.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -51,10 +52,9 @@ def process_image(data: bytes, spec: ImageSpec, *, field: str) -> ProcessedImage
         raise ValidationError(f"Validation failed: {spec.label} file size must be less than "
                               f"{spec.max_bytes // (1024 * 1024)} MB", field=field)
     image = _decode(data, spec, field)
-    try:
+    # A broken orientation tag is not worth refusing the picture for.
+    with contextlib.suppress(OSError, ValueError, SyntaxError):
         image = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError):
-        pass  # a broken orientation tag is not worth refusing the picture for
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info)
     image = image.convert("RGBA" if has_alpha else "RGB")

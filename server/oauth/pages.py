@@ -110,7 +110,8 @@ async def _grant(request: web.Request, auth: AuthRequest, user_id: int) -> web.R
     return _redirect(_with_query(auth.redirect_uri, {"code": code, "state": auth.state}))
 
 
-async def _handle(request: web.Request, params: Params, *, decision: str | None) -> web.StreamResponse:
+async def _handle(request: web.Request, params: Params, *,
+                  decision: str | None) -> web.StreamResponse:
     try:
         auth = await _parse(request, params)
     except PageError as exc:
@@ -172,9 +173,10 @@ async def post_authorize(request: web.Request) -> web.StreamResponse:
         data = await request.post()
         form = {k: v for k, v in data.items() if isinstance(v, str)}
         csrf.check(request, form)
-    except (ValueError, CommonholdError) as exc:
-        message = exc.message if isinstance(exc, CommonholdError) else "The form could not be read."
-        return await _error_page(request, message, status=403 if isinstance(exc, CommonholdError) else 400)
+    except ValueError:
+        return await _error_page(request, "The form could not be read.")
+    except CommonholdError as exc:
+        return await _error_page(request, exc.message, status=exc.status)
     decision = form.get("decision")
     if decision not in ("authorize", "deny"):
         return await _error_page(request, "Choose Authorize or Deny.")

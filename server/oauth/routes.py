@@ -10,11 +10,11 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from server.accounts.routes import LOGIN_FAILURES_PER_ACCOUNT, LOGIN_PER_IP
+from server.api import queries as api_q
 from server.api.auth import require_token
 from server.api.entities.accounts import avatar_url, profile_url
 from server.api.entities.apps import to_mastodon_token
 from server.api.params import Params, read_params
-from server.api import queries as api_q
 from server.oauth import service
 from server.oauth.scopes import ALL_SCOPES
 from server.oauth.service import OAuthError

@@ -64,7 +64,8 @@ def parse_scopes(text: str | Iterable[str] | None, *,
         return default
     unknown = [w for w in words if w not in _KNOWN]
     if unknown:
-        raise InvalidScopeError(f"The requested scope is invalid, unknown, or malformed: {unknown[0]}")
+        raise InvalidScopeError(
+            f"The requested scope is invalid, unknown, or malformed: {unknown[0]}")
     return tuple(dict.fromkeys(words))
 
 

@@ -80,7 +80,8 @@ def digest(secret: str) -> bytes:
 def check_redirect_uris(raw: str | list[str] | None) -> list[str]:
     uris = raw.split() if isinstance(raw, str) else [w for u in raw or [] for w in u.split()]
     if not uris:
-        raise ValidationError("Validation failed: Redirect URI can't be blank", field="redirect_uris")
+        raise ValidationError("Validation failed: Redirect URI can't be blank",
+                              field="redirect_uris")
     for uri in uris:
         if uri == OOB:
             continue
@@ -102,7 +103,8 @@ def check_website(website: str | None) -> str | None:
     return website
 
 
-async def register_application(conn: Conn, *, name: str | None, redirect_uris: str | list[str] | None,
+async def register_application(conn: Conn, *, name: str | None,
+                               redirect_uris: str | list[str] | None,
                                scopes: str | list[str] | None, website: str | None,
                                now: datetime) -> NewApplication:
     clean_name = (name or "").strip()
@@ -127,7 +129,9 @@ async def register_application(conn: Conn, *, name: str | None, redirect_uris: s
 
 async def authenticate_client(conn: Conn, *, client_id: str | None,
                               client_secret: str | None) -> Application:
-    app = await queries.get_application_by_client_id(conn, client_id=client_id) if client_id else None
+    app = None
+    if client_id:
+        app = await queries.get_application_by_client_id(conn, client_id=client_id)
     if app is None or not client_secret \
             or not hmac.compare_digest(app.client_secret_hash, digest(client_secret)):
         raise OAuthError("invalid_client")
@@ -136,7 +140,8 @@ async def authenticate_client(conn: Conn, *, client_id: str | None,
 
 # --- authorization codes --------------------------------------------------------------------
 
-def check_code_challenge(challenge: str | None, method: str | None) -> tuple[str | None, str | None]:
+def check_code_challenge(challenge: str | None,
+                         method: str | None) -> tuple[str | None, str | None]:
     if not challenge:
         if method:
             raise OAuthError("invalid_request", "code_challenge_method without code_challenge")

@@ -3,6 +3,7 @@ and tokens obtained through the real OAuth endpoints."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,10 @@ from server.accounts.queries import LocalUser
 from server.clock import FrozenClock
 from server.config import Config
 from server.db import Database
+from server.ids import new_id
+from server.oauth import queries as oauth_q
+from server.oauth import service as oauth_service
+from server.oauth.service import OOB
 from tests.conftest import make_config
 from tests.helpers import make_user
 
@@ -80,7 +85,17 @@ def member(api: Any, db: Database, api_config: Config,
     async def make(username: str = "ada", *, scope: str = "read write follow push",
                    role: str = "user") -> Member:
         user = await make_user(db, api_config, clock, username, password=PASSWORD, role=role)
-        app = await register_app(api, scopes=scope)
-        return Member(user, await password_token(api, app, username, scope=scope))
+        # Issued directly rather than by the password grant: argon2 makes that slow, and the
+        # grant itself is tested in test_oauth.py.
+        token = secrets.token_urlsafe(32)
+        async with db.transaction() as conn:
+            created = await oauth_service.register_application(
+                conn, name="Test client", redirect_uris=OOB, scopes=scope, website=None,
+                now=clock.now())
+            await oauth_q.insert_access_token(
+                conn, token_id=new_id(), token_hash=oauth_service.digest(token),
+                application_id=created.application.id, user_id=user.id,
+                scopes=scope.split(), now=clock.now())
+        return Member(user, token)
 
     return make

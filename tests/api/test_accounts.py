@@ -46,7 +46,8 @@ async def remote_account(db: Database, username: str = "alice", domain: str = "m
             account_id, username, domain, f"https://{domain}/users/{username}",
             f"https://{domain}/@{username}", username.title())
         for column, value in columns.items():
-            await conn.execute(f"UPDATE accounts SET {column} = $2 WHERE id = $1", account_id, value)
+            await conn.execute(f"UPDATE accounts SET {column} = $2 WHERE id = $1",
+                               account_id, value)
     return account_id
 
 
@@ -80,18 +81,21 @@ async def test_update_credentials_changes_text_flags_fields_and_defaults(
     validate(me, "CredentialAccount")
     assert me["display_name"] == "Ada L." and me["locked"] is True and me["discoverable"] is False
     assert me["note"].startswith("<p>Counting with <span class=\"h-card\"")
-    assert 'href="http://ch.test/@bea"' in me["note"] and 'href="http://ch.test/tags/maths"' in me["note"]
+    assert 'href="http://ch.test/@bea"' in me["note"]
+    assert 'href="http://ch.test/tags/maths"' in me["note"]
     assert me["note"].count("<p>") == 2
     assert me["source"]["note"] == "Counting with @bea and #maths.\n\nhttps://example.org"
     assert me["fields"][0]["name"] == "Web" and me["fields"][0]["value"].startswith("<a href=")
-    assert me["source"]["fields"][1] == {"name": "Pronouns", "value": "she/her", "verified_at": None}
+    assert me["source"]["fields"][1] == {"name": "Pronouns", "value": "she/her",
+                                         "verified_at": None}
     assert me["source"]["privacy"] == "unlisted" and me["source"]["sensitive"] is True
     assert me["source"]["language"] == "en"
     prefs = await (await api.get("/api/v1/preferences", headers=ada.headers)).json()
     validate(prefs, "Preferences")
     assert prefs["posting:default:visibility"] == "unlisted"
     # Other people see the same public profile without the source.
-    public = await (await api.get(f"/api/v1/accounts/{ada.user.account_id}", headers=bea.headers)).json()
+    path = f"/api/v1/accounts/{ada.user.account_id}"
+    public = await (await api.get(path, headers=bea.headers)).json()
     validate(public, "Account")
     assert "source" not in public and public["note"] == me["note"]
 
@@ -183,7 +187,8 @@ async def test_update_credentials_needs_write_accounts(api: Any, member: Any) ->
     assert resp.status == 403
 
 
-async def test_lookup_and_get_local_and_remote_accounts(api: Any, member: Any, db: Database) -> None:
+async def test_lookup_and_get_local_and_remote_accounts(api: Any, member: Any,
+                                                        db: Database) -> None:
     await member("ada")
     alice = await remote_account(db)
     for acct in ("ada", "@ada", "ada@ch.test", "ADA"):

@@ -112,6 +112,10 @@ async def test_public_endpoints_work_without_a_token_but_check_one_that_is_sent(
 
 
 async def test_using_the_api_counts_as_activity(api: Any, member: Any, db: Database) -> None:
-    await member("ada")
+    ada = await member("ada")
+    async with db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM user_activity_weeks") == 0
+    assert (await api.get(VERIFY, headers=ada.headers)).status == 200
+    assert (await api.get(VERIFY, headers=ada.headers)).status == 200
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM user_activity_weeks") == 1

@@ -19,8 +19,8 @@ async def _rule(db: Database, text: str, position: int, clock: FrozenClock) -> N
 
 
 async def test_instance_v1_and_v2(api: Any, member: Any, db: Database, clock: FrozenClock) -> None:
-    await member("bea", role="admin")
-    await member("ada")
+    for person in (await member("bea", role="admin"), await member("ada")):
+        await api.get("/api/v1/accounts/verify_credentials", headers=person.headers)
     await remote_account(db, "alice", "mastodon.test")
     await _rule(db, "Be kind.", 1, clock)
     v1 = await (await api.get("/api/v1/instance")).json()
@@ -75,6 +75,7 @@ async def test_peers_are_the_domains_we_know(api: Any, db: Database) -> None:
 async def test_activity_counts_twelve_weeks(api: Any, member: Any, db: Database,
                                             clock: FrozenClock) -> None:
     ada = await member("ada")
+    await api.get("/api/v1/accounts/verify_credentials", headers=ada.headers)
     async with db.acquire() as conn:
         for days_ago in (0, 1, 8):
             status_id = new_id()

@@ -24,7 +24,8 @@ VERIFIER = "a" * 20 + "-._~" + "Z9" * 12          # 48 characters of the allowed
 
 
 def s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def authorize_query(app: RegisteredApp, **extra: str) -> str:
@@ -92,8 +93,8 @@ async def test_registration_accepts_json_with_an_array_of_redirect_uris(api: Any
     ({"client_name": "A", "redirect_uris": CALLBACK, "scopes": "read everything"}, "Scopes"),
     ({"client_name": "A", "redirect_uris": CALLBACK, "website": "ftp://x"}, "Website"),
 ])
-async def test_bad_registrations_are_refused_naming_the_field(api: Any, db: Database,
-                                                              data: dict[str, str], field: str) -> None:
+async def test_bad_registrations_are_refused_naming_the_field(
+        api: Any, db: Database, data: dict[str, str], field: str) -> None:
     resp = await api.post("/api/v1/apps", data=data)
     assert resp.status == 422
     body = await resp.json()
@@ -205,8 +206,8 @@ async def test_oob_shows_the_code_to_copy(api: Any, db: Database, api_config: Co
     assert token.status == 200
 
 
-async def test_consent_once_given_is_not_asked_again(api: Any, db: Database,
-                                                     api_config: Config, clock: FrozenClock) -> None:
+async def test_consent_once_given_is_not_asked_again(
+        api: Any, db: Database, api_config: Config, clock: FrozenClock) -> None:
     app = await register_app(api, redirect_uris=CALLBACK)
     await signed_in(api, db, api_config, clock)
     code = code_from(await consent(api, authorize_query(app)))
@@ -215,8 +216,8 @@ async def test_consent_once_given_is_not_asked_again(api: Any, db: Database,
     assert code_from(again)
 
 
-async def test_denying_sends_access_denied_with_the_state(api: Any, db: Database,
-                                                          api_config: Config, clock: FrozenClock) -> None:
+async def test_denying_sends_access_denied_with_the_state(
+        api: Any, db: Database, api_config: Config, clock: FrozenClock) -> None:
     app = await register_app(api, redirect_uris=CALLBACK)
     await signed_in(api, db, api_config, clock)
     resp = await consent(api, authorize_query(app), decision="deny")
@@ -226,8 +227,8 @@ async def test_denying_sends_access_denied_with_the_state(api: Any, db: Database
     assert "code" not in query
 
 
-async def test_the_consent_form_needs_its_csrf_token(api: Any, db: Database,
-                                                     api_config: Config, clock: FrozenClock) -> None:
+async def test_the_consent_form_needs_its_csrf_token(
+        api: Any, db: Database, api_config: Config, clock: FrozenClock) -> None:
     app = await register_app(api, redirect_uris=CALLBACK)
     await signed_in(api, db, api_config, clock)
     resp = await api.post("/oauth/authorize", allow_redirects=False, data={
@@ -260,8 +261,8 @@ async def test_unknown_client_or_redirect_uri_gets_a_page_not_a_redirect(api: An
     assert resp.status == 400 and "Location" not in resp.headers
 
 
-async def test_force_login_signs_out_and_asks_again(api: Any, db: Database,
-                                                    api_config: Config, clock: FrozenClock) -> None:
+async def test_force_login_signs_out_and_asks_again(
+        api: Any, db: Database, api_config: Config, clock: FrozenClock) -> None:
     app = await register_app(api, redirect_uris=CALLBACK)
     await signed_in(api, db, api_config, clock)
     resp = await api.get(authorize_query(app, force_login="true"), allow_redirects=False)
@@ -271,8 +272,8 @@ async def test_force_login_signs_out_and_asks_again(api: Any, db: Database,
         "Location"].startswith("/auth/sign_in?")
 
 
-async def test_password_grant_with_username_or_email(api: Any, db: Database,
-                                                     api_config: Config, clock: FrozenClock) -> None:
+async def test_password_grant_with_username_or_email(
+        api: Any, db: Database, api_config: Config, clock: FrozenClock) -> None:
     await make_user(db, api_config, clock, "ada", password=PASSWORD)
     app = await register_app(api)
     assert await password_token(api, app, "ada")
@@ -341,7 +342,8 @@ async def test_revoking_a_token(api: Any, db: Database, api_config: Config,
     wrong_secret = await api.post("/oauth/revoke", data={"client_id": app.client_id,
                                                          "client_secret": "nope", "token": token})
     assert wrong_secret.status == 403
-    assert (await api.get("/api/v1/accounts/verify_credentials", headers=bearer(token))).status == 200
+    verify = await api.get("/api/v1/accounts/verify_credentials", headers=bearer(token))
+    assert verify.status == 200
     resp = await api.post("/oauth/revoke", data={"client_id": app.client_id,
                                                  "client_secret": app.client_secret,
                                                  "token": token})
@@ -354,8 +356,8 @@ async def test_revoking_a_token(api: Any, db: Database, api_config: Config,
     assert unknown.status == 200
 
 
-async def test_secrets_codes_and_tokens_are_stored_hashed(api: Any, db: Database,
-                                                          api_config: Config, clock: FrozenClock) -> None:
+async def test_secrets_codes_and_tokens_are_stored_hashed(
+        api: Any, db: Database, api_config: Config, clock: FrozenClock) -> None:
     await make_user(db, api_config, clock, "ada", password=PASSWORD)
     app = await register_app(api)
     token = await password_token(api, app, "ada")

@@ -44,7 +44,7 @@ async def test_no_documented_path_answers_with_a_server_error(
         expected = ALLOWED if documented else {404, 405}
         if resp.status not in expected:
             problems.append(f"{method.upper()} {path}: {resp.status} {body[:120]!r}")
-        elif resp.status >= 400 and path.startswith("/api/"):
-            if not resp.content_type.endswith("json") or b'"error"' not in body:
-                problems.append(f"{method.upper()} {path}: {resp.status} without a JSON error")
+        elif resp.status >= 400 and path.startswith("/api/") and (
+                not resp.content_type.endswith("json") or b'"error"' not in body):
+            problems.append(f"{method.upper()} {path}: {resp.status} without a JSON error")
     assert not problems, "\n".join(problems)

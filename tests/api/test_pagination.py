@@ -30,7 +30,8 @@ def test_limit_defaults_and_caps(raw: dict[str, str], default: int, maximum: int
 
 
 def test_ids_are_read_and_junk_ignored() -> None:
-    page = page_params(Params({"max_id": "110", "since_id": "abc", "min_id": "99999999999999999999"}))
+    page = page_params(Params({"max_id": "110", "since_id": "abc",
+                               "min_id": "99999999999999999999"}))
     assert page == Page(max_id=110, since_id=None, min_id=None, limit=20)
     assert page_params(Params({"min_id": "7"})).oldest_first
 

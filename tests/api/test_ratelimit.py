@@ -50,7 +50,8 @@ async def test_posting_has_its_own_tighter_limit(api: Any, member: Any,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     ada = await member("ada")
     monkeypatch.setattr(middleware, "ENDPOINT_LIMITS", (
-        ("POST", middleware.ENDPOINT_LIMITS[0][1], Limit("api_media", 1, timedelta(hours=1), "x")),))
+        ("POST", middleware.ENDPOINT_LIMITS[0][1],
+         Limit("api_media", 1, timedelta(hours=1), "x")),))
     first = await api.post("/api/v1/media", headers=ada.headers)
     assert first.headers["X-RateLimit-Limit"] == "1"
     second = await api.post("/api/v1/media", headers=ada.headers)

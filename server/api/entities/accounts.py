@@ -150,7 +150,8 @@ def to_mastodon_relationship(row: RelationshipRow) -> dict[str, Any]:
     }
 
 
-async def render_accounts(conn: Conn, config: Config, account_ids: list[int]) -> dict[int, dict[str, Any]]:
+async def render_accounts(conn: Conn, config: Config,
+                          account_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Account entities for these ids (unknown ids are left out), with `moved` filled in."""
     views = await queries.list_account_views(conn, account_ids=list(set(account_ids)))
     moved_ids = [v.moved_to_account_id for v in views.values()
@@ -172,7 +173,8 @@ async def render_account(conn: Conn, config: Config, account_id: int) -> dict[st
     return (await render_accounts(conn, config, [account_id])).get(account_id)
 
 
-async def render_credential_account(conn: Conn, config: Config, account_id: int) -> dict[str, Any] | None:
+async def render_credential_account(conn: Conn, config: Config,
+                                    account_id: int) -> dict[str, Any] | None:
     views = await queries.list_account_views(conn, account_ids=[account_id])
     source = await queries.get_account_source(conn, account_id=account_id)
     if account_id not in views or source is None:

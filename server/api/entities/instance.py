@@ -30,6 +30,7 @@ VIDEO_SIZE_LIMIT = 99 * 1024 * 1024
 VIDEO_MATRIX_LIMIT = 8_294_400
 VIDEO_FRAME_RATE_LIMIT = 120
 LANGUAGES = ["en"]
+CLOSED_MESSAGE = "Registrations are closed on this instance."
 
 
 def _statuses() -> dict[str, int]:
@@ -54,7 +55,8 @@ def _polls() -> dict[str, int]:
 
 
 def _streaming_url(config: Config) -> str:
-    return "ws" + config.base_url[len("http"):] if config.base_url.startswith("http") else config.base_url
+    base = config.base_url
+    return "ws" + base[len("http"):] if base.startswith("http") else base
 
 
 def to_mastodon_rule(rule: Rule) -> dict[str, Any]:
@@ -120,7 +122,7 @@ def instance_v2(config: Config, *, stats: InstanceStats, rules: list[Rule],
         "registrations": {"enabled": not closed,
                           "approval_required": config.registrations == "approval",
                           "reason_required": config.registrations == "approval",
-                          "message": "Registrations are closed on this instance." if closed else None,
+                          "message": CLOSED_MESSAGE if closed else None,
                           "min_age": None, "url": None},
         "api_versions": dict(API_VERSIONS),
         "contact": {"email": config.contact_email, "account": contact_account},
