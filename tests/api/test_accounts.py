@@ -260,3 +260,14 @@ async def test_relationships(api: Any, member: Any, db: Database, clock: FrozenC
     later = await (await api.get(f"/api/v1/accounts/relationships?id[]={alice}",
                                  headers=ada.headers)).json()
     assert later[0]["muting"] is False
+
+
+async def test_media_files_are_served_only_from_the_media_directory(api: Any,
+                                                                   api_config: Config) -> None:
+    api_config.media_dir.mkdir(parents=True)
+    (api_config.media_dir.parent / "secret_key").write_text("do not serve me")
+    for path in ("/system/../secret_key", "/system/%2e%2e/secret_key",
+                 "/system/accounts/avatars/none.png"):
+        resp = await api.get(path)
+        assert resp.status == 404, path
+        assert "do not serve me" not in await resp.text()

@@ -9,7 +9,7 @@ import pytest
 from server.db import Database
 from server.oauth.scopes import ALL_SCOPES, InvalidScopeError, grants, parse_scopes
 from tests.api.conftest import bearer
-from tests.openapi import spec
+from tests.openapi import spec, validate
 
 VERIFY = "/api/v1/accounts/verify_credentials"
 
@@ -58,7 +58,9 @@ def test_every_scope_the_openapi_description_knows_is_known_here() -> None:
 async def test_missing_or_unknown_tokens_get_401(api: Any, headers: dict[str, str]) -> None:
     resp = await api.get(VERIFY, headers=headers)
     assert resp.status == 401
-    assert await resp.json() == {"error": "The access token is invalid"}
+    body = await resp.json()
+    validate(body, "Error")
+    assert body == {"error": "The access token is invalid"}
 
 
 async def test_a_token_without_the_scope_gets_403(api: Any, member: Any) -> None:
