@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
@@ -68,7 +70,7 @@ async def _build_template(admin_dsn: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTests]:
+def postgres() -> Iterator[PostgresForTests]:
     external = os.environ.get("COMMONHOLD_TEST_DATABASE_URL")
     server = None
     if external:
@@ -80,13 +82,17 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresForTe
             warnings.simplefilter("ignore")
             import pgserver
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+        # Not under pytest's basetemp: a second pytest run on the machine prunes old basetemp
+        # folders, which would delete this server's data directory while it runs.
+        pg_root = Path(tempfile.mkdtemp(prefix="commonhold-test-pg-"))
+        server = pgserver.get_server(pg_root / "data", cleanup_mode="stop")
         admin_dsn = server.get_uri()
         admin_dsn = f"postgresql://postgres@/postgres?host={admin_dsn.split('host=', 1)[1]}"
     asyncio.run(_build_template(admin_dsn))
     yield PostgresForTests(admin_dsn)
     if server is not None:
         server.cleanup()
+        shutil.rmtree(pg_root, ignore_errors=True)
 
 
 @pytest.fixture
