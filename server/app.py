@@ -11,6 +11,11 @@ import aiohttp
 from aiohttp import web
 
 from server.accounts import routes as account_routes
+from server.api import routes_accounts as api_accounts
+from server.api import routes_apps as api_apps
+from server.api import routes_instance as api_instance
+from server.api.middleware import api_middleware
+from server.api.routing import add_api_routes
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db import Database
@@ -18,6 +23,10 @@ from server.governance import routes as governance_routes
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
+from server.media import defaults as media_defaults
+from server.media import storage as media_storage
+from server.oauth import pages as oauth_pages
+from server.oauth import routes as oauth_routes
 from server.web import pages
 from server.web.errors import error_middleware
 from server.web.html import make_environment
@@ -32,7 +41,9 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                http: aiohttp.ClientSession | None = None, job_workers: int = 0) -> web.Application:
     """The web application over an open database. `job_workers` > 0 also runs job workers
     in this process (what `commonhold serve` does)."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_body_bytes)
+    # The API middleware wraps the error middleware so error answers carry rate-limit headers.
+    app = web.Application(middlewares=[api_middleware, error_middleware],
+                          client_max_size=config.max_body_bytes)
     app[CONFIG] = config
     app[DB] = db
     app[CLOCK] = clock or SystemClock()
@@ -46,8 +57,11 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app[HTTP] = http
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
-    for table in (pages.routes, account_routes.routes, *governance_routes.TABLES):
+    for table in (pages.routes, account_routes.routes, oauth_pages.routes, oauth_routes.routes,
+                  media_storage.routes, media_defaults.routes, *governance_routes.TABLES):
         app.add_routes(table)
+    for table in (api_apps.routes, api_accounts.routes, api_instance.routes):
+        add_api_routes(app, table)
     return app
 
 

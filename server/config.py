@@ -37,6 +37,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "port": ("COMMONHOLD_PORT", "int"),
     "job_workers": ("COMMONHOLD_JOB_WORKERS", "int"),
     "max_body_bytes": ("COMMONHOLD_MAX_BODY_BYTES", "int"),
+    "contact_email": ("COMMONHOLD_CONTACT_EMAIL", "str"),
+    "source_url": ("COMMONHOLD_SOURCE_URL", "str"),
 }
 
 SECRET_SETTINGS = frozenset({"secret_key", "database_url"})
@@ -61,11 +63,19 @@ class Config:
     port: int = 8080
     job_workers: int = 32
     max_body_bytes: int = 40 * 1024 * 1024
+    # Shown to clients as the instance's contact address and where its source code is.
+    contact_email: str = ""
+    source_url: str = ""
 
     @property
     def is_development(self) -> bool:
         """No domain given: a local instance on loopback, reachable over plain http."""
         return self.domain.startswith("localhost")
+
+    @property
+    def media_dir(self) -> Path:
+        """Uploaded files (avatars, headers, attachments), served under /system/."""
+        return self.data_dir / "media"
 
     def url(self, path: str) -> str:
         """An absolute public URL; never built from the request (reverse proxies lie)."""

@@ -42,3 +42,29 @@ async def hit(conn: Conn, limit: Limit, key: str, *, now: datetime) -> int:
 async def clear(conn: Conn, limit: Limit, key: str, *, now: datetime) -> None:
     await queries.clear_rate_limit(conn, bucket=f"{limit.name}:{key}",
                                    window_start=limit.window_start(now))
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Where a key stands in its current window, for the X-RateLimit-* headers."""
+
+    limit: int
+    hits: int
+    reset_at: datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.hits)
+
+    @property
+    def exceeded(self) -> bool:
+        return self.hits > self.limit
+
+    def retry_after(self, now: datetime) -> int:
+        return max(1, int((self.reset_at - now).total_seconds()))
+
+
+async def consume(conn: Conn, limit: Limit, key: str, *, now: datetime) -> Usage:
+    """Count this request and report the window's state; the caller refuses when exceeded."""
+    hits = await hit(conn, limit, key, now=now)
+    return Usage(limit=limit.max_hits, hits=hits, reset_at=limit.window_start(now) + limit.window)

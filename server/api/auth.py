@@ -1,0 +1,130 @@
+"""Who is calling the client API: the one place a bearer token becomes a caller.
+
+Every API route asks `require_token(request, "read:statuses")` (or `optional_token` for
+public data), and the answers are Mastodon's: 401 when the token is missing, unknown or
+revoked, 403 when it lacks the scope, 422 when the endpoint needs a user and the token
+belongs to an application alone, 403 when that user is disabled or not yet approved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from server.errors import ForbiddenError, UnauthorizedError, ValidationError
+from server.oauth import queries as oauth_q
+from server.oauth.queries import TokenRow
+from server.oauth.scopes import grants
+from server.oauth.service import digest, record_activity
+from server.web.state import CLOCK, DB
+
+INVALID_TOKEN = "The access token is invalid"
+OUTSIDE_SCOPES = "This action is outside the authorized scopes"
+NEEDS_USER = "This method requires an authenticated user"
+# Sign-in time and the weekly activity row are refreshed at most this often per user.
+ACTIVITY_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class ClientApplication:
+    id: int
+    name: str
+    website: str | None
+    redirect_uris: tuple[str, ...]
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TokenContext:
+    token_id: int
+    scopes: frozenset[str]
+    application: ClientApplication
+    user_id: int | None
+    account_id: int | None
+    role: str | None
+
+    def allows(self, scope: str) -> bool:
+        return grants(self.scopes, scope)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("admin", "moderator")
+
+
+_LOOKUP: web.RequestKey[tuple[TokenRow | None]] = web.RequestKey("api_token", tuple)  # type: ignore[arg-type]
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """`Authorization: Bearer …`, or the `access_token` query parameter (streaming clients
+    and browsers opening an EventSource cannot set headers)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query.get("access_token") or None
+
+
+async def lookup_token(request: web.Request) -> TokenRow | None:
+    """The live token the request carries, looked up once per request."""
+    if _LOOKUP in request:
+        return request[_LOOKUP][0]
+    token = bearer_token(request)
+    row = None
+    if token is not None and "\x00" not in token:
+        async with request.app[DB].acquire() as conn:
+            row = await oauth_q.get_token_context(conn, token_hash=digest(token))
+    request[_LOOKUP] = (row,)
+    return row
+
+
+def _context(row: TokenRow) -> TokenContext:
+    app = ClientApplication(id=row.application_id, name=row.application_name,
+                            website=row.application_website,
+                            redirect_uris=tuple(row.redirect_uris),
+                            scopes=tuple(row.application_scopes))
+    return TokenContext(token_id=row.token_id, scopes=frozenset(row.scopes), application=app,
+                        user_id=row.user_id, account_id=row.account_id, role=row.role)
+
+
+async def require_token(request: web.Request, scope: str | None, *, user: bool = True,
+                        alternatives: tuple[str, ...] = ()) -> TokenContext:
+    """The caller, who must hold `scope` (or one of `alternatives`); `scope=None` accepts any
+    live token. With `user=True` (the default) an application-only token is refused."""
+    row = await lookup_token(request)
+    if row is None:
+        raise UnauthorizedError(INVALID_TOKEN)
+    if scope is not None and not any(grants(row.scopes, s) for s in (scope, *alternatives)):
+        raise ForbiddenError(OUTSIDE_SCOPES)
+    if row.user_id is None:
+        if user:
+            raise ValidationError(NEEDS_USER)
+        return _context(row)
+    _check_user(row)
+    await _note_activity(request, row)
+    return _context(row)
+
+
+async def optional_token(request: web.Request, scope: str | None = None) -> TokenContext | None:
+    """The caller when a token is sent (which must then be valid), else None: public data
+    is served to anyone, and shaped for the viewer when there is one."""
+    if bearer_token(request) is None:
+        return None
+    return await require_token(request, scope, user=False)
+
+
+def _check_user(row: TokenRow) -> None:
+    if row.disabled:
+        raise ForbiddenError("Your login is currently disabled")
+    if not row.approved:
+        raise ForbiddenError("Your login is currently pending approval")
+
+
+async def _note_activity(request: web.Request, row: TokenRow) -> None:
+    now: datetime = request.app[CLOCK].now()
+    last = row.last_sign_in_at
+    if row.user_id is None or (last is not None and now - last < ACTIVITY_EVERY):
+        return
+    async with request.app[DB].transaction() as conn:
+        await record_activity(conn, user_id=row.user_id, now=now)

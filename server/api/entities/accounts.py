@@ -1,0 +1,182 @@
+"""Account, CredentialAccount, Role and Relationship entities, shaped as Mastodon 4.3 shapes
+them (app/serializers/rest/account_serializer.rb and its relatives).
+
+`to_mastodon_account` is pure; `render_accounts` loads what it needs for many accounts at once
+and is what other areas (statuses, notifications, search) call to embed accounts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.api import queries
+from server.api.entities.common import iso, iso_date, midnight
+from server.api.queries import AccountSource, AccountView, RelationshipRow
+from server.config import Config
+from server.db import Conn
+from server.media.defaults import MISSING_AVATAR_PATH, MISSING_HEADER_PATH
+from server.media.storage import public_url
+
+# Mastodon's permission bits (UserRole::FLAGS), for clients that show staff tools.
+_ADMINISTRATOR = 1 << 0
+_MODERATOR = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 8) | (1 << 9) | (1 << 10)
+_ROLES: dict[str, dict[str, Any]] = {
+    "user": {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False},
+    "moderator": {"id": "1", "name": "Moderator", "permissions": str(_MODERATOR), "color": "",
+                  "highlighted": True},
+    "admin": {"id": "2", "name": "Admin", "permissions": str(_ADMINISTRATOR), "color": "",
+              "highlighted": True},
+}
+
+
+def acct(view: AccountView) -> str:
+    return view.username if view.domain is None else f"{view.username}@{view.domain}"
+
+
+def profile_url(config: Config, view: AccountView) -> str:
+    if view.local:
+        return config.url(f"/@{view.username}")
+    return view.url or view.uri
+
+
+def _picture(config: Config, path: str | None, remote: str | None, missing: str,
+             suspended: bool) -> str:
+    if suspended:
+        return config.url(missing)
+    if path:
+        return public_url(config, path)
+    return remote or config.url(missing)
+
+
+def avatar_url(config: Config, view: AccountView) -> str:
+    return _picture(config, view.avatar_path, view.avatar_url, MISSING_AVATAR_PATH,
+                    view.suspended_at is not None)
+
+
+def header_url(config: Config, view: AccountView) -> str:
+    return _picture(config, view.header_path, view.header_url, MISSING_HEADER_PATH,
+                    view.suspended_at is not None)
+
+
+def _fields(view: AccountView) -> list[dict[str, Any]]:
+    return [{"name": str(f.get("name", "")), "value": str(f.get("value", "")),
+             "verified_at": f.get("verified_at")} for f in view.fields]
+
+
+def to_mastodon_account(view: AccountView, config: Config, *,
+                        moved: dict[str, Any] | None = None) -> dict[str, Any]:
+    suspended = view.suspended_at is not None
+    avatar = avatar_url(config, view)
+    header = header_url(config, view)
+    entity: dict[str, Any] = {
+        "id": str(view.id),
+        "username": view.username,
+        "acct": acct(view),
+        "display_name": "" if suspended else view.display_name,
+        "locked": False if suspended else view.locked,
+        "bot": False if suspended else (view.bot or view.actor_type in ("Application", "Service")),
+        "discoverable": False if suspended else view.discoverable,
+        "indexable": False if suspended else view.indexable,
+        "group": view.actor_type == "Group",
+        "created_at": midnight(view.created_at),
+        "note": "" if suspended else view.note,
+        "url": profile_url(config, view),
+        "uri": view.uri,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": view.followers_count,
+        "following_count": view.following_count,
+        "statuses_count": view.statuses_count,
+        "last_status_at": iso_date(view.last_status_at),
+        "hide_collections": view.hide_collections,
+        "emojis": [],   # no custom emoji exist on Commonhold yet
+        "fields": [] if suspended else _fields(view),
+    }
+    if moved is not None and not suspended:
+        entity["moved"] = moved
+    if suspended:
+        entity["suspended"] = True
+    if view.local:
+        entity["noindex"] = False
+        role = _ROLES.get(view.role or "user", _ROLES["user"])
+        entity["roles"] = ([{"id": role["id"], "name": role["name"], "color": role["color"]}]
+                           if role["highlighted"] else [])
+    return entity
+
+
+def role_entity(role: str | None) -> dict[str, Any]:
+    return dict(_ROLES.get(role or "user", _ROLES["user"]))
+
+
+def to_mastodon_credential_account(view: AccountView, source: AccountSource,
+                                   config: Config) -> dict[str, Any]:
+    entity = to_mastodon_account(view, config)
+    entity["source"] = {
+        "privacy": source.default_privacy,
+        "sensitive": source.default_sensitive,
+        "language": source.default_language,
+        "note": source.note_source if source.note_source is not None else "",
+        "fields": [{"name": f.get("name", ""), "value": f.get("value", ""),
+                    "verified_at": None} for f in source.fields_source or []],
+        "follow_requests_count": source.follow_requests_count,
+        "hide_collections": source.hide_collections,
+        "discoverable": source.discoverable,
+        "indexable": source.indexable,
+    }
+    entity["role"] = role_entity(view.role)
+    return entity
+
+
+def to_mastodon_relationship(row: RelationshipRow) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "following": row.following,
+        "showing_reblogs": row.showing_reblogs,
+        "notifying": row.notifying,
+        "languages": row.languages,
+        "followed_by": row.followed_by,
+        "blocking": row.blocking,
+        "blocked_by": row.blocked_by,
+        "muting": row.muting,
+        "muting_notifications": row.muting_notifications,
+        "muting_expires_at": iso(row.muting_expires_at),
+        "requested": row.requested,
+        "requested_by": row.requested_by,
+        "domain_blocking": row.domain_blocking,
+        "endorsed": False,   # featuring accounts on a profile is not offered yet
+        "note": "",          # private notes on accounts are not offered yet
+    }
+
+
+async def render_accounts(conn: Conn, config: Config,
+                          account_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Account entities for these ids (unknown ids are left out), with `moved` filled in."""
+    views = await queries.list_account_views(conn, account_ids=list(set(account_ids)))
+    moved_ids = [v.moved_to_account_id for v in views.values()
+                 if v.moved_to_account_id is not None and v.moved_to_account_id not in views]
+    if moved_ids:
+        views.update(await queries.list_account_views(conn, account_ids=moved_ids))
+    out: dict[int, dict[str, Any]] = {}
+    for account_id in account_ids:
+        view = views.get(account_id)
+        if view is None:
+            continue
+        target = views.get(view.moved_to_account_id) if view.moved_to_account_id else None
+        moved = to_mastodon_account(target, config) if target is not None else None
+        out[account_id] = to_mastodon_account(view, config, moved=moved)
+    return out
+
+
+async def render_account(conn: Conn, config: Config, account_id: int) -> dict[str, Any] | None:
+    return (await render_accounts(conn, config, [account_id])).get(account_id)
+
+
+async def render_credential_account(conn: Conn, config: Config,
+                                    account_id: int) -> dict[str, Any] | None:
+    views = await queries.list_account_views(conn, account_ids=[account_id])
+    source = await queries.get_account_source(conn, account_id=account_id)
+    if account_id not in views or source is None:
+        return None
+    return to_mastodon_credential_account(views[account_id], source, config)

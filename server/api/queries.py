@@ -1,0 +1,149 @@
+"""SQL behind the client API's read-only views: accounts as entities, relationships and the
+instance's figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from server.db import Conn, load_queries
+
+Q = load_queries("server.api")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    id: int
+    username: str
+    domain: str | None
+    display_name: str
+    note: str
+    uri: str
+    url: str | None
+    actor_type: str
+    locked: bool
+    bot: bool
+    discoverable: bool
+    indexable: bool
+    avatar_url: str | None
+    header_url: str | None
+    avatar_path: str | None
+    header_path: str | None
+    fields: list[dict[str, Any]]
+    moved_to_account_id: int | None
+    suspended_at: datetime | None
+    created_at: datetime
+    statuses_count: int
+    followers_count: int
+    following_count: int
+    last_status_at: datetime | None
+    role: str | None              # None for remote accounts
+    hide_collections: bool | None
+
+    @property
+    def local(self) -> bool:
+        return self.domain is None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSource:
+    default_privacy: str
+    default_sensitive: bool
+    default_language: str | None
+    hide_collections: bool
+    note_source: str | None
+    fields_source: list[dict[str, str]] | None
+    discoverable: bool
+    indexable: bool
+    follow_requests_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class RelationshipRow:
+    id: int
+    following: bool
+    showing_reblogs: bool
+    notifying: bool
+    languages: list[str] | None
+    followed_by: bool
+    blocking: bool
+    blocked_by: bool
+    muting: bool
+    muting_notifications: bool
+    muting_expires_at: datetime | None
+    requested: bool
+    requested_by: bool
+    domain_blocking: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceStats:
+    user_count: int
+    status_count: int
+    domain_count: int
+    active_month: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeekActivity:
+    week: datetime
+    statuses: int
+    logins: int
+    registrations: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: int
+    text: str
+    hint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    default_privacy: str
+    default_sensitive: bool
+    default_language: str | None
+
+
+async def list_account_views(conn: Conn, *, account_ids: list[int]) -> dict[int, AccountView]:
+    rows = await conn.fetch(Q["list_account_views"], account_ids)
+    return {r["id"]: AccountView(**dict(r)) for r in rows}
+
+
+async def get_account_source(conn: Conn, *, account_id: int) -> AccountSource | None:
+    row = await conn.fetchrow(Q["get_account_source"], account_id)
+    return AccountSource(**dict(row)) if row else None
+
+
+async def list_relationships(conn: Conn, *, viewer_id: int, account_ids: list[int],
+                             now: datetime, with_suspended: bool) -> list[RelationshipRow]:
+    rows = await conn.fetch(Q["list_relationships"], viewer_id, account_ids, now, with_suspended)
+    return [RelationshipRow(**dict(r)) for r in rows]
+
+
+async def get_instance_stats(conn: Conn, *, active_since: date) -> InstanceStats:
+    row = await conn.fetchrow(Q["get_instance_stats"], active_since)
+    return InstanceStats(**dict(row))
+
+
+async def list_peers(conn: Conn) -> list[str]:
+    return [r["domain"] for r in await conn.fetch(Q["list_peers"])]
+
+
+async def list_weekly_activity(conn: Conn, *, this_week: datetime) -> list[WeekActivity]:
+    return [WeekActivity(**dict(r)) for r in await conn.fetch(Q["list_weekly_activity"], this_week)]
+
+
+async def list_instance_rules(conn: Conn) -> list[Rule]:
+    return [Rule(**dict(r)) for r in await conn.fetch(Q["list_instance_rules"])]
+
+
+async def get_contact_account_id(conn: Conn) -> int | None:
+    return await conn.fetchval(Q["get_contact_account_id"])
+
+
+async def get_preferences(conn: Conn, *, account_id: int) -> Preferences | None:
+    row = await conn.fetchrow(Q["get_preferences"], account_id)
+    return Preferences(**dict(row)) if row else None

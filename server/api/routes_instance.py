@@ -1,0 +1,103 @@
+"""The instance and what is the same for every caller: /api/v1/instance…, /api/v2/instance,
+custom emoji, announcements and the caller's preferences."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from server.api import queries
+from server.api.auth import require_token
+from server.api.entities.accounts import render_account
+from server.api.entities.instance import (
+    instance_v1,
+    instance_v2,
+    to_mastodon_activity,
+    to_mastodon_preferences,
+    to_mastodon_rule,
+)
+from server.api.rules import list_rules
+from server.db import Conn
+from server.errors import NotFoundError
+from server.web.state import CLOCK, CONFIG, DB
+
+routes = web.RouteTableDef()
+
+
+def _monday(now: datetime) -> datetime:
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+async def _instance_parts(request: web.Request, conn: Conn) -> dict[str, Any]:
+    config = request.app[CONFIG]
+    four_weeks_ago = _monday(request.app[CLOCK].now()) - timedelta(weeks=3)
+    stats = await queries.get_instance_stats(conn, active_since=four_weeks_ago.date())
+    contact_id = await queries.get_contact_account_id(conn)
+    contact = await render_account(conn, config, contact_id) if contact_id else None
+    return {"stats": stats, "rules": await list_rules(conn), "contact_account": contact}
+
+
+@routes.get("/api/v1/instance")
+async def instance_get_v1(request: web.Request) -> web.Response:
+    async with request.app[DB].acquire() as conn:
+        parts = await _instance_parts(request, conn)
+    return web.json_response(instance_v1(request.app[CONFIG], **parts))
+
+
+@routes.get("/api/v2/instance")
+async def instance_get_v2(request: web.Request) -> web.Response:
+    async with request.app[DB].acquire() as conn:
+        parts = await _instance_parts(request, conn)
+    return web.json_response(instance_v2(request.app[CONFIG], **parts))
+
+
+@routes.get("/api/v1/instance/rules")
+async def instance_rules(request: web.Request) -> web.Response:
+    async with request.app[DB].acquire() as conn:
+        rules = await list_rules(conn)
+    return web.json_response([to_mastodon_rule(r) for r in rules])
+
+
+@routes.get("/api/v1/instance/peers")
+async def instance_peers(request: web.Request) -> web.Response:
+    async with request.app[DB].acquire() as conn:
+        return web.json_response(await queries.list_peers(conn))
+
+
+@routes.get("/api/v1/instance/activity")
+async def instance_activity(request: web.Request) -> web.Response:
+    async with request.app[DB].acquire() as conn:
+        weeks = await queries.list_weekly_activity(
+            conn, this_week=_monday(request.app[CLOCK].now()))
+    return web.json_response(to_mastodon_activity(weeks))
+
+
+@routes.get("/api/v1/instance/domain_blocks")
+async def instance_domain_blocks(request: web.Request) -> web.Response:
+    # No domain policy exists until the charter's federation rules land: nothing is blocked.
+    return web.json_response([])
+
+
+@routes.get("/api/v1/custom_emojis")
+async def custom_emojis(request: web.Request) -> web.Response:
+    return web.json_response([])   # there are no custom emoji on Commonhold
+
+
+@routes.get("/api/v1/announcements")
+async def announcements(request: web.Request) -> web.Response:
+    await require_token(request, "read")
+    return web.json_response([])   # announcements are not offered yet
+
+
+@routes.get("/api/v1/preferences")
+async def preferences(request: web.Request) -> web.Response:
+    token = await require_token(request, "read:accounts")
+    assert token.account_id is not None
+    async with request.app[DB].acquire() as conn:
+        prefs = await queries.get_preferences(conn, account_id=token.account_id)
+    if prefs is None:
+        raise NotFoundError("Record not found")
+    return web.json_response(to_mastodon_preferences(prefs))
