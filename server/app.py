@@ -9,11 +9,14 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 
 from server.accounts import routes as account_routes
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db import Database
+from server.federation.netguard import GuardedResolver
+from server.federation.routes import ROUTE_TABLES as federation_routes
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
@@ -45,7 +48,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app[HTTP] = http
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
-    for table in (pages.routes, account_routes.routes):
+    for table in (pages.routes, account_routes.routes, *federation_routes):
         app.add_routes(table)
     return app
 
@@ -54,10 +57,14 @@ def job_context(app: web.Application) -> JobContext:
     return JobContext(db=app[DB], clock=app[CLOCK], config=app[CONFIG], http=app.get(HTTP))
 
 
-def make_client_session(config: Config) -> aiohttp.ClientSession:
+def make_client_session(config: Config, *,
+                        resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:
+    """The one outgoing HTTP client. Its resolver refuses private addresses unless the
+    configuration allows them; tests pass a resolver that maps fake hosts to loopback."""
     # The default context trusts the system CA store, and OpenSSL honours SSL_CERT_FILE.
+    guarded = GuardedResolver(resolver, allow_private=config.allow_private_addresses)
     connector = aiohttp.TCPConnector(ssl=ssl.create_default_context(), limit=200,
-                                     limit_per_host=8, ttl_dns_cache=300)
+                                     limit_per_host=8, ttl_dns_cache=300, resolver=guarded)
     return aiohttp.ClientSession(
         connector=connector, timeout=aiohttp.ClientTimeout(total=30, connect=10),
         headers={"User-Agent": USER_AGENT.format(domain=config.domain)})

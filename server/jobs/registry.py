@@ -16,10 +16,13 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 
 def _builtin_handlers() -> dict[str, JobHandler]:
+    from server.federation.activitypub import process, remote_actors
     from server.jobs import maintenance
 
     return {
         "jobs.purge_failed": maintenance.purge_failed,
+        "federation.process_inbox_item": process.process_inbox_item,
+        "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
     }
 
 
