@@ -47,7 +47,7 @@ async def get_status(request: web.Request) -> web.StreamResponse:
     if content_type is None:
         if status.deleted_at is not None:
             raise web.HTTPGone(text="This post was deleted.")
-        return await render(request, "federation/status.html", account=account, status=status)
+        return await render(request, "federation/status.html", account=account, post=status)
     if status.deleted_at is not None:
         return _gone(status.uri)
     async with request.app[DB].acquire() as conn:
