@@ -17,12 +17,13 @@ from server.app import create_app, make_client_session
 from server.clock import FrozenClock
 from server.config import Config
 from server.db import Database
+from server.federation import queries as fed_q
 from server.federation.activitypub import queries as ap_q
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
 from tests.conftest import make_config
-from tests.fakes.fediverse import Fediverse, FakeServer
+from tests.fakes.fediverse import Fediverse, FakeServer, key_pair
 
 
 @dataclass
@@ -76,6 +77,11 @@ async def start_local(aiohttp_server: Any, db: Database, clock: FrozenClock,
     server = await aiohttp_server(app)
     fediverse.ports[config.domain] = server.port
     ctx = JobContext(db=db, clock=clock, config=config, http=session)
+    # A pooled key instead of a fresh one per test (the instance actor is made on first use).
+    private_pem, public_pem = key_pair(30)
+    async with db.transaction() as conn:
+        await fed_q.insert_instance_actor(conn, public_key_pem=public_pem,
+                                          private_key_pem=private_pem, now=clock.now())
     return Local(config, ctx, Worker(ctx, job_handlers()), db, clock), session
 
 

@@ -4,13 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.accounts import queries as accounts_q
+from server.accounts.queries import NewAccount
+from server.accounts.service import local_actor_urls
 from server.clock import FrozenClock
+from server.config import Config
 from server.db import Database
 from server.federation import queries as fed_q
 from server.federation.queries import RemoteActorRow
 from server.ids import new_id
 from server.statuses import queries as statuses_q
 from server.statuses.urls import reblog_uri, status_uri, status_url
+from tests.fakes.fediverse import key_pair
+
+# Sign-in is not what these tests are about: a fixed hash saves argon2's deliberate slowness.
+UNUSABLE_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$unusable$unusable"
+
+
+async def make_member(db: Database, config: Config, clock: FrozenClock, name: str = "ada",
+                      *, approved: bool = True) -> accounts_q.LocalUser:
+    """A local account and user, like sign-up makes, with a key pair from the test pool."""
+    private_pem, public_pem = key_pair(len(name) % 4 + 20)
+    urls = local_actor_urls(config, name)
+    account_id = new_id()
+    async with db.transaction() as conn:
+        await accounts_q.insert_account(conn, NewAccount(
+            id=account_id, username=name, domain=None, display_name=name,
+            public_key_pem=public_pem, public_key_id=f"{urls['uri']}#main-key",
+            private_key_pem=private_pem, **urls), now=clock.now())
+        await accounts_q.insert_user(
+            conn, user_id=new_id(), account_id=account_id, email=f"{name}@example.org",
+            password_hash=UNUSABLE_PASSWORD_HASH, role="user", approved=approved,
+            signup_reason="", now=clock.now())
+        user = await accounts_q.get_local_user_by_username(conn, username=name)
+    assert user is not None
+    return user
 
 
 async def make_remote_account(db: Database, clock: FrozenClock, name: str,

@@ -20,7 +20,7 @@ from tests.federation.factories import (
     make_status,
     pin,
 )
-from tests.helpers import make_user
+from tests.federation.factories import make_member
 
 AP = {"Accept": "application/activity+json"}
 LD = {"Accept": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'}
@@ -29,7 +29,7 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 
 @pytest.fixture
 async def ada(db: Database, config: Config, clock: FrozenClock) -> Any:
-    user = await make_user(db, config, clock, "ada")
+    user = await make_member(db, config, clock, "ada")
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE accounts SET display_name = 'Ada L.', note = 'Counting #coop votes',"
@@ -99,7 +99,7 @@ async def test_browsers_get_the_profile_page_at_both_addresses(client: Any, db: 
 async def test_unknown_and_unapproved_accounts_are_not_found(client: Any, db: Database,
                                                              config: Config,
                                                              clock: FrozenClock) -> None:
-    await make_user(db, config, clock, "waiting", approved=False)
+    await make_member(db, config, clock, "waiting", approved=False)
     for path in ("/users/nobody", "/users/waiting", "/users/nobody/outbox"):
         resp = await client.get(path, headers=AP)
         assert resp.status == 404

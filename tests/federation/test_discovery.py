@@ -16,7 +16,7 @@ from server.config import Config
 from server.db import Database
 from server.ids import new_id
 from server.statuses import queries as statuses_q
-from tests.helpers import make_user
+from tests.federation.factories import make_member
 
 # The project's shared/ folder lies beside the repository (in CI and in the work tree).
 SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "nodeinfo"
@@ -26,7 +26,7 @@ if not SPECS.exists():
 
 @pytest.fixture
 async def ada(db: Database, config: Config, clock: FrozenClock) -> Any:
-    return await make_user(db, config, clock, "ada")
+    return await make_member(db, config, clock, "ada")
 
 
 @pytest.mark.parametrize("resource", [
@@ -81,7 +81,7 @@ async def test_webfinger_refuses_missing_malformed_and_foreign_resources(
 async def test_webfinger_does_not_reveal_unapproved_sign_ups(client: Any, db: Database,
                                                              config: Config,
                                                              clock: FrozenClock) -> None:
-    await make_user(db, config, clock, "pending", approved=False)
+    await make_member(db, config, clock, "pending", approved=False)
     resp = await client.get("/.well-known/webfinger", params={"resource": "acct:pending@ch.test"})
     assert resp.status == 404
 
@@ -110,8 +110,8 @@ async def test_nodeinfo_discovery_lists_both_versions(client: Any) -> None:
 @pytest.mark.parametrize("version", ["2.0", "2.1"])
 async def test_nodeinfo_documents_are_schema_valid_and_count_from_the_database(
         client: Any, db: Database, config: Config, clock: FrozenClock, version: str) -> None:
-    ada = await make_user(db, config, clock, "ada")
-    await make_user(db, config, clock, "bea")
+    ada = await make_member(db, config, clock, "ada")
+    await make_member(db, config, clock, "bea")
     async with db.transaction() as conn:
         await conn.execute("UPDATE users SET last_sign_in_at = $1 WHERE id = $2",
                            clock.now() - timedelta(days=2), ada.id)

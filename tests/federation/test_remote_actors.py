@@ -15,7 +15,7 @@ from server.federation.activitypub.fetch import FetchInvalidError, FetchNotFound
 from server.federation.activitypub.remote_actors import parse_actor
 from tests.fakes.fediverse import FakeServer
 from tests.federation.conftest import Local
-from tests.helpers import make_user
+from tests.federation.factories import make_member
 
 
 async def test_resolving_an_acct_finds_the_actor_by_webfinger_and_stores_it(
@@ -89,7 +89,7 @@ async def test_unknown_accounts_are_not_found(local: Local, mastodon: FakeServer
 
 
 async def test_resolving_a_local_acct_needs_no_network(local: Local, mastodon: FakeServer) -> None:
-    await make_user(local.db, local.config, local.clock, "ada")
+    await make_member(local.db, local.config, local.clock, "ada")
     account = await remote_actors.resolve_acct(local.ctx, "ada@ch.test")
     assert account.local and account.username == "ada"
     assert mastodon.requests == []
