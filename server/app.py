@@ -16,7 +16,7 @@ from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db import Database
 from server.federation.netguard import GuardedResolver
-from server.federation.routes import ROUTE_TABLES as federation_routes
+from server.federation.routes import ROUTE_TABLES as FEDERATION_ROUTES
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
@@ -48,7 +48,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app[HTTP] = http
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
-    for table in (pages.routes, account_routes.routes, *federation_routes):
+    for table in (pages.routes, account_routes.routes, *FEDERATION_ROUTES):
         app.add_routes(table)
     return app
 

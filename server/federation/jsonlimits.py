@@ -23,7 +23,8 @@ def parse_json_object(body: bytes, *, max_depth: int = MAX_DEPTH) -> dict[str, A
     try:
         value = json.loads(body)
     except RecursionError:
-        raise JsonRefusedError(f"the document is nested more than {max_depth} levels deep") from None
+        raise JsonRefusedError(
+            f"the document is nested more than {max_depth} levels deep") from None
     except (ValueError, UnicodeDecodeError):
         raise JsonRefusedError("the body is not valid JSON") from None
     if not isinstance(value, dict):

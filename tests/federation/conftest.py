@@ -23,7 +23,8 @@ from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
 from tests.conftest import make_config
-from tests.fakes.fediverse import Fediverse, FakeServer, key_pair
+from tests.fakes.fediverse import FakeActor, FakeServer, Fediverse, key_pair
+from tests.federation.factories import make_member
 
 
 @dataclass
@@ -91,3 +92,13 @@ async def local(aiohttp_server: Any, db: Database, clock: FrozenClock,
     instance, session = await start_local(aiohttp_server, db, clock, fediverse)
     yield instance
     await session.close()
+
+
+@pytest.fixture
+async def ada(local: Local) -> Any:
+    return await make_member(local.db, local.config, local.clock, "ada")
+
+
+@pytest.fixture
+def alice(mastodon: FakeServer) -> FakeActor:
+    return mastodon.add_actor("alice", display_name="Alice")

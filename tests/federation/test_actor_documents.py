@@ -16,11 +16,11 @@ from tests.federation.factories import (
     add_media,
     add_mention_and_tag,
     follow,
+    make_member,
     make_remote_account,
     make_status,
     pin,
 )
-from tests.federation.factories import make_member
 
 AP = {"Accept": "application/activity+json"}
 LD = {"Accept": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'}
@@ -150,7 +150,7 @@ async def test_outbox_lists_public_and_unlisted_posts_and_boosts(
     public = await make_status(db, clock, account_id=ada.account_id, username="ada",
                                config=config, language="en", spoiler_text="cw",
                                sensitive=True)
-    unlisted = await make_status(db, clock, account_id=ada.account_id, username="ada",
+    await make_status(db, clock, account_id=ada.account_id, username="ada",
                                  config=config, visibility="unlisted", in_reply_to_id=theirs.id)
     await make_status(db, clock, account_id=ada.account_id, username="ada", config=config,
                       visibility="private")

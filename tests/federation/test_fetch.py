@@ -32,7 +32,7 @@ from server.federation.activitypub.signatures import (
 from server.federation.netguard import is_public_address
 from server.jobs.context import JobContext
 from tests.conftest import make_config
-from tests.fakes.fediverse import Fediverse, FakeServer, never
+from tests.fakes.fediverse import FakeServer, Fediverse, never
 from tests.federation.conftest import Local
 
 

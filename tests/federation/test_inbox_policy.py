@@ -17,7 +17,7 @@ from server.db import Database
 from server.federation import queries as fed_q
 from server.federation.activitypub import keyring
 from server.jobs import queries as jobs_q
-from tests.fakes.fediverse import FakeActor, Fediverse, FakeServer, never
+from tests.fakes.fediverse import FakeActor, FakeServer, Fediverse, never
 from tests.federation.conftest import Local, start_local
 from tests.federation.factories import make_member
 
@@ -48,7 +48,7 @@ async def assert_nothing_stored(local: Local) -> None:
     assert await process_jobs(local) == []
 
 
-# --- rows 1-5: refused before anyone's key is looked at ---------------------------------------
+# --- rows 1-6: refused before anyone's key is looked at ---------------------------------------
 
 async def test_row1_inbox_of_an_unknown_account_is_not_found(local: Local,
                                                              alice: FakeActor) -> None:
@@ -95,19 +95,28 @@ async def test_row4_not_a_json_object_or_too_deeply_nested_is_a_bad_request(
 
 @pytest.mark.parametrize("changes", [
     {"id": None}, {"type": None}, {"actor": None}, {"id": 42}, {"type": ["Follow"]},
-    {"actor": ["http://mastodon.test/users/alice"]}, {"id": "urn:uuid:1234"},
-    {"id": "http://gts.test/activities/1"}, {"actor": "javascript:alert(1)"},
-], ids=["no-id", "no-type", "no-actor", "id-number", "type-list", "actor-list", "urn-id",
-        "id-on-another-host", "actor-not-http"])
-async def test_row5_missing_or_wrong_fields_are_a_bad_request(local: Local, alice: FakeActor,
-                                                              changes: dict[str, Any]) -> None:
+    {"actor": ["http://mastodon.test/users/alice"]},
+], ids=["no-id", "no-type", "no-actor", "id-number", "type-list", "actor-list"])
+async def test_row5_missing_or_non_string_fields_are_a_bad_request(
+        local: Local, alice: FakeActor, changes: dict[str, Any]) -> None:
     activity = {k: v for k, v in follow_of_ada(alice, **changes).items() if v is not None}
-    status, _ = await alice.server.deliver(alice, activity, to=INBOX)
+    status, text = await alice.server.deliver(alice, activity, to=INBOX)
+    assert status == 400 and "string id, type and actor" in json.loads(text)["error"]
+    await assert_nothing_stored(local)
+
+
+@pytest.mark.parametrize("changes", [
+    {"id": "urn:uuid:1234"}, {"id": "http://gts.test/activities/1"},
+    {"actor": "javascript:alert(1)"},
+], ids=["urn-id", "id-on-another-host", "actor-not-http"])
+async def test_row6_ids_that_are_not_urls_or_not_on_the_actors_host_are_a_bad_request(
+        local: Local, alice: FakeActor, changes: dict[str, Any]) -> None:
+    status, _ = await alice.server.deliver(alice, follow_of_ada(alice, **changes), to=INBOX)
     assert status == 400
     await assert_nothing_stored(local)
 
 
-async def test_row5_plain_http_ids_are_refused_when_http_is_not_allowed(
+async def test_row6_plain_http_ids_are_refused_when_http_is_not_allowed(
         aiohttp_server: Any, db: Database, clock: FrozenClock, fediverse: Fediverse,
         mastodon: FakeServer) -> None:
     strict, session = await start_local(aiohttp_server, db, clock, fediverse,
@@ -123,9 +132,9 @@ async def test_row5_plain_http_ids_are_refused_when_http_is_not_allowed(
         await session.close()
 
 
-# --- rows 6-7: accepted and dropped ---------------------------------------------------------
+# --- rows 7-8: accepted and dropped ---------------------------------------------------------
 
-async def test_row6_activities_from_a_suspended_domain_are_dropped(local: Local,
+async def test_row7_activities_from_a_suspended_domain_are_dropped(local: Local,
                                                                    alice: FakeActor) -> None:
     async with local.db.transaction() as conn:
         await fed_q.upsert_domain_policy(conn, domain="test", severity="suspend",
@@ -137,7 +146,7 @@ async def test_row6_activities_from_a_suspended_domain_are_dropped(local: Local,
     assert alice.server.fetches_of("/users/alice") == 0
 
 
-async def test_row6_activities_from_a_suspended_actor_are_dropped(local: Local,
+async def test_row7_activities_from_a_suspended_actor_are_dropped(local: Local,
                                                                   alice: FakeActor) -> None:
     assert (await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX))[0] == 202
     async with local.db.transaction() as conn:
@@ -148,7 +157,7 @@ async def test_row6_activities_from_a_suspended_actor_are_dropped(local: Local,
     assert len(await local.inbox_items()) == 1
 
 
-async def test_row7_delete_of_an_actor_we_never_knew_is_a_no_op(local: Local,
+async def test_row8_delete_of_an_actor_we_never_knew_is_a_no_op(local: Local,
                                                                 mastodon: FakeServer) -> None:
     gone = mastodon.add_actor("gone")
     delete = {"id": f"{gone.uri}#delete", "type": "Delete", "actor": gone.uri,
@@ -162,15 +171,15 @@ async def test_row7_delete_of_an_actor_we_never_knew_is_a_no_op(local: Local,
     assert mastodon.fetches_of("/users/gone") == 0
 
 
-# --- rows 8-10: the signature ----------------------------------------------------------------
+# --- rows 9-12: the signature ----------------------------------------------------------------
 
-async def test_row8_an_unsigned_activity_is_unauthorized(local: Local, alice: FakeActor) -> None:
+async def test_row9_an_unsigned_activity_is_unauthorized(local: Local, alice: FakeActor) -> None:
     status, text = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX, sign=False)
     assert status == 401 and "not signed" in json.loads(text)["error"]
     await assert_nothing_stored(local)
 
 
-async def test_row8_a_signature_by_another_key_is_unauthorized(local: Local,
+async def test_row10_a_signature_by_another_key_is_unauthorized(local: Local,
                                                                alice: FakeActor) -> None:
     impostor = alice.server.add_actor("impostor")
     status, _ = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX,
@@ -179,7 +188,7 @@ async def test_row8_a_signature_by_another_key_is_unauthorized(local: Local,
     await assert_nothing_stored(local)
 
 
-async def test_row8_a_tampered_body_is_unauthorized(local: Local, alice: FakeActor) -> None:
+async def test_row9_a_tampered_body_is_unauthorized(local: Local, alice: FakeActor) -> None:
     signed = json.dumps(follow_of_ada(alice)).encode()
     tampered = signed.replace(b"users/ada", b"users/bea")
     status, text = await alice.server.post_signed(alice, signed, to=INBOX, send_body=tampered)
@@ -189,7 +198,7 @@ async def test_row8_a_tampered_body_is_unauthorized(local: Local, alice: FakeAct
 
 @pytest.mark.parametrize("skew", [timedelta(hours=-2), timedelta(hours=2)],
                          ids=["stale", "future"])
-async def test_row8_a_date_outside_the_window_is_unauthorized(local: Local, alice: FakeActor,
+async def test_row9_a_date_outside_the_window_is_unauthorized(local: Local, alice: FakeActor,
                                                               skew: timedelta) -> None:
     status, _ = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX,
                                            now=local.clock.now() + skew)
@@ -197,7 +206,7 @@ async def test_row8_a_date_outside_the_window_is_unauthorized(local: Local, alic
     await assert_nothing_stored(local)
 
 
-async def test_row8_a_key_that_cannot_be_found_is_unauthorized(local: Local, alice: FakeActor,
+async def test_row10_a_key_that_cannot_be_found_is_unauthorized(local: Local, alice: FakeActor,
                                                                mastodon: FakeServer) -> None:
     ghost = mastodon.add_actor("ghost")
     del mastodon.actors["ghost"]
@@ -206,7 +215,7 @@ async def test_row8_a_key_that_cannot_be_found_is_unauthorized(local: Local, ali
     await assert_nothing_stored(local)
 
 
-async def test_row9_a_key_server_that_fails_gets_a_retry_later(local: Local, alice: FakeActor,
+async def test_row11_a_key_server_that_fails_gets_a_retry_later(local: Local, alice: FakeActor,
                                                                monkeypatch: Any) -> None:
     async def broken(request: web.Request) -> web.Response:
         return web.Response(status=502)
@@ -220,7 +229,7 @@ async def test_row9_a_key_server_that_fails_gets_a_retry_later(local: Local, ali
     await assert_nothing_stored(local)
 
 
-async def test_row10_a_key_owned_by_an_actor_on_another_host_is_forbidden(
+async def test_row12_a_key_owned_by_an_actor_on_another_host_is_forbidden(
         local: Local, alice: FakeActor, gts: FakeServer) -> None:
     bob = gts.add_actor("bob")
     status, text = await gts.deliver(bob, follow_of_ada(alice), to=INBOX)
@@ -228,7 +237,7 @@ async def test_row10_a_key_owned_by_an_actor_on_another_host_is_forbidden(
     await assert_nothing_stored(local)
 
 
-async def test_row10_a_key_of_the_actors_own_server_is_accepted(local: Local,
+async def test_row12_a_key_of_the_actors_own_server_is_accepted(local: Local,
                                                                 alice: FakeActor) -> None:
     instance = alice.server.instance_actor
     status, _ = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX,
@@ -239,9 +248,9 @@ async def test_row10_a_key_of_the_actors_own_server_is_accepted(local: Local,
     assert item.signed_by == "http://mastodon.test/actor#main-key"
 
 
-# --- rows 11-12: stored ----------------------------------------------------------------------
+# --- rows 13-14: stored ----------------------------------------------------------------------
 
-async def test_row11_a_redelivered_activity_is_accepted_once(local: Local,
+async def test_row13_a_redelivered_activity_is_accepted_once(local: Local,
                                                              alice: FakeActor) -> None:
     activity = follow_of_ada(alice)
     for _ in range(3):
@@ -252,7 +261,7 @@ async def test_row11_a_redelivered_activity_is_accepted_once(local: Local,
 
 @pytest.mark.parametrize("inbox", [INBOX, "http://ch.test/users/ada/inbox",
                                    "http://ch.test/actor/inbox"])
-async def test_row12_a_valid_activity_is_stored_with_its_job(local: Local, alice: FakeActor,
+async def test_row14_a_valid_activity_is_stored_with_its_job(local: Local, alice: FakeActor,
                                                              inbox: str) -> None:
     activity = follow_of_ada(alice)
     status, text = await alice.server.deliver(alice, activity, to=inbox)
@@ -265,13 +274,13 @@ async def test_row12_a_valid_activity_is_stored_with_its_job(local: Local, alice
     assert await process_jobs(local) == ["federation.process_inbox_item"]
 
 
-async def test_row12_rfc9421_signatures_are_accepted_too(local: Local, alice: FakeActor) -> None:
+async def test_row14_rfc9421_signatures_are_accepted_too(local: Local, alice: FakeActor) -> None:
     status, _ = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX, rfc9421=True)
     assert status == 202
     assert len(await local.inbox_items()) == 1
 
 
-async def test_row12_a_gotosocial_key_id_is_followed_to_its_owner(local: Local,
+async def test_row14_a_gotosocial_key_id_is_followed_to_its_owner(local: Local,
                                                                   alice: FakeActor,
                                                                   gts: FakeServer) -> None:
     bob = gts.add_actor("bob")

@@ -15,7 +15,7 @@ from server.clock import FrozenClock
 from server.db import Database
 from server.jobs.context import JobContext
 from tests.conftest import make_config
-from tests.fakes.fediverse import FakeActor, Fediverse, FakeServer
+from tests.fakes.fediverse import FakeActor, FakeServer, Fediverse
 from tests.federation.conftest import Local
 from tests.federation.factories import make_member
 

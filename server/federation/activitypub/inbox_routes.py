@@ -1,26 +1,27 @@
 """The inboxes: `POST /inbox` (shared), `POST /users/NAME/inbox` and `POST /actor/inbox`.
 
-A POST is checked in this order; the first row that applies decides the answer. Nothing is
-stored unless the answer is 202 *and* the last column says so.
+A POST is checked in this order; the first row that applies decides the answer, and
+nothing is stored unless the last column says so.
 
-| # | Condition                                                            | Answer | Stored |
-|---|----------------------------------------------------------------------|--------|--------|
-| 1 | `/users/NAME/inbox` for an account we do not have                    | 404    | no     |
-| 2 | Body over 1 MiB (by Content-Length or as read)                       | 413    | no     |
-| 3 | Content-Type not activity+json, ld+json or json                      | 415    | no     |
-| 4 | Not JSON, not an object, nested over 32 levels, or a NUL character   | 400    | no     |
-| 5 | `id`/`type`/`actor` missing or not strings; an id or actor that is   | 400    | no     |
-|   | not an http(s) URI (plain http only when allowed); the activity id   |        |        |
-|   | on another host than its actor                                       |        |        |
-| 6 | Actor's domain suspended by instance policy, or the actor suspended  | 202    | no     |
-| 7 | `Delete` of an actor by itself that we never knew                    | 202    | no     |
-| 8 | No signature, a malformed or stale one (Date outside ±1 h), a digest | 401    | no     |
-|   | that does not match the body, a key we cannot find, a signature     |        |        |
-|   | that does not verify (after refetching a rotated key once)           |        |        |
-| 9 | The key's server cannot be reached in time                           | 503    | no     |
-| 10| Key owner is neither the actor nor on the actor's host               | 403    | no     |
-| 11| Same activity id as one stored before                                | 202    | no (kept once) |
-| 12| Valid                                                                | 202    | yes: `inbox_items` row + `federation.process_inbox_item` job, one transaction |
+| #  | Condition                                                          | Answer | Stored |
+|----|--------------------------------------------------------------------|--------|--------|
+| 1  | `/users/NAME/inbox` of an account we do not have                   | 404    | no     |
+| 2  | Body over 1 MiB (by Content-Length or as read)                     | 413    | no     |
+| 3  | Content-Type not activity+json, ld+json or json                    | 415    | no     |
+| 4  | Not JSON, not an object, over 32 levels deep, a NUL character      | 400    | no     |
+| 5  | `id`, `type` or `actor` missing or not a string                    | 400    | no     |
+| 6  | id or actor not https (http if allowed), or id off actor's host    | 400    | no     |
+| 7  | Actor's domain (or a parent) suspended, or the actor suspended     | 202    | no     |
+| 8  | `Delete` of an actor by itself that we never knew                  | 202    | no     |
+| 9  | No signature; malformed; Date outside ±1 h; digest ≠ body          | 401    | no     |
+| 10 | Key not found, or not verifying even after one refetch             | 401    | no     |
+| 11 | The key's server does not answer in time (or answers 5xx)          | 503    | no     |
+| 12 | Key owner neither the actor nor on the actor's host                | 403    | no     |
+| 13 | Same activity id as an activity stored before                      | 202    | once   |
+| 14 | Valid                                                              | 202    | yes    |
+
+"yes" is one transaction: the raw activity in `inbox_items` and a
+`federation.process_inbox_item` job.
 
 Later, in the job: an activity that does not parse ends `failed` with the reason; a type we
 do not handle ends `ignored` with the reason; a remote server that is down makes the job

@@ -71,7 +71,8 @@ def _public_key(doc: dict[str, Any], actor_id: str) -> tuple[str | None, str | N
     for key in keys if isinstance(keys, list) else [keys]:
         if not isinstance(key, dict):
             continue
-        key_id, owner, pem = _str(key.get("id")), _str(key.get("owner")), _str(key.get("publicKeyPem"))
+        key_id, owner = _str(key.get("id")), _str(key.get("owner"))
+        pem = _str(key.get("publicKeyPem"))
         if key_id and pem and owner == actor_id and uris.same_host(key_id, actor_id):
             return key_id, pem
     return None, None
@@ -133,7 +134,8 @@ def parse_actor(doc: dict[str, Any], *, fetched_from: str, config: Any) -> Remot
         # Absent means "not opted in", as Mastodon reads it.
         discoverable=doc.get("discoverable") is True, indexable=doc.get("indexable") is True,
         avatar_url=_image_url(doc.get("icon")), header_url=_image_url(doc.get("image")),
-        fields=_fields(doc.get("attachment")), also_known_as=list(dict.fromkeys(aliases))[:MAX_ALIASES],
+        fields=_fields(doc.get("attachment")),
+        also_known_as=list(dict.fromkeys(aliases))[:MAX_ALIASES],
         moved_to_uri=_link(doc.get("movedTo"), config))
 
 
