@@ -237,15 +237,15 @@ async def test_row12_a_key_owned_by_an_actor_on_another_host_is_forbidden(
     await assert_nothing_stored(local)
 
 
-async def test_row12_a_key_of_the_actors_own_server_is_accepted(local: Local,
-                                                                alice: FakeActor) -> None:
+async def test_row12_another_account_on_the_actors_own_server_cannot_speak_for_it(
+        local: Local, alice: FakeActor) -> None:
+    bob = alice.server.add_actor("bob")
     instance = alice.server.instance_actor
-    status, _ = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX,
-                                           key_id="http://mastodon.test/actor#main-key",
-                                           private_key=instance.private_key)
-    assert status == 202
-    [item] = await local.inbox_items()
-    assert item.signed_by == "http://mastodon.test/actor#main-key"
+    for signer, key_id in ((bob, bob.key_id), (instance, "http://mastodon.test/actor#main-key")):
+        status, _ = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX,
+                                               key_id=key_id, private_key=signer.private_key)
+        assert status == 403
+    await assert_nothing_stored(local)
 
 
 # --- rows 13-14: stored ----------------------------------------------------------------------

@@ -16,7 +16,7 @@ nothing is stored unless the last column says so.
 | 9  | No signature; malformed; Date outside ±1 h; digest ≠ body          | 401    | no     |
 | 10 | Key not found, or not verifying even after one refetch             | 401    | no     |
 | 11 | The key's server does not answer in time (or answers 5xx)          | 503    | no     |
-| 12 | Key owner neither the actor nor on the actor's host                | 403    | no     |
+| 12 | Key owner is not the activity's actor                              | 403    | no     |
 | 13 | Same activity id as an activity stored before                      | 202    | once   |
 | 14 | Valid                                                              | 202    | yes    |
 
@@ -148,7 +148,11 @@ async def verify(ctx: JobContext, request: web.Request, body: bytes,
         if not key.fresh:
             raise  # refetched too recently to try again
         verify_parsed(parsed, key.public_key)
-    if key.owner_uri != env.actor and not uris.same_host(key.owner_uri, env.actor):
+    # Only the actor itself speaks for the actor. A key of another account on the same
+    # server is not enough: that would let any user of a big server speak for the others.
+    # Forwarded activities (signed by the forwarder) are refused too: Mastodon takes them
+    # only with a linked-data signature of the actor, which we do not check.
+    if key.owner_uri != env.actor:
         raise ActorMismatchError("The signing key does not belong to the activity's actor.")
     return key
 

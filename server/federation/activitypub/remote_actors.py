@@ -116,8 +116,8 @@ def parse_actor(doc: dict[str, Any], *, fetched_from: str, config: Any) -> Remot
     endpoints = doc.get("endpoints")
     shared = _link(endpoints.get("sharedInbox"), config) if isinstance(endpoints, dict) else None
     key_id, pem = _public_key(doc, actor_id)
-    aliases = [a for a in (doc.get("alsoKnownAs") if isinstance(doc.get("alsoKnownAs"), list)
-                           else [doc.get("alsoKnownAs")])
+    known_as = doc.get("alsoKnownAs")
+    aliases = [a for a in (known_as if isinstance(known_as, list) else [known_as])
                if isinstance(a, str) and uris.acceptable_id(a, config)]
     return RemoteActorRow(
         username=username, domain=uris.host_of(actor_id),
