@@ -52,7 +52,9 @@ class SignerKey:
 
 
 _parsed: OrderedDict[str, PublicKey] = OrderedDict()
-_inflight: dict[str, asyncio.Task[ActorRef]] = {}
+# Keyed by database too: two instances in one process (tests) must not share a fetch whose
+# result lands in only one of them.
+_inflight: dict[tuple[int, str], asyncio.Task[ActorRef]] = {}
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
     weakref.WeakKeyDictionary())
 
@@ -96,19 +98,20 @@ async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False) -> Sig
 
 
 async def _fetch_once(ctx: JobContext, key_id: str) -> ActorRef:
-    task = _inflight.get(key_id)
+    slot = (id(ctx.db), key_id)
+    task = _inflight.get(slot)
     if task is None or task.get_loop() is not asyncio.get_running_loop():
         task = asyncio.ensure_future(_fetch_key(ctx, key_id))
-        _inflight[key_id] = task
-        task.add_done_callback(_forget(key_id))
+        _inflight[slot] = task
+        task.add_done_callback(_forget(slot))
     # shield: a sender that hangs up must not cancel the fetch others are waiting for
     return await asyncio.shield(task)
 
 
-def _forget(key_id: str):  # type: ignore[no-untyped-def]
+def _forget(slot: tuple[int, str]):  # type: ignore[no-untyped-def]
     def done(task: asyncio.Task[ActorRef]) -> None:
-        if _inflight.get(key_id) is task:
-            del _inflight[key_id]
+        if _inflight.get(slot) is task:
+            del _inflight[slot]
         if not task.cancelled():
             task.exception()  # seen here, so a fetch whose waiters all left logs no warning
     return done
