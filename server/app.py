@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 
 from server.accounts import routes as account_routes
 from server.api import routes_accounts as api_accounts
@@ -20,6 +21,8 @@ from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db import Database
 from server.governance import routes as governance_routes
+from server.federation.netguard import GuardedResolver
+from server.federation.routes import ROUTE_TABLES as FEDERATION_ROUTES
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
@@ -58,7 +61,8 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
     for table in (pages.routes, account_routes.routes, oauth_pages.routes, oauth_routes.routes,
-                  media_storage.routes, media_defaults.routes, *governance_routes.TABLES):
+                  media_storage.routes, media_defaults.routes, *governance_routes.TABLES,
+                  *FEDERATION_ROUTES):
         app.add_routes(table)
     for table in (api_apps.routes, api_accounts.routes, api_instance.routes):
         add_api_routes(app, table)
@@ -69,10 +73,14 @@ def job_context(app: web.Application) -> JobContext:
     return JobContext(db=app[DB], clock=app[CLOCK], config=app[CONFIG], http=app.get(HTTP))
 
 
-def make_client_session(config: Config) -> aiohttp.ClientSession:
+def make_client_session(config: Config, *,
+                        resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:
+    """The one outgoing HTTP client. Its resolver refuses private addresses unless the
+    configuration allows them; tests pass a resolver that maps fake hosts to loopback."""
     # The default context trusts the system CA store, and OpenSSL honours SSL_CERT_FILE.
+    guarded = GuardedResolver(resolver, allow_private=config.allow_private_addresses)
     connector = aiohttp.TCPConnector(ssl=ssl.create_default_context(), limit=200,
-                                     limit_per_host=8, ttl_dns_cache=300)
+                                     limit_per_host=8, ttl_dns_cache=300, resolver=guarded)
     return aiohttp.ClientSession(
         connector=connector, timeout=aiohttp.ClientTimeout(total=30, connect=10),
         headers={"User-Agent": USER_AGENT.format(domain=config.domain)})

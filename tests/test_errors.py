@@ -42,14 +42,17 @@ async def test_unknown_api_path_is_a_json_404(api_client: Any, path: str, accept
     assert await resp.json() == {"error": NOT_FOUND}
 
 
-@pytest.mark.parametrize("path", ["/no/such/page", "/@nobody", "/%ff", "/auth/sign_in/extra",
-                                  "/admin/accounts/abc/approve"])
-async def test_unknown_page_is_an_html_404(api_client: Any, path: str) -> None:
+@pytest.mark.parametrize(("path", "message"), [
+    ("/no/such/page", NOT_FOUND), ("/%ff", NOT_FOUND), ("/auth/sign_in/extra", NOT_FOUND),
+    ("/admin/accounts/abc/approve", NOT_FOUND),
+    ("/@nobody", "There is no account called &#39;nobody&#39; here."),
+])
+async def test_unknown_page_is_an_html_404(api_client: Any, path: str, message: str) -> None:
     resp = await api_client.get(path, headers={"Accept": "text/html"})
     assert resp.status == 404
     assert resp.content_type == "text/html"
     page = await resp.text()
-    assert "<h1>Not found</h1>" in page and NOT_FOUND in page
+    assert "<h1>Not found</h1>" in page and message in page
     assert 'href="/auth/sign_in"' in page        # the site's layout, not a bare error
 
 

@@ -18,6 +18,7 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation import delivery
     from server.governance.proposals import timers as governance_timers
+    from server.federation.activitypub import process, remote_actors
     from server.jobs import maintenance
     from server.timeline import fanout
 
@@ -29,6 +30,8 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         "timeline.follow_created": fanout.follow_created,
         "timeline.follow_removed": fanout.follow_removed,
         **governance_timers.HANDLERS,
+        "federation.process_inbox_item": process.process_inbox_item,
+        "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
     }
 
 

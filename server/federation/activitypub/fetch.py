@@ -1,0 +1,184 @@
+"""Fetching documents from other servers, with limits.
+
+Every ActivityPub GET is signed by the instance actor (servers in authorized-fetch mode
+refuse unsigned ones). Each request is bounded: https only (plain http when the
+configuration allows it), public addresses only (see `netguard`), at most three redirects
+with every hop checked again, a size cap and a total time limit.
+
+Failures are `FetchError`s. `retryable` tells a job whether trying later can help: a 404 or
+410, a refused address or a document that is not what we asked for will not change, a 5xx,
+a 429 or a timeout may.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from server.federation import uris
+from server.federation.activitypub import instance_actor
+from server.federation.activitypub.signatures import sign_request
+from server.federation.jsonlimits import JsonRefusedError, parse_json_object
+from server.federation.netguard import AddressRefusedError, check_url_host
+from server.jobs.context import JobContext
+
+AP_ACCEPT = ('application/activity+json, '
+             'application/ld+json; profile="https://www.w3.org/ns/activitystreams"')
+JRD_ACCEPT = "application/jrd+json, application/json"
+MAX_BYTES = 1024 * 1024
+MAX_REDIRECTS = 3
+TIMEOUT_SECONDS = 20.0
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class FetchError(Exception):
+    retryable = False
+
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(f"{message} ({url})")
+        self.url = url
+        self.reason = message
+
+
+class FetchRefusedError(FetchError):
+    """Our own rules forbid this request: scheme, address, redirects."""
+
+
+class FetchTooLargeError(FetchRefusedError):
+    pass
+
+
+class FetchNotFoundError(FetchError):
+    """404: there is nothing at that URL (any more)."""
+
+
+class FetchGoneError(FetchNotFoundError):
+    """410: it was there and was deleted."""
+
+
+class FetchDeniedError(FetchError):
+    """Another 4xx: the server will not give it to us."""
+
+
+class FetchInvalidError(FetchError):
+    """An answer that is not the document we asked for (not JSON, wrong id, spoofed)."""
+
+
+class FetchUnavailableError(FetchError):
+    """5xx, 429, a timeout or a connection failure: it may work later."""
+
+    retryable = True
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str  # where the document finally came from, after redirects
+    data: dict[str, Any]
+
+
+def check_url(url: str, ctx: JobContext) -> None:
+    """Refuse a URL before any connection is made (scheme, credentials, literal addresses)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise FetchRefusedError(url, "not a URL") from None
+    allowed = ("https", "http") if ctx.config.allow_http else ("https",)
+    if parts.scheme not in allowed:
+        raise FetchRefusedError(url, f"{parts.scheme or 'a missing'} scheme is not allowed")
+    if not parts.hostname or parts.username or parts.password:
+        raise FetchRefusedError(url, "the URL has no host, or carries credentials")
+    try:
+        check_url_host(parts.hostname, allow_private=ctx.config.allow_private_addresses)
+    except AddressRefusedError as exc:
+        raise FetchRefusedError(url, str(exc)) from None
+
+
+def _session(ctx: JobContext) -> aiohttp.ClientSession:
+    if ctx.http is None:
+        raise RuntimeError("this context has no HTTP client; build it with the app's session")
+    return ctx.http
+
+
+async def fetch_json(ctx: JobContext, url: str, *, accept: str = AP_ACCEPT, signed: bool = True,
+                     max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT_SECONDS) -> Fetched:
+    """GET a JSON object, following at most MAX_REDIRECTS redirects."""
+    signer = await instance_actor.get_instance_actor(ctx.db, ctx.clock) if signed else None
+    start = url
+    try:
+        async with asyncio.timeout(timeout):
+            for _ in range(MAX_REDIRECTS + 1):
+                check_url(url, ctx)
+                headers = {"Accept": accept}
+                if signer is not None:
+                    headers = sign_request(
+                        method="GET", url=url, body=None, key_id=instance_actor.key_id(ctx.config),
+                        private_key=signer.private_key,  # type: ignore[arg-type]
+                        now=ctx.clock.now(), extra_headers={"Accept": accept})
+                async with _session(ctx).get(url, headers=headers, allow_redirects=False) as resp:
+                    if resp.status in _REDIRECTS:
+                        location = resp.headers.get("Location")
+                        if not location:
+                            raise FetchInvalidError(url, "a redirect without a Location")
+                        url = urljoin(url, location)
+                        continue
+                    _check_status(url, resp.status)
+                    body = await _read_capped(url, resp, max_bytes)
+                return Fetched(url, _parse(url, body))
+    except TimeoutError:
+        raise FetchUnavailableError(start, f"no answer within {timeout:g} s") from None
+    except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, AddressRefusedError):
+            raise FetchRefusedError(url, str(exc.os_error)) from None
+        raise FetchUnavailableError(url, f"cannot connect: {exc.os_error}") from None
+    except aiohttp.ClientError as exc:
+        raise FetchUnavailableError(url, f"request failed: {type(exc).__name__}") from None
+    raise FetchRefusedError(start, f"more than {MAX_REDIRECTS} redirects")
+
+
+async def fetch_object(ctx: JobContext, url: str, **kwargs: Any) -> Fetched:
+    """A signed ActivityPub fetch whose document must carry an id on the host it came from
+    (after redirects): a server vouches only for its own objects."""
+    fetched = await fetch_json(ctx, url, **kwargs)
+    object_id = fetched.data.get("id")
+    if not isinstance(object_id, str) or not uris.acceptable_id(object_id, ctx.config):
+        raise FetchInvalidError(url, "the document has no acceptable id")
+    if not uris.same_host(object_id, fetched.url):
+        raise FetchInvalidError(url, f"the document claims the id {object_id} from another host")
+    return fetched
+
+
+def _check_status(url: str, status: int) -> None:
+    if 200 <= status < 300:
+        return
+    if status == 410:
+        raise FetchGoneError(url, "gone (410)")
+    if status == 404:
+        raise FetchNotFoundError(url, "not found (404)")
+    if status in (408, 429) or status >= 500:
+        raise FetchUnavailableError(url, f"the server answered {status}")
+    raise FetchDeniedError(url, f"the server answered {status}")
+
+
+async def _read_capped(url: str, resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    declared = resp.content_length
+    if declared is not None and declared > max_bytes:
+        raise FetchTooLargeError(url, f"the document is larger than {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchTooLargeError(url, f"the document is larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(url: str, body: bytes) -> dict[str, Any]:
+    try:
+        return parse_json_object(body)
+    except JsonRefusedError as exc:
+        raise FetchInvalidError(url, str(exc)) from None

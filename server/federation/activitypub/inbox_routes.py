@@ -1,0 +1,219 @@
+"""The inboxes: `POST /inbox` (shared), `POST /users/NAME/inbox` and `POST /actor/inbox`.
+
+A POST is checked in this order; the first row that applies decides the answer, and
+nothing is stored unless the last column says so.
+
+| #  | Condition                                                          | Answer | Stored |
+|----|--------------------------------------------------------------------|--------|--------|
+| 1  | `/users/NAME/inbox` of an account we do not have                   | 404    | no     |
+| 2  | Body over 1 MiB (by Content-Length or as read)                     | 413    | no     |
+| 3  | Content-Type not activity+json, ld+json or json                    | 415    | no     |
+| 4  | Not JSON, not an object, over 32 levels deep, a NUL character      | 400    | no     |
+| 5  | `id`, `type` or `actor` missing or not a string                    | 400    | no     |
+| 6  | id or actor not https (http if allowed), or id off actor's host    | 400    | no     |
+| 7  | Actor's domain (or a parent) suspended, or the actor suspended     | 202    | no     |
+| 8  | `Delete` of an actor by itself that we never knew                  | 202    | no     |
+| 9  | No signature; malformed; Date outside ±1 h; digest ≠ body          | 401    | no     |
+| 10 | Key not found, or not verifying even after one refetch             | 401    | no     |
+| 11 | The key's server does not answer in time (or answers 5xx)          | 503    | no     |
+| 12 | Key owner is not the activity's actor                              | 403    | no     |
+| 13 | Same activity id as an activity stored before                      | 202    | once   |
+| 14 | Valid                                                              | 202    | yes    |
+
+"yes" is one transaction: the raw activity in `inbox_items` and a
+`federation.process_inbox_item` job.
+
+Later, in the job: an activity that does not parse ends `failed` with the reason; a type we
+do not handle ends `ignored` with the reason; a remote server that is down makes the job
+retry with backoff (the item keeps the last error).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+from aiohttp import web
+
+from server import jobs
+from server.errors import (
+    ActorMismatchError,
+    BadRequestError,
+    CommonholdError,
+    NotFoundError,
+    PayloadTooLargeError,
+    SignatureError,
+)
+from server.federation import queries, uris
+from server.federation.activitypub import keyring
+from server.federation.activitypub import queries as ap_q
+from server.federation.activitypub.http import context
+from server.federation.activitypub.parse import uri_of
+from server.federation.activitypub.signatures import parse_request_signature, verify_parsed
+from server.federation.jsonlimits import JsonRefusedError, parse_json_object
+from server.ids import new_id
+from server.jobs.context import JobContext
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+MAX_BODY_BYTES = 1024 * 1024
+CONTENT_TYPES = frozenset({"application/activity+json", "application/ld+json",
+                           "application/json"})
+PROCESS_JOB = "federation.process_inbox_item"
+
+
+class UnsupportedMediaTypeError(CommonholdError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The little of an activity the inbox needs before it is stored."""
+
+    id: str
+    type: str
+    actor: str
+    object_id: str | None
+
+
+def check_shape(doc: dict[str, Any], config: Any) -> Envelope:
+    fields = {name: doc.get(name) for name in ("id", "type", "actor")}
+    actor = uri_of(fields["actor"]) if isinstance(fields["actor"], dict) else fields["actor"]
+    if not isinstance(fields["id"], str) or not isinstance(fields["type"], str) \
+            or not isinstance(actor, str):
+        raise BadRequestError("An activity needs string id, type and actor.")
+    for what, uri in (("id", fields["id"]), ("actor", actor)):
+        if not uris.acceptable_id(uri, config):
+            scheme = "https" if not config.allow_http else "http(s)"
+            raise BadRequestError(f"The activity's {what} must be an {scheme} URI.")
+    if not uris.same_host(fields["id"], actor):
+        raise BadRequestError("The activity's id is not on its actor's host.")
+    return Envelope(fields["id"], fields["type"], actor, uri_of(doc.get("object")))
+
+
+async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise PayloadTooLargeError(f"Activities may be at most {limit} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLargeError(f"Activities may be at most {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _suffixes(host: str) -> list[str]:
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    parts = name.split(".")
+    return [host, *(".".join(parts[i:]) for i in range(len(parts)))]
+
+
+async def _dropped_by_policy(ctx: JobContext, env: Envelope) -> str | None:
+    """Why this activity is silently dropped, or None."""
+    async with ctx.db.acquire() as conn:
+        policies = await queries.list_domain_policies_for(
+            conn, domains=_suffixes(uris.host_of(env.actor)))
+        actor = await queries.get_actor_ref(conn, uri=env.actor)
+    if any(p["severity"] == "suspend" for p in policies):
+        return "domain suspended"
+    if actor is not None and actor.domain is not None and actor.suspended_at is not None:
+        return "actor suspended"
+    if actor is None and env.type == "Delete" and env.object_id == env.actor:
+        return "Delete of an actor we never knew"
+    return None
+
+
+async def verify(ctx: JobContext, request: web.Request, body: bytes,
+                 env: Envelope) -> keyring.SignerKey:
+    """The key that signed this request, checked; raises SignatureError (401),
+    KeyUnavailableError (503) or ActorMismatchError (403)."""
+    parsed = parse_request_signature(
+        method=request.method, path_qs=request.raw_path, headers=request.headers, body=body,
+        now=ctx.clock.now(), scheme=urlsplit(ctx.config.base_url).scheme)
+    key = await keyring.key_for(ctx, parsed.key_id)
+    try:
+        verify_parsed(parsed, key.public_key)
+    except SignatureError:
+        if key.fresh:
+            raise
+        key = await keyring.key_for(ctx, parsed.key_id, refresh=True)
+        if not key.fresh:
+            raise  # refetched too recently to try again
+        verify_parsed(parsed, key.public_key)
+    # Only the actor itself speaks for the actor. A key of another account on the same
+    # server is not enough: that would let any user of a big server speak for the others.
+    # Forwarded activities (signed by the forwarder) are refused too: Mastodon takes them
+    # only with a linked-data signature of the actor, which we do not check.
+    if key.owner_uri != env.actor:
+        raise ActorMismatchError("The signing key does not belong to the activity's actor.")
+    return key
+
+
+async def store(ctx: JobContext, *, body: bytes, doc: dict[str, Any], env: Envelope,
+                signed_by: str, inbox_account_id: int | None) -> int | None:
+    """Keep the raw activity and enqueue its processing, atomically. None for a duplicate."""
+    try:
+        raw_json = body.decode("utf-8")
+    except UnicodeDecodeError:  # JSON may also arrive as UTF-16 or UTF-32
+        raw_json = json.dumps(doc)
+    now = ctx.clock.now()
+    try:
+        async with ctx.db.transaction() as conn:
+            item_id = await ap_q.insert_inbox_item(
+                conn, item_id=new_id(), activity_id=env.id, actor_uri=env.actor, type=env.type,
+                raw_json=raw_json, signed_by=signed_by, inbox_account_id=inbox_account_id,
+                received_at=now)
+            if item_id is not None:
+                await jobs.enqueue(conn, PROCESS_JOB, {"item_id": item_id}, now=now)
+    except asyncpg.DataError:
+        # e.g. a lone UTF-16 surrogate, which PostgreSQL's jsonb refuses
+        raise BadRequestError("The activity contains text that cannot be stored.") from None
+    return item_id
+
+
+async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.Response:
+    ctx = context(request.app)
+    body = await read_body(request)
+    if request.content_type not in CONTENT_TYPES:
+        raise UnsupportedMediaTypeError("Send activities as application/activity+json.")
+    try:
+        doc = parse_json_object(body)
+    except JsonRefusedError as exc:
+        raise BadRequestError(f"Not an activity: {exc}.") from None
+    env = check_shape(doc, ctx.config)
+    reason = await _dropped_by_policy(ctx, env)
+    if reason is not None:
+        log.info("inbox: dropped %s %s from %s (%s)", env.type, env.id, env.actor, reason)
+        return web.Response(status=202)
+    try:
+        key = await verify(ctx, request, body, env)
+    except CommonholdError as exc:
+        log.info("inbox: refused %s %s from %s: %s", env.type, env.id, env.actor, exc.message)
+        raise
+    await store(ctx, body=body, doc=doc, env=env, signed_by=key.key_id,
+                inbox_account_id=inbox_account_id)
+    return web.Response(status=202)
+
+
+@routes.post("/inbox")
+@routes.post("/actor/inbox")
+async def post_shared_inbox(request: web.Request) -> web.Response:
+    return await receive(request, inbox_account_id=None)
+
+
+@routes.post(r"/users/{username:[A-Za-z0-9_]+}/inbox")
+async def post_inbox(request: web.Request) -> web.Response:
+    app_ctx = context(request.app)
+    async with app_ctx.db.acquire() as conn:
+        account = await queries.get_local_actor(conn, username=request.match_info["username"])
+    if account is None:
+        raise NotFoundError("There is no such inbox.")
+    return await receive(request, inbox_account_id=account["id"])

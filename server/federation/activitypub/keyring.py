@@ -1,0 +1,160 @@
+"""Finding the public key behind a signature's key id.
+
+Known keys come from the accounts table (`public_key_id`, `public_key_pem`), loaded once per
+process. An unknown key is fetched from its server: the key id without its fragment gives
+either the actor (Mastodon: `.../users/alice#main-key`) or a key document naming its owner
+(GoToSocial: `.../users/bob/main-key`), and the owner's actor document is stored.
+
+Fetching never holds a database connection, is bounded in time, and only a limited number
+run at once, each key id fetched once however many requests wait for it. So a slow server
+delays only its own activities; activities signed by known keys never wait for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from server.errors import ServiceUnavailableError, SignatureError
+from server.federation import queries, uris
+from server.federation.activitypub.fetch import FetchError, fetch_object
+from server.federation.activitypub.parse import ACTOR_TYPES
+from server.federation.activitypub.remote_actors import embedded_counts, parse_actor, store_actor
+from server.federation.activitypub.signatures import PublicKey, load_public_key
+from server.federation.queries import ActorRef
+from server.jobs.context import JobContext
+
+FETCH_TIMEOUT_SECONDS = 10.0
+MAX_CONCURRENT_FETCHES = 32
+# A key that fails to verify is refetched at most this often, so a stream of bad
+# signatures cannot make us fetch an actor over and over.
+REFRESH_INTERVAL = timedelta(minutes=1)
+_PARSED_CACHE_SIZE = 4096
+
+
+class KeyUnavailableError(ServiceUnavailableError):
+    """The key's server did not answer in time: the sender should try again later."""
+
+    code = "key_unavailable"
+
+
+@dataclass(frozen=True)
+class SignerKey:
+    key_id: str
+    owner_uri: str
+    account_id: int
+    public_key: PublicKey
+    fetched_at: datetime | None
+    fresh: bool  # fetched for this request: refetching cannot help
+
+
+_parsed: OrderedDict[str, PublicKey] = OrderedDict()
+# Keyed by database too: two instances in one process (tests) must not share a fetch whose
+# result lands in only one of them.
+_inflight: dict[tuple[int, str], asyncio.Task[ActorRef]] = {}
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary())
+
+
+def _load(pem: str) -> PublicKey:
+    key = _parsed.get(pem)
+    if key is None:
+        key = load_public_key(pem)
+        _parsed[pem] = key
+        if len(_parsed) > _PARSED_CACHE_SIZE:
+            _parsed.popitem(last=False)
+    else:
+        _parsed.move_to_end(pem)
+    return key
+
+
+def _signer(ref: ActorRef, key_id: str, *, fresh: bool) -> SignerKey:
+    if not ref.public_key_pem or ref.public_key_id != key_id:
+        raise SignatureError("the signer does not publish that key", reason="unknown_key")
+    return SignerKey(key_id, ref.uri, ref.id, _load(ref.public_key_pem), ref.fetched_at, fresh)
+
+
+async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False) -> SignerKey:
+    """The key for `key_id`: stored, or fetched from its server (and then stored).
+
+    `refresh` refetches a stored remote key (the cached one failed to verify: keys rotate),
+    unless it was fetched within REFRESH_INTERVAL. Raises SignatureError when there is no such
+    key, KeyUnavailableError when its server cannot be reached now.
+    """
+    if not uris.acceptable_id(key_id, ctx.config):
+        raise SignatureError("the key id is not an acceptable URI", reason="bad_key_id")
+    async with ctx.db.acquire() as conn:
+        ref = await queries.get_key_owner(conn, key_id=key_id)
+    if ref is not None:
+        recently = (ref.fetched_at is not None
+                    and ctx.clock.now() - ref.fetched_at < REFRESH_INTERVAL)
+        if not refresh or ref.domain is None or recently:
+            return _signer(ref, key_id, fresh=False)
+    ref = await _fetch_once(ctx, key_id)
+    return _signer(ref, key_id, fresh=True)
+
+
+async def _fetch_once(ctx: JobContext, key_id: str) -> ActorRef:
+    slot = (id(ctx.db), key_id)
+    task = _inflight.get(slot)
+    if task is None or task.get_loop() is not asyncio.get_running_loop():
+        task = asyncio.ensure_future(_fetch_key(ctx, key_id))
+        _inflight[slot] = task
+        task.add_done_callback(_forget(slot))
+    # shield: a sender that hangs up must not cancel the fetch others are waiting for
+    return await asyncio.shield(task)
+
+
+def _forget(slot: tuple[int, str]):  # type: ignore[no-untyped-def]
+    def done(task: asyncio.Task[ActorRef]) -> None:
+        if _inflight.get(slot) is task:
+            del _inflight[slot]
+        if not task.cancelled():
+            task.exception()  # seen here, so a fetch whose waiters all left logs no warning
+    return done
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(MAX_CONCURRENT_FETCHES)
+    return gate
+
+
+async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
+    try:
+        async with asyncio.timeout(FETCH_TIMEOUT_SECONDS):
+            async with _gate():
+                doc_url = uris.without_fragment(key_id)
+                fetched = await fetch_object(ctx, doc_url, timeout=FETCH_TIMEOUT_SECONDS)
+                doc = fetched.data
+                if doc.get("type") not in ACTOR_TYPES:
+                    # A key document: its owner is the actor, on the same host as the key.
+                    owner = doc.get("owner")
+                    if not isinstance(owner, str) or not uris.same_host(owner, key_id):
+                        raise SignatureError("the key document names no owner on its host",
+                                             reason="unknown_key")
+                    fetched = await fetch_object(ctx, owner, timeout=FETCH_TIMEOUT_SECONDS)
+                row = parse_actor(fetched.data, fetched_from=fetched.url, config=ctx.config)
+                if row.public_key_id != key_id:
+                    raise SignatureError("the actor does not publish that key",
+                                         reason="unknown_key")
+                await store_actor(ctx, row, counts=embedded_counts(fetched.data))
+    except TimeoutError:
+        raise KeyUnavailableError("The signer's key could not be fetched in time; "
+                                  "try again later.") from None
+    except FetchError as exc:
+        if exc.retryable:
+            raise KeyUnavailableError("The signer's key could not be fetched; "
+                                      "try again later.") from None
+        raise SignatureError(f"the signer's key could not be fetched: {exc.reason}",
+                             reason="unknown_key") from None
+    async with ctx.db.acquire() as conn:
+        ref = await queries.get_key_owner(conn, key_id=key_id)
+    if ref is None:
+        raise SignatureError("the signer's key could not be stored", reason="unknown_key")
+    return ref

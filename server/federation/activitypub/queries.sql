@@ -1,0 +1,94 @@
+-- name: insert_inbox_item
+-- The raw activity goes in as the text that was received; a redelivery returns no row.
+-- $1 id, $2 activity_id, $3 actor_uri, $4 type, $5 raw (JSON text), $6 signed_by,
+-- $7 inbox_account_id, $8 received_at
+INSERT INTO inbox_items (id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id,
+                         received_at)
+VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8)
+ON CONFLICT (activity_id) DO NOTHING
+RETURNING id;
+
+-- name: get_inbox_item
+-- $1 id
+SELECT id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id, received_at, state,
+       error, processed_at
+  FROM inbox_items WHERE id = $1;
+
+-- name: finish_inbox_item
+-- Only an item still waiting is finished, so a job that runs twice changes nothing.
+-- $1 id, $2 state, $3 error, $4 now
+UPDATE inbox_items SET state = $2, error = $3, processed_at = $4
+ WHERE id = $1 AND state = 'received'
+RETURNING id;
+
+-- name: note_inbox_item_error
+-- A passing failure: the item waits for the job's next attempt, with the reason kept.
+-- $1 id, $2 error
+UPDATE inbox_items SET error = $2 WHERE id = $1 AND state = 'received';
+
+-- name: list_inbox_items
+-- Newest first.
+-- $1 limit
+SELECT id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id, received_at, state,
+       error, processed_at
+  FROM inbox_items ORDER BY received_at DESC, id DESC LIMIT $1;
+
+-- name: count_follows_of
+-- $1 account_id, $2 true: its followers, false: whom it follows
+SELECT CASE WHEN $2::boolean
+            THEN (SELECT count(*) FROM follows WHERE target_account_id = $1)
+            ELSE (SELECT count(*) FROM follows WHERE account_id = $1) END;
+
+-- name: list_follower_uris
+-- $1 account_id, $2 limit, $3 offset
+SELECT a.uri FROM follows f JOIN accounts a ON a.id = f.account_id
+ WHERE f.target_account_id = $1
+ ORDER BY f.id DESC LIMIT $2 OFFSET $3;
+
+-- name: list_following_uris
+-- $1 account_id, $2 limit, $3 offset
+SELECT a.uri FROM follows f JOIN accounts a ON a.id = f.target_account_id
+ WHERE f.account_id = $1
+ ORDER BY f.id DESC LIMIT $2 OFFSET $3;
+
+-- name: count_outbox
+-- What the outbox lists: live public and unlisted posts and boosts.
+-- $1 account_id
+SELECT count(*) FROM statuses
+ WHERE account_id = $1 AND visibility IN ('public', 'unlisted') AND deleted_at IS NULL;
+
+-- name: list_outbox_ids
+-- Newest first, below $2.
+-- $1 account_id, $2 max_id (exclusive), $3 limit
+SELECT id FROM statuses
+ WHERE account_id = $1 AND visibility IN ('public', 'unlisted') AND deleted_at IS NULL
+   AND id < $2
+ ORDER BY id DESC LIMIT $3;
+
+-- name: list_pinned_status_ids
+-- $1 account_id
+SELECT p.status_id FROM status_pins p JOIN statuses s ON s.id = p.status_id
+ WHERE p.account_id = $1 AND s.deleted_at IS NULL AND s.visibility IN ('public', 'unlisted')
+ ORDER BY p.id DESC;
+
+-- name: list_status_media
+-- $1 status_ids
+SELECT id, status_id, type, file_path, remote_url, content_type, description, blurhash, meta,
+       focus_x, focus_y, position
+  FROM media_attachments WHERE status_id = ANY($1::bigint[])
+ ORDER BY status_id, position, id;
+
+-- name: list_status_uris_and_authors
+-- The uri and author uri of each status, deleted or not (for inReplyTo and boosts).
+-- $1 status_ids
+SELECT s.id, s.uri, s.deleted_at, a.uri AS author_uri
+  FROM statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.id = ANY($1::bigint[]);
+
+-- name: list_recent_public_statuses
+-- For the profile page.
+-- $1 account_id, $2 limit
+SELECT id, content, spoiler_text, created_at, url, uri
+  FROM statuses
+ WHERE account_id = $1 AND visibility = 'public' AND deleted_at IS NULL AND reblog_of_id IS NULL
+ ORDER BY id DESC LIMIT $2;

@@ -1,0 +1,50 @@
+"""Parsing JSON from other servers with limits, so a hostile document costs little.
+
+Python's parser has no depth limit of its own (it stops only at the interpreter's recursion
+limit), so the depth is measured after parsing, without recursion.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_DEPTH = 32  # a Mastodon Create(Note) with attachments is about 6 deep
+
+
+class JsonRefusedError(ValueError):
+    """The bytes are not a JSON object we are willing to look at; the message says why."""
+
+
+def parse_json_object(body: bytes, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+    if b"\\u0000" in body:
+        # PostgreSQL's jsonb cannot hold NUL characters; no real activity carries one.
+        raise JsonRefusedError("the document contains a NUL character")
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise JsonRefusedError(
+            f"the document is nested more than {max_depth} levels deep") from None
+    except (ValueError, UnicodeDecodeError):
+        raise JsonRefusedError("the body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise JsonRefusedError("the document is not a JSON object")
+    if too_deep(value, max_depth):
+        raise JsonRefusedError(f"the document is nested more than {max_depth} levels deep")
+    return value
+
+
+def too_deep(value: object, limit: int) -> bool:
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False

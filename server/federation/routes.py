@@ -1,0 +1,9 @@
+"""Every federation route table, for `create_app` to add in one line."""
+
+from __future__ import annotations
+
+from server.federation import nodeinfo, webfinger
+from server.federation.activitypub import actors, collections, inbox_routes, objects
+
+ROUTE_TABLES = (webfinger.routes, nodeinfo.routes, actors.routes, collections.routes,
+                objects.routes, inbox_routes.routes)

@@ -1,0 +1,47 @@
+"""Small facts about URIs that every federation check needs: whose host an id is on, and
+whether an id is acceptable at all under this configuration."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from server.config import Config
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+# Servers write the public collection three ways; all mean the same audience.
+PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
+
+
+def host_of(uri: str) -> str:
+    """The lower-cased authority of an http(s) URI, without userinfo or a default port;
+    "" when `uri` is not an absolute http(s) URI."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.netloc.rpartition("@")[2].lower()
+    default = ":443" if parts.scheme == "https" else ":80"
+    return host.removesuffix(default)
+
+
+def same_host(a: str, b: str) -> bool:
+    host = host_of(a)
+    return bool(host) and host == host_of(b)
+
+
+def acceptable_id(uri: str, config: Config) -> bool:
+    """An id we will store: https, or plain http only when the configuration allows it."""
+    if not isinstance(uri, str) or len(uri) > 2048 or not host_of(uri):
+        return False
+    scheme = uri.split(":", 1)[0].lower()
+    return scheme == "https" or (scheme == "http" and config.allow_http)
+
+
+def without_fragment(uri: str) -> str:
+    return uri.split("#", 1)[0]
+
+
+def is_local(uri: str, config: Config) -> bool:
+    return host_of(uri) == host_of(config.base_url)
