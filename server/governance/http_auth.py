@@ -1,11 +1,10 @@
-"""Who is calling, for every governance page and API route: the one place to change when
-OAuth bearer tokens arrive.
+"""Who is calling, for every governance page and API route.
 
-Today a caller is the signed-in browser session. A request that carries an
-`Authorization: Bearer` header is not treated as the session (tokens are not understood
-here yet), so such a request is anonymous until token checking is wired in below. Writes
-authenticated by the session cookie need the CSRF token (form field `csrf_token`, or the
-`X-CSRF-Token` header for JSON); writes authenticated by a token will not.
+A caller is either the signed-in browser session or the user of an OAuth bearer token (the
+same tokens as the Mastodon client API: `read` to read, `write` to propose and vote).
+Writes authenticated by the session cookie need the CSRF token (form field `csrf_token`,
+or the `X-CSRF-Token` header for JSON); writes authenticated by a token do not, since a
+cross-site page cannot attach one.
 """
 
 from __future__ import annotations
@@ -15,22 +14,29 @@ from typing import Any
 
 from aiohttp import web
 
+from server.accounts import queries as accounts_q
 from server.accounts.queries import LocalUser
+from server.api.auth import require_token
 from server.errors import BadRequestError, UnauthorizedError
 from server.web import csrf, sessions
+from server.web.state import DB
 
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def _bearer_token(request: web.Request) -> str | None:
+def _has_bearer(request: web.Request) -> bool:
     header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header[:7].lower() == "bearer " else None
+    return header[:7].lower() == "bearer "
 
 
 async def calling_account(request: web.Request) -> LocalUser | None:
-    """The local user making this request, or None for an anonymous one."""
-    if _bearer_token(request) is not None:
-        return None  # bearer tokens: verify here and return the token's user
+    """The local user making this request, or None for an anonymous one. A bearer token
+    that is invalid, or lacks the scope, is an error (401/403), never anonymity."""
+    if _has_bearer(request):
+        scope = "read" if request.method in ("GET", "HEAD") else "write"
+        token = await require_token(request, scope)
+        async with request.app[DB].acquire() as conn:
+            return await accounts_q.get_local_user_by_id(conn, user_id=token.user_id)
     return await sessions.current_user(request)
 
 
@@ -67,6 +73,7 @@ async def read_body(request: web.Request) -> dict[str, Any]:
 async def require_writer(request: web.Request, body: dict[str, Any]) -> LocalUser:
     """The caller of a state-changing request, with CSRF checked for session callers."""
     user = await require_caller(request)
-    token = body.get(csrf.FIELD) or request.headers.get(CSRF_HEADER, "")
-    csrf.check(request, {csrf.FIELD: token})
+    if not _has_bearer(request):
+        token = body.get(csrf.FIELD) or request.headers.get(CSRF_HEADER, "")
+        csrf.check(request, {csrf.FIELD: token})
     return user

@@ -134,3 +134,39 @@ async def test_charter_log_and_members_read_as_json(ada: dict[str, Any]) -> None
     members = await (await client.get(f"{API}/members")).json()
     assert [(m["acct"], m["member_class"], m["status"]) for m in members] == [
         ("ada", "user", "active"), ("bea", "user", "active")]
+
+
+async def test_members_vote_with_the_same_oauth_tokens_as_the_client_api(
+        client: Any, db: Database, config: Config, clock: FrozenClock) -> None:
+    from tests.api.conftest import PASSWORD, bearer, register_app
+
+    users = await found_coop(db, config, clock, ["ada", "bea"])
+    async with db.transaction() as conn:
+        from server.accounts import service as accounts
+
+        await accounts.set_password(conn, user=users["ada"], password=PASSWORD, now=clock.now())
+    app = await register_app(client, scopes="read write")
+    resp = await client.post("/oauth/token", data={
+        "grant_type": "password", "client_id": app.client_id, "client_secret": app.client_secret,
+        "username": "ada", "password": PASSWORD, "scope": "read"})
+    read_only = (await resp.json())["access_token"]
+    resp = await client.post("/oauth/token", data={
+        "grant_type": "password", "client_id": app.client_id, "client_secret": app.client_secret,
+        "username": "ada", "password": PASSWORD, "scope": "read write"})
+    writer = (await resp.json())["access_token"]
+
+    # No CSRF token is needed with a bearer token; the scope is.
+    resp = await client.post(f"{API}/proposals", headers=bearer(read_only),
+                             json={"kind": "general", "title": "Weekly call"})
+    assert resp.status == 403
+    resp = await client.post(f"{API}/proposals", headers=bearer(writer),
+                             json={"kind": "general", "title": "Weekly call"})
+    assert resp.status == 201, await resp.text()
+    proposal = await resp.json()
+    resp = await client.post(f"{API}/proposals/{proposal['id']}/votes", headers=bearer(writer),
+                             json={"choice": "agree"})
+    assert resp.status == 200, await resp.text()
+    members = await client.get(f"{API}/members", headers=bearer(read_only))
+    assert members.status == 200
+    resp = await client.get(f"{API}/members", headers=bearer("not-a-token"))
+    assert resp.status == 401
