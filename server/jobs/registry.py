@@ -17,6 +17,7 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation import delivery
+    from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
     from server.jobs import maintenance
     from server.timeline import fanout
@@ -29,6 +30,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         "timeline.follow_created": fanout.follow_created,
         "timeline.follow_removed": fanout.follow_removed,
         **governance_timers.HANDLERS,
+        **jury_timers.HANDLERS,
     }
 
 
