@@ -91,6 +91,21 @@ def entries(pool: Iterable[PoolMember]) -> list[sortition.PoolEntry]:
     return [sortition.PoolEntry(id=p.member_id, stratum=p.stratum) for p in pool]
 
 
+async def account_ids_for(conn: Conn, names: object) -> list[int]:
+    """Local accounts named in a list, or in text separated by commas or spaces."""
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValidationError("Name the members to exclude by username.", field="exclude")
+    found = []
+    for name in names:
+        account = await members_q.get_local_account_by_username(conn, username=name.lstrip("@"))
+        if account is None:
+            raise ValidationError(f"No local account is called {name!r}.", field="exclude")
+        found.append(account.id)
+    return found
+
+
 async def _frozen_pool(conn: Conn, stratified: bool) -> list[PoolMember]:
     return [PoolMember(member_id=str(m.account_id), account_id=m.account_id,
                        username=m.username, stratum=m.member_class if stratified else None)
