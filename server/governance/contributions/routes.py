@@ -128,16 +128,23 @@ async def _api_write(request: web.Request, action: Action) -> web.Response:
     body = await http_auth.read_body(request)
     user = await http_auth.require_writer(request, body)
     async with request.app[DB].transaction() as conn:
-        await action(conn, user, body)
-        ledger = await service.get_ledger(conn, viewer_account_id=user.account_id)
-    return web.json_response(ledger_json(ledger), status=201)
+        created = await action(conn, user, body)
+    return web.json_response(created, status=201)
 
 
 @routes.post(f"{API}/pledges")
 async def governance_ledger_pledge(request: web.Request) -> web.Response:
-    return await _api_write(request, lambda conn, user, body: _pledge(request, conn, user, body))
+    async def pledge(conn: Conn, user: Any, body: dict[str, Any]) -> dict[str, Any]:
+        p = await _pledge(request, conn, user, body)
+        return {"id": str(p.id), "amount": p.amount_minor, "currency": p.currency,
+                "period": p.period, "active": p.active}
+
+    return await _api_write(request, pledge)
 
 
 @routes.post(f"{API}/contributions")
 async def governance_ledger_contribution(request: web.Request) -> web.Response:
-    return await _api_write(request, lambda conn, user, body: _record(request, conn, user, body))
+    async def record(conn: Conn, user: Any, body: dict[str, Any]) -> dict[str, Any]:
+        return {"id": str(await _record(request, conn, user, body))}
+
+    return await _api_write(request, record)
