@@ -19,8 +19,13 @@ from server.governance.juries import seats, service, sortition
 from server.governance.log import service as log
 from tests.governance.factories import propose, reload, run_past_close, vote
 from tests.governance.test_decision_log import run_cli
-from tests.governance.test_juries import API, WORKERS, commit, coop, draw_now, tamper  # noqa: F401
+from tests.governance.test_juries import API, commit, draw_now, jury_coop, tamper
 from tests.helpers import get_form_token, sign_in
+
+
+@pytest.fixture
+async def coop(db: Database, config: Config, clock: FrozenClock) -> dict[str, Any]:
+    return await jury_coop(db, config, clock)
 
 
 def _by_id(coop: dict[str, Any]) -> dict[str, Any]:
