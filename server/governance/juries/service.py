@@ -134,8 +134,9 @@ async def commit_draw(conn: Conn, *, purpose: object, now: datetime,
     draw_id, when = new_id(), max(draw_at or now + DEFAULT_DRAW_DELAY, now)
     term_days = current.parameters.juries.term.days
     pool_hash = sortition.pool_hash(entries(pool))
+    by = await _by(conn, by_account_id, default="server")
     entry = await log.append_entry(conn, kind="jury.committed", now=now, body={
-        "draw_id": str(draw_id), "purpose": purpose, "charter_version": current.version,
+        "draw_id": str(draw_id), "purpose": purpose, "charter_version": current.version, "by": by,
         "params": params.as_dict(), "pool_hash": pool_hash, "pool_size": len(pool),
         "commitment": sortition.commitment(secret), "draw_at": log.timestamp(when),
         "term_days": term_days})
@@ -169,7 +170,7 @@ async def perform_draw(conn: Conn, *, draw_id: int, now: datetime,
     if sortition.pool_hash(entries(pool)) != draw.pool_hash:
         raise ConflictError("The stored pool no longer matches the hash committed to; "
                             "the draw is refused.")
-    by = await _by(conn, by_account_id)
+    by = await _by(conn, by_account_id, default="schedule")
     head = await log.lock_head(conn)
     if head["seq"] <= draw.commit_log_seq:
         await log.append_entry(conn, kind="jury.draw_due", now=now, body={
@@ -196,8 +197,9 @@ async def perform_draw(conn: Conn, *, draw_id: int, now: datetime,
     return await get_draw(conn, draw_id=draw_id)
 
 
-async def _by(conn: Conn, account_id: int | None) -> str:
+async def _by(conn: Conn, account_id: int | None, *, default: str) -> str:
+    """Who acted, for the log: an organiser, or `default` when the server did."""
     if account_id is None:
-        return "schedule"
+        return default
     account = await members_q.get_account_summary(conn, account_id=account_id)
     return f"organiser:{account.username}" if account else f"organiser:{account_id}"
