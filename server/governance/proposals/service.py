@@ -119,6 +119,8 @@ async def create_proposal(conn: Conn, *, author_account_id: int, kind: str, titl
         raise ValidationError("A jury decision opens at once.", field="draft")
     title, body = _check_texts(title, body)
     checked = await _checked_motion(conn, str(kind), motion)
+    if jury_draw_id is not None and checked["draw_id"] != str(jury_draw_id):
+        raise ValidationError("A jury decision's motion must name its own jury.", field="motion")
     proposal_id = new_id()
     await queries.insert_proposal(conn, proposal_id=proposal_id, kind=str(kind), title=title,
                                   body=body, motion=checked, author_account_id=author_account_id,
