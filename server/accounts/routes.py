@@ -14,6 +14,7 @@ from server.errors import (
     RateLimitedError,
     ValidationError,
 )
+from server.governance.charter.service import registrations_mode
 from server.ids import parse_id
 from server.web import ratelimit, sessions
 from server.web.forms import local_path, read_form, see_other
@@ -31,16 +32,23 @@ SIGNUP_PER_IP = ratelimit.Limit("signup_ip", 25, timedelta(minutes=30),
                                 "Too many sign-ups from your network. Try again later.")
 
 
+async def _registrations(request: web.Request) -> str:
+    async with request.app[DB].acquire() as conn:
+        return await registrations_mode(conn, request.app[CONFIG])
+
+
 @routes.get("/auth/sign_up")
 async def get_sign_up(request: web.Request) -> web.Response:
-    return await render(request, "accounts/sign_up.html", form={}, error=None)
+    return await render(request, "accounts/sign_up.html", form={}, error=None,
+                        registrations=await _registrations(request))
 
 
 @routes.post("/auth/sign_up")
 async def post_sign_up(request: web.Request) -> web.StreamResponse:
     config, clock = request.app[CONFIG], request.app[CLOCK]
     form = await read_form(request)
-    if config.registrations == "closed":
+    mode = await _registrations(request)
+    if mode == "closed":
         raise ForbiddenError("Registrations are closed on this instance.")
     now = clock.now()
     ip = sessions.client_ip(request)
@@ -54,13 +62,13 @@ async def post_sign_up(request: web.Request) -> web.StreamResponse:
             user = await service.create_local_user(
                 conn, config=config, username=form.get("username", ""),
                 email=form.get("email", ""), password=form.get("password", ""), now=now,
-                approved=config.registrations == "open", reason=form.get("reason", ""))
+                approved=mode == "open", reason=form.get("reason", ""))
     except RateLimitedError:
         raise
     except CommonholdError as exc:
         kept = {k: form.get(k, "") for k in ("username", "email", "reason")}
         return await render(request, "accounts/sign_up.html", status=exc.status, form=kept,
-                            error=exc.message)
+                            error=exc.message, registrations=mode)
     if not user.approved:
         return await render(request, "accounts/pending.html", username=user.username)
     response = see_other("/?notice=welcome")

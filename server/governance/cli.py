@@ -1,16 +1,18 @@
-"""The governance commands of `commonhold`: init-charter, admit, verify-log."""
+"""The governance commands of `commonhold`: init-charter, admit, verify-log, verify-draw."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from server.config import Config
 from server.errors import CommonholdError
 
-COMMANDS = ("init-charter", "admit", "verify-log")
+COMMANDS = ("init-charter", "admit", "verify-log", "verify-draw")
 
 
 def add_commands(sub: Any) -> None:
@@ -22,9 +24,16 @@ def add_commands(sub: Any) -> None:
     ad.add_argument("username")
     ad.add_argument("--class", dest="member_class", help="member class (default: the charter's)")
     sub.add_parser("verify-log", help="recompute the decision log's hash chain")
+    vd = sub.add_parser("verify-draw", help="re-run a jury draw from its published inputs")
+    vd.add_argument("draw_id", type=int)
+    vd.add_argument("--json", type=Path, metavar="FILE",
+                    help="check a downloaded draw record instead of this server's database")
 
 
 def run(args: argparse.Namespace, config: Config, now: datetime) -> None:
+    if args.command == "verify-draw" and args.json is not None:
+        _verify_draw_file(args.json, args.draw_id)
+        return
     asyncio.run(_run(args, config, now))
 
 
@@ -36,6 +45,8 @@ async def _run(args: argparse.Namespace, config: Config, now: datetime) -> None:
             await _init_charter(conn, args, config, now)
         elif args.command == "admit":
             await _admit(conn, args, now)
+        elif args.command == "verify-draw":
+            await _verify_draw(conn, args.draw_id)
         else:
             await _verify_log(conn)
 
@@ -75,3 +86,35 @@ async def _verify_log(conn: Any) -> None:
     raise CommonholdError(
         f"decision log broken at seq {report.broken_seq} ({report.problem}: {report.detail}); "
         f"the {report.checked} entries before it verify")
+
+
+def _report_draw(draw_id: int, drawn: bool, jurors: tuple[str, ...],
+                 problems: tuple[str, ...]) -> None:
+    if problems:
+        for problem in problems:
+            print(f"mismatch: {problem}")
+        raise CommonholdError(f"draw {draw_id} does not verify ({len(problems)} problems)")
+    if not drawn:
+        print(f"ok: draw {draw_id} is committed and its pool matches the hash; not drawn yet")
+        return
+    print(f"ok: draw {draw_id} re-run gives jurors {', '.join(jurors)}")
+
+
+async def _verify_draw(conn: Any, draw_id: int) -> None:
+    from server.governance.juries.published import check_stored_draw
+
+    report = await check_stored_draw(conn, draw_id=draw_id)
+    _report_draw(draw_id, report.drawn, report.expected_jurors, report.problems)
+
+
+def _verify_draw_file(path: Path, draw_id: int) -> None:
+    from server.governance.juries.verify import check_document
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommonholdError(f"--json: cannot read {path} ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("id") != str(draw_id):
+        raise CommonholdError(f"{path} is not the record of draw {draw_id}")
+    found = check_document(doc)
+    _report_draw(draw_id, found.drawn, found.expected_jurors, found.problems)

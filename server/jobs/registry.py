@@ -17,6 +17,7 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation import delivery
+    from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
     from server.federation.activitypub import process, remote_actors
     from server.jobs import maintenance
@@ -32,6 +33,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         **governance_timers.HANDLERS,
         "federation.process_inbox_item": process.process_inbox_item,
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
+        **jury_timers.HANDLERS,
     }
 
 

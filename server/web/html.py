@@ -35,6 +35,9 @@ async def render(request: web.Request, template: str, *, status: int = 200,
         "csrf_token": token,
         "flash": request.query.get("notice", ""),
     }
+    if "registrations" in context:
+        # The charter in force may decide registrations (see charter.registrations_mode).
+        base["instance"]["registrations"] = context.pop("registrations")
     base.update(context)
     response.text = request.app[TEMPLATES].get_template(template).render(**base)
     response.headers["Cache-Control"] = "no-store"

@@ -6,8 +6,9 @@ import logging
 
 from aiohttp import web
 
+from server.governance.charter.service import registrations_mode
 from server.web.html import render
-from server.web.state import DB
+from server.web.state import CONFIG, DB
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -15,7 +16,9 @@ routes = web.RouteTableDef()
 
 @routes.get("/")
 async def get_landing(request: web.Request) -> web.Response:
-    return await render(request, "landing.html")
+    async with request.app[DB].acquire() as conn:
+        mode = await registrations_mode(conn, request.app[CONFIG])
+    return await render(request, "landing.html", registrations=mode)
 
 
 @routes.get("/health")

@@ -60,3 +60,22 @@ async def run_past_close(clock: FrozenClock, worker: Any, proposal: Proposal) ->
 async def reload(db: Database, proposal: Proposal) -> Proposal:
     async with db.acquire() as conn:
         return await proposals.get_proposal(conn, proposal_id=proposal.id)
+
+
+async def amend_charter(db: Database, clock: FrozenClock, worker: Any,
+                        voters: list[LocalUser], old: str, new: str) -> Proposal:
+    """Replace `old` by `new` in the charter in force through an amendment every voter
+    agrees to, and run it to its close. `old` must occur exactly once."""
+    from server.governance.charter import service as charter
+
+    async with db.acquire() as conn:
+        text = (await charter.get_charter_in_force(conn)).text
+    assert text.count(old) == 1, old
+    proposal = await propose(db, clock, voters[0], "charter_amendment", title="Amend",
+                             motion={"text": text.replace(old, new), "summary": "Amend"})
+    for voter in voters:
+        await vote(db, clock, voter, proposal, "agree")
+    await run_past_close(clock, worker, proposal)
+    proposal = await reload(db, proposal)
+    assert proposal.status == "enacted", proposal.effect
+    return proposal

@@ -9,6 +9,9 @@ to the clause that states the rule in words by its `clause` key:
                            of `tally.DecisionRules`, reasons_required,
                            results_hidden_until_close, secret_ballot
     [appeals]              window_days, decision_days, jury_size, strata.<class> = {min, max}
+    [juries]               jury_size, strata.<class> = {min, max}, term_days, organiser_role:
+                           juries drawn for any purpose other than an appeal, the term of
+                           every jury, and who may announce a draw or hold it early
     [emergency]            expiry_days
 
 Unknown keys, missing keys and clause ids that the text does not contain are all refused:
@@ -28,7 +31,7 @@ from server.governance.juries.sortition import DrawParams, params_from_dict
 from server.governance.proposals.tally import DecisionRules
 
 PROPOSAL_KINDS = ("general", "charter_amendment", "moderation_rule", "domain_policy",
-                  "budget", "appointment", "admission")
+                  "budget", "appointment", "admission", "membership", "jury_decision")
 POLL_KIND = "poll"
 ALL_KINDS = (*PROPOSAL_KINDS, POLL_KIND)
 INSTANCE_ROLES = ("admin", "moderator")
@@ -44,6 +47,7 @@ _TABLE_KEYS = {
                    "default_class"},
     "roles": {"clause", "governance_roles"},
     "appeals": {"clause", "window_days", "decision_days", "jury_size", "strata"},
+    "juries": {"clause", "jury_size", "strata", "term_days", "organiser_role"},
     "emergency": {"clause", "expiry_days"},
 }
 
@@ -130,14 +134,27 @@ class Appeals:
 
 
 @dataclass(frozen=True)
+class Juries:
+    clause: str
+    jury: DrawParams
+    term: timedelta
+    organiser_role: str
+
+
+@dataclass(frozen=True)
 class CharterParameters:
     membership: Membership
     roles_clause: str
     governance_roles: tuple[str, ...]
     kinds: Mapping[str, KindParameters]
     appeals: Appeals
+    juries: Juries
     emergency_clause: str
     emergency_expiry: timedelta
+
+    def jury_for(self, purpose: str) -> DrawParams:
+        """Size and quotas for a draw: the appeal jury's for appeals, the general one else."""
+        return self.appeals.jury if purpose == "appeal" else self.juries.jury
 
     def parameters_for(self, kind: str) -> KindParameters:
         try:
@@ -196,22 +213,37 @@ def _membership(data: Mapping[str, Any], clause_ids: Collection[str]) -> Members
                       t["admitting_role"], classes, t["default_class"])
 
 
-def _appeals(data: Mapping[str, Any], clause_ids: Collection[str],
-             classes: tuple[str, ...]) -> Appeals:
-    t = _table(data, "appeals", _TABLE_KEYS["appeals"])
-    where = "[appeals]"
+def _jury(t: Mapping[str, Any], where: str, classes: tuple[str, ...]) -> DrawParams:
     strata = t["strata"]
     # Every juror belongs to a class, so quotas must cover all classes or none.
     if not isinstance(strata, Mapping) or (strata and set(strata) != set(classes)):
         raise _bad(where, "strata must be empty or give a quota for every member class.")
     try:
-        jury = params_from_dict({"size": t["jury_size"], "strata": dict(strata) or None})
+        return params_from_dict({"size": t["jury_size"], "strata": dict(strata) or None})
     except (ValidationError, TypeError) as exc:
         raise _bad(where, getattr(exc, "message", str(exc))) from None
+
+
+def _appeals(data: Mapping[str, Any], clause_ids: Collection[str],
+             classes: tuple[str, ...]) -> Appeals:
+    t = _table(data, "appeals", _TABLE_KEYS["appeals"])
+    where = "[appeals]"
+    jury = _jury(t, where, classes)
     return Appeals(_clause(t, where, clause_ids),
                    timedelta(days=_int(t["window_days"], where, "window_days", low=1, high=365)),
                    timedelta(days=_int(t["decision_days"], where, "decision_days", low=1,
                                        high=365)), jury)
+
+
+def _juries(data: Mapping[str, Any], clause_ids: Collection[str], classes: tuple[str, ...],
+            roles: tuple[str, ...]) -> Juries:
+    t = _table(data, "juries", _TABLE_KEYS["juries"])
+    where = "[juries]"
+    if t["organiser_role"] not in roles:
+        raise _bad(where, "organiser_role must be admin, moderator or a governance role.")
+    return Juries(_clause(t, where, clause_ids), _jury(t, where, classes),
+                  timedelta(days=_int(t["term_days"], where, "term_days", low=1, high=730)),
+                  str(t["organiser_role"]))
 
 
 def parse_parameters(data: Mapping[str, Any], clause_ids: Collection[str]) -> CharterParameters:
@@ -241,6 +273,8 @@ def parse_parameters(data: Mapping[str, Any], clause_ids: Collection[str]) -> Ch
         membership=membership, roles_clause=_clause(roles, "[roles]", clause_ids),
         governance_roles=governance_roles, kinds=MappingProxyType(kinds),
         appeals=_appeals(data, clause_ids, membership.classes),
+        juries=_juries(data, clause_ids, membership.classes,
+                       (*INSTANCE_ROLES, *governance_roles)),
         emergency_clause=_clause(emergency, "[emergency]", clause_ids),
         emergency_expiry=timedelta(days=_int(emergency["expiry_days"], "[emergency]",
                                              "expiry_days", low=1, high=90)))

@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from server.config import Config
 from server.db import Conn
 from server.errors import ConflictError, NotFoundError, ValidationError
 from server.governance.charter import document, queries
@@ -100,6 +101,13 @@ async def get_charter_in_force(conn: Conn) -> Charter:
 async def find_charter_in_force(conn: Conn) -> Charter | None:
     row = await queries.get_charter_in_force(conn)
     return _charter(row) if row else None
+
+
+async def registrations_mode(conn: Conn, config: Config) -> str:
+    """open, approval or closed: the charter in force says, once one is installed; before
+    that (a new instance) the COMMONHOLD_REGISTRATIONS setting does."""
+    current = await find_charter_in_force(conn)
+    return current.parameters.membership.registrations if current else config.registrations
 
 
 async def parameters_for(conn: Conn, kind: str) -> KindParameters:

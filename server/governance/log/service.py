@@ -82,6 +82,18 @@ async def get_head(conn: Conn) -> dict[str, Any]:
     return {"seq": seq, "hash": digest}
 
 
+async def lock_head(conn: Conn) -> dict[str, Any]:
+    """The head, with the append lock held until the transaction ends: nothing can be
+    appended between reading it and acting on it (a jury draw seeds from it)."""
+    await queries.lock_log_for_append(conn)
+    return await get_head(conn)
+
+
+async def get_entry(conn: Conn, *, seq: int) -> dict[str, Any] | None:
+    found = await queries.list_log_entries(conn, after_seq=seq - 1, limit=1)
+    return found[0] if found and found[0]["seq"] == seq else None
+
+
 async def list_recent(conn: Conn, *, before_seq: int | None = None,
                       limit: int = 50) -> list[dict[str, Any]]:
     start = before_seq if before_seq is not None else 2**62

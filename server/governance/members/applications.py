@@ -26,6 +26,8 @@ async def apply(conn: Conn, *, account_id: int, statement: Any, member_class: st
     member = await service.get_member(conn, account_id=account_id)
     if member is not None and member.status != "left":
         raise ConflictError("You are already a member." if member.is_active else
+                            "You were expelled by a decision of the members."
+                            if member.status == "expelled" else
                             "Your membership is suspended; appeal the suspension instead.")
     if not isinstance(statement, str) or not statement.strip():
         raise ValidationError("Say in a few words why you want to join and that you accept "

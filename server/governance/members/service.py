@@ -63,6 +63,10 @@ async def admit(conn: Conn, *, account_id: int, member_class: str | None, now: d
     chosen = await check_member_class(conn, member_class)
     if not await queries.upsert_admitted_member(conn, account_id=account_id, member_class=chosen,
                                                 now=now):
+        existing = await queries.get_member(conn, account_id=account_id)
+        if existing is not None and existing.status == "expelled":
+            raise ConflictError(f"@{account.username} was expelled by a decision of the "
+                                "members; only another decision can change that.")
         raise ConflictError(f"@{account.username} is already a member.")
     await queries.insert_share_movement(conn, account_id=account_id, movement="issue", shares=1,
                                         reason=f"admitted ({by})", now=now)
@@ -107,16 +111,46 @@ async def _change_status(conn: Conn, *, account_id: int, from_status: str, to_st
                          kind: str, clause: str, reason: str, by_account_id: int,
                          now: datetime) -> Member:
     await _check_authority(conn, clause=clause, reason=reason, by_account_id=by_account_id)
+    by = await get_account(conn, account_id=by_account_id)
+    return await _set_status(conn, account_id=account_id, from_statuses=(from_status,),
+                             to_status=to_status, kind=kind, clause=clause, reason=reason,
+                             by=f"admin:{by.username}", now=now)
+
+
+async def _set_status(conn: Conn, *, account_id: int, from_statuses: tuple[str, ...],
+                      to_status: str, kind: str, clause: str, reason: str, by: str,
+                      now: datetime) -> Member:
     await queries.lock_member(conn, account_id=account_id)
     member = await queries.get_member(conn, account_id=account_id)
-    if member is None or member.status != from_status:
-        raise ConflictError(f"Only a member who is {from_status} can be {to_status}.")
+    if member is None or member.status not in from_statuses:
+        raise ConflictError(f"Only a member who is {' or '.join(from_statuses)} can be "
+                            f"{to_status}.")
     await queries.update_member_status(conn, account_id=account_id, status=to_status, now=now)
-    by = await get_account(conn, account_id=by_account_id)
+    if to_status == "expelled" and await queries.get_share_holding(conn, account_id=account_id):
+        await queries.insert_share_movement(conn, account_id=account_id, movement="redeem",
+                                            shares=1, reason=f"expelled ({by})", now=now)
     await log.append_entry(conn, kind=kind, now=now, body={
         "account_id": str(account_id), "username": member.username, "clause": clause,
-        "reason": reason.strip(), "by": f"admin:{by.username}"})
+        "reason": reason.strip(), "by": by})
     return await _reloaded(conn, account_id)
+
+
+# action -> (statuses it applies to, resulting status, decision log kind)
+DECIDED_CHANGES = {
+    "suspend": (("active",), "suspended", "member.suspended"),
+    "reinstate": (("suspended",), "active", "member.reinstated"),
+    "expel": (("active", "suspended"), "expelled", "member.expelled"),
+}
+
+
+async def change_status_by_decision(conn: Conn, *, account_id: int, action: str, clause: str,
+                                    reason: str, proposal_id: int, now: datetime) -> Member:
+    """Suspend, reinstate or expel a member as an adopted `membership` proposal says (§2.6,
+    §2.7 of the founding charter). The decision itself is the authority; no role needed."""
+    from_statuses, to_status, kind = DECIDED_CHANGES[action]
+    return await _set_status(conn, account_id=account_id, from_statuses=from_statuses,
+                             to_status=to_status, kind=kind, clause=clause, reason=reason,
+                             by=f"proposal:{proposal_id}", now=now)
 
 
 async def suspend(conn: Conn, *, account_id: int, clause: str, reason: str, by_account_id: int,

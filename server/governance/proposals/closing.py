@@ -50,6 +50,11 @@ async def close_proposal(conn: Conn, *, proposal_id: int, now: datetime) -> Prop
         # From here on nobody can tell whose ballot is whose (see ballots.py).
         await queries.delete_ballot_secret(conn, proposal_id=proposal_id)
     effect = None
+    if status == "closed":
+        effect = await enact.allocate_poll_fund(conn, proposal, tally, now)
+        if effect is not None:
+            await queries.update_proposal_effect(conn, proposal_id=proposal_id, status=status,
+                                                 effect=effect)
     if status == "failed":
         await enact.settle_failed(conn, proposal, now)
     if status == "passed":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 import asyncpg
@@ -17,6 +18,7 @@ from server.db import Conn
 from server.errors import CommonholdError, ConflictError
 from server.governance.charter import service as charter
 from server.governance.members import applications
+from server.governance.members import service as members
 from server.governance.proposals import queries
 from server.governance.proposals.queries import Proposal
 from server.governance.roles import service as roles
@@ -81,6 +83,15 @@ async def _admission(conn: Conn, p: Proposal, now: datetime) -> dict[str, Any]:
         conn, application_id=int(p.motion["application_id"]), proposal_id=p.id, now=now)
 
 
+async def _membership(conn: Conn, p: Proposal, now: datetime) -> dict[str, Any]:
+    m = p.motion
+    member = await members.change_status_by_decision(
+        conn, account_id=int(m["account_id"]), action=m["action"], clause=m["clause"],
+        reason=m["reason"], proposal_id=p.id, now=now)
+    return {"account_id": m["account_id"], "username": member.username,
+            "action": m["action"], "status": member.status, "clause": m["clause"]}
+
+
 ENACTORS: Mapping[str, Enactor] = {
     "charter_amendment": _charter_amendment,
     "moderation_rule": _moderation_rule,
@@ -88,6 +99,7 @@ ENACTORS: Mapping[str, Enactor] = {
     "budget": _budget,
     "appointment": _appointment,
     "admission": _admission,
+    "membership": _membership,
 }
 
 
@@ -105,6 +117,43 @@ async def settle_failed(conn: Conn, proposal: Proposal, now: datetime) -> None:
     if proposal.kind == "admission":
         await applications.reject_by_proposal(
             conn, application_id=int(proposal.motion["application_id"]), now=now)
+
+
+async def allocate_poll_fund(conn: Conn, proposal: Proposal, tally: Mapping[str, Any],
+                             now: datetime) -> dict[str, Any] | None:
+    """The effect of a poll that has just closed (it stays `closed`: a poll has no pass or
+    fail). A dot vote that names an amount of the fund allocates it among the options as
+    `polls.allocate_fund` split it in the tally, one budget allocation per option given
+    anything, provided at least one dot was placed and turnout reached the quorum for
+    budget proposals of the charter version the poll opened under. Other polls: None."""
+    fund = proposal.motion.get("fund")
+    if proposal.motion.get("method") != "dot_vote" or not fund:
+        return None
+    allocation = tally.get("allocation")
+    if allocation is None:
+        return {"enacted": False, "error": "Nobody placed a dot, so the fund was not "
+                                           "allocated."}
+    assert proposal.charter_version is not None
+    opened_under = await charter.get_version(conn, version=proposal.charter_version)
+    budget_rules = opened_under.parameters_for("budget").rules
+    assert budget_rules is not None
+    if Fraction(tally["cast"]) < budget_rules.quorum * tally["eligible"]:
+        return {"enacted": False, "error": "Too few members took part (the quorum for budget "
+                                           "proposals) to allocate the fund."}
+    rows = []
+    async with conn.transaction():  # a savepoint: all the allocations or none
+        for option, amount in allocation["amounts"].items():
+            if amount <= 0:
+                continue
+            allocation_id = new_id()
+            await rules_q.insert_budget_allocation(
+                conn, allocation_id=allocation_id, proposal_id=proposal.id, amount_minor=amount,
+                currency=allocation["currency"], purpose=f"{proposal.title}: {option}", now=now,
+                option=option)
+            rows.append({"budget_allocation_id": str(allocation_id), "option": option,
+                         "amount": amount})
+    return {"enacted": True, "currency": allocation["currency"], "amount": fund["amount"],
+            "allocations": rows}
 
 
 async def enact_passed(conn: Conn, *, proposal_id: int,

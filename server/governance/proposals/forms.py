@@ -43,6 +43,8 @@ def motion_from_form(kind: str, form: Mapping[str, Any]) -> dict[str, Any]:
                 "purpose": _field(f, "purpose")}
     if kind == "appointment":
         return {k: _field(f, k) for k in ("account", "role", "action")}
+    if kind == "membership":
+        return {k: _field(f, k) for k in ("action", "account", "clause", "reason")}
     if kind == "poll":
         return _poll_motion(f)
     return {}

@@ -8,6 +8,9 @@
     budget             {"amount" (minor units), "currency", "purpose"}
     appointment        {"account", "role", "action": "grant" | "revoke"}
     admission          {"application_id"}
+    membership         {"action": "suspend" | "reinstate" | "expel", "account", "clause",
+                        "reason"}
+    jury_decision      {"draw_id"}                           the jury that decides it
     poll               {"method", "options", + "seats" | "min_score"/"max_score" |
                         "dots_per_voter"/"fund"}
 
@@ -184,6 +187,24 @@ def _admission(m: Mapping[str, Any], ctx: MotionContext) -> dict[str, Any]:
                                        high=2**63 - 1))}
 
 
+MEMBERSHIP_ACTIONS = ("suspend", "reinstate", "expel")
+
+
+def _membership(m: Mapping[str, Any], ctx: MotionContext) -> dict[str, Any]:
+    # account_id is filled in by the service once the member is found, as for appointments.
+    _keys(m, "membership", ("action", "account", "clause", "reason"), ("account_id",))
+    if m["action"] not in MEMBERSHIP_ACTIONS:
+        raise _bad(f"action must be one of: {', '.join(MEMBERSHIP_ACTIONS)}.")
+    return {"action": m["action"], "account": _text(m["account"], "account",
+                                                     limit=100).lstrip("@"),
+            "clause": _clause(m["clause"], ctx), "reason": _text(m["reason"], "reason")}
+
+
+def _jury_decision(m: Mapping[str, Any], ctx: MotionContext) -> dict[str, Any]:
+    _keys(m, "jury_decision", ("draw_id",))
+    return {"draw_id": str(_int(m["draw_id"], "draw_id", low=1, high=2**63 - 1))}
+
+
 def _options(value: Any) -> list[str]:
     if not isinstance(value, list) or not 2 <= len(value) <= 20:
         raise _bad("A poll needs a list of 2 to 20 options.")
@@ -227,6 +248,8 @@ VALIDATORS: Mapping[str, Callable[[Mapping[str, Any], MotionContext], dict[str, 
     "budget": _budget,
     "appointment": _appointment,
     "admission": _admission,
+    "membership": _membership,
+    "jury_decision": _jury_decision,
     "poll": _poll,
 }
 assert set(VALIDATORS) == set(ALL_KINDS)

@@ -33,6 +33,7 @@ class Proposal:
     outcome: str | None
     effect: dict[str, Any] | None
     created_at: datetime
+    jury_draw_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +45,10 @@ class Comment:
 
 
 async def insert_proposal(conn: Conn, *, proposal_id: int, kind: str, title: str, body: str,
-                          motion: dict[str, Any], author_account_id: int, now: datetime) -> None:
+                          motion: dict[str, Any], author_account_id: int, now: datetime,
+                          jury_draw_id: int | None = None) -> None:
     await conn.execute(Q["insert_proposal"], proposal_id, kind, title, body, motion,
-                       author_account_id, now)
+                       author_account_id, now, jury_draw_id)
 
 
 async def get_proposal(conn: Conn, *, proposal_id: int) -> Proposal | None:
@@ -92,6 +94,10 @@ async def update_proposal_effect(conn: Conn, *, proposal_id: int, status: str,
 
 async def insert_electorate(conn: Conn, *, proposal_id: int) -> None:
     await conn.execute(Q["insert_electorate"], proposal_id)
+
+
+async def insert_jury_electorate(conn: Conn, *, proposal_id: int, jury_draw_id: int) -> None:
+    await conn.execute(Q["insert_jury_electorate"], proposal_id, jury_draw_id)
 
 
 async def count_electorate(conn: Conn, *, proposal_id: int) -> int:

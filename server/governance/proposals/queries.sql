@@ -1,14 +1,16 @@
 -- name: insert_proposal
--- $1 id, $2 kind, $3 title, $4 body, $5 motion, $6 author_account_id, $7 created_at
-INSERT INTO proposals (id, kind, title, body, motion, author_account_id, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+-- $1 id, $2 kind, $3 title, $4 body, $5 motion, $6 author_account_id, $7 created_at,
+-- $8 jury_draw_id (a jury_decision's jury, whose jurors are its electorate; else NULL)
+INSERT INTO proposals (id, kind, title, body, motion, author_account_id, created_at,
+                       jury_draw_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: get_proposal
 -- $1 id
 SELECT p.id, p.kind, p.title, p.body, p.motion, p.author_account_id, a.username AS author,
        p.status, p.charter_version, p.rules, p.secret_ballot, p.results_hidden,
        p.scheduled_open_at, p.opens_at, p.closes_at, p.closed_at, p.tally, p.outcome,
-       p.effect, p.created_at
+       p.effect, p.created_at, p.jury_draw_id
   FROM proposals p JOIN accounts a ON a.id = p.author_account_id
  WHERE p.id = $1;
 
@@ -28,7 +30,7 @@ SELECT id FROM proposals WHERE id = $1 FOR SHARE;
 SELECT p.id, p.kind, p.title, p.body, p.motion, p.author_account_id, a.username AS author,
        p.status, p.charter_version, p.rules, p.secret_ballot, p.results_hidden,
        p.scheduled_open_at, p.opens_at, p.closes_at, p.closed_at, p.tally, p.outcome,
-       p.effect, p.created_at
+       p.effect, p.created_at, p.jury_draw_id
   FROM proposals p JOIN accounts a ON a.id = p.author_account_id
  WHERE (p.status <> 'draft' OR p.author_account_id = $1)
    AND ($2::text IS NULL OR p.status = $2)
@@ -61,6 +63,15 @@ UPDATE proposals SET status = $2, effect = $3 WHERE id = $1;
 -- $1 proposal_id
 INSERT INTO proposal_voters (proposal_id, account_id)
 SELECT $1, account_id FROM members WHERE status = 'active';
+
+-- name: insert_jury_electorate
+-- A jury decision's electorate instead: the jurors who have accepted their seat and are
+-- still active members when it opens.
+-- $1 proposal_id, $2 jury_draw_id
+INSERT INTO proposal_voters (proposal_id, account_id)
+SELECT $1, s.account_id
+  FROM jury_seats s JOIN members m ON m.account_id = s.account_id
+ WHERE s.draw_id = $2 AND s.status = 'accepted' AND m.status = 'active';
 
 -- name: count_electorate
 -- $1 proposal_id

@@ -20,7 +20,10 @@ routes = web.RouteTableDef()
 KIND_NAMES = {"general": "General decision", "charter_amendment": "Charter amendment",
               "moderation_rule": "Moderation rule", "domain_policy": "Domain policy",
               "budget": "Budget", "appointment": "Appointment to a role",
-              "admission": "Admission of a member", "poll": "Poll"}
+              "admission": "Admission of a member", "membership": "Membership decision",
+              "jury_decision": "Jury decision", "poll": "Poll"}
+# Opened elsewhere: admissions by an application, jury decisions from the jury's page.
+NOT_FROM_THE_FORM = ("admission", "jury_decision")
 
 
 def _id(request: web.Request) -> int:
@@ -42,7 +45,7 @@ async def _new_page(request: web.Request, kind: str, *, status: int = 200,
     async with request.app[DB].acquire() as conn:
         current = await charter.get_charter_in_force(conn)
     return await render(request, "governance/proposal_new.html", status=status, kind=kind,
-                        kinds=[k for k in ALL_KINDS if k != "admission"],
+                        kinds=[k for k in ALL_KINDS if k not in NOT_FROM_THE_FORM],
                         kind_names=KIND_NAMES, charter=current, error=error, form=form or {},
                         policies=POLICIES, rule_actions=RULE_ACTIONS, poll_methods=POLL_METHODS)
 
@@ -50,7 +53,8 @@ async def _new_page(request: web.Request, kind: str, *, status: int = 200,
 @routes.get("/proposals/new")
 async def get_new_proposal_page(request: web.Request) -> web.Response:
     kind = request.query.get("kind", "general")
-    return await _new_page(request, kind if kind in KIND_NAMES else "general")
+    return await _new_page(request, kind if kind in KIND_NAMES and kind not in
+                           NOT_FROM_THE_FORM else "general")
 
 
 @routes.post("/proposals")

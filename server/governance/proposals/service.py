@@ -62,6 +62,8 @@ async def _checked_motion(conn: Conn, kind: str, motion: Any) -> dict[str, Any]:
             raise ValidationError(f"Roles go to active members; @{account.username} is not "
                                   "one.", field="motion")
         checked.update(account=account.username, account_id=str(account.id))
+    elif kind == "membership":
+        checked.update(await _membership_subject(conn, checked))
     elif kind == "admission":
         application = await members_q.get_application(
             conn, application_id=int(checked["application_id"]))
@@ -69,6 +71,24 @@ async def _checked_motion(conn: Conn, kind: str, motion: Any) -> dict[str, Any]:
             raise ValidationError("The motion must name a pending membership application.",
                                   field="motion")
     return checked
+
+
+# Which statuses a member must have for each membership action to make sense.
+_MEMBERSHIP_FROM = {"suspend": ("active",), "reinstate": ("suspended",),
+                    "expel": ("active", "suspended")}
+
+
+async def _membership_subject(conn: Conn, checked: dict[str, Any]) -> dict[str, Any]:
+    account = await members_q.get_local_account_by_username(conn, username=checked["account"])
+    member = await members.get_member(conn, account_id=account.id) if account else None
+    if account is None or member is None:
+        raise ValidationError(f"@{checked['account']} is not a member.", field="motion")
+    allowed = _MEMBERSHIP_FROM[checked["action"]]
+    if member.status not in allowed:
+        raise ValidationError(f"@{account.username} is {member.status}; only a member who is "
+                              f"{' or '.join(allowed)} can be the subject of this motion.",
+                              field="motion")
+    return {"account": account.username, "account_id": str(account.id)}
 
 
 def _check_texts(title: Any, body: Any) -> tuple[str, str]:
@@ -84,17 +104,27 @@ def _check_texts(title: Any, body: Any) -> tuple[str, str]:
 
 async def create_proposal(conn: Conn, *, author_account_id: int, kind: str, title: Any,
                           body: Any, motion: Any, now: datetime, draft: bool = False,
-                          require_member: bool = True) -> Proposal:
+                          require_member: bool = True,
+                          jury_draw_id: int | None = None) -> Proposal:
     """Write a proposal; open it at once unless `draft`. Everything is checked before
-    anything is stored. `require_member=False` is only for an applicant's own admission."""
+    anything is stored. `require_member=False` is only for an applicant's own admission;
+    `jury_draw_id` only for a jury decision, which `juries.seats.open_decision` opens
+    after checking that the author sits on that jury."""
     if require_member:
         await members.require_active_member(conn, account_id=author_account_id)
+    if (str(kind) == "jury_decision") != (jury_draw_id is not None):
+        raise ValidationError("A jury decision is put to a jury by one of its jurors, from "
+                              "the jury's page.", field="kind")
+    if jury_draw_id is not None and draft:
+        raise ValidationError("A jury decision opens at once.", field="draft")
     title, body = _check_texts(title, body)
     checked = await _checked_motion(conn, str(kind), motion)
+    if jury_draw_id is not None and checked["draw_id"] != str(jury_draw_id):
+        raise ValidationError("A jury decision's motion must name its own jury.", field="motion")
     proposal_id = new_id()
     await queries.insert_proposal(conn, proposal_id=proposal_id, kind=str(kind), title=title,
                                   body=body, motion=checked, author_account_id=author_account_id,
-                                  now=now)
+                                  now=now, jury_draw_id=jury_draw_id)
     if not draft:
         await _open_now(conn, proposal_id=proposal_id, now=now)
     return await get_proposal(conn, proposal_id=proposal_id)
@@ -152,7 +182,12 @@ async def _open_now(conn: Conn, *, proposal_id: int, now: datetime) -> None:
         conn, proposal_id=proposal_id, charter_version=current.version, rules=dict(params.raw),
         secret_ballot=params.secret_ballot, results_hidden=params.results_hidden, opens_at=now,
         closes_at=closes_at, motion=motion)
-    await queries.insert_electorate(conn, proposal_id=proposal_id)
+    if proposal.jury_draw_id is not None:
+        # A jury decision is voted on by the jury's seated jurors alone.
+        await queries.insert_jury_electorate(conn, proposal_id=proposal_id,
+                                             jury_draw_id=proposal.jury_draw_id)
+    else:
+        await queries.insert_electorate(conn, proposal_id=proposal_id)
     if params.secret_ballot:
         await queries.insert_ballot_secret(conn, proposal_id=proposal_id,
                                            secret=secrets.token_bytes(32))
@@ -182,6 +217,9 @@ async def access_proposal_for_voting(conn: Conn, *, account_id: int | None, prop
         raise ProposalClosedError(proposal_id)
     assert account_id is not None
     if await queries.get_voter(conn, proposal_id=proposal_id, account_id=account_id) is None:
+        if proposal.jury_draw_id is not None:
+            raise NotAMemberError("Only the jurors who had accepted their seat when this "
+                                  "jury decision opened can vote on it.")
         raise NotAMemberError("Only members who were members when this proposal opened can "
                               "vote on it.")
     return proposal

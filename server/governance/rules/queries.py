@@ -42,9 +42,9 @@ async def list_active_domain_policies(conn: Conn) -> list[dict[str, Any]]:
 
 async def insert_budget_allocation(conn: Conn, *, allocation_id: int, proposal_id: int,
                                    amount_minor: int, currency: str, purpose: str,
-                                   now: datetime) -> None:
+                                   now: datetime, option: str | None = None) -> None:
     await conn.execute(Q["insert_budget_allocation"], allocation_id, proposal_id, amount_minor,
-                       currency, purpose, now)
+                       currency, purpose, now, option)
 
 
 async def list_budget_allocations(conn: Conn) -> list[dict[str, Any]]:

@@ -28,10 +28,12 @@ SELECT id, domain, policy, reason, clause, proposal_id, adopted_at
   FROM domain_policies WHERE active ORDER BY lower(domain);
 
 -- name: insert_budget_allocation
--- $1 id, $2 proposal_id, $3 amount_minor, $4 currency, $5 purpose, $6 allocated_at
-INSERT INTO budget_allocations (id, proposal_id, amount_minor, currency, purpose, allocated_at)
-VALUES ($1, $2, $3, $4, $5, $6);
+-- $1 id, $2 proposal_id, $3 amount_minor, $4 currency, $5 purpose, $6 allocated_at,
+-- $7 option (the poll option, for a dot vote on the fund; NULL for a budget proposal)
+INSERT INTO budget_allocations (id, proposal_id, amount_minor, currency, purpose, allocated_at,
+                                option)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
 
 -- name: list_budget_allocations
-SELECT id, proposal_id, amount_minor, currency, purpose, allocated_at
+SELECT id, proposal_id, amount_minor, currency, purpose, allocated_at, option
   FROM budget_allocations ORDER BY id;
