@@ -19,6 +19,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation import delivery
     from server.governance.proposals import timers as governance_timers
     from server.federation.activitypub import process, remote_actors
+    from server.federation.outbound import HANDLERS as outbound_handlers
     from server.jobs import maintenance
     from server.timeline import fanout
 
@@ -32,6 +33,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         **governance_timers.HANDLERS,
         "federation.process_inbox_item": process.process_inbox_item,
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
+        **outbound_handlers,
     }
 
 
