@@ -125,8 +125,8 @@ class Pair:
             await self.two.local.worker.run_until_idle()
 
 
-@pytest.fixture
-async def pair(aiohttp_server: Any, db: Database, postgres: PostgresForTests,
+@pytest.fixture(name="pair")
+async def pair_fixture(aiohttp_server: Any, db: Database, postgres: PostgresForTests,
                clock: FrozenClock, fediverse: Fediverse) -> AsyncIterator[Pair]:
     one, one_session = await start_local(aiohttp_server, db, clock, fediverse)
     dsn = await postgres.create_database()

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from server.accounts.queries import Account
 from server.follows import service as follows
-from tests.federation.pair import Pair, pair  # noqa: F401  (the fixture)
+from tests.federation.pair import Pair, pair_fixture  # noqa: F401  (the fixture)
 
 NEEDS_FOLLOW_ACCEPT = pytest.mark.xfail(
     reason="needs the inbound Follow and Accept handlers (branch fedin)", strict=False)
 
 
-async def _follow(pair: Pair, name: str, *, locked: bool = False) -> tuple:  # type: ignore[type-arg]
+async def _follow(pair: Pair, name: str, *,
+                  locked: bool = False) -> tuple[Account, Account, Account]:
     ada = await pair.one.member("ada")
     other = await pair.two.member(name, locked=locked)
     target = await pair.one.resolve(f"{name}@two.test")

@@ -9,11 +9,12 @@ from datetime import timedelta
 
 import pytest
 
+from server.accounts.queries import Account
 from server.profiles.service import ProfileChanges, update_credentials
 from server.statuses import queries as statuses_q
 from server.statuses import service as statuses
 from server.statuses.compose import Draft
-from tests.federation.pair import Pair, pair  # noqa: F401  (the fixture)
+from tests.federation.pair import Pair, pair_fixture  # noqa: F401  (the fixture)
 
 
 def needs(handlers: str) -> pytest.MarkDecorator:
@@ -21,7 +22,7 @@ def needs(handlers: str) -> pytest.MarkDecorator:
                              strict=False)
 
 
-async def _friends(pair: Pair) -> tuple:  # type: ignore[type-arg]
+async def _friends(pair: Pair) -> tuple[Account, Account, Account, Account]:
     ada = await pair.one.member("ada")
     bea = await pair.two.member("bea")
     bea_at_one = await pair.one.resolve("bea@two.test")
@@ -122,7 +123,7 @@ async def test_bea_likes_then_unlikes_adas_post(pair: Pair) -> None:
 
 @needs("Create and Update (of a post)")
 async def test_bea_edits_her_post_and_ada_sees_the_history(pair: Pair) -> None:
-    ada, bea, _, _ = await _friends(pair)
+    _, bea, _, _ = await _friends(pair)
     posted = await pair.two.post(bea, "Eight tomatos")
     await pair.settle()
     pair.two.local.clock.advance(timedelta(minutes=2))

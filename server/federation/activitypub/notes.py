@@ -33,7 +33,8 @@ class AuthorRef:
 
 async def load_notes(conn: Conn, statuses: list[Status], *, author: Any, config: Config,
                      context: bool = True,
-                     polls: Mapping[int, Mapping[str, Any]] | None = None) -> dict[int, dict[str, Any]]:
+                     polls: Mapping[int, Mapping[str, Any]] | None = None,
+                     ) -> dict[int, dict[str, Any]]:
     """Note documents for original statuses (boosts are skipped), keyed by status id; a
     status with an entry in `polls` (see serialize.to_ap_note) becomes a Question."""
     originals = [s for s in statuses if s.reblog_of_id is None]

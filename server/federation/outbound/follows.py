@@ -24,9 +24,11 @@ async def _pair(conn: Conn, payload: dict[str, Any], *,
     side is remote; None otherwise."""
     account_id, target_id = int(payload["account_id"]), int(payload["target_account_id"])
     if local_side == "account":
-        account, target = await local_account(conn, account_id), await remote_account(conn, target_id)
+        account = await local_account(conn, account_id)
+        target = await remote_account(conn, target_id)
     else:
-        account, target = await remote_account(conn, account_id), await local_account(conn, target_id)
+        account = await remote_account(conn, account_id)
+        target = await local_account(conn, target_id)
     return (account, target) if account is not None and target is not None else None
 
 
@@ -39,7 +41,8 @@ async def send_follow(ctx: JobContext, payload: dict[str, Any]) -> None:
         # Withdrawn before it went out: nothing to send (the Undo may still go; harmless).
         if not await queries.lock_follow_request(conn, account_id=follower.id, target_id=target.id):
             return
-        follow = activities.follow(payload.get("uri"), actor_uri=follower.uri, object_uri=target.uri)
+        follow = activities.follow(payload.get("uri"), actor_uri=follower.uri,
+                                   object_uri=target.uri)
         await send(conn, actor=follower, activity=follow, inboxes=personal_inbox(target),
                    now=ctx.clock.now())
 

@@ -114,11 +114,12 @@ async def send_delete(ctx: JobContext, payload: dict[str, Any]) -> None:
             return
         status, author = found
         inboxes = await status_audience(conn, status, include_reblogs=True)
-        await send(conn, actor=author, activity=activities.delete_note(status.uri, actor_uri=author.uri),
-                   inboxes=inboxes, now=ctx.clock.now())
+        delete = activities.delete_note(status.uri, actor_uri=author.uri)
+        await send(conn, actor=author, activity=delete, inboxes=inboxes, now=ctx.clock.now())
 
 
-async def _announce(conn: Conn, boost: Status, booster: Account) -> tuple[dict[str, Any], set[str]] | None:
+async def _announce(conn: Conn, boost: Status,
+                    booster: Account) -> tuple[dict[str, Any], set[str]] | None:
     assert boost.reblog_of_id is not None
     target = (await ap_q.list_status_uris_and_authors(conn, status_ids=[boost.reblog_of_id])
               ).get(boost.reblog_of_id)
@@ -161,7 +162,8 @@ async def send_undo_announce(ctx: JobContext, payload: dict[str, Any]) -> None:
         await send(conn, actor=booster, activity=undo, inboxes=inboxes, now=ctx.clock.now())
 
 
-async def _like_target(conn: Conn, payload: dict[str, Any]) -> tuple[Account, Status, Account] | None:
+async def _like_target(conn: Conn,
+                       payload: dict[str, Any]) -> tuple[Account, Status, Account] | None:
     """A local account's favourite of a remote status: only those travel (a like of a local
     post is already known to everyone who needs it)."""
     liker = await local_account(conn, int(payload["account_id"]))

@@ -5,6 +5,7 @@ once per server with followers; and nothing for actions that came from other ser
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("world")
 ALICE_INBOX = "/users/alice/inbox"
 
 
-def _bare(doc: dict) -> dict:
+def _bare(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "@context"}
 
 

@@ -4,6 +4,7 @@ Gone ends `failed` with that reason while the others are delivered."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
@@ -18,7 +19,7 @@ from server.statuses.compose import Draft
 from tests.federation.outbound.conftest import World
 
 
-async def _answer(status: int) -> object:
+def _answer(status: int) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handler(_: web.Request) -> web.Response:
         return web.Response(status=status)
     return handler
@@ -27,7 +28,7 @@ async def _answer(status: int) -> object:
 async def test_a_post_reaches_a_server_that_was_down_across_a_restart(world: World) -> None:
     await world.remote("alice", "mastodon.test", follows_ada=True)
     mastodon = world.fediverse["mastodon.test"]
-    mastodon.custom["/inbox"] = await _answer(503)          # down for maintenance
+    mastodon.custom["/inbox"] = _answer(503)          # down for maintenance
     status = await world.post("Posted during the outage")
     await world.run()
     world.local.clock.advance(timedelta(seconds=30))
@@ -67,13 +68,14 @@ async def test_a_post_reaches_a_server_that_was_down_across_a_restart(world: Wor
 async def test_a_gone_server_ends_failed_with_the_reason(world: World) -> None:
     await world.remote("alice", "mastodon.test", follows_ada=True)
     await world.remote("bob", "gts.test", follows_ada=True)
-    world.fediverse["gts.test"].custom["/inbox"] = await _answer(410)
+    world.fediverse["gts.test"].custom["/inbox"] = _answer(410)
     await world.post("Hello")
     await world.run()
     async with world.local.db.acquire() as conn:
         jobs = {j.payload["inbox"]: j
                 for j in await jobs_q.list_jobs(conn, kind="federation.deliver")}
-    assert jobs["http://gts.test/inbox"].state == "failed"
-    assert "http://gts.test/inbox answered HTTP 410" in (jobs["http://gts.test/inbox"].last_error or "")
+    gone = jobs["http://gts.test/inbox"]
+    assert gone.state == "failed"
+    assert "http://gts.test/inbox answered HTTP 410" in (gone.last_error or "")
     assert "http://mastodon.test/inbox" not in jobs            # delivered, so removed
     assert world.types("mastodon.test") == ["Create"]
