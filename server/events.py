@@ -16,20 +16,20 @@ from server.db import Conn
 
 # event -> job kinds that react to it. Areas add their kinds here, nowhere else.
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
-    "status.created": ("timeline.fanout_status",),
-    "status.updated": (),
-    "status.deleted": ("timeline.status_deleted",),
-    "status.reblogged": ("timeline.fanout_status",),
-    "status.unreblogged": ("timeline.status_deleted",),
-    "status.favourited": (),
-    "status.unfavourited": (),
-    "follow.created": ("timeline.follow_created",),
-    "follow.requested": (),
-    "follow.removed": ("timeline.follow_removed",),
-    "follow.request_rejected": (),
-    "block.created": ("timeline.follow_removed",),
-    "block.removed": (),
-    "account.updated": (),
+    "status.created": ("timeline.fanout_status", "federation.send_create"),
+    "status.updated": ("federation.send_update",),
+    "status.deleted": ("timeline.status_deleted", "federation.send_delete"),
+    "status.reblogged": ("timeline.fanout_status", "federation.send_announce"),
+    "status.unreblogged": ("timeline.status_deleted", "federation.send_undo_announce"),
+    "status.favourited": ("federation.send_like",),
+    "status.unfavourited": ("federation.send_undo_like",),
+    "follow.created": ("timeline.follow_created", "federation.send_accept"),
+    "follow.requested": ("federation.send_follow",),
+    "follow.removed": ("timeline.follow_removed", "federation.send_undo_follow"),
+    "follow.request_rejected": ("federation.send_reject",),
+    "block.created": ("timeline.follow_removed", "federation.send_block"),
+    "block.removed": ("federation.send_undo_block",),
+    "account.updated": ("federation.send_actor_update",),
 }
 
 async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime) -> None:

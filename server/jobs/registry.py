@@ -20,6 +20,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
     from server.federation.activitypub import process, remote_actors
+    from server.federation.outbound import HANDLERS as outbound_handlers
     from server.jobs import maintenance
     from server.timeline import fanout
 
@@ -34,6 +35,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         "federation.process_inbox_item": process.process_inbox_item,
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
         **jury_timers.HANDLERS,
+        **outbound_handlers,
     }
 
 

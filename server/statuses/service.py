@@ -214,11 +214,16 @@ async def unreblog(conn: Conn, *, account: Account, status_id: int, now: datetim
 async def favourite(conn: Conn, *, account: Account, status_id: int, now: datetime,
                     uri: str | None = None) -> Status:
     status = await access_status_for_viewing(conn, status_id=status_id, viewer=account)
-    if await queries.insert_favourite(conn, favourite_id=new_id(), account_id=account.id,
+    favourite_id = new_id()
+    if uri is None and account.local:
+        # The Like sent to the author's server needs an id that its Undo can name later.
+        uri = f"{account.uri}#likes/{favourite_id}"
+    if await queries.insert_favourite(conn, favourite_id=favourite_id, account_id=account.id,
                                       status_id=status.id, uri=uri, now=now):
         await _notify_author(conn, status=status, sender_id=account.id, type_="favourite", now=now)
         await events.emit(conn, "status.favourited",
-                          {"status_id": status.id, "account_id": account.id}, now=now)
+                          {"status_id": status.id, "account_id": account.id,
+                           "favourite_uri": uri}, now=now)
     return status
 
 

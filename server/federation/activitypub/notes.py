@@ -32,8 +32,11 @@ class AuthorRef:
 
 
 async def load_notes(conn: Conn, statuses: list[Status], *, author: Any, config: Config,
-                     context: bool = True) -> dict[int, dict[str, Any]]:
-    """Note documents for original statuses (boosts are skipped), keyed by status id."""
+                     context: bool = True,
+                     polls: Mapping[int, Mapping[str, Any]] | None = None,
+                     ) -> dict[int, dict[str, Any]]:
+    """Note documents for original statuses (boosts are skipped), keyed by status id; a
+    status with an entry in `polls` (see serialize.to_ap_note) becomes a Question."""
     originals = [s for s in statuses if s.reblog_of_id is None]
     if not originals:
         return {}
@@ -54,7 +57,8 @@ async def load_notes(conn: Conn, statuses: list[Status], *, author: Any, config:
         parent = parents.get(s.in_reply_to_id) if s.in_reply_to_id is not None else None
         notes[s.id] = serialize.to_ap_note(
             s, author=author, mentions=mentions[s.id], tags=tags[s.id], media=media[s.id],
-            config=config, in_reply_to=parent["uri"] if parent else None, context=context)
+            config=config, in_reply_to=parent["uri"] if parent else None, context=context,
+            poll=(polls or {}).get(s.id))
     return notes
 
 
