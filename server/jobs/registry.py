@@ -18,7 +18,7 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation import delivery
     from server.governance.proposals import timers as governance_timers
-    from server.federation.activitypub import process, remote_actors
+    from server.federation.activitypub import process, remote_actors, threads
     from server.jobs import maintenance
     from server.timeline import fanout
 
@@ -32,6 +32,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         **governance_timers.HANDLERS,
         "federation.process_inbox_item": process.process_inbox_item,
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
+        "federation.fetch_parent": threads.fetch_parent,
     }
 
 
