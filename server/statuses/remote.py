@@ -167,7 +167,8 @@ async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, auth
     """Apply an edit, keeping the previous version as history. False when the Update is not
     newer than what we have (a redelivery, or an older edit arriving late)."""
     edited_at = min(note.updated or now, now)
-    if status.edited_at is not None and note.updated is not None and note.updated <= status.edited_at:
+    if status.edited_at is not None and note.updated is not None \
+            and note.updated <= status.edited_at:
         return False
     content = render_content(note)
     spoiler = sanitize_plain(note.summary, limit=1000)
@@ -175,7 +176,8 @@ async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, auth
     media = await inbound_q.list_status_media(conn, status_id=status.id)
     poll = await inbound_q.get_poll_of_status(conn, status_id=status.id)
     new_urls = [a.url for a in note.attachments]
-    new_options = [sanitize_plain(o.name, limit=200) for o in note.poll.options] if note.poll else None
+    new_options = ([sanitize_plain(o.name, limit=200) for o in note.poll.options]
+                   if note.poll else None)
     changed = (content != status.content or spoiler != status.spoiler_text
                or sensitive != status.sensitive or new_urls != [m["remote_url"] for m in media]
                or new_options != (poll["options"] if poll else None))

@@ -34,7 +34,8 @@ async def test_a_post_with_cw_media_mention_and_hashtag_reaches_a_followers_home
     assert post is not None and not post.local
     assert "the tomatoes came up!" in post.content and 'class="mention hashtag"' in post.content
     assert (post.spoiler_text, post.sensitive, post.language) == ("garden spoilers", True, "en")
-    assert post.visibility == "public" and post.url == "http://mastodon.test/@alice/112233445566778899"
+    assert post.visibility == "public"
+    assert post.url == "http://mastodon.test/@alice/112233445566778899"
     assert await home(local, ada.account_id) == [post.id]
     assert await notifications(local, ada.account_id) == [("mention", post.id)]
     media = await fetch(local, "SELECT type, remote_url, description, blurhash, meta, focus_x, "

@@ -56,7 +56,8 @@ async def test_an_edit_keeps_the_previous_version_as_history(local: Local, ada: 
     assert (item.state, item.error) == ("processed", None)
     after = await status(local, before.uri)
     assert after is not None and "Eight of them" in after.content
-    assert after.edited_at is not None and after.edited_at.isoformat() == "2024-05-02T10:20:00+00:00"
+    assert after.edited_at is not None
+    assert after.edited_at.isoformat() == "2024-05-02T10:20:00+00:00"
     edits = await fetch(local, "SELECT content, spoiler_text, media FROM status_edits "
                                "WHERE status_id = $1", before.id)
     assert len(edits) == 1 and edits[0]["content"] == before.content
