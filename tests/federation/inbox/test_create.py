@@ -199,3 +199,20 @@ def test_visibility_from_to_and_cc_as_mastodon_maps_it(to: list[str], cc: list[s
                                                        expected: str) -> None:
     assert visibility_from_audience(to=tuple(to), cc=tuple(cc),
                                     followers_url=FOLLOWERS) == expected
+
+
+async def test_custom_emoji_are_kept_for_the_client_api(local: Local, ada: Any,
+                                                        alice: FakeActor) -> None:
+    from server.statuses.inbound import queries as inbound_q
+    emoji = {"id": "http://mastodon.test/emojis/1", "type": "Emoji", "name": ":tomato_dance:",
+             "updated": "2024-01-01T00:00:00Z",
+             "icon": {"type": "Image", "mediaType": "image/png",
+                      "url": "http://mastodon.test/system/custom_emojis/tomato_dance.png"}}
+    activity = create_note(alice, 13, tag=[emoji])
+    assert (await deliver_and_process(local, alice, activity)).state == "processed"
+    post = await status(local, f"{alice.uri}/statuses/13")
+    assert post is not None
+    async with local.db.acquire() as conn:
+        found = await inbound_q.list_status_emojis(conn, status_ids=[post.id])
+    assert found == [{"status_id": post.id, "shortcode": "tomato_dance",
+                      "url": "http://mastodon.test/system/custom_emojis/tomato_dance.png"}]
