@@ -120,7 +120,10 @@ class Undo(Activity):
 
 @dataclass(frozen=True)
 class Create(Activity):
-    note: Note
+    """`note` is None when the sender named the object by id only (it is fetched)."""
+
+    note: Note | None
+    object_uri: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation import delivery
+    from server.federation.activitypub import process, remote_actors, threads
+    from server.federation.outbound import HANDLERS as outbound_handlers
     from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
-    from server.federation.activitypub import process, remote_actors
-    from server.federation.outbound import HANDLERS as outbound_handlers
     from server.jobs import maintenance
     from server.timeline import fanout
 
@@ -36,6 +36,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
         **jury_timers.HANDLERS,
         **outbound_handlers,
+        "federation.fetch_parent": threads.fetch_parent,
     }
 
 

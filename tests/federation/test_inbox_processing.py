@@ -16,10 +16,15 @@ from tests.federation.helpers import INBOX, deliver_and_process
 @pytest.mark.parametrize("name", ["follow", "accept", "like", "undo_like", "announce",
                                   "create_note", "create_question", "update_note",
                                   "delete_note", "block", "move"])
-async def test_types_whose_handlers_come_next_are_parsed_then_ignored_for_now(
+async def test_every_mastodon_payload_reaches_its_handler_and_never_crashes_the_worker(
         local: Local, ada: Any, alice: FakeActor, name: str) -> None:
+    # Without the posts, follows and servers they refer to, most end ignored or failed with
+    # a reason (the Move's target server has no such account); each handler's own test
+    # module tests the effects.
     item = await deliver_and_process(local, alice, payload(f"mastodon/{name}.json"))
-    assert item.state == "ignored" and item.error.startswith("not handled yet")
+    assert item.state in ("processed", "ignored", "failed")
+    assert item.state == "processed" or item.error
+    assert item.error is None or not item.error.startswith("not handled yet")
 
 
 async def test_unknown_types_are_stored_and_ignored_with_the_reason(local: Local, ada: Any,
@@ -44,7 +49,7 @@ async def test_a_malformed_activity_fails_with_a_reason_and_the_worker_goes_on(
     await local.worker.run_until_idle()
     items = {i.activity_id: i for i in await local.inbox_items()}
     assert items[broken["id"]].state == "failed"
-    assert items[broken["id"]].error == "Create must embed the object it creates"
+    assert items[broken["id"]].error == "Create must embed the object it creates or name it by id"
     assert items[spoofed["id"]].state == "failed"
     assert "attributed to someone other" in items[spoofed["id"]].error
     assert items[update["id"]].state == "processed"

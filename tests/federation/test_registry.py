@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_parsed_type_is_handled_or_listed_as_pending() -> None:
-    assert set(inbox.HANDLERS) == {"Delete", "Flag", "Update"}
-    assert set(inbox.PENDING) == {"Accept", "Announce", "Block", "Create", "Follow", "Like",
-                                  "Move", "Reject", "Undo"}
+    assert set(inbox.HANDLERS) == {"Accept", "Announce", "Block", "Create", "Delete", "Flag",
+                                   "Follow", "Like", "Move", "Reject", "Undo", "Update"}
+    assert set(inbox.PENDING) == set()
     assert not set(inbox.HANDLERS) & set(inbox.PENDING)
     assert set(inbox.HANDLERS) | set(inbox.PENDING) == set(_PARSERS)
 
@@ -30,6 +30,7 @@ def test_federation_jobs_are_registered() -> None:
     handlers = job_handlers()
     assert "federation.process_inbox_item" in handlers
     assert "federation.fetch_actor_counts" in handlers
+    assert "federation.fetch_parent" in handlers
 
 
 def _policy_rows(text: str) -> list[str]:

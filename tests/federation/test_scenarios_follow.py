@@ -9,9 +9,6 @@ from server.accounts.queries import Account
 from server.follows import service as follows
 from tests.federation.pair import Pair, pair_fixture  # noqa: F401  (the fixture)
 
-NEEDS_FOLLOW_ACCEPT = pytest.mark.xfail(
-    reason="needs the inbound Follow and Accept handlers (branch fedin)", strict=False)
-
 
 async def _follow(pair: Pair, name: str, *,
                   locked: bool = False) -> tuple[Account, Account, Account]:
@@ -26,7 +23,6 @@ async def _follow(pair: Pair, name: str, *,
     return ada, other, target
 
 
-@NEEDS_FOLLOW_ACCEPT
 async def test_ada_follows_bea_whose_account_is_open(pair: Pair) -> None:
     ada, bea, _ = await _follow(pair, "bea")
     assert await pair.one.follows(ada, bea) == "following"
@@ -36,7 +32,6 @@ async def test_ada_follows_bea_whose_account_is_open(pair: Pair) -> None:
     assert await pair.two.counts(bea) == (1, 0)
 
 
-@NEEDS_FOLLOW_ACCEPT
 async def test_ada_asks_locked_cora_who_approves(pair: Pair) -> None:
     ada, cora, _ = await _follow(pair, "cora", locked=True)
     assert await pair.one.follows(ada, cora) == "requested"
@@ -52,8 +47,6 @@ async def test_ada_asks_locked_cora_who_approves(pair: Pair) -> None:
     assert await pair.two.counts(cora) == (1, 0)
 
 
-@pytest.mark.xfail(reason="needs the inbound Follow and Reject handlers (branch fedin)",
-                   strict=False)
 async def test_locked_cora_refuses_ada(pair: Pair) -> None:
     ada, cora, _ = await _follow(pair, "cora", locked=True)
     async with pair.two.tx() as conn:
@@ -65,8 +58,6 @@ async def test_locked_cora_refuses_ada(pair: Pair) -> None:
     assert await pair.one.counts(ada) == (0, 0)
 
 
-@pytest.mark.xfail(reason="needs the inbound Follow, Accept and Undo handlers (branch fedin)",
-                   strict=False)
 async def test_ada_unfollows_bea(pair: Pair) -> None:
     ada, bea, target = await _follow(pair, "bea")
     assert await pair.two.follows(ada, bea) == "following"
@@ -78,8 +69,6 @@ async def test_ada_unfollows_bea(pair: Pair) -> None:
     assert await pair.two.counts(bea) == (0, 0)
 
 
-@pytest.mark.xfail(reason="needs the inbound Follow, Accept and Block handlers (branch fedin)",
-                   strict=False)
 async def test_bea_blocks_ada_who_stops_following_her(pair: Pair) -> None:
     ada, bea, target = await _follow(pair, "bea")
     assert await pair.one.follows(ada, bea) == "following"

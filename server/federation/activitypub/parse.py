@@ -168,12 +168,16 @@ def _undo(doc: Doc, config: Config) -> v.Undo:
 def _create(doc: Doc, config: Config) -> v.Create:
     activity_id, actor = _base(doc, config)
     obj = _first(doc.get("object"))
+    if isinstance(obj, str):
+        # Named by id only: the handler fetches it from its origin.
+        return v.Create(activity_id, actor, None, _required_uri(obj, config, "Create object"))
     if not isinstance(obj, dict):
-        raise _bad("Create must embed the object it creates")
+        raise _bad("Create must embed the object it creates or name it by id")
     kind = _type_of(obj)
     if kind not in NOTE_TYPES:
         raise UnsupportedActivityError(f"Create of {kind!r} is not supported")
-    return v.Create(activity_id, actor, parse_note(obj, config, actor=actor))
+    note = parse_note(obj, config, actor=actor)
+    return v.Create(activity_id, actor, note, note.uri)
 
 
 def _update(doc: Doc, config: Config) -> v.Activity:

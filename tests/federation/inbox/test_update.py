@@ -42,3 +42,62 @@ async def test_an_actor_cannot_update_someone_elses_profile(local: Local, ada: A
     update["object"] = bob.document()
     item = await deliver_and_process(local, alice, update)
     assert item.state == "failed" and "only update its own profile" in item.error
+
+
+async def test_an_edit_keeps_the_previous_version_as_history(local: Local, ada: Any,
+                                                             alice: FakeActor) -> None:
+    from tests.federation.inbox.support import create_note, fetch, status
+    create = create_note(alice, 112233445566778899)
+    await deliver_and_process(local, alice, create)
+    before = await status(local, create["object"]["id"])
+    assert before is not None
+    update = payload("mastodon/update_note.json")
+    item = await deliver_and_process(local, alice, update)
+    assert (item.state, item.error) == ("processed", None)
+    after = await status(local, before.uri)
+    assert after is not None and "Eight of them" in after.content
+    assert after.edited_at is not None
+    assert after.edited_at.isoformat() == "2024-05-02T10:20:00+00:00"
+    edits = await fetch(local, "SELECT content, spoiler_text, media FROM status_edits "
+                               "WHERE status_id = $1", before.id)
+    assert len(edits) == 1 and edits[0]["content"] == before.content
+    assert edits[0]["media"][0]["description"] == "Six small tomato seedlings in a wooden box"
+    # The attachment was removed in the edit.
+    assert await fetch(local, "SELECT id FROM media_attachments WHERE status_id = $1",
+                       before.id) == []
+    # The same Update again (another id): nothing changes.
+    again = await deliver_and_process(local, alice, {**update, "id": update["id"] + "-again"})
+    assert again.state == "ignored"
+    assert len(await fetch(local, "SELECT id FROM status_edits")) == 1
+
+
+async def test_an_update_refreshes_poll_counts(local: Local, ada: Any, alice: FakeActor) -> None:
+    from tests.federation.inbox.support import create_note, fetch
+    create = create_note(alice, 77, fixture="create_question")
+    await deliver_and_process(local, alice, create)
+    update = {**payload("mastodon/update_note.json"), "id": f"{alice.uri}/statuses/77#updates/1",
+              "object": {**create["object"], "votersCount": 9,
+                         "oneOf": [{"type": "Note", "name": "Tuesday",
+                                    "replies": {"type": "Collection", "totalItems": 6}},
+                                   {"type": "Note", "name": "Thursday",
+                                    "replies": {"type": "Collection", "totalItems": 3}}]}}
+    item = await deliver_and_process(local, alice, update)
+    assert item.state == "processed"
+    polls = await fetch(local, "SELECT remote_counts, remote_voters FROM polls")
+    assert polls == [{"remote_counts": [6, 3], "remote_voters": 9}]
+    assert await fetch(local, "SELECT id FROM status_edits") == []
+
+
+async def test_an_update_of_someone_elses_post_is_refused(local: Local, ada: Any,
+                                                          alice: FakeActor) -> None:
+    from tests.federation.inbox.support import create_note, status
+    create = create_note(alice, 112233445566778899)
+    await deliver_and_process(local, alice, create)
+    mallory = alice.server.add_actor("mallory")
+    update = payload("mastodon/update_note.json")
+    update.update(actor=mallory.uri, id=f"{mallory.uri}#updates/1")
+    update["object"]["attributedTo"] = mallory.uri
+    item = await deliver_and_process(local, mallory, update)
+    assert item.state == "ignored" and "only the author" in item.error
+    post = await status(local, create["object"]["id"])
+    assert post is not None and post.edited_at is None

@@ -6,8 +6,8 @@ Outcome: processed, or ignored with the reason. It raises MalformedActivityError
 CommonholdError when the activity cannot be accepted (the item ends `failed` with that
 message), and a retryable FetchError when a remote server is down (the job retries).
 
-Handlers for the types in PENDING need the statuses and follows services; until they are
-registered here, such activities are stored and end `ignored` ("not handled yet").
+Types in PENDING are parsed but have no handler yet; such activities are stored and end
+`ignored` ("not handled yet").
 """
 
 from __future__ import annotations
@@ -15,7 +15,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from server.federation.activitypub.inbox import delete, flag, update
+from server.federation.activitypub.inbox import (
+    accept,
+    announce,
+    block,
+    create,
+    delete,
+    flag,
+    follow,
+    like,
+    move,
+    reject,
+    undo,
+    update,
+)
 from server.federation.activitypub.inbox.context import (
     NOT_HANDLED_YET,
     InboxContext,
@@ -26,14 +39,22 @@ from server.federation.activitypub.inbox.context import (
 Handler = Callable[[InboxContext, Any], Awaitable[Outcome]]
 
 HANDLERS: Mapping[str, Handler] = {
+    "Accept": accept.handle_accept,
+    "Announce": announce.handle_announce,
+    "Block": block.handle_block,
+    "Create": create.handle_create,
     "Delete": delete.handle_delete,
     "Flag": flag.handle_flag,
+    "Follow": follow.handle_follow,
+    "Like": like.handle_like,
+    "Move": move.handle_move,
+    "Reject": reject.handle_reject,
+    "Undo": undo.handle_undo,
     "Update": update.handle_update,
 }
 
 # Parsed already (activitypub/parse.py), handled once their services exist.
-PENDING: tuple[str, ...] = ("Accept", "Announce", "Block", "Create", "Follow", "Like", "Move",
-                            "Reject", "Undo")
+PENDING: tuple[str, ...] = ()
 
 
 async def dispatch(ctx: InboxContext, activity: Any) -> Outcome:

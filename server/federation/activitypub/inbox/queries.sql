@@ -1,0 +1,20 @@
+-- name: remember_tombstone
+-- An Undo or Delete whose target has not arrived (yet).
+-- $1 uri, $2 actor_uri, $3 now
+INSERT INTO federation_tombstones (uri, actor_uri, recorded_at)
+VALUES ($1, $2, $3)
+ON CONFLICT (uri) DO UPDATE SET recorded_at = EXCLUDED.recorded_at;
+
+-- name: has_tombstone
+-- Whether `uri` was undone or deleted by this actor after `since`.
+-- $1 uri, $2 actor_uri, $3 since
+SELECT EXISTS (SELECT 1 FROM federation_tombstones
+                WHERE uri = $1 AND actor_uri = $2 AND recorded_at >= $3);
+
+-- name: delete_old_tombstones
+-- $1 before
+DELETE FROM federation_tombstones WHERE recorded_at < $1;
+
+-- name: set_moved_to
+-- $1 account_id, $2 moved_to_account_id, $3 now
+UPDATE accounts SET moved_to_account_id = $2, updated_at = $3 WHERE id = $1;

@@ -1,0 +1,24 @@
+"""Out-of-order activities: an Undo or Delete can overtake the activity it cancels (they
+travel as separate deliveries, retried separately). The cancelled id is remembered for a
+while, so when the late Create, Announce, Like or Follow finally comes it is dropped instead
+of bringing back what its author already took back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from server.db import Conn
+from server.federation.activitypub.inbox import queries
+
+KEEP = timedelta(days=7)
+
+
+async def remember(conn: Conn, *, uri: str, actor_uri: str, now: datetime) -> None:
+    await queries.delete_old_tombstones(conn, before=now - KEEP)
+    await queries.remember_tombstone(conn, uri=uri, actor_uri=actor_uri, now=now)
+
+
+async def arrived_first(conn: Conn, *, uri: str, actor_uri: str, now: datetime) -> bool:
+    """Whether this actor already undid or deleted `uri`."""
+    return await queries.has_tombstone(conn, uri=uri, actor_uri=actor_uri, since=now - KEEP)
