@@ -20,7 +20,10 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
     from server.federation.activitypub import process, remote_actors
+    from server.governance.federation import publish as governance_publish
     from server.jobs import maintenance
+    from server.polls import federation as polls_federation
+    from server.polls import service as polls
     from server.timeline import fanout
 
     return {
@@ -34,6 +37,10 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         "federation.process_inbox_item": process.process_inbox_item,
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
         **jury_timers.HANDLERS,
+        polls.EXPIRE_KIND: polls.expire_job,
+        polls_federation.DELIVER_KIND: polls_federation.deliver_vote,
+        governance_publish.QUESTION_JOB: governance_publish.publish_question,
+        governance_publish.OUTCOME_JOB: governance_publish.publish_outcome,
     }
 
 
