@@ -34,7 +34,8 @@ def _iso(stamp: datetime | None) -> str | None:
     return None if stamp is None else stamp.isoformat().replace("+00:00", "Z")
 
 
-async def render_poll(conn: Conn, poll: Poll, *, viewer_id: int | None, now: datetime) -> dict[str, Any]:
+async def render_poll(conn: Conn, poll: Poll, *, viewer_id: int | None,
+                      now: datetime) -> dict[str, Any]:
     """The Poll entity, as Mastodon 4.x serializes it."""
     expired = poll.expired(now)
     if poll.local:

@@ -147,7 +147,8 @@ async def _inboxes(conn: Conn, coop_id: int, members: list[dict[str, Any]]) -> l
 
 
 async def _local_status(conn: Conn, *, config: Config, coop_id: int, uri: str, content: str,
-                        proposal: Proposal, now: datetime, reply_to: int | None = None) -> int | None:
+                        proposal: Proposal, now: datetime,
+                        reply_to: int | None = None) -> int | None:
     status_id = new_id()
     made = await statuses_q.insert_status(conn, statuses_q.NewStatus(
         id=status_id, account_id=coop_id, uri=uri, url=config.url(f"/proposals/{proposal.id}"),
