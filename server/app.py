@@ -30,6 +30,7 @@ from server.media import defaults as media_defaults
 from server.media import storage as media_storage
 from server.oauth import pages as oauth_pages
 from server.oauth import routes as oauth_routes
+from server.polls import routes as poll_routes
 from server.web import pages
 from server.web.errors import error_middleware
 from server.web.html import make_environment
@@ -64,7 +65,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                   media_storage.routes, media_defaults.routes, *governance_routes.TABLES,
                   *FEDERATION_ROUTES):
         app.add_routes(table)
-    for table in (api_apps.routes, api_accounts.routes, api_instance.routes):
+    for table in (api_apps.routes, api_accounts.routes, api_instance.routes, poll_routes.routes):
         add_api_routes(app, table)
     return app
 

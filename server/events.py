@@ -30,6 +30,9 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "block.created": ("timeline.follow_removed", "federation.send_block"),
     "block.removed": ("federation.send_undo_block",),
     "account.updated": ("federation.send_actor_update",),
+    "poll.voted": ("polls.deliver_vote",),
+    "proposal.opened": ("governance.publish_question",),
+    "proposal.closed": ("governance.publish_outcome",),
 }
 
 async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime) -> None:

@@ -179,3 +179,15 @@ def worker(db: Database, clock: FrozenClock, config: Config) -> Callable[..., An
 
 
 __all__ = ["make_config", "replace"]
+
+
+@pytest.fixture(autouse=True)
+def _pooled_governance_actor_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The governance actor is made on first use; a pooled key pair instead of a new one."""
+    from server.governance.federation import actor
+    from tests.fakes.fediverse import key_pair
+
+    async def pooled() -> tuple[str, str]:
+        return key_pair(31)
+
+    monkeypatch.setattr(actor, "keypair", pooled)

@@ -19,7 +19,8 @@ from server.config import Config
 from server.errors import BadRequestError, NotFoundError
 from server.federation import queries, uris
 from server.federation.activitypub import instance_actor
-from server.web.state import CONFIG, DB
+from server.governance.federation import actor as coop_actor
+from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
 _ACTOR_PATH = re.compile(r"^/(?:users/|@)([A-Za-z0-9_]+)/?$")
@@ -40,6 +41,8 @@ def _resource_username(resource: str, config: Config) -> str | object:
             raise NotFoundError("That resource is not on this server.")
         if parts.path.rstrip("/") == instance_actor.PATH:
             return INSTANCE
+        if parts.path.rstrip("/") == coop_actor.PATH:
+            return coop_actor.USERNAME
         match = _ACTOR_PATH.match(parts.path)
         if match is None:
             raise NotFoundError("That resource is not an account here.")
@@ -81,6 +84,8 @@ async def get_webfinger(request: web.Request) -> web.Response:
                 {"rel": "self", "type": "application/activity+json", "href": actor},
             ]})
     assert isinstance(named, str)
+    if named.lower() == coop_actor.USERNAME:
+        return await _coop_jrd(request, config)
     async with request.app[DB].acquire() as conn:
         account = await queries.get_local_actor(conn, username=named)
     if account is None:
@@ -96,6 +101,21 @@ async def get_webfinger(request: web.Request) -> web.Response:
             {"rel": "self", "type": "application/activity+json", "href": account["uri"]},
             {"rel": "http://ostatus.org/schema/1.0/subscribe",
              "template": config.url(SUBSCRIBE_TEMPLATE)},
+        ]})
+
+
+async def _coop_jrd(request: web.Request, config: Config) -> web.Response:
+    """The cooperative's governance actor (a Group, made on first use)."""
+    async with request.app[DB].transaction() as conn:
+        coop = await coop_actor.ensure_coop_account(conn, config=config,
+                                                    now=request.app[CLOCK].now())
+    return _jrd({
+        "subject": f"acct:{coop_actor.USERNAME}@{config.domain}",
+        "aliases": [coop.uri],
+        "links": [
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html",
+             "href": config.url("/proposals")},
+            {"rel": "self", "type": "application/activity+json", "href": coop.uri},
         ]})
 
 

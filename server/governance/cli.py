@@ -20,7 +20,8 @@ def add_commands(sub: Any) -> None:
     ic.add_argument("--founder", action="append", default=[], metavar="NAME[:CLASS]",
                     help="a founding member (an existing local account); repeat for each")
     ic.add_argument("--instance-name", help="the name written into the charter")
-    ad = sub.add_parser("admit", help="admit an existing local account as a member")
+    ad = sub.add_parser("admit", help="admit an account as a member: NAME (local) or "
+                                      "NAME@DOMAIN (an account this server knows)")
     ad.add_argument("username")
     ad.add_argument("--class", dest="member_class", help="member class (default: the charter's)")
     sub.add_parser("verify-log", help="recompute the decision log's hash chain")
@@ -70,10 +71,11 @@ async def _init_charter(conn: Any, args: argparse.Namespace, config: Config,
 async def _admit(conn: Any, args: argparse.Namespace, now: datetime) -> None:
     from server.governance.members import service
 
-    account = await service.get_local_account(conn, username=args.username)
+    account = await service.get_account_by_acct(conn, acct=args.username)
     member = await service.admit(conn, account_id=account.id, member_class=args.member_class,
                                  now=now, by="cli")
-    print(f"admitted @{member.username} as a {member.member_class} member; one share issued")
+    name = args.username.lstrip("@")
+    print(f"admitted @{name} as a {member.member_class} member; one share issued")
 
 
 async def _verify_log(conn: Any) -> None:

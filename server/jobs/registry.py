@@ -21,7 +21,10 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation.outbound import HANDLERS as outbound_handlers
     from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
+    from server.governance.federation import publish as governance_publish
     from server.jobs import maintenance
+    from server.polls import federation as polls_federation
+    from server.polls import service as polls
     from server.timeline import fanout
 
     return {
@@ -37,6 +40,10 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         **jury_timers.HANDLERS,
         **outbound_handlers,
         "federation.fetch_parent": threads.fetch_parent,
+        polls.EXPIRE_KIND: polls.expire_job,
+        polls_federation.DELIVER_KIND: polls_federation.deliver_vote,
+        governance_publish.QUESTION_JOB: governance_publish.publish_question,
+        governance_publish.OUTCOME_JOB: governance_publish.publish_outcome,
     }
 
 

@@ -17,4 +17,7 @@ async def create_poll(conn: Conn, *, status_id: int, account_id: int, draft: Pol
         conn, poll_id=poll_id, status_id=status_id, account_id=account_id,
         options=[o.strip() for o in draft.options], multiple=draft.multiple,
         hide_totals=draft.hide_totals, expires_at=now + draft.expires_in, now=now)
+    from server.polls.service import schedule_expiry  # polls.service imports statuses
+
+    await schedule_expiry(conn, poll_id=poll_id, expires_at=now + draft.expires_in, now=now)
     return poll_id

@@ -23,6 +23,7 @@ from server.federation import uris
 from server.federation import vocabulary as v
 from server.ids import new_id
 from server.notifications import service as notifications
+from server.polls import service as polls_service
 from server.statuses import queries
 from server.statuses.inbound import queries as inbound_q
 from server.statuses.queries import NewStatus, Status
@@ -155,11 +156,15 @@ async def _store_poll(conn: Conn, *, status_id: int, author: Account, note: v.No
                       now: datetime) -> None:
     if note.poll is not None:
         poll = note.poll
-        await inbound_q.upsert_remote_poll(
+        poll_id = await inbound_q.upsert_remote_poll(
             conn, poll_id=new_id(), status_id=status_id, account_id=author.id,
             options=[sanitize_plain(o.name, limit=200) for o in poll.options],
             multiple=poll.multiple, expires_at=poll.ends_at, closed_at=poll.closed_at,
             counts=[o.votes for o in poll.options], voters=poll.voters_count, now=now)
+        if poll.ends_at is not None and poll.closed_at is None:
+            # Our members who voted are told when it ends (closing twice is a no-op).
+            await polls_service.schedule_expiry(conn, poll_id=poll_id, expires_at=poll.ends_at,
+                                                now=now)
 
 
 async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, author: Account,

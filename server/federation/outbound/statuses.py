@@ -24,6 +24,7 @@ from server.federation.outbound.common import (
     remote_account,
     send,
 )
+from server.governance.federation import actor as coop_actor
 from server.jobs.context import JobContext
 from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
@@ -74,6 +75,8 @@ async def _own_status(conn: Conn, status_id: int) -> tuple[Status, Account] | No
     status = await statuses_q.get_status(conn, status_id=status_id)
     if status is None:
         return None
+    if await coop_actor.is_coop_account(conn, status.account_id):
+        return None   # the co-op's Group publishes its own Question and outcome Note
     author = await local_account(conn, status.account_id)
     return (status, author) if author is not None else None
 

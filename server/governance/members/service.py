@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from server.accounts import queries as accounts_q
 from server.db import Conn
 from server.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from server.governance.charter import service as charter
@@ -30,6 +31,19 @@ async def get_local_account(conn: Conn, *, username: str) -> AccountSummary:
     if account is None:
         raise NotFoundError(f"No local account is called {username!r}.")
     return account
+
+
+async def get_account_by_acct(conn: Conn, *, acct: str) -> AccountSummary:
+    """`name` (local) or `name@domain`: an account on a participating server, which this
+    server must already know (it has followed, been followed, or been looked up)."""
+    username, _, domain = acct.strip().lstrip("@").partition("@")
+    if not domain:
+        return await get_local_account(conn, username=username)
+    found = await accounts_q.find_account_by_acct(conn, username=username, domain=domain)
+    if found is None:
+        raise NotFoundError(f"@{username}@{domain} is not known here yet; look the account up "
+                            "from this server first (search or follow it).")
+    return await get_account(conn, account_id=found.id)
 
 
 async def get_member(conn: Conn, *, account_id: int) -> Member | None:

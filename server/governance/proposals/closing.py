@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from server import events
 from server.db import Conn
 from server.errors import ConflictError
 from server.governance.charter.parameters import POLL_KIND
@@ -61,11 +62,13 @@ async def close_proposal(conn: Conn, *, proposal_id: int, now: datetime) -> Prop
         status, effect = await enact.enact_passed(conn, proposal_id=proposal_id, now=now)
         await queries.update_proposal_effect(conn, proposal_id=proposal_id, status=status,
                                              effect=effect)
-    await log.append_entry(conn, kind="proposal.closed", now=now, body={
+    entry = await log.append_entry(conn, kind="proposal.closed", now=now, body={
         "proposal_id": str(proposal_id), "kind": proposal.kind, "title": proposal.title,
         "motion": proposal.motion, "charter_version": proposal.charter_version,
         "rules": proposal.rules, "tally": tally, "outcome": outcome, "status": status,
         "effect": effect, "closed_at": log.timestamp(now)})
+    await events.emit(conn, "proposal.closed", {"proposal_id": str(proposal_id),
+                                                 "log_seq": entry["seq"]}, now=now)
     return await queries.get_proposal(conn, proposal_id=proposal_id)
 
 

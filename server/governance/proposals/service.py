@@ -16,7 +16,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from server import jobs
+from server import events, jobs
 from server.db import Conn
 from server.errors import ConflictError, ForbiddenError, ValidationError
 from server.governance.charter import service as charter
@@ -195,6 +195,8 @@ async def _open_now(conn: Conn, *, proposal_id: int, now: datetime) -> None:
     await jobs.enqueue(conn, "governance.remind_proposal", payload, now=now,
                        run_at=max(now, closes_at - REMIND_BEFORE_CLOSE))
     await jobs.enqueue(conn, "governance.close_proposal", payload, now=now, run_at=closes_at)
+    # The governance actor publishes it (server/governance/federation/publish.py).
+    await events.emit(conn, "proposal.opened", payload, now=now)
     await log.append_entry(conn, kind="proposal.opened", now=now, body={
         "proposal_id": str(proposal_id), "kind": proposal.kind, "title": proposal.title,
         "author": proposal.author, "motion": motion, "charter_version": current.version,

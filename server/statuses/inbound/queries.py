@@ -47,9 +47,9 @@ async def detach_status_media(conn: Conn, *, status_id: int) -> None:
 async def upsert_remote_poll(conn: Conn, *, poll_id: int, status_id: int, account_id: int,
                              options: list[str], multiple: bool, expires_at: datetime | None,
                              closed_at: datetime | None, counts: list[int],
-                             voters: int | None, now: datetime) -> None:
-    await conn.execute(Q["upsert_remote_poll"], poll_id, status_id, account_id, options,
-                       multiple, expires_at, closed_at, counts, voters, now)
+                             voters: int | None, now: datetime) -> int:
+    return int(await conn.fetchval(Q["upsert_remote_poll"], poll_id, status_id, account_id,
+                                   options, multiple, expires_at, closed_at, counts, voters, now))
 
 
 async def get_poll_of_status(conn: Conn, *, status_id: int) -> dict[str, Any] | None:

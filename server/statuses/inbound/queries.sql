@@ -36,7 +36,8 @@ ON CONFLICT (status_id) DO UPDATE
    SET options = EXCLUDED.options, multiple = EXCLUDED.multiple,
        expires_at = EXCLUDED.expires_at, closed_at = EXCLUDED.closed_at,
        remote_counts = EXCLUDED.remote_counts, remote_voters = EXCLUDED.remote_voters,
-       updated_at = EXCLUDED.updated_at;
+       updated_at = EXCLUDED.updated_at
+RETURNING id;
 
 -- name: get_poll_of_status
 -- $1 status_id

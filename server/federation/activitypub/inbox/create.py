@@ -9,11 +9,17 @@ from __future__ import annotations
 from server.federation import vocabulary as v
 from server.federation.activitypub.inbox import posts, tombstones
 from server.federation.activitypub.inbox.context import PROCESSED, InboxContext, Outcome, ignored
+from server.polls import inbound as polls_inbound
 from server.statuses import queries as statuses_q
 from server.statuses import remote
 
 
 async def handle_create(ctx: InboxContext, activity: v.Create) -> Outcome:
+    if activity.note is not None:
+        # A Note answering one of our polls (or proposals) is a vote, not a post.
+        vote = await polls_inbound.handle_vote_create(ctx, activity)
+        if vote is not None:
+            return vote
     note = await posts.verified_note(ctx.job, activity.note, object_uri=activity.object_uri,
                                      actor_uri=activity.actor_uri)
     async with ctx.db.acquire() as conn:
