@@ -15,6 +15,7 @@ from server.accounts import routes as account_routes
 from server.api import routes_accounts as api_accounts
 from server.api import routes_apps as api_apps
 from server.api import routes_instance as api_instance
+from server.api import routes_media as api_media
 from server.api.middleware import api_middleware
 from server.api.routing import add_api_routes
 from server.clock import Clock, SystemClock
@@ -64,7 +65,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                   media_storage.routes, media_defaults.routes, *governance_routes.TABLES,
                   *FEDERATION_ROUTES):
         app.add_routes(table)
-    for table in (api_apps.routes, api_accounts.routes, api_instance.routes):
+    for table in (api_apps.routes, api_accounts.routes, api_instance.routes, api_media.routes):
         add_api_routes(app, table)
     return app
 
