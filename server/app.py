@@ -15,6 +15,11 @@ from server.accounts import routes as account_routes
 from server.api import routes_accounts as api_accounts
 from server.api import routes_apps as api_apps
 from server.api import routes_instance as api_instance
+from server.api import routes_collections as api_collections
+from server.api import routes_discovery as api_discovery
+from server.api import routes_lists as api_lists
+from server.api import routes_media as api_media
+from server.api import routes_relations as api_relations
 from server.api.middleware import api_middleware
 from server.api.routing import add_api_routes
 from server.clock import Clock, SystemClock
@@ -65,7 +70,9 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                   media_storage.routes, media_defaults.routes, *governance_routes.TABLES,
                   *FEDERATION_ROUTES):
         app.add_routes(table)
-    for table in (api_apps.routes, api_accounts.routes, api_instance.routes, poll_routes.routes):
+    for table in (api_apps.routes, api_accounts.routes, api_instance.routes, poll_routes.routes,
+                  api_media.routes, api_discovery.routes, api_relations.routes,
+                  api_collections.routes, api_lists.routes):
         add_api_routes(app, table)
     return app
 

@@ -75,6 +75,8 @@ class RelationshipRow:
     requested: bool
     requested_by: bool
     domain_blocking: bool
+    endorsed: bool
+    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,7 @@ class WeekActivity:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    id: int
+    id: int | str      # charter clauses are numbered "6.1"
     text: str
     hint: str
 

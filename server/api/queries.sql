@@ -48,7 +48,11 @@ SELECT t.id,
                 WHERE q.account_id = t.id AND q.target_account_id = $1) AS requested_by,
        (t.domain IS NOT NULL AND EXISTS (
            SELECT 1 FROM account_domain_blocks d
-            WHERE d.account_id = $1 AND lower(d.domain) = lower(t.domain))) AS domain_blocking
+            WHERE d.account_id = $1 AND lower(d.domain) = lower(t.domain))) AS domain_blocking,
+       EXISTS (SELECT 1 FROM account_pins p WHERE p.account_id = $1
+                  AND p.target_account_id = t.id) AS endorsed,
+       coalesce((SELECT n.comment FROM account_notes n WHERE n.account_id = $1
+                   AND n.target_account_id = t.id), '') AS note
   FROM unnest($2::bigint[]) WITH ORDINALITY AS wanted (id, position)
   JOIN accounts t ON t.id = wanted.id
   LEFT JOIN follows f ON f.account_id = $1 AND f.target_account_id = t.id

@@ -25,6 +25,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.jobs import maintenance
     from server.polls import federation as polls_federation
     from server.polls import service as polls
+    from server.media import service as media_service
     from server.timeline import fanout
 
     return {
@@ -44,6 +45,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         polls_federation.DELIVER_KIND: polls_federation.deliver_vote,
         governance_publish.QUESTION_JOB: governance_publish.publish_question,
         governance_publish.OUTCOME_JOB: governance_publish.publish_outcome,
+        "media.process": media_service.process_pending,
     }
 
 

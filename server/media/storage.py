@@ -50,6 +50,11 @@ async def store(config: Config, folder: str, data: bytes, extension: str) -> str
     return relative_path
 
 
+def read(config: Config, relative_path: str) -> bytes:
+    """A stored file's bytes (FileNotFoundError when it is gone)."""
+    return _target(config.media_dir, relative_path).read_bytes()
+
+
 async def remove(config: Config, relative_path: str | None) -> None:
     if not relative_path:
         return

@@ -36,6 +36,10 @@ SELECT c.account_id, s.id, s.account_id, s.reblog_of_id
                       AND b.target_account_id IN (s.account_id, coalesce(s.original_author, s.account_id)))
    AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = c.account_id
                       AND mu.target_account_id IN (s.account_id, coalesce(s.original_author, s.account_id)))
+   -- an author on one of the reader's exclusive lists is read there, not in the home feed
+   AND (c.account_id = s.account_id OR NOT EXISTS (
+            SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id
+             WHERE la.account_id = s.account_id AND l.account_id = c.account_id AND l.exclusive))
    AND (s.reblog_of_id IS NULL OR (
             c.account_id <> s.original_author
         AND NOT EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = c.account_id
@@ -61,6 +65,8 @@ SELECT $1, s.id, s.account_id, s.reblog_of_id
  WHERE s.account_id = $2 AND s.deleted_at IS NULL
    AND s.visibility IN ('public', 'unlisted', 'private')
    AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id IN ($1, $2))
+   AND NOT EXISTS (SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id
+                    WHERE la.account_id = $2 AND l.account_id = $1 AND l.exclusive)
  ORDER BY s.id DESC
  LIMIT $3
 ON CONFLICT DO NOTHING;

@@ -145,8 +145,8 @@ def to_mastodon_relationship(row: RelationshipRow) -> dict[str, Any]:
         "requested": row.requested,
         "requested_by": row.requested_by,
         "domain_blocking": row.domain_blocking,
-        "endorsed": False,   # featuring accounts on a profile is not offered yet
-        "note": "",          # private notes on accounts are not offered yet
+        "endorsed": row.endorsed,
+        "note": row.note,
     }
 
 
