@@ -331,3 +331,25 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
 
 def say(*parts: Any) -> None:
     print(*parts, file=sys.stderr, flush=True)
+
+
+def time_op(fn: Callable[[], Any], *, runs: int, min_time: float = 0.2) -> list[float]:
+    """µs per call of a synchronous `fn`, one figure per run; each run loops for ≥ min_time."""
+    fn()  # warm up (imports, caches)
+    n = 1
+    while True:  # calibrate the loop count
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        dt_ = time.perf_counter() - t0
+        if dt_ >= min_time / 4:
+            break
+        n *= 4
+    loops = max(1, int(n * min_time / max(dt_, 1e-9)))
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        out.append((time.perf_counter() - t0) / loops * 1e6)
+    return out

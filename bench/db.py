@@ -307,7 +307,7 @@ async def seed_fanout_authors(conn: asyncpg.Connection, sizes: list[int]) -> dic
                         $3 || '/users/author' || $2 || '/inbox', $3 || '/inbox', $4,
                         $3 || '/users/author' || $2 || '#main-key', $5, now(), now())
                 ON CONFLICT DO NOTHING""",
-                author_id, n, BASE_URL, public_pem, private_pem)
+                author_id, str(n), BASE_URL, public_pem, private_pem)
             await conn.execute(
                 """
                 INSERT INTO follows (id, account_id, target_account_id, created_at)

@@ -30,7 +30,7 @@ from bench.common import (APP_CORE, RESULTS_DIR, Result, SelfCpu, mmm, pg_meter,
 from bench.db import BenchPostgres, bench_config, placeholder_keypair, seed_delivery_sender
 from bench.fakes.fleet import FleetProcess
 
-NOTE_TEXT = ("Commonhold is owned by the people who use it. " * 40)[:2000]
+NOTE_TEXT = ("Commonhold is owned by the people who use it. " * 40)[:1097]
 
 
 def activity(n: int) -> dict[str, Any]:
