@@ -113,12 +113,14 @@ class FleetResolver(AbstractResolver):
 
 
 def client_session(ports: list[int], *, cert_pem: str | None, limit: int = 200,
-                   limit_per_host: int = 8, user_agent: str = "Commonhold-bench") -> aiohttp.ClientSession:
+                   limit_per_host: int = 8, keepalive_timeout: float = 15.0,
+                   user_agent: str = "Commonhold-bench") -> aiohttp.ClientSession:
     """A session shaped like server.app.make_client_session, but resolving fleet names to
     loopback and trusting the fleet's certificate."""
     ssl_ctx: ssl.SSLContext | bool = client_ssl_context(cert_pem) if cert_pem else False
     connector = aiohttp.TCPConnector(ssl=ssl_ctx, limit=limit, limit_per_host=limit_per_host,
-                                     ttl_dns_cache=300, resolver=FleetResolver(ports))
+                                     ttl_dns_cache=300, keepalive_timeout=keepalive_timeout,
+                                     resolver=FleetResolver(ports))
     return aiohttp.ClientSession(connector=connector,
                                  timeout=aiohttp.ClientTimeout(total=30, connect=10),
                                  headers={"User-Agent": user_agent})

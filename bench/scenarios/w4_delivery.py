@@ -68,17 +68,20 @@ class Case:
     latency_ms: float
     error_rate: float
     concurrency: int
+    keepalive: float = 15.0       # aiohttp's default, what server.app.make_client_session gets
+    light_reset: bool = False     # experiment: pool release without asyncpg's reset round trip
 
     @property
     def label(self) -> str:
         return (f"{self.followers // 1000}k/{self.servers} {'TLS' if self.tls else 'plain'} "
-                f"{self.latency_ms:g}ms {self.error_rate:.0%}err c={self.concurrency}")
+                f"{self.latency_ms:g}ms {self.error_rate:.0%}err c={self.concurrency}"
+                + (f" ka={self.keepalive:g}s" if self.keepalive != 15.0 else "")
+                + (" light-reset" if self.light_reset else ""))
 
 
 async def run_case(pg: BenchPostgres, case: Case, *, warm_runs: int, profile: bool = False,
                    timeout: float = 120.0) -> dict[str, Any]:
     from server.clock import SystemClock
-    from server.db import Database
     from server.federation import delivery
     from server.follows import queries as follows_q
     from server.jobs.context import JobContext
@@ -87,7 +90,7 @@ async def run_case(pg: BenchPostgres, case: Case, *, warm_runs: int, profile: bo
 
     private_pem, public_pem = placeholder_keypair()
     dsn = await pg.fresh_database("w4")
-    db = await Database.connect(dsn)
+    db = await _connect(dsn, case.light_reset)
     try:
         async with db.acquire() as conn:
             seeded = await seed_delivery_sender(conn, followers=case.followers, servers=case.servers,
@@ -102,7 +105,8 @@ async def run_case(pg: BenchPostgres, case: Case, *, warm_runs: int, profile: bo
                 await conn.execute(
                     "UPDATE accounts SET shared_inbox_url = replace(shared_inbox_url, 'https://', $1) "
                     "WHERE id >= 8000000", f"{scheme}://")
-            async with fleet.session(limit=200, limit_per_host=8) as http:
+            async with fleet.session(limit=200, limit_per_host=8,
+                                     keepalive_timeout=case.keepalive) as http:
                 ctx = JobContext(db=db, clock=SystemClock(), config=bench_config(), http=http)
                 worker = Worker(ctx, job_handlers(), concurrency=case.concurrency)
                 stop = asyncio.Event()
@@ -123,6 +127,25 @@ async def run_case(pg: BenchPostgres, case: Case, *, warm_runs: int, profile: bo
         await db.close()
         await pg.drop_database(dsn)
     return {"case": case, "runs": runs, "per_server": seeded["per_server"]}
+
+
+async def _connect(dsn: str, light_reset: bool) -> Any:
+    """The server's pool, or (experiment) the same pool whose release skips asyncpg's reset
+    query (an open transaction is still rolled back)."""
+    from server.db import Database
+
+    if not light_reset:
+        return await Database.connect(dsn)
+    import asyncpg
+
+    from server.db.pool import _init_connection
+
+    async def reset(conn: Any) -> None:
+        return None
+
+    pool = await asyncpg.create_pool(dsn, min_size=2, max_size=20, init=_init_connection, timeout=10,
+                                     command_timeout=60, reset=reset)
+    return Database(pool, dsn)
 
 
 async def _one_run(db: Any, fleet: FleetProcess, case: Case, r: int, delivery: Any, follows_q: Any,
@@ -278,13 +301,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--profile", action="store_true", help="cProfile the first warm run of each case")
     p.add_argument("--case", action="append", default=[],
                    help="followers,servers,tls(0/1),latency_ms,error_rate e.g. 10000,1800,1,50,0.05")
+    p.add_argument("--keepalive", type=float, default=15.0,
+                   help="client keep-alive seconds for --case runs (aiohttp default 15)")
+    p.add_argument("--light-reset", action="store_true",
+                   help="experiment for --case runs: pool release without the reset query")
     args = p.parse_args(argv)
     cases = None
     if args.case:
         cases = []
         for spec in args.case:
             f, s, t, lat, err = spec.split(",")
-            cases.append(Case(int(f), int(s), t == "1", float(lat), float(err), args.concurrency))
+            cases.append(Case(int(f), int(s), t == "1", float(lat), float(err), args.concurrency,
+                              keepalive=args.keepalive, light_reset=args.light_reset))
     res = asyncio.run(run(quick=args.quick, concurrency=args.concurrency, profile=args.profile,
                           cases=cases))
     res.write()
