@@ -251,8 +251,12 @@ async def seed_dataset(conn: asyncpg.Connection, size: Size, *, seed: int = 1) -
             SELECT u.id, f.status_id, f.account_id, NULL
               FROM accounts u,
                    LATERAL (SELECT s.id AS status_id, s.account_id
-                              FROM follows fo JOIN statuses s ON s.account_id = fo.target_account_id
-                             WHERE fo.account_id = u.id AND s.visibility <> 'direct'
+                              FROM follows fo,
+                                   LATERAL (SELECT st.id, st.account_id FROM statuses st
+                                             WHERE st.account_id = fo.target_account_id
+                                               AND st.visibility <> 'direct'
+                                             ORDER BY st.id DESC LIMIT $1) AS s
+                             WHERE fo.account_id = u.id
                              ORDER BY s.id DESC LIMIT $1) AS f
              WHERE u.domain IS NULL AND u.id >= $2 AND u.id < $2 + $3""",
             size.feed, LOCAL_BASE, size.local)

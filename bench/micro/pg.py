@@ -156,6 +156,25 @@ async def run(*, quick: bool, size: str = "S") -> Result:
                 m = res.metric(f"fanout_{n}.ms", ms, "ms/post")
                 rate = (n + 1) / (m["median"] / 1000)
                 frows.append([f"{n:,}", mmm(m), f"{rate:,.0f}"])
+            # Experiment (this database only): the same fan-out without home_feed's foreign keys,
+            # which PostgreSQL checks row by row (two lookups per feed row).
+            async with db.acquire() as conn:
+                fks = await conn.fetch("SELECT conname FROM pg_constraint WHERE conrelid = "
+                                       "'home_feed'::regclass AND contype = 'f'")
+                for fk in fks:
+                    await conn.execute(f'ALTER TABLE home_feed DROP CONSTRAINT "{fk["conname"]}"')
+            for n in (1_000, 10_000):
+                ms = []
+                for _ in range(max(3, runs)):
+                    async with db.acquire() as conn:
+                        sid = await insert_status(conn, authors[n])
+                        t0 = time.perf_counter()
+                        async with conn.transaction():
+                            await timeline_q.fanout_status(conn, status_id=sid)
+                        ms.append((time.perf_counter() - t0) * 1000)
+                m = res.metric(f"fanout_{n}_no_fk.ms", ms, "ms/post")
+                frows.append([f"{n:,} (experiment: home_feed without FKs)", mmm(m),
+                              f"{(n + 1) / (m['median'] / 1000):,.0f}"])
             res.ratios["pg.fanout_10k_over_1k"] = res.metrics["fanout_10000.ms"]["median"] / \
                 res.metrics["fanout_1000.ms"]["median"]
             res.lower_is_better.append("pg.fanout_10k_over_1k")
