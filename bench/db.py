@@ -36,6 +36,7 @@ LOCAL_DOMAIN = "ch.bench.invalid"
 BASE_URL = f"https://{LOCAL_DOMAIN}"
 # 2026-01-01T00:00:00Z in ms: dataset ids and timestamps start here, one status per ms.
 EPOCH_MS = 1_767_225_600_000
+SEED_TIMEOUT = 3600.0  # seconds; the pool's command_timeout (60 s) is too short for dataset M
 PLACEHOLDER_HASH = "$argon2id$v=19$m=8,t=1,p=1$YmVuY2hzYWx0$YmVuY2hoYXNoYmVuY2hoYXNo"
 
 LOCAL_BASE = 1_000_000          # local account ids: LOCAL_BASE + i
@@ -187,13 +188,13 @@ async def seed_dataset(conn: asyncpg.Connection, size: Size, *, seed: int = 1) -
                    $4, $3 || '/users/u' || i || '#main-key', $5,
                    to_timestamp($6 / 1000.0), to_timestamp($6 / 1000.0)
               FROM generate_series(0, $2 - 1) AS i""",
-            LOCAL_BASE, size.local, BASE_URL, public_pem, private_pem, EPOCH_MS)
+            LOCAL_BASE, size.local, BASE_URL, public_pem, private_pem, EPOCH_MS, timeout=SEED_TIMEOUT)
         await conn.execute(
             """
             INSERT INTO users (id, account_id, email, password_hash, created_at)
             SELECT $1 + i, $1 + i, 'u' || i || '@bench.invalid', $3, to_timestamp($4 / 1000.0)
               FROM generate_series(0, $2 - 1) AS i""",
-            LOCAL_BASE, size.local, PLACEHOLDER_HASH, EPOCH_MS)
+            LOCAL_BASE, size.local, PLACEHOLDER_HASH, EPOCH_MS, timeout=SEED_TIMEOUT)
         # Remote actors live on 1 server per 20 actors: d0000.remote.bench.invalid ...
         await conn.execute(
             """
@@ -207,7 +208,7 @@ async def seed_dataset(conn: asyncpg.Connection, size: Size, *, seed: int = 1) -
                    to_timestamp($4 / 1000.0), to_timestamp($4 / 1000.0), to_timestamp($4 / 1000.0)
               FROM generate_series(0, $2 - 1) AS i,
                    LATERAL (SELECT 'd' || lpad((i / 20)::text, 4, '0') || '.remote.bench.invalid') AS x(d)""",
-            REMOTE_BASE, size.remote, public_pem, EPOCH_MS)
+            REMOTE_BASE, size.remote, public_pem, EPOCH_MS, timeout=SEED_TIMEOUT)
         # Statuses: one per millisecond from EPOCH_MS; a fifth by local authors. The author is
         # a multiplicative hash of the index, so the same seed gives the same rows.
         await conn.execute(
@@ -230,7 +231,7 @@ async def seed_dataset(conn: asyncpg.Connection, size: Size, *, seed: int = 1) -
                    LATERAL (SELECT CASE WHEN pick.loc THEN $7 + pick.n ELSE $8 + pick.n END AS id,
                                    pick.loc, pick.n) AS a""",
             size.statuses, size.local, size.remote, seed, EPOCH_MS, BASE_URL,
-            LOCAL_BASE, REMOTE_BASE)
+            LOCAL_BASE, REMOTE_BASE, timeout=SEED_TIMEOUT)
         # Follows: each local user follows `follows` accounts picked by hash among all.
         await conn.execute(
             """
@@ -243,7 +244,7 @@ async def seed_dataset(conn: asyncpg.Connection, size: Size, *, seed: int = 1) -
              WHERE NOT (t < $3 AND t = j)
             ON CONFLICT DO NOTHING""",
             LOCAL_BASE, size.local, size.local, REMOTE_BASE, size.follows, seed, EPOCH_MS,
-            n_accounts)
+            n_accounts, timeout=SEED_TIMEOUT)
         # Home feeds: each local user's newest `feed` statuses from the accounts they follow.
         await conn.execute(
             """
@@ -259,7 +260,7 @@ async def seed_dataset(conn: asyncpg.Connection, size: Size, *, seed: int = 1) -
                              WHERE fo.account_id = u.id
                              ORDER BY s.id DESC LIMIT $1) AS f
              WHERE u.domain IS NULL AND u.id >= $2 AND u.id < $2 + $3""",
-            size.feed, LOCAL_BASE, size.local)
+            size.feed, LOCAL_BASE, size.local, timeout=SEED_TIMEOUT)
         await conn.execute(
             """
             INSERT INTO account_stats (account_id, statuses_count, followers_count, following_count,
@@ -272,10 +273,10 @@ async def seed_dataset(conn: asyncpg.Connection, size: Size, *, seed: int = 1) -
               FROM accounts a
             ON CONFLICT (account_id) DO UPDATE SET statuses_count = EXCLUDED.statuses_count,
                 followers_count = EXCLUDED.followers_count, following_count = EXCLUDED.following_count,
-                last_status_at = EXCLUDED.last_status_at""")
+                last_status_at = EXCLUDED.last_status_at""", timeout=SEED_TIMEOUT)
     finally:
         await conn.execute("SET session_replication_role = DEFAULT")
-    await conn.execute("ANALYZE")
+    await conn.execute("ANALYZE", timeout=SEED_TIMEOUT)
     counts = {}
     for table in ("accounts", "statuses", "follows", "home_feed"):
         counts[table] = await conn.fetchval(f"SELECT count(*) FROM {table}")
