@@ -67,17 +67,6 @@ def pin_self(core: int = APP_CORE) -> bool:
     return pin(os.getpid(), core)
 
 
-def unpin_self() -> None:
-    try:
-        os.sched_setaffinity(0, set(usable_cores_all()))
-    except OSError:
-        pass
-
-
-def usable_cores_all() -> list[int]:
-    return list(range(os.cpu_count() or 1))
-
-
 def pin_tree(pid: int, core: int) -> bool:
     """Pin a process and its current children (PostgreSQL's postmaster and backends).
     Backends forked later inherit the postmaster's affinity."""
@@ -323,7 +312,7 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
     cells = [[c if isinstance(c, str) else fmt(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h)
               for i, h in enumerate(headers)]
-    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
     out = [line(list(headers)), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(r) for r in cells]
     return "\n".join(out)

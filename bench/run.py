@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = p.parse_known_args(argv)
     if args.list:
         for name in DEFAULT_ORDER:
-            mod, _, what = SCENARIOS[name]
+            _, _, what = SCENARIOS[name]
             print(f"{name:7} {'ready' if available(name) else 'not built yet':14} {what}")
         return 0
     names = args.names or DEFAULT_ORDER

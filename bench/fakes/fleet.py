@@ -131,8 +131,9 @@ def client_session(ports: list[int], *, cert_pem: str | None, limit: int = 200,
 class Fleet:
     def __init__(self, *, latency_ms: float = 0.0, error_rate: float = 0.0,
                  retry_after: str = "1", verify_every: int = 20, public_key_pem: str | None = None,
-                 scheme: str = "http", seed: int = 1) -> None:
+                 scheme: str = "http", seed: int = 1, actor_key_pem: str = "") -> None:
         self.latency = latency_ms / 1000.0
+        self.actor_key_pem = actor_key_pem  # what GET /users/<name> publishes
         self.error_rate = error_rate
         self.retry_after = retry_after
         self.verify_every = max(verify_every, 0)
@@ -220,7 +221,7 @@ class Fleet:
             "id": base, "type": "Person", "preferredUsername": name, "inbox": f"{base}/inbox",
             "outbox": f"{base}/outbox", "endpoints": {"sharedInbox": f"https://{host}/inbox"},
             "publicKey": {"id": f"{base}#main-key", "owner": base,
-                          "publicKeyPem": _FLEET_KEY_PEM}},
+                          "publicKeyPem": self.actor_key_pem}},
             content_type="application/activity+json")
 
     async def webfinger(self, request: web.Request) -> web.Response:
@@ -261,19 +262,14 @@ class Fleet:
         return app
 
 
-_FLEET_KEY_PEM = ""
-
-
 async def serve(args: argparse.Namespace) -> None:
-    global _FLEET_KEY_PEM
     from server.federation.keys import generate_rsa_keypair
 
-    _FLEET_KEY_PEM = generate_rsa_keypair()[1]
     public_pem = Path(args.public_key_file).read_text() if args.public_key_file else None
     fleet = Fleet(latency_ms=args.latency_ms, error_rate=args.error_rate,
                   retry_after=args.retry_after, verify_every=args.verify_every,
                   public_key_pem=public_pem, scheme="https" if args.cert_file else "http",
-                  seed=args.seed)
+                  seed=args.seed, actor_key_pem=generate_rsa_keypair()[1])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

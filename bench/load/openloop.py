@@ -104,7 +104,7 @@ async def open_loop(url: str, *, rate: float, duration: float, max_requests: int
                 async with session.request(method, url, data=body, headers=headers) as r:
                     await r.read()
                     statuses[r.status] += 1
-            except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError, OSError):
                 errors += 1
                 return
         hist.record(time.perf_counter() - due)

@@ -21,9 +21,18 @@ import random
 import time
 from typing import Any
 
-from bench.common import APP_CORE, Result, SelfCpu, mmm, percentile, pg_meter, pin_self, runs_for, say
-from bench.db import (LOCAL_BASE, SIZES, BenchPostgres, seed_dataset,
-                      seed_fanout_authors)
+from bench.common import (
+    APP_CORE,
+    Result,
+    SelfCpu,
+    mmm,
+    percentile,
+    pg_meter,
+    pin_self,
+    runs_for,
+    say,
+)
+from bench.db import LOCAL_BASE, SIZES, BenchPostgres, seed_dataset, seed_fanout_authors
 
 FANOUT_SIZES = [10, 100, 1_000, 10_000]
 

@@ -25,8 +25,17 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench.common import (APP_CORE, RESULTS_DIR, Result, SelfCpu, mmm, pg_meter, pin_self,
-                          runs_for, say)
+from bench.common import (
+    APP_CORE,
+    RESULTS_DIR,
+    Result,
+    SelfCpu,
+    mmm,
+    pg_meter,
+    pin_self,
+    runs_for,
+    say,
+)
 from bench.db import BenchPostgres, bench_config, placeholder_keypair, seed_delivery_sender
 from bench.fakes.fleet import FleetProcess
 

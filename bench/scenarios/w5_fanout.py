@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from typing import Any
 
 from bench.common import APP_CORE, Result, SelfCpu, mmm, percentile, pg_meter, pin_self, say
-from bench.db import (FAN_BASE, SIZES, BenchPostgres, bench_config, seed_dataset,
-                      seed_fanout_authors)
+from bench.db import FAN_BASE, SIZES, BenchPostgres, bench_config, seed_dataset, seed_fanout_authors
 
 FOLLOWERS = [10, 100, 1_000, 10_000]
 

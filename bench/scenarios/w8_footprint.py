@@ -28,8 +28,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import (APP_CORE, REPO_DIR, Result, mmm, proc_rss_mib, runs_for, say,
-                          taskset_prefix)
+from bench.common import (
+    APP_CORE,
+    REPO_DIR,
+    Result,
+    mmm,
+    proc_rss_mib,
+    runs_for,
+    say,
+    taskset_prefix,
+)
 from bench.load.openloop import HelloServer, measure_endpoint
 
 
