@@ -197,3 +197,31 @@ async def test_worker_loop_keeps_a_bounded_number_in_flight_and_stops_cleanly(
     assert sorted(done) == list(range(30)) and peak == 5
     async with db.acquire() as conn:
         assert await queries.list_jobs(conn) == []
+
+
+async def test_enqueue_many_writes_every_job_in_order_and_rolls_back_with_the_caller(
+        db: Database, clock: FrozenClock, worker: Any, rec: Recorder) -> None:
+    with pytest.raises(Rollback):
+        async with db.transaction() as conn:
+            await jobs.enqueue_many(conn, "t.ok", [{"n": 0}], now=clock.now())
+            raise Rollback
+    async with db.transaction() as conn:
+        count = await jobs.enqueue_many(conn, "t.ok", [{"n": n, "s": "é"} for n in range(1, 6)],
+                                        now=clock.now(), ordering_keys=["a", "b", "a", None, "b"])
+        assert await jobs.enqueue_many(conn, "t.ok", [], now=clock.now()) == 0
+    assert count == 5
+    async with db.acquire() as conn:
+        listed = await queries.list_jobs(conn, kind="t.ok")
+    assert [(j.payload["n"], j.ordering_key) for j in listed] == [
+        (1, "a"), (2, "b"), (3, "a"), (4, None), (5, "b")]
+    assert all(j.max_attempts == 10 and j.run_at == clock.now() for j in listed)
+    await worker(handlers(rec)).run_until_idle()
+    assert sorted(c["n"] for c in rec.calls) == [1, 2, 3, 4, 5]
+    assert rec.calls[0]["s"] == "é"
+
+
+async def test_enqueue_many_wants_one_ordering_key_per_payload(db: Database, clock: FrozenClock) -> None:
+    async with db.transaction() as conn:
+        with pytest.raises(ValueError):
+            await jobs.enqueue_many(conn, "t.ok", [{"n": 1}, {"n": 2}], now=clock.now(),
+                                    ordering_keys=["a"])

@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from server import jobs
-from server.accounts import queries as accounts_q
 from server.db import Conn
 from server.federation import queries
 from server.federation.activitypub import signatures
@@ -38,19 +37,18 @@ MAX_ATTEMPTS = 20                      # with the queue's backoff: about 62 hour
 UNAVAILABLE_AFTER = 8                  # consecutive failures ...
 UNAVAILABLE_SPAN = timedelta(hours=1)  # ... spread over at least this long
 UNAVAILABLE_RETRY = timedelta(hours=6)
+SUCCESS_RECORD_EVERY = timedelta(minutes=1)  # keep in step with record_delivery_success
 TIMEOUT = aiohttp.ClientTimeout(total=20, connect=10)
 ACTIVITY_CONTENT_TYPE = 'application/activity+json'
 
 
 async def enqueue_deliveries(conn: Conn, *, actor_id: int, activity: dict[str, Any],
                              inboxes: Iterable[str], now: datetime) -> int:
-    """One delivery job per distinct inbox, in the caller's transaction."""
-    count = 0
-    for inbox in sorted(set(inboxes)):
-        await jobs.enqueue(conn, KIND, {"inbox": inbox, "actor_id": actor_id, "activity": activity},
-                           now=now, max_attempts=MAX_ATTEMPTS, ordering_key=f"inbox:{inbox}")
-        count += 1
-    return count
+    """One delivery job per distinct inbox, in the caller's transaction (one INSERT)."""
+    targets = sorted(set(inboxes))
+    return await jobs.enqueue_many(
+        conn, KIND, [{"inbox": inbox, "actor_id": actor_id, "activity": activity} for inbox in targets],
+        now=now, max_attempts=MAX_ATTEMPTS, ordering_keys=[f"inbox:{inbox}" for inbox in targets])
 
 
 @lru_cache(maxsize=4096)
@@ -64,8 +62,8 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     host = urlsplit(inbox).netloc
     now = ctx.clock.now()
     async with ctx.db.acquire() as conn:
-        key = await accounts_q.get_private_key(conn, account_id=int(payload["actor_id"]))
-        health = await queries.get_delivery_host(conn, host=host)
+        key, health = await queries.get_delivery_context(conn, account_id=int(payload["actor_id"]),
+                                                         host=host)
     if key is None:
         raise PermanentJobError("the sending account no longer exists")
     if health is not None and health.unavailable_since is not None and \
@@ -83,14 +81,22 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         await _failed(ctx, host, f"{type(exc).__name__}: {exc}".strip(), now)
         raise RetryLaterError(f"could not reach {host}: {type(exc).__name__} {exc}") from None
     if 200 <= status < 300:
-        async with ctx.db.transaction() as conn:
-            await queries.record_delivery_success(conn, host=host, now=now)
+        if _success_worth_recording(health, now):
+            async with ctx.db.acquire() as conn:
+                await queries.record_delivery_success(conn, host=host, now=now)
         return
     reason = f"{inbox} answered HTTP {status}"
     if status in (408, 429) or status >= 500:
         await _failed(ctx, host, reason, now)
         raise RetryLaterError(reason, delay_seconds=retry_after)
     raise PermanentJobError(reason)
+
+
+def _success_worth_recording(health: queries.DeliveryHost | None, now: datetime) -> bool:
+    """The same test as record_delivery_success's WHERE, on the row read before the POST: a
+    healthy host that succeeded within the last minute needs no write (nor its round trips)."""
+    return (health is None or health.consecutive_failures > 0 or health.last_success_at is None
+            or health.last_success_at < now - SUCCESS_RECORD_EVERY)
 
 
 async def _post(ctx: JobContext, inbox: str, body: bytes, headers: dict[str, str]) -> tuple[int, float | None]:

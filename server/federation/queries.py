@@ -28,6 +28,15 @@ async def get_delivery_host(conn: Conn, *, host: str) -> DeliveryHost | None:
     return DeliveryHost(**dict(row)) if row else None
 
 
+async def get_delivery_context(conn: Conn, *, account_id: int, host: str
+                               ) -> tuple[tuple[str, str] | None, DeliveryHost | None]:
+    """(the sender's private key PEM and key id, or None) and the host's health (or None)."""
+    row = await conn.fetchrow(Q["get_delivery_context"], account_id, host)
+    key = (row["private_key_pem"], row["public_key_id"]) if row["private_key_pem"] else None
+    health = DeliveryHost(**{f: row[f] for f in DeliveryHost.__slots__}) if row["host"] else None
+    return key, health
+
+
 async def record_delivery_success(conn: Conn, *, host: str, now: datetime) -> None:
     await conn.execute(Q["record_delivery_success"], host, now)
 

@@ -6,6 +6,7 @@ change that caused it was committed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,3 +37,19 @@ async def enqueue(conn: Conn, kind: str, payload: dict[str, Any], *, now: dateti
     # Delivered on commit only, which is exactly when the job becomes visible.
     await queries.notify_workers(conn, channel=NOTIFY_CHANNEL, kind=kind)
     return job_id
+
+
+async def enqueue_many(conn: Conn, kind: str, payloads: Sequence[dict[str, Any]], *, now: datetime,
+                       ordering_keys: Sequence[str | None] | None = None,
+                       max_attempts: int = 10) -> int:
+    """Many jobs of one kind in one INSERT and one NOTIFY, ids in the order given: a post to
+    followers on 1,800 servers costs two round trips in the poster's transaction, not 3,600."""
+    if not payloads:
+        return 0
+    keys = list(ordering_keys) if ordering_keys is not None else [None] * len(payloads)
+    if len(keys) != len(payloads):
+        raise ValueError("one ordering key (or None) per payload")
+    await queries.insert_jobs(conn, kind=kind, payloads=list(payloads), ordering_keys=keys,
+                              run_at=now, max_attempts=max_attempts, created_at=now)
+    await queries.notify_workers(conn, channel=NOTIFY_CHANNEL, kind=kind)
+    return len(payloads)

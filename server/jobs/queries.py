@@ -42,6 +42,13 @@ async def insert_job(conn: Conn, *, kind: str, payload: dict[str, Any], run_at: 
                                    ordering_key, created_at))
 
 
+async def insert_jobs(conn: Conn, *, kind: str, payloads: list[dict[str, Any]],
+                      ordering_keys: list[str | None], run_at: datetime, max_attempts: int,
+                      created_at: datetime) -> None:
+    await conn.execute(Q["insert_jobs"], kind, payloads, ordering_keys, run_at, max_attempts,
+                       created_at)
+
+
 async def claim_jobs(conn: Conn, *, now: datetime, limit: int, locked_until: datetime) -> list[ClaimedJob]:
     rows = await conn.fetch(Q["claim_jobs"], now, limit, locked_until)
     return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]

@@ -4,6 +4,14 @@ INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
 VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id;
 
+-- name: insert_jobs
+-- Many jobs of one kind; ids follow the order of the arrays.
+-- $1 kind, $2 payloads, $3 ordering keys, $4 run_at, $5 max_attempts, $6 created_at
+INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
+SELECT $1, u.payload, $4, $5, u.ordering_key, $6
+  FROM unnest($2::jsonb[], $3::text[]) WITH ORDINALITY AS u(payload, ordering_key, n)
+ ORDER BY u.n;
+
 -- name: claim_jobs
 -- Claim up to $2 ready jobs due at $1 and lock them until $3. A job whose ordering key has
 -- an older unfinished job waits for it, so deliveries to one inbox keep their order.

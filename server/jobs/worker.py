@@ -44,7 +44,9 @@ class Worker:
 
     async def _claim(self, limit: int) -> list[queries.ClaimedJob]:
         now = self.ctx.clock.now()
-        async with self.ctx.db.transaction() as conn:
+        # Each statement is atomic on its own; no BEGIN/COMMIT around them, so claiming is one
+        # round trip to the database (the requeue runs only every REQUEUE_EVERY).
+        async with self.ctx.db.acquire() as conn:
             if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
                 await queries.requeue_stalled_jobs(conn, now=now)
                 self._last_requeue = now
@@ -134,7 +136,8 @@ class Worker:
             log.exception("job %s (%s) crashed", job.id, job.kind)
             await self._retry_or_fail(job, traceback.format_exc(limit=8), None)
         else:
-            async with self.ctx.db.transaction() as conn:
+            # One statement, one round trip: a delivery fan-out finishes thousands of jobs.
+            async with self.ctx.db.acquire() as conn:
                 await queries.delete_job(conn, job_id=job.id)
 
     async def _retry_or_fail(self, job: queries.ClaimedJob, reason: str, delay: float | None) -> None:
@@ -142,12 +145,12 @@ class Worker:
             await self._fail(job, f"gave up after {job.attempts} attempts: {reason}")
             return
         wait = timedelta(seconds=delay) if delay is not None else backoff_delay(job.attempts)
-        async with self.ctx.db.transaction() as conn:
+        async with self.ctx.db.acquire() as conn:
             await queries.reschedule_job(conn, job_id=job.id, run_at=self.ctx.clock.now() + wait,
                                          last_error=reason)
 
     async def _fail(self, job: queries.ClaimedJob, reason: str) -> None:
         log.warning("job %s (%s) failed: %s", job.id, job.kind, reason.splitlines()[0] if reason else "")
-        async with self.ctx.db.transaction() as conn:
+        async with self.ctx.db.acquire() as conn:
             await queries.fail_job(conn, job_id=job.id, last_error=reason,
                                    finished_at=self.ctx.clock.now())

@@ -177,3 +177,44 @@ async def test_deleted_sender_fails_the_delivery(db: Database, config: Config, c
     async with db.acquire() as conn:
         [job] = await jobs_q.list_jobs(conn)
     assert job.state == "failed" and "no longer exists" in (job.last_error or "")
+
+
+async def test_a_healthy_host_is_not_rewritten_on_every_success(
+        db: Database, config: Config, clock: FrozenClock, remote: tuple[FakeInbox, str],
+        worker: Any, http: Any) -> None:
+    inbox, base = remote
+    host = base.split("//")[1]
+    ada = await _sender(db, config, clock, inbox)
+    async with db.transaction() as conn:
+        await delivery.enqueue_deliveries(conn, actor_id=ada.id, activity=_note(1),
+                                          inboxes=[f"{base}/inbox"], now=clock.now())
+    await worker(http=http).run_until_idle()
+    first = clock.now()
+    async with db.acquire() as conn:
+        health = await federation_q.get_delivery_host(conn, host=host)
+    assert health and health.last_success_at == first
+    # Within a minute: the success is not written again; after it, it is.
+    for n, step in ((2, timedelta(seconds=30)), (3, timedelta(seconds=45))):
+        clock.advance(step)
+        async with db.transaction() as conn:
+            await delivery.enqueue_deliveries(conn, actor_id=ada.id, activity=_note(n),
+                                              inboxes=[f"{base}/inbox"], now=clock.now())
+        await worker(http=http).run_until_idle()
+        async with db.acquire() as conn:
+            health = await federation_q.get_delivery_host(conn, host=host)
+        assert health and health.last_success_at == (first if n == 2 else clock.now())
+    assert len(inbox.received) == 3
+
+
+async def test_delivery_context_reads_key_and_health_in_one_query(
+        db: Database, config: Config, clock: FrozenClock) -> None:
+    ada = await make_account(db, config, clock, "ada")
+    async with db.transaction() as conn:
+        key, health = await federation_q.get_delivery_context(conn, account_id=ada.id, host="x.test")
+        assert key is not None and key[1] == ada.public_key_id and health is None
+        await federation_q.record_delivery_failure(conn, host="x.test", now=clock.now(), error="503",
+                                                   threshold=8, span=timedelta(hours=1))
+        key, health = await federation_q.get_delivery_context(conn, account_id=ada.id, host="x.test")
+        assert health is not None and health.consecutive_failures == 1
+        gone, health = await federation_q.get_delivery_context(conn, account_id=-1, host="x.test")
+        assert gone is None and health is not None
