@@ -18,7 +18,15 @@ MAX_LENGTH = 1024
 _hasher = (PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
            if os.environ.get("COMMONHOLD_FAST_PASSWORD_HASHING") == "1" else PasswordHasher())
 # Verifying against this keeps "no such user" as slow as "wrong password".
-_DUMMY_HASH = _hasher.hash("commonhold-timing-equaliser")
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    # Made on first use, not at import: start-up stays fast.
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("commonhold-timing-equaliser")
+    return _dummy_hash
 
 
 def check_password_rules(password: str) -> None:
@@ -37,7 +45,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str | None, password: str) -> bool:
     def check() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            return _hasher.verify(password_hash or _dummy(), password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 
