@@ -16,6 +16,8 @@ from server.jobs import queries as jobs_q
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
+from server.notifications import queries as notifications_q
+from server.statuses import queries as statuses_q
 from tests.governance.factories import found_coop, propose, reload, vote
 
 
@@ -63,6 +65,23 @@ async def test_members_who_have_not_voted_are_reminded_a_day_before_close(
         reminded = await queries.list_reminders(conn, proposal_id=proposal.id)
     assert sorted(reminded) == sorted([users["bea"].account_id, users["cid"].account_id])
     assert (await reload(db, proposal)).status == "open"
+    # Each of them got a direct message from the co-op's Group, as a mention notification.
+    async with db.acquire() as conn:
+        for name in ("bea", "cid"):
+            [note] = await notifications_q.list_notifications_for(
+                conn, account_id=users[name].account_id)
+            assert note["type"] == "mention"
+            dm = await statuses_q.get_status(conn, status_id=note["status_id"])
+            assert dm is not None and dm.visibility == "direct"
+            assert f"/proposals/{proposal.id}" in dm.content and "Reminder" in dm.content
+        assert await notifications_q.list_notifications_for(
+            conn, account_id=users["ada"].account_id) == []
+    clock.advance(timedelta(minutes=5))      # the job running again reminds nobody twice
+    async with db.transaction() as conn:
+        from server.governance.proposals import closing
+
+        assert await closing.remind(conn, proposal_id=proposal.id, now=clock.now(),
+                                    config=config) == 0
 
 
 async def test_a_scheduled_draft_opens_on_time_and_closes_one_period_later(

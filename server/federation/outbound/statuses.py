@@ -75,8 +75,9 @@ async def _own_status(conn: Conn, status_id: int) -> tuple[Status, Account] | No
     status = await statuses_q.get_status(conn, status_id=status_id)
     if status is None:
         return None
-    if await coop_actor.is_coop_account(conn, status.account_id):
-        return None   # the co-op's Group publishes its own Question and outcome Note
+    if status.visibility != "direct" and await coop_actor.is_coop_account(conn, status.account_id):
+        return None   # the Group publishes its own Question and outcome Note; only its
+                      # direct messages (vote reminders) travel as ordinary statuses
     author = await local_account(conn, status.account_id)
     return (status, author) if author is not None else None
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from server import events
+from server.config import Config
 from server.db import Conn
 from server.errors import ConflictError
 from server.governance.charter.parameters import POLL_KIND
@@ -72,13 +74,39 @@ async def close_proposal(conn: Conn, *, proposal_id: int, now: datetime) -> Prop
     return await queries.get_proposal(conn, proposal_id=proposal_id)
 
 
-async def remind(conn: Conn, *, proposal_id: int, now: datetime) -> int:
-    """Write a reminder for each member of the electorate who has not voted yet."""
+async def remind(conn: Conn, *, proposal_id: int, now: datetime,
+                 config: Config | None = None) -> int:
+    """Remind each member of the electorate who has not voted yet. With the configuration,
+    the co-op's Group tells each of them in a direct message, which reaches local members
+    as a mention and members on other servers through federation."""
     proposal = await queries.get_proposal(conn, proposal_id=proposal_id)
     if proposal is None or proposal.status != "open" or proposal.closes_at is None:
         return 0
-    count = await queries.insert_reminders(conn, proposal_id=proposal_id,
-                                           closes_at=proposal.closes_at, now=now)
+    reminded = await queries.insert_reminders(conn, proposal_id=proposal_id,
+                                              closes_at=proposal.closes_at, now=now)
+    if config is not None:
+        for account_id in reminded:
+            await _send_reminder(conn, proposal=proposal, account_id=account_id,
+                                 config=config, now=now)
     logger.info("proposal %s closes at %s: reminded %d members who have not voted",
-                proposal_id, proposal.closes_at.isoformat(), count)
-    return count
+                proposal_id, proposal.closes_at.isoformat(), len(reminded))
+    return len(reminded)
+
+
+async def _send_reminder(conn: Conn, *, proposal: Any, account_id: int, config: Config,
+                         now: datetime) -> None:
+    from server.accounts import queries as accounts_q
+    from server.governance.federation import actor as coop_actor
+    from server.statuses import service as statuses
+    from server.statuses.compose import Draft
+
+    member = await accounts_q.get_account(conn, account_id=account_id)
+    if member is None:
+        return
+    coop = await coop_actor.ensure_coop_account(conn, config=config, now=now)
+    title = proposal.title if len(proposal.title) <= 200 else proposal.title[:199] + "…"
+    text = (f"@{member.acct()} Reminder: the proposal “{title}” closes on "
+            f"{proposal.closes_at:%Y-%m-%d %H:%M} UTC and you have not voted yet. "
+            f"{config.url(f'/proposals/{proposal.id}')}")
+    await statuses.create_status(conn, config=config, author=coop,
+                                 draft=Draft(text=text, visibility="direct"), now=now)

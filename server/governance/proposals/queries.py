@@ -164,8 +164,10 @@ async def list_comments(conn: Conn, *, proposal_id: int) -> list[Comment]:
 
 
 async def insert_reminders(conn: Conn, *, proposal_id: int, closes_at: datetime,
-                           now: datetime) -> int:
-    return len(await conn.fetch(Q["insert_reminders"], proposal_id, closes_at, now))
+                           now: datetime) -> list[int]:
+    """The accounts reminded now (none twice)."""
+    rows = await conn.fetch(Q["insert_reminders"], proposal_id, closes_at, now)
+    return [r["account_id"] for r in rows]
 
 
 async def list_reminders(conn: Conn, *, proposal_id: int) -> list[int]:

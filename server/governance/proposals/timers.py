@@ -23,7 +23,8 @@ async def open_proposal(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 async def remind_proposal(ctx: JobContext, payload: dict[str, Any]) -> None:
     async with ctx.db.transaction() as conn:
-        await closing.remind(conn, proposal_id=_proposal_id(payload), now=ctx.clock.now())
+        await closing.remind(conn, proposal_id=_proposal_id(payload), now=ctx.clock.now(),
+                             config=ctx.config)
 
 
 async def close_proposal(ctx: JobContext, payload: dict[str, Any]) -> None:
