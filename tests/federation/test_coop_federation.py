@@ -218,7 +218,8 @@ async def test_opening_and_closing_a_proposal_publish_from_the_group(
     assert "agree 2" in outcome["content"] and "/governance/log" in outcome["content"]
     async with local.db.acquire() as conn:
         rows = await conn.fetch("SELECT uri FROM statuses WHERE account_id = "
-                                "(SELECT id FROM accounts WHERE username = 'coop') ORDER BY id")
+                                "(SELECT id FROM accounts WHERE username = 'coop') "
+                                "AND visibility <> 'direct' ORDER BY id")   # not the reminders
     assert [r["uri"] for r in rows] == [question["id"], outcome["id"]]
 
 
