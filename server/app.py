@@ -19,6 +19,7 @@ from server.api import routes_collections as api_collections
 from server.api import routes_discovery as api_discovery
 from server.api import routes_filters as api_filters
 from server.api import routes_lists as api_lists
+from server.api import routes_reports as api_reports
 from server.api import routes_media as api_media
 from server.api import routes_relations as api_relations
 from server.api.middleware import api_middleware
@@ -73,7 +74,8 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app.add_routes(table)
     for table in (api_apps.routes, api_accounts.routes, api_instance.routes, poll_routes.routes,
                   api_media.routes, api_discovery.routes, api_relations.routes,
-                  api_collections.routes, api_lists.routes, api_filters.routes):
+                  api_collections.routes, api_lists.routes, api_filters.routes,
+                  api_reports.routes):
         add_api_routes(app, table)
     return app
 

@@ -33,6 +33,7 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "poll.voted": ("polls.deliver_vote",),
     "proposal.opened": ("governance.publish_question",),
     "proposal.closed": ("governance.publish_outcome",),
+    "report.created": (),
 }
 
 async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime) -> None:
