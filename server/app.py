@@ -28,6 +28,7 @@ from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db import Database
 from server.governance import routes as governance_routes
+from server.federation.activitypub.authorized_fetch import authorized_fetch_middleware
 from server.federation.netguard import GuardedResolver
 from server.federation.routes import ROUTE_TABLES as FEDERATION_ROUTES
 from server.jobs.context import JobContext
@@ -53,7 +54,8 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     """The web application over an open database. `job_workers` > 0 also runs job workers
     in this process (what `commonhold serve` does)."""
     # The API middleware wraps the error middleware so error answers carry rate-limit headers.
-    app = web.Application(middlewares=[api_middleware, error_middleware],
+    app = web.Application(middlewares=[api_middleware, error_middleware,
+                                       authorized_fetch_middleware],
                           client_max_size=config.max_body_bytes)
     app[CONFIG] = config
     app[DB] = db

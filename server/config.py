@@ -33,6 +33,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "allow_http": ("COMMONHOLD_ALLOW_HTTP", "bool"),
     "allow_private_addresses": ("COMMONHOLD_ALLOW_PRIVATE_ADDRESSES", "bool"),
     "trust_proxy_headers": ("COMMONHOLD_TRUST_PROXY_HEADERS", "bool"),
+    "authorized_fetch": ("COMMONHOLD_AUTHORIZED_FETCH", "bool"),
     "host": ("COMMONHOLD_HOST", "str"),
     "port": ("COMMONHOLD_PORT", "int"),
     "job_workers": ("COMMONHOLD_JOB_WORKERS", "int"),
@@ -59,6 +60,7 @@ class Config:
     allow_http: bool = False
     allow_private_addresses: bool = False
     trust_proxy_headers: bool = False
+    authorized_fetch: bool = False
     host: str = "127.0.0.1"
     port: int = 8080
     job_workers: int = 32

@@ -45,3 +45,10 @@ def without_fragment(uri: str) -> str:
 
 def is_local(uri: str, config: Config) -> bool:
     return host_of(uri) == host_of(config.base_url)
+
+
+def domain_suffixes(host: str) -> list[str]:
+    """The host and each parent domain (a policy for a domain covers its subdomains)."""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    parts = name.split(".")
+    return [host, *(".".join(parts[i:]) for i in range(len(parts)))]

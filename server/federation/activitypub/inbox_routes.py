@@ -34,7 +34,6 @@ import json
 import logging
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 from aiohttp import web
@@ -46,14 +45,12 @@ from server.errors import (
     CommonholdError,
     NotFoundError,
     PayloadTooLargeError,
-    SignatureError,
 )
 from server.federation import queries, uris
 from server.federation.activitypub import keyring
 from server.federation.activitypub import queries as ap_q
 from server.federation.activitypub.http import context
 from server.federation.activitypub.parse import uri_of
-from server.federation.activitypub.signatures import parse_request_signature, verify_parsed
 from server.federation.jsonlimits import JsonRefusedError, parse_json_object
 from server.ids import new_id
 from server.jobs.context import JobContext
@@ -110,17 +107,11 @@ async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-def _suffixes(host: str) -> list[str]:
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    parts = name.split(".")
-    return [host, *(".".join(parts[i:]) for i in range(len(parts)))]
-
-
 async def _dropped_by_policy(ctx: JobContext, env: Envelope) -> str | None:
     """Why this activity is silently dropped, or None."""
     async with ctx.db.acquire() as conn:
         policies = await queries.list_domain_policies_for(
-            conn, domains=_suffixes(uris.host_of(env.actor)))
+            conn, domains=uris.domain_suffixes(uris.host_of(env.actor)))
         actor = await queries.get_actor_ref(conn, uri=env.actor)
     if any(p["severity"] == "suspend" for p in policies):
         return "domain suspended"
@@ -135,19 +126,7 @@ async def verify(ctx: JobContext, request: web.Request, body: bytes,
                  env: Envelope) -> keyring.SignerKey:
     """The key that signed this request, checked; raises SignatureError (401),
     KeyUnavailableError (503) or ActorMismatchError (403)."""
-    parsed = parse_request_signature(
-        method=request.method, path_qs=request.raw_path, headers=request.headers, body=body,
-        now=ctx.clock.now(), scheme=urlsplit(ctx.config.base_url).scheme)
-    key = await keyring.key_for(ctx, parsed.key_id)
-    try:
-        verify_parsed(parsed, key.public_key)
-    except SignatureError:
-        if key.fresh:
-            raise
-        key = await keyring.key_for(ctx, parsed.key_id, refresh=True)
-        if not key.fresh:
-            raise  # refetched too recently to try again
-        verify_parsed(parsed, key.public_key)
+    key = await keyring.verified_signer(ctx, request, body)
     # Only the actor itself speaks for the actor. A key of another account on the same
     # server is not enough: that would let any user of a big server speak for the others.
     # Forwarded activities (signed by the forwarder) are refused too: Mastodon takes them

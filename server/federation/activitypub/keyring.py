@@ -17,13 +17,21 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from aiohttp import web
 
 from server.errors import ServiceUnavailableError, SignatureError
 from server.federation import queries, uris
 from server.federation.activitypub.fetch import FetchError, fetch_object
 from server.federation.activitypub.parse import ACTOR_TYPES
 from server.federation.activitypub.remote_actors import embedded_counts, parse_actor, store_actor
-from server.federation.activitypub.signatures import PublicKey, load_public_key
+from server.federation.activitypub.signatures import (
+    PublicKey,
+    load_public_key,
+    parse_request_signature,
+    verify_parsed,
+)
 from server.federation.queries import ActorRef
 from server.jobs.context import JobContext
 
@@ -158,3 +166,23 @@ async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
     if ref is None:
         raise SignatureError("the signer's key could not be stored", reason="unknown_key")
     return ref
+
+
+async def verified_signer(ctx: JobContext, request: web.Request, body: bytes) -> SignerKey:
+    """The key that signed this request, after checking the signature; when the cached key
+    fails, the key is fetched again once (keys rotate). Raises SignatureError (401) or
+    KeyUnavailableError (503)."""
+    parsed = parse_request_signature(
+        method=request.method, path_qs=request.raw_path, headers=request.headers, body=body,
+        now=ctx.clock.now(), scheme=urlsplit(ctx.config.base_url).scheme)
+    key = await key_for(ctx, parsed.key_id)
+    try:
+        verify_parsed(parsed, key.public_key)
+    except SignatureError:
+        if key.fresh:
+            raise
+        key = await key_for(ctx, parsed.key_id, refresh=True)
+        if not key.fresh:
+            raise  # refetched too recently to try again
+        verify_parsed(parsed, key.public_key)
+    return key
