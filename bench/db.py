@@ -17,18 +17,16 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from bench.common import LOAD_CORE, pin_tree, say
-from server.db.migrate import apply_migrations
+from server.db import copies
 
 TEMPLATE = "commonhold_bench_template"
 ENV_URL = "COMMONHOLD_BENCH_DATABASE_URL"
@@ -62,10 +60,6 @@ SIZES = {
     "M": Size("M", local=2_000, remote=20_000, statuses=1_000_000, follows=150, feed=800),
     "L": Size("L", local=10_000, remote=100_000, statuses=10_000_000, follows=150, feed=800),
 }
-
-
-def _with_database(dsn: str, name: str) -> str:
-    return urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
 
 
 class BenchPostgres:
@@ -116,37 +110,16 @@ class BenchPostgres:
     async def _ensure_template(self) -> None:
         if self._template_ready:
             return
-        conn = await asyncpg.connect(self.admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
-        finally:
-            await conn.close()
-        conn = await asyncpg.connect(_with_database(self.admin_dsn, TEMPLATE))
-        try:
-            await apply_migrations(conn)
-        finally:
-            await conn.close()
+        await copies.build_template(self.admin_dsn, TEMPLATE)
         self._template_ready = True
 
     async def fresh_database(self, label: str) -> str:
         """A new migrated database; its DSN."""
         await self._ensure_template()
-        name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
-        conn = await asyncpg.connect(self.admin_dsn)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-        finally:
-            await conn.close()
-        return _with_database(self.admin_dsn, name)
+        return await copies.copy_of(self.admin_dsn, TEMPLATE, f"bench_{label}")
 
     async def drop_database(self, dsn: str) -> None:
-        name = urlsplit(dsn).path.lstrip("/")
-        conn = await asyncpg.connect(self.admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await copies.drop(self.admin_dsn, dsn)
 
 
 # --------------------------------------------------------------------------- keys

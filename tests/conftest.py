@@ -11,29 +11,21 @@ os.environ["COMMONHOLD_FAST_PASSWORD_HASHING"] = "1"
 import asyncio  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
 from server.clock import FrozenClock
 from server.config import Config, load_config
 from server.db import Database
-from server.db.migrate import apply_migrations
+from server.db import copies
 
 TEMPLATE = "commonhold_test_template"
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-def _with_database(dsn: str, name: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 class PostgresForTests:
@@ -41,35 +33,10 @@ class PostgresForTests:
         self.admin_dsn = admin_dsn
 
     async def create_database(self) -> str:
-        name = f"t_{uuid.uuid4().hex[:16]}"
-        conn = await asyncpg.connect(self.admin_dsn)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
-        finally:
-            await conn.close()
-        return _with_database(self.admin_dsn, name)
+        return await copies.copy_of(self.admin_dsn, TEMPLATE, "t")
 
     async def drop_database(self, dsn: str) -> None:
-        name = urlsplit(dsn).path.lstrip("/")
-        conn = await asyncpg.connect(self.admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-
-async def _build_template(admin_dsn: str) -> None:
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
-    finally:
-        await conn.close()
-    conn = await asyncpg.connect(_with_database(admin_dsn, TEMPLATE))
-    try:
-        await apply_migrations(conn)
-    finally:
-        await conn.close()
+        await copies.drop(self.admin_dsn, dsn)
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +76,7 @@ def postgres(scratch_root: Path) -> Iterator[PostgresForTests]:
         server = pgserver.get_server(scratch_root / "pg" / "data", cleanup_mode="stop")
         admin_dsn = server.get_uri()
         admin_dsn = f"postgresql://postgres@/postgres?host={admin_dsn.split('host=', 1)[1]}"
-    asyncio.run(_build_template(admin_dsn))
+    asyncio.run(copies.build_template(admin_dsn, TEMPLATE))
     yield PostgresForTests(admin_dsn)
     if server is not None:
         server.cleanup()
