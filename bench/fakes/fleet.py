@@ -131,8 +131,13 @@ def client_session(ports: list[int], *, cert_pem: str | None, limit: int = 200,
 class Fleet:
     def __init__(self, *, latency_ms: float = 0.0, error_rate: float = 0.0,
                  retry_after: str = "1", verify_every: int = 20, public_key_pem: str | None = None,
-                 scheme: str = "http", seed: int = 1, actor_key_pem: str = "") -> None:
+                 scheme: str = "http", seed: int = 1, actor_key_pem: str = "",
+                 fetch_latency_ms: float = 0.0) -> None:
         self.latency = latency_ms / 1000.0
+        self.fetch_latency = fetch_latency_ms / 1000.0  # actor documents (W3 key fetches)
+        self.fetches = 0
+        self.fetches_in_flight = 0
+        self.max_fetches_in_flight = 0
         self.actor_key_pem = actor_key_pem  # what GET /users/<name> publishes
         self.error_rate = error_rate
         self.retry_after = retry_after
@@ -174,6 +179,7 @@ class Fleet:
                 "verify_failed": self.verify_failed, "verify_error": self.verify_error,
                 "first_at": self.first_at, "last_at": self.last_at,
                 "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "fetches": self.fetches, "max_fetches_in_flight": self.max_fetches_in_flight,
                 "rss_mib": usage.ru_maxrss / 1024}
 
     # -- handlers
@@ -216,6 +222,14 @@ class Fleet:
         host = (request.host or "").split(":", 1)[0]
         name = request.match_info["name"]
         base = f"https://{host}/users/{name}"
+        self.fetches += 1
+        self.fetches_in_flight += 1
+        self.max_fetches_in_flight = max(self.max_fetches_in_flight, self.fetches_in_flight)
+        try:
+            if self.fetch_latency:
+                await asyncio.sleep(self.fetch_latency)
+        finally:
+            self.fetches_in_flight -= 1
         return web.json_response({
             "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
             "id": base, "type": "Person", "preferredUsername": name, "inbox": f"{base}/inbox",
@@ -269,7 +283,9 @@ async def serve(args: argparse.Namespace) -> None:
     fleet = Fleet(latency_ms=args.latency_ms, error_rate=args.error_rate,
                   retry_after=args.retry_after, verify_every=args.verify_every,
                   public_key_pem=public_pem, scheme="https" if args.cert_file else "http",
-                  seed=args.seed, actor_key_pem=generate_rsa_keypair()[1])
+                  seed=args.seed, fetch_latency_ms=args.fetch_latency_ms,
+                  actor_key_pem=(Path(args.actor_key_file).read_text() if args.actor_key_file
+                                 else generate_rsa_keypair()[1]))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -308,6 +324,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cert-file", help="TLS certificate PEM (TLS off without it)")
     p.add_argument("--key-file", help="TLS key PEM")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--fetch-latency-ms", type=float, default=0.0, help="delay of actor documents")
+    p.add_argument("--actor-key-file", help="public key PEM the actor documents publish "
+                   "(default: a fresh key held by the fleet)")
     p.add_argument("--max-seconds", type=float, default=900.0, help="stop by itself after this")
     asyncio.run(serve(p.parse_args(argv)))
 
@@ -324,9 +343,12 @@ class FleetProcess:
 
     def __init__(self, *, latency_ms: float = 0.0, error_rate: float = 0.0, retry_after: str = "1",
                  tls: bool = False, public_key_pem: str | None = None, verify_every: int = 20,
-                 ports: int = 1, max_seconds: float = 900.0, core: int | None = None) -> None:
+                 ports: int = 1, max_seconds: float = 900.0, core: int | None = None,
+                 fetch_latency_ms: float = 0.0, actor_public_pem: str | None = None) -> None:
         self.opts = dict(latency_ms=latency_ms, error_rate=error_rate, retry_after=retry_after,
                          verify_every=verify_every, ports=ports, max_seconds=max_seconds)
+        self.fetch_latency_ms = fetch_latency_ms
+        self.actor_public_pem = actor_public_pem
         self.tls = tls
         self.public_key_pem = public_key_pem
         self.core = core
@@ -348,6 +370,10 @@ class FleetProcess:
                "--error-rate", str(self.opts["error_rate"]), "--retry-after", self.opts["retry_after"],
                "--verify-every", str(self.opts["verify_every"]),
                "--max-seconds", str(self.opts["max_seconds"])]
+        cmd += ["--fetch-latency-ms", str(self.fetch_latency_ms)]
+        if self.actor_public_pem:
+            (self._dir / "actor.pub").write_text(self.actor_public_pem)
+            cmd += ["--actor-key-file", str(self._dir / "actor.pub")]
         if self.public_key_pem:
             (self._dir / "sender.pub").write_text(self.public_key_pem)
             cmd += ["--public-key-file", str(self._dir / "sender.pub")]

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -83,11 +84,19 @@ class Histogram:
 async def open_loop(url: str, *, rate: float, duration: float, max_requests: int | None = None,
                     method: str = "GET", body: bytes | None = None,
                     headers: dict[str, str] | None = None, max_in_flight: int = 256,
-                    session: aiohttp.ClientSession | None = None) -> dict[str, Any]:
-    """Send at `rate` requests/s for `duration` s (and at most `max_requests`)."""
+                    session: aiohttp.ClientSession | None = None,
+                    payloads: Sequence[tuple[bytes, dict[str, str]]] | None = None,
+                    on_done: Callable[[int, float, int], None] | None = None) -> dict[str, Any]:
+    """Send at `rate` requests/s for `duration` s (and at most `max_requests`).
+
+    `payloads` gives request i its own (body, headers) (pre-signed activities; at most
+    len(payloads) requests are sent); `on_done(i, due, status)` is called as each answer
+    arrives (`due` on the time.perf_counter() clock)."""
     check_target(url)
     duration = min(duration, HARD_MAX_SECONDS)
     total = min(int(rate * duration), max_requests or HARD_MAX_REQUESTS, HARD_MAX_REQUESTS)
+    if payloads is not None:
+        total = min(total, len(payloads))
     hist = Histogram()
     statuses: Counter[int] = Counter()
     errors = 0
@@ -97,17 +106,20 @@ async def open_loop(url: str, *, rate: float, duration: float, max_requests: int
     if session is None:
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max_in_flight))
 
-    async def one(due: float) -> None:
+    async def one(i: int, due: float) -> None:
         nonlocal errors
+        data, hdrs = payloads[i] if payloads is not None else (body, headers)
         async with gate:
             try:
-                async with session.request(method, url, data=body, headers=headers) as r:
+                async with session.request(method, url, data=data, headers=hdrs) as r:
                     await r.read()
                     statuses[r.status] += 1
             except (TimeoutError, aiohttp.ClientError, OSError):
                 errors += 1
                 return
         hist.record(time.perf_counter() - due)
+        if on_done is not None:
+            on_done(i, due, r.status)
 
     tasks: set[asyncio.Task[None]] = set()
     t0 = time.perf_counter()
@@ -119,7 +131,7 @@ async def open_loop(url: str, *, rate: float, duration: float, max_requests: int
                 await asyncio.sleep(delay)
             elif delay < -0.01:
                 late_starts += 1
-            task = asyncio.create_task(one(due))
+            task = asyncio.create_task(one(i, due))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:

@@ -1,0 +1,84 @@
+"""The app under test for W1–W3: what `commonhold serve` runs (server.app.create_app over
+an open database), on 127.0.0.1, without migrations or the embedded-database start-up, with
+the number of job workers chosen by the scenario (0: ingest only) and, when a fake fleet
+runs, an HTTP client that reaches it through `FleetResolver` (never the real network).
+
+    python -m bench.scenarios.inbox_app --dsn postgresql://... --workers 0 [--fleet-ports 1234]
+
+Prints one JSON line ({"pid", "port"}) when listening; stops on SIGTERM or after
+--max-seconds. With --profile FILE it runs under cProfile and writes the stats on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+
+async def serve(args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from bench.db import bench_config
+    from bench.fakes.fleet import client_session
+    from server.app import create_app
+    from server.db import Database
+
+    config = bench_config(job_workers=args.workers, allow_private_addresses=True)
+    db = await Database.connect(args.dsn, min_size=2, max_size=args.pool)
+    http = None
+    if args.fleet_ports:
+        cert = Path(args.cert_file).read_text() if args.cert_file else None
+        http = client_session([int(p) for p in args.fleet_ports.split(",")], cert_pem=cert)
+    app = create_app(config, db=db, http=http, job_workers=args.workers)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(json.dumps({"pid": os.getpid(), "port": port}), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=args.max_seconds)
+    except TimeoutError:
+        print("inbox_app: --max-seconds reached, stopping", file=sys.stderr)
+    finally:
+        await runner.cleanup()
+        if http is not None:
+            await http.close()
+        await db.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dsn", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0, help="job worker concurrency (0: none)")
+    p.add_argument("--pool", type=int, default=20, help="database pool size (serve's default)")
+    p.add_argument("--fleet-ports", default="")
+    p.add_argument("--cert-file")
+    p.add_argument("--max-seconds", type=float, default=900.0)
+    p.add_argument("--profile", help="write cProfile stats here on exit")
+    args = p.parse_args(argv)
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+        try:
+            asyncio.run(serve(args))
+        finally:
+            prof.disable()
+            prof.dump_stats(args.profile)
+    else:
+        asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()
