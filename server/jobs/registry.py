@@ -20,6 +20,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.governance.proposals import timers as governance_timers
     from server.federation.activitypub import process, remote_actors
     from server.jobs import maintenance
+    from server.statuses import scheduled
     from server.timeline import fanout
 
     return {
@@ -32,6 +33,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         **governance_timers.HANDLERS,
         "federation.process_inbox_item": process.process_inbox_item,
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
+        scheduled.JOB_KIND: scheduled.publish_scheduled,
     }
 
 

@@ -1,0 +1,96 @@
+-- name: list_media_for_statuses
+-- $1 status ids
+SELECT id, status_id, type, file_path, preview_path, remote_url, description, blurhash, meta,
+       focus_x, focus_y
+  FROM media_attachments WHERE status_id = ANY($1::bigint[])
+ ORDER BY status_id, position, id;
+
+-- name: list_polls_for_statuses
+-- Polls with their tallies (local ones counted from votes) and the viewer's own choices.
+-- $1 status ids, $2 viewer account id (may be null)
+SELECT p.id, p.status_id, p.account_id, p.options, p.multiple, p.hide_totals, p.expires_at,
+       p.closed_at, p.remote_counts, p.remote_voters,
+       coalesce((SELECT jsonb_object_agg(v.choice, v.n) FROM (
+                   SELECT choice, count(*) AS n FROM poll_votes WHERE poll_id = p.id
+                    GROUP BY choice) v), '{}'::jsonb) AS tallies,
+       (SELECT count(DISTINCT account_id) FROM poll_votes WHERE poll_id = p.id) AS voters,
+       coalesce((SELECT array_agg(choice ORDER BY choice) FROM poll_votes
+                  WHERE poll_id = p.id AND account_id = $2), '{}'::integer[]) AS own_votes
+  FROM polls p WHERE p.status_id = ANY($1::bigint[]);
+
+-- name: list_viewer_flags
+-- What the viewer did with each status: favourited, boosted, bookmarked, pinned, muted.
+-- $1 status ids, $2 viewer account id
+SELECT s.id,
+       EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2) AS favourited,
+       EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2
+                  AND r.deleted_at IS NULL) AS reblogged,
+       EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = $2) AS bookmarked,
+       EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $2) AS pinned,
+       EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $2
+                  AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
+  FROM statuses s WHERE s.id = ANY($1::bigint[]);
+
+-- name: list_applications
+-- $1 application ids
+SELECT id, name, website FROM oauth_applications WHERE id = ANY($1::bigint[]);
+
+-- name: filter_visible
+-- Which of these statuses the viewer may see: live, and public or unlisted, or their own,
+-- or mentioning them, or followers-only from someone they follow; never across a block.
+-- With `hide_muted`, also not from accounts or domains the viewer mutes or blocks.
+-- $1 status ids, $2 viewer account id (null: anonymous), $3 hide_muted, $4 now
+SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.id = ANY($1::bigint[]) AND s.deleted_at IS NULL AND a.suspended_at IS NULL
+   AND (s.account_id = $2 OR (
+        NOT EXISTS (SELECT 1 FROM blocks b
+                     WHERE (b.account_id = $2 AND b.target_account_id = s.account_id)
+                        OR (b.account_id = s.account_id AND b.target_account_id = $2))
+        AND (s.visibility IN ('public', 'unlisted')
+             OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = $2)
+             OR (s.visibility = 'private' AND EXISTS (
+                    SELECT 1 FROM follows f WHERE f.account_id = $2 AND f.target_account_id = s.account_id)))
+        AND (NOT $3 OR (
+             NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $2
+                            AND mu.target_account_id = s.account_id
+                            AND (mu.expires_at IS NULL OR mu.expires_at > $4))
+             AND NOT EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = $2
+                                AND d.domain = a.domain)))));
+
+-- name: list_ancestors
+-- The chain of statuses a status replies to, nearest first (at most $2 steps).
+-- $1 status id, $2 limit
+WITH RECURSIVE up(id, parent, depth) AS (
+    SELECT s.id, s.in_reply_to_id, 0 FROM statuses s WHERE s.id = $1
+    UNION ALL
+    SELECT s.id, s.in_reply_to_id, up.depth + 1 FROM up JOIN statuses s ON s.id = up.parent
+     WHERE up.depth < $2
+)
+SELECT id FROM up WHERE depth > 0 ORDER BY depth;
+
+-- name: list_descendants
+-- Replies to a status, and replies to them, with their parent (at most $2 rows, 60 levels).
+-- $1 status id, $2 limit
+WITH RECURSIVE down(id, parent, depth) AS (
+    SELECT s.id, s.in_reply_to_id, 1 FROM statuses s WHERE s.in_reply_to_id = $1
+    UNION ALL
+    SELECT s.id, s.in_reply_to_id, down.depth + 1 FROM down JOIN statuses s ON s.in_reply_to_id = down.id
+     WHERE down.depth < 60
+)
+SELECT id, parent FROM down ORDER BY id LIMIT $2;
+
+-- name: list_rebloggers
+-- Who boosted a status, newest boost first; paged by the boost's id.
+-- $1 status id, $2 max_id, $3 since_id, $4 limit
+SELECT s.id AS page_id, s.account_id FROM statuses s
+ WHERE s.reblog_of_id = $1 AND s.deleted_at IS NULL
+   AND ($2::bigint IS NULL OR s.id < $2) AND ($3::bigint IS NULL OR s.id > $3)
+ ORDER BY s.id DESC LIMIT $4;
+
+-- name: list_favouriters
+-- Who favourited a status, newest first; paged by the favourite's id.
+-- $1 status id, $2 max_id, $3 since_id, $4 limit
+SELECT f.id AS page_id, f.account_id FROM favourites f
+ WHERE f.status_id = $1
+   AND ($2::bigint IS NULL OR f.id < $2) AND ($3::bigint IS NULL OR f.id > $3)
+ ORDER BY f.id DESC LIMIT $4;
