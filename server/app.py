@@ -15,8 +15,10 @@ from server.accounts import routes as account_routes
 from server.api import routes_accounts as api_accounts
 from server.api import routes_apps as api_apps
 from server.api import routes_instance as api_instance
+from server.api import routes_notifications as api_notifications
 from server.api import routes_status_actions as api_status_actions
 from server.api import routes_statuses as api_statuses
+from server.api import routes_timelines as api_timelines
 from server.api.middleware import api_middleware
 from server.api.routing import add_api_routes
 from server.clock import Clock, SystemClock
@@ -68,7 +70,8 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app.add_routes(table)
     for table in (api_apps.routes, api_accounts.routes, api_instance.routes):
         add_api_routes(app, table)
-    for table in (api_statuses.routes, api_status_actions.routes):
+    for table in (api_statuses.routes, api_status_actions.routes, api_timelines.routes,
+                  api_notifications.routes):
         add_api_routes(app, table)
     return app
 

@@ -38,7 +38,8 @@ SELECT id, name, website FROM oauth_applications WHERE id = ANY($1::bigint[]);
 -- name: filter_visible
 -- Which of these statuses the viewer may see: live, and public or unlisted, or their own,
 -- or mentioning them, or followers-only from someone they follow; never across a block.
--- With `hide_muted`, also not from accounts or domains the viewer mutes or blocks.
+-- A boost also needs its original to be visible. With `hide_muted`, also not from accounts
+-- or domains the viewer mutes or blocks.
 -- $1 status ids, $2 viewer account id (null: anonymous), $3 hide_muted, $4 now
 SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
  WHERE s.id = ANY($1::bigint[]) AND s.deleted_at IS NULL AND a.suspended_at IS NULL
@@ -50,6 +51,12 @@ SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
              OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = $2)
              OR (s.visibility = 'private' AND EXISTS (
                     SELECT 1 FROM follows f WHERE f.account_id = $2 AND f.target_account_id = s.account_id)))
+        AND (s.reblog_of_id IS NULL OR EXISTS (
+             SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND o.deleted_at IS NULL
+                AND (o.account_id = $2 OR o.visibility IN ('public', 'unlisted'))
+                AND NOT EXISTS (SELECT 1 FROM blocks b2
+                                 WHERE (b2.account_id = $2 AND b2.target_account_id = o.account_id)
+                                    OR (b2.account_id = o.account_id AND b2.target_account_id = $2))))
         AND (NOT $3 OR (
              NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $2
                             AND mu.target_account_id = s.account_id
