@@ -111,9 +111,9 @@ async def _serve_sse(request: web.Request, token: TokenContext | None, key: str)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "Cache-Control": "no-store",
                                            "X-Accel-Buffering": "no"})
-    await response.prepare(request)
-    hub.add(client)
+    hub.add(client)      # before the headers go out: a client that sees them is subscribed
     try:
+        await response.prepare(request)
         await response.write(b":)\n\n")
         while True:
             item = await _next(client)
@@ -126,7 +126,7 @@ async def _serve_sse(request: web.Request, token: TokenContext | None, key: str)
             if out is not None:
                 data = out.payload if out.payload is not None else ""
                 await response.write(f"event: {out.event}\ndata: {data}\n\n".encode())
-    except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
+    except ConnectionError:   # the client went away
         pass
     finally:
         hub.remove(client)
