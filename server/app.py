@@ -16,6 +16,7 @@ from server.api import routes_accounts as api_accounts
 from server.api import routes_apps as api_apps
 from server.api import routes_instance as api_instance
 from server.api import routes_notifications as api_notifications
+from server.api import routes_search as api_search
 from server.api import routes_status_actions as api_status_actions
 from server.api import routes_statuses as api_statuses
 from server.api import routes_streaming as api_streaming
@@ -72,7 +73,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     for table in (api_apps.routes, api_accounts.routes, api_instance.routes):
         add_api_routes(app, table)
     for table in (api_statuses.routes, api_status_actions.routes, api_timelines.routes,
-                  api_notifications.routes, api_streaming.routes):
+                  api_notifications.routes, api_streaming.routes, api_search.routes):
         add_api_routes(app, table)
     app.cleanup_ctx.append(api_streaming.hub_context)
     return app

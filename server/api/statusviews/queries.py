@@ -58,3 +58,41 @@ async def list_favouriters(conn: Conn, *, status_id: int, max_id: int | None, si
                            limit: int) -> list[tuple[int, int]]:
     rows = await conn.fetch(Q["list_favouriters"], status_id, max_id, since_id, limit)
     return [(r["page_id"], r["account_id"]) for r in rows]
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search_accounts(conn: Conn, *, text: str, domain: str | None, viewer_id: int | None,
+                          following: bool, limit: int, offset: int) -> list[int]:
+    rows = await conn.fetch(Q["search_accounts"], like_escape(text.lower()), domain, viewer_id,
+                            following, limit, offset)
+    return [r["id"] for r in rows]
+
+
+async def search_tags(conn: Conn, *, text: str, limit: int, offset: int) -> list[tuple[int, str]]:
+    rows = await conn.fetch(Q["search_tags"], like_escape(text.lower()), limit, offset)
+    return [(r["id"], r["name"]) for r in rows]
+
+
+async def search_statuses(conn: Conn, *, text: str, viewer_id: int, account_id: int | None,
+                          limit: int, offset: int) -> list[int]:
+    rows = await conn.fetch(Q["search_statuses"], text, viewer_id, account_id, limit, offset)
+    return [r["id"] for r in rows]
+
+
+async def find_status_by_url(conn: Conn, *, url: str) -> int | None:
+    return await conn.fetchval(Q["find_status_by_url"], url)
+
+
+async def tag_history(conn: Conn, *, tag_ids: list[int], since: datetime) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["tag_history"], tag_ids, since)]
+
+
+async def trending_tags(conn: Conn, *, since: datetime, limit: int, offset: int) -> list[tuple[int, str]]:
+    return [(r["id"], r["name"]) for r in await conn.fetch(Q["trending_tags"], since, limit, offset)]
+
+
+async def trending_statuses(conn: Conn, *, since: datetime, limit: int, offset: int) -> list[int]:
+    return [r["id"] for r in await conn.fetch(Q["trending_statuses"], since, limit, offset)]

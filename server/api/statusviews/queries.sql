@@ -101,3 +101,84 @@ SELECT f.id AS page_id, f.account_id FROM favourites f
  WHERE f.status_id = $1
    AND ($2::bigint IS NULL OR f.id < $2) AND ($3::bigint IS NULL OR f.id > $3)
  ORDER BY f.id DESC LIMIT $4;
+
+-- name: search_accounts
+-- Accounts whose username starts with, or display name contains, the text (LIKE-escaped).
+-- $1 text (lower case), $2 domain (lower case, or null), $3 viewer, $4 following only,
+-- $5 limit, $6 offset
+SELECT a.id FROM accounts a
+ WHERE a.suspended_at IS NULL
+   AND (lower(a.username) LIKE $1 || '%' OR lower(a.display_name) LIKE '%' || $1 || '%')
+   AND ($2::text IS NULL OR lower(a.domain) = $2 OR ($2 = '' AND a.domain IS NULL))
+   AND (NOT $4 OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $3 AND f.target_account_id = a.id))
+   AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $3 AND b.target_account_id = a.id)
+                                          OR (b.account_id = a.id AND b.target_account_id = $3))
+ ORDER BY (lower(a.username) = $1) DESC, (a.domain IS NULL) DESC, a.id
+ LIMIT $5 OFFSET $6;
+
+-- name: search_tags
+-- $1 text (lower case, LIKE-escaped), $2 limit, $3 offset
+SELECT id, name FROM tags WHERE lower(name) LIKE $1 || '%'
+ ORDER BY (lower(name) = $1) DESC, last_used_at DESC NULLS LAST, id
+ LIMIT $2 OFFSET $3;
+
+-- name: search_statuses
+-- Full-text search over what the viewer may find: their own statuses, public statuses of
+-- authors who allow indexing, and statuses they favourited, bookmarked, boosted, answered or
+-- were mentioned in. (Visibility is checked again after.)
+-- $1 query text, $2 viewer, $3 author filter (or null), $4 limit, $5 offset
+SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.search_vector @@ plainto_tsquery('simple', $1)
+   AND s.deleted_at IS NULL AND s.reblog_of_id IS NULL AND a.suspended_at IS NULL
+   AND ($3::bigint IS NULL OR s.account_id = $3)
+   AND (s.account_id = $2
+        OR (s.visibility = 'public' AND a.indexable)
+        OR EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2)
+        OR EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = $2)
+        OR EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2)
+        OR EXISTS (SELECT 1 FROM statuses r WHERE r.in_reply_to_id = s.id AND r.account_id = $2)
+        OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = $2))
+ ORDER BY s.id DESC
+ LIMIT $4 OFFSET $5;
+
+-- name: find_status_by_url
+-- $1 uri or url
+SELECT id FROM statuses WHERE (uri = $1 OR url = $1) AND deleted_at IS NULL LIMIT 1;
+
+-- name: tag_history
+-- Daily uses and distinct accounts per tag since $2 (public and unlisted statuses).
+-- $1 tag ids, $2 since
+SELECT st.tag_id, date_trunc('day', s.created_at AT TIME ZONE 'UTC') AS day,
+       count(*) AS uses, count(DISTINCT s.account_id) AS accounts
+  FROM status_tags st JOIN statuses s ON s.id = st.status_id
+ WHERE st.tag_id = ANY($1::bigint[]) AND s.created_at >= $2 AND s.deleted_at IS NULL
+   AND s.visibility IN ('public', 'unlisted')
+ GROUP BY st.tag_id, day;
+
+-- name: trending_tags
+-- Tags used by the most distinct accounts in public statuses since $1.
+-- $1 since, $2 limit, $3 offset
+SELECT t.id, t.name FROM tags t JOIN (
+    SELECT st.tag_id, count(DISTINCT s.account_id) AS accounts, max(s.id) AS latest
+      FROM status_tags st JOIN statuses s ON s.id = st.status_id
+      JOIN accounts a ON a.id = s.account_id
+     WHERE s.created_at >= $1 AND s.deleted_at IS NULL AND s.visibility = 'public'
+       AND a.suspended_at IS NULL
+     GROUP BY st.tag_id) used ON used.tag_id = t.id
+ ORDER BY used.accounts DESC, used.latest DESC
+ LIMIT $2 OFFSET $3;
+
+-- name: trending_statuses
+-- Public statuses ranked by the favourites and boosts they received since $1.
+-- $1 since, $2 limit, $3 offset
+SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
+  JOIN (SELECT e.status_id, count(*) AS score FROM (
+            SELECT status_id FROM favourites WHERE created_at >= $1
+            UNION ALL
+            SELECT reblog_of_id FROM statuses
+             WHERE reblog_of_id IS NOT NULL AND created_at >= $1 AND deleted_at IS NULL) e
+         GROUP BY e.status_id) ranked ON ranked.status_id = s.id
+ WHERE s.visibility = 'public' AND s.deleted_at IS NULL AND s.reblog_of_id IS NULL
+   AND a.suspended_at IS NULL
+ ORDER BY ranked.score DESC, s.id DESC
+ LIMIT $2 OFFSET $3;
