@@ -75,7 +75,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     for table in (api_statuses.routes, api_status_actions.routes, api_timelines.routes,
                   api_notifications.routes, api_streaming.routes, api_search.routes):
         add_api_routes(app, table)
-    app.cleanup_ctx.append(api_streaming.hub_context)
+    api_streaming.install(app)
     return app
 
 

@@ -29,20 +29,25 @@ HEARTBEAT_SECONDS = 30.0
 USER_STREAMS = frozenset({"user", "user:notification", "direct", "list"})
 
 
-async def hub_context(app: web.Application) -> AsyncIterator[None]:
-    """The app's cleanup context: one hub, listening for as long as the app runs."""
+def install(app: web.Application) -> None:
+    """One hub per app, listening for as long as the app runs."""
+    app.cleanup_ctx.append(_hub_context)
+    app.on_shutdown.append(_end_streams)
+
+
+async def _hub_context(app: web.Application) -> AsyncIterator[None]:
     hub = StreamHub(app[DB])
     await hub.start()
     app[STREAM_HUB] = hub
-    app.on_shutdown.append(_end_streams)
     yield
     await hub.stop()
 
 
 async def _end_streams(app: web.Application) -> None:
     """Open streams end when the server shuts down, rather than holding the shutdown up."""
-    for client in list(app[STREAM_HUB].clients):
-        client.close()
+    if STREAM_HUB in app:
+        for client in list(app[STREAM_HUB].clients):
+            client.close()
 
 
 def stream_key(name: str, params: Params) -> str:
