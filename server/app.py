@@ -22,6 +22,12 @@ from server.api import routes_lists as api_lists
 from server.api import routes_reports as api_reports
 from server.api import routes_media as api_media
 from server.api import routes_relations as api_relations
+from server.api import routes_notifications as api_notifications
+from server.api import routes_search as api_search
+from server.api import routes_status_actions as api_status_actions
+from server.api import routes_statuses as api_statuses
+from server.api import routes_streaming as api_streaming
+from server.api import routes_timelines as api_timelines
 from server.api.middleware import api_middleware
 from server.api.routing import add_api_routes
 from server.clock import Clock, SystemClock
@@ -79,6 +85,10 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                   api_collections.routes, api_lists.routes, api_filters.routes,
                   api_reports.routes):
         add_api_routes(app, table)
+    for table in (api_statuses.routes, api_status_actions.routes, api_timelines.routes,
+                  api_notifications.routes, api_streaming.routes, api_search.routes):
+        add_api_routes(app, table)
+    api_streaming.install(app)
     return app
 
 

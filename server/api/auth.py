@@ -63,7 +63,14 @@ def bearer_token(request: web.Request) -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.query.get("access_token") or None
+    query = request.query.get("access_token")
+    if query:
+        return query
+    # Browsers cannot set headers on a WebSocket either; Mastodon's web client sends the
+    # token as the subprotocol instead.
+    if request.path.startswith("/api/v1/streaming"):
+        return request.headers.get("Sec-WebSocket-Protocol", "").strip() or None
+    return None
 
 
 async def lookup_token(request: web.Request) -> TokenRow | None:

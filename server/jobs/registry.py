@@ -26,6 +26,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.polls import federation as polls_federation
     from server.polls import service as polls
     from server.media import service as media_service
+    from server.statuses import scheduled
     from server.timeline import fanout
 
     return {
@@ -46,6 +47,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         governance_publish.QUESTION_JOB: governance_publish.publish_question,
         governance_publish.OUTCOME_JOB: governance_publish.publish_outcome,
         "media.process": media_service.process_pending,
+        scheduled.JOB_KIND: scheduled.publish_scheduled,
     }
 
 

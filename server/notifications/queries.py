@@ -24,3 +24,30 @@ async def delete_notifications_about(conn: Conn, *, account_id: int, from_accoun
 
 async def list_notifications_for(conn: Conn, *, account_id: int, limit: int = 40) -> list[dict[str, Any]]:
     return [dict(r) for r in await conn.fetch(Q["list_notifications_for"], account_id, limit)]
+
+
+async def list_notifications(conn: Conn, *, account_id: int, types: list[str] | None,
+                             exclude_types: list[str], from_account_id: int | None,
+                             max_id: int | None, since_id: int | None, min_id: int | None,
+                             limit: int) -> list[dict[str, Any]]:
+    rows = [dict(r) for r in await conn.fetch(Q["list_notifications"], account_id, types,
+                                              exclude_types, from_account_id, max_id, since_id,
+                                              min_id, limit)]
+    return list(reversed(rows)) if min_id is not None else rows
+
+
+async def get_notification(conn: Conn, *, notification_id: int, account_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["get_notification"], notification_id, account_id)
+    return dict(row) if row else None
+
+
+async def delete_notification(conn: Conn, *, notification_id: int, account_id: int) -> bool:
+    return await conn.fetchval(Q["delete_notification"], notification_id, account_id) is not None
+
+
+async def clear_notifications(conn: Conn, *, account_id: int) -> None:
+    await conn.execute(Q["clear_notifications"], account_id)
+
+
+async def count_notifications(conn: Conn, *, account_id: int, after_id: int | None, limit: int) -> int:
+    return int(await conn.fetchval(Q["count_notifications"], account_id, after_id, limit))

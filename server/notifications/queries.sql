@@ -20,3 +20,40 @@ DELETE FROM notifications
 -- $1 account_id, $2 limit
 SELECT id, account_id, from_account_id, type, status_id, created_at
   FROM notifications WHERE account_id = $1 ORDER BY id DESC LIMIT $2;
+
+-- name: list_notifications
+-- The API's list: filtered by type and sender, newest first (oldest first above min_id).
+-- Notifications about a deleted status are not shown.
+-- $1 account_id, $2 types (null: all), $3 exclude_types, $4 from_account_id (or null),
+-- $5 max_id, $6 since_id, $7 min_id, $8 limit
+SELECT n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at
+  FROM notifications n LEFT JOIN statuses s ON s.id = n.status_id
+ WHERE n.account_id = $1
+   AND ($2::text[] IS NULL OR n.type = ANY($2::text[]))
+   AND NOT (n.type = ANY($3::text[]))
+   AND ($4::bigint IS NULL OR n.from_account_id = $4)
+   AND ($5::bigint IS NULL OR n.id < $5)
+   AND ($6::bigint IS NULL OR n.id > $6)
+   AND ($7::bigint IS NULL OR n.id > $7)
+   AND (n.status_id IS NULL OR s.deleted_at IS NULL)
+ ORDER BY CASE WHEN $7::bigint IS NULL THEN -n.id ELSE n.id END
+ LIMIT $8;
+
+-- name: get_notification
+-- $1 id, $2 account_id
+SELECT id, account_id, from_account_id, type, status_id, created_at
+  FROM notifications WHERE id = $1 AND account_id = $2;
+
+-- name: delete_notification
+-- $1 id, $2 account_id
+DELETE FROM notifications WHERE id = $1 AND account_id = $2 RETURNING id;
+
+-- name: clear_notifications
+-- $1 account_id
+DELETE FROM notifications WHERE account_id = $1;
+
+-- name: count_notifications
+-- Up to $3 notifications newer than $2 (all when null).
+-- $1 account_id, $2 after id, $3 limit
+SELECT count(*) FROM (SELECT 1 FROM notifications
+                       WHERE account_id = $1 AND ($2::bigint IS NULL OR id > $2) LIMIT $3) n;

@@ -193,3 +193,59 @@ async def insert_poll(conn: Conn, *, poll_id: int, status_id: int, account_id: i
                       multiple: bool, hide_totals: bool, expires_at: datetime, now: datetime) -> None:
     await conn.execute(Q["insert_poll"], poll_id, status_id, account_id, options, multiple,
                        hide_totals, expires_at, now)
+
+
+async def insert_bookmark(conn: Conn, *, bookmark_id: int, account_id: int, status_id: int,
+                          now: datetime) -> None:
+    await conn.execute(Q["insert_bookmark"], bookmark_id, account_id, status_id, now)
+
+
+async def delete_bookmark(conn: Conn, *, account_id: int, status_id: int) -> None:
+    await conn.execute(Q["delete_bookmark"], account_id, status_id)
+
+
+async def insert_pin(conn: Conn, *, pin_id: int, account_id: int, status_id: int, now: datetime,
+                     maximum: int) -> bool:
+    return await conn.fetchval(Q["insert_pin"], pin_id, account_id, status_id, now, maximum) is not None
+
+
+async def delete_pin(conn: Conn, *, account_id: int, status_id: int) -> None:
+    await conn.execute(Q["delete_pin"], account_id, status_id)
+
+
+async def insert_conversation_mute(conn: Conn, *, account_id: int, conversation_id: int) -> None:
+    await conn.execute(Q["insert_conversation_mute"], account_id, conversation_id)
+
+
+async def delete_conversation_mute(conn: Conn, *, account_id: int, conversation_id: int) -> None:
+    await conn.execute(Q["delete_conversation_mute"], account_id, conversation_id)
+
+
+async def get_idempotent_status(conn: Conn, *, account_id: int, key: str,
+                                since: datetime) -> int | None:
+    return await conn.fetchval(Q["get_idempotent_status"], account_id, key, since)
+
+
+async def put_idempotency_key(conn: Conn, *, account_id: int, key: str, status_id: int,
+                              now: datetime) -> None:
+    await conn.execute(Q["put_idempotency_key"], account_id, key, status_id, now)
+
+
+async def lock_idempotency_key(conn: Conn, *, lock_key: int) -> None:
+    await conn.execute(Q["lock_idempotency_key"], lock_key)
+
+
+async def insert_scheduled_status(conn: Conn, *, scheduled_id: int, account_id: int,
+                                  scheduled_at: datetime, params: dict[str, Any],
+                                  application_id: int | None, now: datetime) -> None:
+    await conn.execute(Q["insert_scheduled_status"], scheduled_id, account_id, scheduled_at,
+                       params, application_id, now)
+
+
+async def take_scheduled_status(conn: Conn, *, scheduled_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["take_scheduled_status"], scheduled_id)
+    return dict(row) if row else None
+
+
+async def list_scheduled_statuses(conn: Conn, *, account_id: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["list_scheduled_statuses"], account_id)]

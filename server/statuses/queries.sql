@@ -165,3 +165,67 @@ SELECT coalesce(conversation_id, id) FROM statuses WHERE id = $1;
 INSERT INTO polls (id, status_id, account_id, options, multiple, hide_totals, expires_at,
                    created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8);
+
+-- name: insert_bookmark
+-- $1 id, $2 account_id, $3 status_id, $4 now
+INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (account_id, status_id) DO NOTHING;
+
+-- name: delete_bookmark
+-- $1 account_id, $2 status_id
+DELETE FROM bookmarks WHERE account_id = $1 AND status_id = $2;
+
+-- name: insert_pin
+-- Pins are capped per account; the count is taken under a lock on the account's row so two
+-- concurrent pins cannot both pass the check. Returns the pin id, or null when the cap is hit.
+-- $1 id, $2 account_id, $3 status_id, $4 now, $5 max pins
+WITH locked AS (SELECT id FROM accounts WHERE id = $2 FOR UPDATE),
+existing AS (SELECT count(*) AS n FROM status_pins, locked WHERE status_pins.account_id = locked.id)
+INSERT INTO status_pins (id, account_id, status_id, created_at)
+SELECT $1, $2, $3, $4 FROM existing
+ WHERE existing.n < $5
+   OR EXISTS (SELECT 1 FROM status_pins WHERE account_id = $2 AND status_id = $3)
+ON CONFLICT (account_id, status_id) DO UPDATE SET created_at = status_pins.created_at
+RETURNING id;
+
+-- name: delete_pin
+-- $1 account_id, $2 status_id
+DELETE FROM status_pins WHERE account_id = $1 AND status_id = $2;
+
+-- name: insert_conversation_mute
+-- $1 account_id, $2 conversation_id
+INSERT INTO conversation_mutes (account_id, conversation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
+
+-- name: delete_conversation_mute
+-- $1 account_id, $2 conversation_id
+DELETE FROM conversation_mutes WHERE account_id = $1 AND conversation_id = $2;
+
+-- name: get_idempotent_status
+-- A status made with this key by this account since $3 (an hour ago).
+-- $1 account_id, $2 key, $3 since
+SELECT status_id FROM status_idempotency_keys WHERE account_id = $1 AND key = $2 AND created_at > $3;
+
+-- name: put_idempotency_key
+-- $1 account_id, $2 key, $3 status_id, $4 now
+INSERT INTO status_idempotency_keys (account_id, key, status_id, created_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (account_id, key) DO UPDATE SET status_id = EXCLUDED.status_id, created_at = EXCLUDED.created_at;
+
+-- name: lock_idempotency_key
+-- Serialises two requests carrying the same key (the second waits for the first's commit).
+-- $1 lock key
+SELECT pg_advisory_xact_lock($1);
+
+-- name: insert_scheduled_status
+-- $1 id, $2 account_id, $3 scheduled_at, $4 params, $5 application_id, $6 now
+INSERT INTO scheduled_statuses (id, account_id, scheduled_at, params, application_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- name: take_scheduled_status
+-- Removes and returns a scheduled status, so it is published once.
+-- $1 id
+DELETE FROM scheduled_statuses WHERE id = $1 RETURNING id, account_id, scheduled_at, params, application_id;
+
+-- name: list_scheduled_statuses
+-- $1 account_id
+SELECT id, account_id, scheduled_at, params, application_id FROM scheduled_statuses
+ WHERE account_id = $1 ORDER BY id DESC LIMIT 100;

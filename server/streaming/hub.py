@@ -61,16 +61,19 @@ class StreamHub:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        self._listener = await self.db.pool.acquire()
+        # A connection of its own, outside the pool: it is held for the life of the process,
+        # and closing the pool must not wait for it.
+        self._listener = await asyncpg.connect(self.db.dsn)
         await self._listener.add_listener(CHANNEL, self._on_notify)
 
     async def stop(self) -> None:
         for client in list(self.clients):
             client.close()
         if self._listener is not None:
-            await self._listener.remove_listener(CHANNEL, self._on_notify)
-            await self.db.pool.release(self._listener)
-            self._listener = None
+            listener, self._listener = self._listener, None
+            if not listener.is_closed():
+                await listener.remove_listener(CHANNEL, self._on_notify)
+                await listener.close()
         for task in list(self._tasks):
             task.cancel()
 

@@ -54,8 +54,44 @@ async def list_public_timeline(conn: Conn, *, local_only: bool, remote_only: boo
     return [r["id"] for r in rows]
 
 
-async def list_tag_timeline(conn: Conn, *, names: list[str], local_only: bool, max_id: int | None,
-                            since_id: int | None, limit: int) -> list[int]:
-    rows = await conn.fetch(Q["list_tag_timeline"], [n.lower() for n in names], local_only, max_id,
-                            since_id, limit)
-    return [r["id"] for r in rows]
+async def list_tag_timeline(conn: Conn, *, any_: list[str], all_: list[str], none: list[str],
+                            local_only: bool, only_media: bool, max_id: int | None,
+                            since_id: int | None, min_id: int | None, limit: int) -> list[int]:
+    rows = await conn.fetch(Q["list_tag_timeline"], [n.lower() for n in any_],
+                            [n.lower() for n in all_], [n.lower() for n in none], local_only,
+                            only_media, max_id, since_id, min_id, limit)
+    return _newest_first([r["id"] for r in rows], min_id)
+
+
+def _newest_first(ids: list[int], min_id: int | None) -> list[int]:
+    """A min_id page is read upwards from min_id, then shown newest first."""
+    return list(reversed(ids)) if min_id is not None else ids
+
+
+async def list_account_statuses(conn: Conn, *, account_id: int, viewer_id: int | None,
+                                only_media: bool, exclude_replies: bool, exclude_reblogs: bool,
+                                pinned: bool, tagged: str | None, max_id: int | None,
+                                since_id: int | None, min_id: int | None, limit: int) -> list[int]:
+    rows = await conn.fetch(Q["list_account_statuses"], account_id, viewer_id, only_media,
+                            exclude_replies, exclude_reblogs, pinned,
+                            tagged.lower() if tagged else None, max_id, since_id, min_id, limit)
+    return _newest_first([r["id"] for r in rows], min_id)
+
+
+async def _paged(conn: Conn, name: str, account_id: int, max_id: int | None, since_id: int | None,
+                 min_id: int | None, limit: int) -> list[tuple[int, int]]:
+    rows = await conn.fetch(Q[name], account_id, max_id, since_id, min_id, limit)
+    pairs = [(r["page_id"], r["status_id"]) for r in rows]
+    return list(reversed(pairs)) if min_id is not None else pairs
+
+
+async def list_bookmarks(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
+                         min_id: int | None, limit: int) -> list[tuple[int, int]]:
+    """(bookmark id, status id) pairs, newest first."""
+    return await _paged(conn, "list_bookmarks", account_id, max_id, since_id, min_id, limit)
+
+
+async def list_favourites(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
+                          min_id: int | None, limit: int) -> list[tuple[int, int]]:
+    """(favourite id, status id) pairs, newest first."""
+    return await _paged(conn, "list_favourites", account_id, max_id, since_id, min_id, limit)

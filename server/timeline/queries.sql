@@ -110,9 +110,11 @@ SELECT h.status_id FROM home_feed h
  LIMIT $4;
 
 -- name: list_public_timeline
+-- Public posts, no boosts, and no replies to other people (Mastodon's PublicFeed).
 -- $1 local_only, $2 remote_only, $3 only_media, $4 max_id, $5 since_id, $6 limit
 SELECT s.id FROM statuses s
  WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL
+   AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)
    AND (NOT $1 OR s.local) AND (NOT $2 OR NOT s.local)
    AND (NOT $3 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))
    AND ($4::bigint IS NULL OR s.id < $4)
@@ -124,6 +126,7 @@ SELECT s.id FROM statuses s
 -- $1 local_only, $2 remote_only, $3 only_media, $4 min_id, $5 max_id, $6 limit
 SELECT s.id FROM statuses s
  WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL
+   AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)
    AND (NOT $1 OR s.local) AND (NOT $2 OR NOT s.local)
    AND (NOT $3 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))
    AND s.id > $4
@@ -132,14 +135,72 @@ SELECT s.id FROM statuses s
  LIMIT $6;
 
 -- name: list_tag_timeline
--- Statuses carrying any of the tags, newest first.
--- $1 tag names (lower case), $2 local_only, $3 max_id, $4 since_id, $5 limit
+-- Public posts carrying any of the tags in $1, all of $2 and none of $3, newest first
+-- (oldest first above min_id, for Mastodon's min_id paging).
+-- $1 any (lower case), $2 all, $3 none, $4 local_only, $5 only_media, $6 max_id, $7 since_id,
+-- $8 min_id, $9 limit
 SELECT s.id FROM statuses s
  WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND s.deleted_at IS NULL
-   AND (NOT $2 OR s.local)
-   AND ($3::bigint IS NULL OR s.id < $3)
-   AND ($4::bigint IS NULL OR s.id > $4)
+   AND (NOT $4 OR s.local)
+   AND (NOT $5 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))
+   AND ($6::bigint IS NULL OR s.id < $6)
+   AND ($7::bigint IS NULL OR s.id > $7)
+   AND ($8::bigint IS NULL OR s.id > $8)
    AND EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id
                 WHERE st.status_id = s.id AND lower(t.name) = ANY($1::text[]))
- ORDER BY s.id DESC
+   AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS want(name)
+                    WHERE NOT EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id
+                                       WHERE st.status_id = s.id AND lower(t.name) = want.name))
+   AND NOT EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id
+                    WHERE st.status_id = s.id AND lower(t.name) = ANY($3::text[]))
+ ORDER BY CASE WHEN $8::bigint IS NULL THEN -s.id ELSE s.id END
+ LIMIT $9;
+
+-- name: list_account_statuses
+-- An account's statuses as the viewer may see them (Mastodon's AccountStatusesFilter):
+-- all for the author; public, unlisted, mentioning the viewer, and followers-only for
+-- followers otherwise; nothing across a block. Newest first, or oldest first above min_id.
+-- $1 account_id, $2 viewer_id (null: anonymous), $3 only_media, $4 exclude_replies,
+-- $5 exclude_reblogs, $6 pinned, $7 tagged (lower case or null), $8 max_id, $9 since_id,
+-- $10 min_id, $11 limit
+SELECT s.id FROM statuses s
+ WHERE s.account_id = $1 AND s.deleted_at IS NULL
+   AND (s.account_id = $2 OR (
+        s.visibility IN ('public', 'unlisted')
+        OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f
+                                                  WHERE f.account_id = $2 AND f.target_account_id = $1))
+        OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = $2)))
+   AND NOT EXISTS (SELECT 1 FROM blocks b WHERE $2 <> $1
+                     AND ((b.account_id = $2 AND b.target_account_id = $1)
+                       OR (b.account_id = $1 AND b.target_account_id = $2)))
+   AND (NOT $3 OR EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id))
+   AND (NOT $4 OR s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)
+   AND (NOT $5 OR s.reblog_of_id IS NULL)
+   AND (NOT $6 OR EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $1))
+   AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id
+                                     WHERE st.status_id = s.id AND lower(t.name) = $7))
+   AND ($8::bigint IS NULL OR s.id < $8)
+   AND ($9::bigint IS NULL OR s.id > $9)
+   AND ($10::bigint IS NULL OR s.id > $10)
+ ORDER BY CASE WHEN $10::bigint IS NULL THEN -s.id ELSE s.id END
+ LIMIT $11;
+
+-- name: list_bookmarks
+-- The account's bookmarks, newest first; paged by the bookmark's id.
+-- $1 account_id, $2 max_id, $3 since_id, $4 min_id, $5 limit
+SELECT b.id AS page_id, b.status_id FROM bookmarks b JOIN statuses s ON s.id = b.status_id
+ WHERE b.account_id = $1 AND s.deleted_at IS NULL
+   AND ($2::bigint IS NULL OR b.id < $2) AND ($3::bigint IS NULL OR b.id > $3)
+   AND ($4::bigint IS NULL OR b.id > $4)
+ ORDER BY CASE WHEN $4::bigint IS NULL THEN -b.id ELSE b.id END
+ LIMIT $5;
+
+-- name: list_favourites
+-- The account's favourites, newest first; paged by the favourite's id.
+-- $1 account_id, $2 max_id, $3 since_id, $4 min_id, $5 limit
+SELECT f.id AS page_id, f.status_id FROM favourites f JOIN statuses s ON s.id = f.status_id
+ WHERE f.account_id = $1 AND s.deleted_at IS NULL
+   AND ($2::bigint IS NULL OR f.id < $2) AND ($3::bigint IS NULL OR f.id > $3)
+   AND ($4::bigint IS NULL OR f.id > $4)
+ ORDER BY CASE WHEN $4::bigint IS NULL THEN -f.id ELSE f.id END
  LIMIT $5;

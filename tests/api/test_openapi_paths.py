@@ -40,6 +40,9 @@ async def test_no_documented_path_answers_with_a_server_error(
     problems = []
     for method, path, documented in operations:
         resp = await api.request(method.upper(), path, allow_redirects=False)
+        if resp.status == 200 and resp.content_type == "text/event-stream":
+            resp.close()     # a stream that stays open: its answer is the status line
+            continue
         body = await resp.read()
         expected = ALLOWED if documented else {404, 405}
         if resp.status not in expected:

@@ -1,0 +1,157 @@
+"""Status entities, shaped as Mastodon 4.3's REST::StatusSerializer shapes them.
+
+`render_statuses` renders a whole page for one viewer with a fixed number of queries
+(statuses, boosted originals, accounts, media, mentions, tags, polls, the viewer's own
+favourites/boosts/bookmarks/pins/mutes, applications), whatever the page size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from server.api.entities.accounts import render_accounts
+from server.api.entities.common import iso
+from server.api.entities.status_parts import (
+    to_mastodon_media,
+    to_mastodon_mention,
+    to_mastodon_poll,
+    to_mastodon_status_tag,
+)
+from server.api.statusviews import queries as views_q
+from server.config import Config
+from server.db import Conn
+from server.statuses import queries as statuses_q
+from server.statuses.queries import Status
+
+PINNABLE = ("public", "unlisted", "private")
+
+
+@dataclass
+class _Loaded:
+    statuses: dict[int, Status]
+    accounts: dict[int, dict[str, Any]]
+    media: dict[int, list[dict[str, Any]]]
+    mentions: dict[int, list[dict[str, Any]]]
+    tags: dict[int, list[dict[str, str]]]
+    polls: dict[int, dict[str, Any]]
+    flags: dict[int, dict[str, bool]]
+    applications: dict[int, dict[str, Any]]
+
+
+async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id: int | None,
+                now: datetime, known: dict[int, Status] | None = None) -> _Loaded:
+    rows = dict(known or {})
+    missing = [i for i in status_ids if i not in rows]
+    if missing:
+        rows.update(await statuses_q.get_statuses(conn, status_ids=missing))
+    originals = [s.reblog_of_id for s in rows.values()
+                 if s.reblog_of_id is not None and s.reblog_of_id not in rows]
+    if originals:
+        rows.update(await statuses_q.get_statuses(conn, status_ids=originals))
+    ids = list(rows)
+    accounts = await render_accounts(conn, config, [s.account_id for s in rows.values()])
+    media: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in await views_q.list_media_for_statuses(conn, status_ids=ids):
+        media[row["status_id"]].append(to_mastodon_media(row, config))
+    mentions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in await statuses_q.list_mentions(conn, status_ids=ids):
+        mentions[row["status_id"]].append(to_mastodon_mention(row, config))
+    tags: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for status_id, name in await statuses_q.list_status_tags(conn, status_ids=ids):
+        tags[status_id].append(to_mastodon_status_tag(name, config))
+    polls = {row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
+             for row in await views_q.list_polls_for_statuses(conn, status_ids=ids,
+                                                               viewer_id=viewer_id)}
+    flags = (await views_q.list_viewer_flags(conn, status_ids=ids, viewer_id=viewer_id)
+             if viewer_id is not None else {})
+    app_ids = [s.application_id for s in rows.values()
+               if s.application_id is not None and s.account_id == viewer_id]
+    applications = (await views_q.list_applications(conn, application_ids=app_ids)
+                    if app_ids else {})
+    return _Loaded(rows, accounts, media, mentions, tags, polls, flags, applications)
+
+
+def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
+            with_source: bool = False) -> dict[str, Any] | None:
+    account = data.accounts.get(status.account_id)
+    if account is None:
+        return None
+    reblog = None
+    if status.reblog_of_id is not None:
+        original = data.statuses.get(status.reblog_of_id)
+        reblog = _entity(original, data, viewer_id=viewer_id) if original else None
+        if reblog is None:
+            return None
+    entity: dict[str, Any] = {
+        "id": str(status.id),
+        "created_at": iso(status.created_at),
+        "in_reply_to_id": _str(status.in_reply_to_id),
+        "in_reply_to_account_id": _str(status.in_reply_to_account_id),
+        "sensitive": status.sensitive,
+        "spoiler_text": status.spoiler_text,
+        "visibility": status.visibility,
+        "language": status.language,
+        "uri": status.uri,
+        "url": status.url,
+        "replies_count": status.replies_count,
+        "reblogs_count": status.reblogs_count,
+        "favourites_count": status.favourites_count,
+        "edited_at": iso(status.edited_at),
+    }
+    if viewer_id is not None:
+        flags = data.flags.get(status.id, {})
+        for name in ("favourited", "reblogged", "muted", "bookmarked"):
+            entity[name] = flags.get(name, False)
+        if (status.account_id == viewer_id and status.reblog_of_id is None
+                and status.visibility in PINNABLE):
+            entity["pinned"] = flags.get("pinned", False)
+    entity["content"] = status.content
+    if viewer_id is not None:
+        entity["filtered"] = []
+    entity["reblog"] = reblog
+    if status.account_id == viewer_id and status.application_id is not None:
+        entity["application"] = data.applications.get(status.application_id)
+    entity["account"] = account
+    entity["media_attachments"] = data.media.get(status.id, [])
+    entity["mentions"] = data.mentions.get(status.id, [])
+    entity["tags"] = data.tags.get(status.id, [])
+    entity["emojis"] = []
+    entity["card"] = None
+    entity["poll"] = data.polls.get(status.id)
+    if with_source:
+        entity["text"] = status.text_source if status.text_source is not None else ""
+    return entity
+
+
+def _str(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
+                          viewer_id: int | None, now: datetime,
+                          known: dict[int, Status] | None = None,
+                          with_source: bool = False) -> list[dict[str, Any]]:
+    """Entities for these ids, in their order; ids that no longer resolve are left out.
+    Callers decide visibility before (timeline queries, filter_visible)."""
+    if not status_ids:
+        return []
+    data = await _load(conn, config, status_ids, viewer_id=viewer_id, now=now, known=known)
+    out = []
+    for status_id in status_ids:
+        status = data.statuses.get(status_id)
+        entity = _entity(status, data, viewer_id=viewer_id, with_source=with_source) if status else None
+        if entity is not None:
+            out.append(entity)
+    return out
+
+
+async def render_status(conn: Conn, config: Config, status: Status, *, viewer_id: int | None,
+                        now: datetime, with_source: bool = False) -> dict[str, Any]:
+    rendered = await render_statuses(conn, config, [status.id], viewer_id=viewer_id, now=now,
+                                     known={status.id: status}, with_source=with_source)
+    if not rendered:
+        raise LookupError(f"status {status.id} cannot be rendered")
+    return rendered[0]

@@ -1,0 +1,222 @@
+"""Statuses: /api/v1/statuses and /api/v1/statuses/:id (post, read, edit, delete, history,
+source, context)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from server.api import queries as api_q
+from server.api.auth import optional_token, require_token
+from server.api.entities.accounts import render_accounts
+from server.api.entities.common import iso
+from server.api.entities.statuses import render_statuses
+from server.api.entities.status_parts import to_mastodon_media
+from server.api.params import match_id, read_params
+from server.api.status_params import read_draft, read_scheduled_at
+from server.api.status_responses import caller_account, status_response
+from server.api.statusviews import queries as views_q
+from server.errors import NotFoundError
+from server.statuses import actions, scheduled, service
+from server.statuses import queries as statuses_q
+from server.web.state import CLOCK, CONFIG, DB
+
+routes = web.RouteTableDef()
+CONTEXT_ANCESTORS = 40
+CONTEXT_DESCENDANTS = 4096
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+@routes.post("/api/v1/statuses")
+async def statuses_create(request: web.Request) -> web.Response:
+    token = await require_token(request, "write:statuses")
+    params = await read_params(request)
+    config, now = request.app[CONFIG], request.app[CLOCK].now()
+    key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()[:200] or None
+    async with request.app[DB].transaction() as conn:
+        author = await caller_account(conn, token)
+        assert author is not None
+        prefs = await api_q.get_preferences(conn, account_id=author.id)
+        draft = read_draft(params, default_visibility=prefs.default_privacy if prefs else "public",
+                           default_sensitive=bool(prefs and prefs.default_sensitive),
+                           default_language=prefs.default_language if prefs else None)
+        scheduled_at = read_scheduled_at(params)
+        if key is not None:
+            earlier = await actions.claim_idempotency_key(conn, account_id=author.id, key=key, now=now)
+            if earlier is not None:
+                status = await statuses_q.get_status(conn, status_id=earlier)
+                if status is not None:
+                    return await status_response(request, conn, status, viewer_id=author.id)
+        if scheduled_at is not None:
+            made = await scheduled.schedule_status(conn, author=author, draft=draft,
+                                                   scheduled_at=scheduled_at,
+                                                   application_id=token.application.id, now=now)
+            return web.json_response(_scheduled_entity(made))
+        status = await service.create_status(conn, config=config, author=author, draft=draft,
+                                             now=now, application_id=token.application.id)
+        if key is not None:
+            await actions.remember_idempotency_key(conn, account_id=author.id, key=key,
+                                                   status_id=status.id, now=now)
+        return await status_response(request, conn, status, viewer_id=author.id)
+
+
+def _scheduled_entity(made: dict[str, Any]) -> dict[str, Any]:
+    """Mastodon's ScheduledStatus: its params as the client sent them."""
+    params = made["params"]
+    poll = params.get("poll")
+    return {
+        "id": str(made["id"]),
+        "scheduled_at": iso(made["scheduled_at"]),
+        "params": {
+            "text": params["text"], "poll": {**poll, "expires_in": str(poll["expires_in"])} if poll else None,
+            "media_ids": [str(i) for i in params["media_ids"]] or None,
+            "sensitive": params["sensitive"], "spoiler_text": params["spoiler_text"] or None,
+            "visibility": params["visibility"], "scheduled_at": None,
+            "in_reply_to_id": str(params["in_reply_to_id"]) if params["in_reply_to_id"] else None,
+            "language": params["language"], "application_id": None, "with_rate_limit": False,
+            "idempotency": None,
+        },
+        "media_attachments": [],
+    }
+
+
+@routes.get(r"/api/v1/statuses/{id:\d+}")
+async def statuses_get(request: web.Request) -> web.Response:
+    status_id = match_id(request)
+    token = await optional_token(request, "read:statuses")
+    async with request.app[DB].acquire() as conn:
+        viewer = await caller_account(conn, token)
+        status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=viewer)
+        return await status_response(request, conn, status, viewer_id=viewer.id if viewer else None)
+
+
+@routes.delete(r"/api/v1/statuses/{id:\d+}")
+async def statuses_delete(request: web.Request) -> web.Response:
+    status_id = match_id(request)
+    token = await require_token(request, "write:statuses")
+    async with request.app[DB].transaction() as conn:
+        account = await caller_account(conn, token)
+        assert account is not None
+        await _own_or_404(conn, account.id, status_id)
+        status = await service.delete_status(conn, account=account, status_id=status_id,
+                                             now=request.app[CLOCK].now())
+        # Mastodon answers with the deleted status and its source, for "delete and redraft".
+        return await status_response(request, conn, status, viewer_id=account.id, with_source=True)
+
+
+async def _own_or_404(conn: Any, account_id: int, status_id: int) -> None:
+    """Someone else's status is not found, as Mastodon scopes the lookup to the caller."""
+    status = await statuses_q.get_status(conn, status_id=status_id)
+    if status is None or status.deleted_at is not None or status.account_id != account_id \
+            or status.reblog_of_id is not None:
+        raise NotFoundError("Record not found")
+
+
+@routes.put(r"/api/v1/statuses/{id:\d+}")
+async def statuses_edit(request: web.Request) -> web.Response:
+    status_id = match_id(request)
+    token = await require_token(request, "write:statuses")
+    params = await read_params(request)
+    async with request.app[DB].transaction() as conn:
+        account = await caller_account(conn, token)
+        assert account is not None
+        await _own_or_404(conn, account.id, status_id)
+        before = await statuses_q.get_status(conn, status_id=status_id)
+        assert before is not None
+        draft = read_draft(params, default_visibility=before.visibility,
+                           default_sensitive=before.sensitive, default_language=before.language)
+        status = await service.edit_status(conn, config=request.app[CONFIG], author=account,
+                                           status_id=status_id, draft=draft,
+                                           now=request.app[CLOCK].now())
+        return await status_response(request, conn, status, viewer_id=account.id)
+
+
+@routes.get(r"/api/v1/statuses/{id:\d+}/source")
+async def statuses_source(request: web.Request) -> web.Response:
+    status_id = match_id(request)
+    token = await require_token(request, "read:statuses")
+    async with request.app[DB].acquire() as conn:
+        account = await caller_account(conn, token)
+        await _own_or_404(conn, account.id if account else 0, status_id)
+        status = await statuses_q.get_status(conn, status_id=status_id)
+    assert status is not None
+    return web.json_response({"id": str(status.id), "text": status.text_source or "",
+                              "spoiler_text": status.spoiler_text})
+
+
+@routes.get(r"/api/v1/statuses/{id:\d+}/history")
+async def statuses_history(request: web.Request) -> web.Response:
+    """Every version, oldest first, the current one last (Mastodon's StatusEdit list)."""
+    status_id = match_id(request)
+    token = await optional_token(request, "read:statuses")
+    config = request.app[CONFIG]
+    async with request.app[DB].acquire() as conn:
+        viewer = await caller_account(conn, token)
+        status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=viewer)
+        edits = await statuses_q.list_status_edits(conn, status_id=status.id)
+        account = (await render_accounts(conn, config, [status.account_id]))[status.account_id]
+        current = (await render_statuses(conn, config, [status.id],
+                                         viewer_id=None, now=request.app[CLOCK].now()))[0]
+    versions = [{"content": e["content"], "spoiler_text": e["spoiler_text"],
+                 "sensitive": e["sensitive"], "created_at": iso(e["created_at"]),
+                 "account": account, "poll": _edit_poll(e["poll_options"]),
+                 "media_attachments": [to_mastodon_media(m, config) for m in e["media"]
+                                       if isinstance(m, dict) and "file_path" in m],
+                 "emojis": []} for e in edits]
+    versions.append({"content": current["content"], "spoiler_text": current["spoiler_text"],
+                     "sensitive": current["sensitive"],
+                     "created_at": iso(status.edited_at or status.created_at), "account": account,
+                     "poll": ({"options": [{"title": o["title"]} for o in current["poll"]["options"]]}
+                              if current["poll"] else None),
+                     "media_attachments": current["media_attachments"], "emojis": []})
+    return web.json_response(versions)
+
+
+def _edit_poll(options: Any) -> dict[str, Any] | None:
+    if not options:
+        return None
+    return {"options": [{"title": str(o)} for o in options]}
+
+
+@routes.get(r"/api/v1/statuses/{id:\d+}/context")
+async def statuses_context(request: web.Request) -> web.Response:
+    status_id = match_id(request)
+    token = await optional_token(request, "read:statuses")
+    now = request.app[CLOCK].now()
+    async with request.app[DB].acquire() as conn:
+        viewer = await caller_account(conn, token)
+        viewer_id = viewer.id if viewer else None
+        status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=viewer)
+        ancestors = list(reversed(await views_q.list_ancestors(conn, status_id=status.id,
+                                                              limit=CONTEXT_ANCESTORS)))
+        pairs = await views_q.list_descendants(conn, status_id=status.id, limit=CONTEXT_DESCENDANTS)
+        visible = await views_q.filter_visible(conn, status_ids=ancestors + [i for i, _ in pairs],
+                                               viewer_id=viewer_id, hide_muted=viewer is not None,
+                                               now=now)
+        descendants = _thread_order(status.id, pairs, visible)
+        config = request.app[CONFIG]
+        body = {
+            "ancestors": await render_statuses(conn, config, [i for i in ancestors if i in visible],
+                                               viewer_id=viewer_id, now=now),
+            "descendants": await render_statuses(conn, config, descendants, viewer_id=viewer_id,
+                                                 now=now),
+        }
+    return web.json_response(body)
+
+
+def _thread_order(root: int, pairs: list[tuple[int, int]], visible: set[int]) -> list[int]:
+    """Depth first, older replies first, as a thread reads; a reply hidden from the viewer
+    hides the replies below it too."""
+    children: dict[int, list[int]] = {}
+    for status_id, parent in pairs:
+        children.setdefault(parent, []).append(status_id)
+    out: list[int] = []
+    stack = list(reversed(children.get(root, [])))
+    while stack:
+        current = stack.pop()
+        if current not in visible:
+            continue
+        out.append(current)
+        stack.extend(reversed(children.get(current, [])))
+    return out

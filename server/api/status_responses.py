@@ -1,0 +1,49 @@
+"""Shared by the status, timeline and notification routes: who the caller is, and answering
+with rendered statuses (and Link headers for pages)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from server.accounts import queries as accounts_q
+from server.accounts.queries import Account
+from server.api.auth import TokenContext
+from server.api.entities.statuses import render_status, render_statuses
+from server.api.pagination import Page, paginate
+from server.db import Conn
+from server.errors import UnauthorizedError
+from server.statuses.queries import Status
+from server.web.state import CLOCK, CONFIG
+
+
+async def caller_account(conn: Conn, token: TokenContext | None) -> Account | None:
+    if token is None or token.account_id is None:
+        return None
+    account = await accounts_q.get_account(conn, account_id=token.account_id)
+    if account is None:
+        raise UnauthorizedError("The access token is invalid")
+    return account
+
+
+async def status_response(request: web.Request, conn: Conn, status: Status, *,
+                          viewer_id: int | None, with_source: bool = False) -> web.Response:
+    entity = await render_status(conn, request.app[CONFIG], status, viewer_id=viewer_id,
+                                 now=request.app[CLOCK].now(), with_source=with_source)
+    return web.json_response(entity)
+
+
+async def statuses_page(request: web.Request, conn: Conn, ids: Sequence[int], *,
+                        viewer_id: int | None, page: Page | None,
+                        page_ids: Sequence[int] | None = None) -> web.Response:
+    """A list of statuses, newest first; `page_ids` are the paging cursors when they are not
+    the status ids themselves (bookmarks and favourites page by their own ids)."""
+    entities: list[dict[str, Any]] = await render_statuses(
+        conn, request.app[CONFIG], list(ids), viewer_id=viewer_id, now=request.app[CLOCK].now())
+    response = web.json_response(entities)
+    if page is not None:
+        paginate(response, request, request.app[CONFIG], page,
+                 list(page_ids if page_ids is not None else ids))
+    return response

@@ -1,0 +1,98 @@
+"""SQL behind status-shaped entities: everything a page of statuses needs, loaded for the
+whole page at once so rendering 40 statuses costs a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from server.db import Conn, load_queries
+
+Q = load_queries("server.api.statusviews")
+
+
+async def list_media_for_statuses(conn: Conn, *, status_ids: list[int]) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["list_media_for_statuses"], status_ids)]
+
+
+async def list_polls_for_statuses(conn: Conn, *, status_ids: list[int],
+                                  viewer_id: int | None) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["list_polls_for_statuses"], status_ids, viewer_id)]
+
+
+async def list_viewer_flags(conn: Conn, *, status_ids: list[int],
+                            viewer_id: int) -> dict[int, dict[str, bool]]:
+    rows = await conn.fetch(Q["list_viewer_flags"], status_ids, viewer_id)
+    return {r["id"]: {k: r[k] for k in ("favourited", "reblogged", "bookmarked", "pinned", "muted")}
+            for r in rows}
+
+
+async def list_applications(conn: Conn, *, application_ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows = await conn.fetch(Q["list_applications"], application_ids)
+    return {r["id"]: {"name": r["name"], "website": r["website"]} for r in rows}
+
+
+async def filter_visible(conn: Conn, *, status_ids: list[int], viewer_id: int | None,
+                         hide_muted: bool, now: datetime) -> set[int]:
+    if not status_ids:
+        return set()
+    rows = await conn.fetch(Q["filter_visible"], status_ids, viewer_id, hide_muted, now)
+    return {r["id"] for r in rows}
+
+
+async def list_ancestors(conn: Conn, *, status_id: int, limit: int) -> list[int]:
+    return [r["id"] for r in await conn.fetch(Q["list_ancestors"], status_id, limit)]
+
+
+async def list_descendants(conn: Conn, *, status_id: int, limit: int) -> list[tuple[int, int]]:
+    return [(r["id"], r["parent"]) for r in await conn.fetch(Q["list_descendants"], status_id, limit)]
+
+
+async def list_rebloggers(conn: Conn, *, status_id: int, max_id: int | None, since_id: int | None,
+                          limit: int) -> list[tuple[int, int]]:
+    rows = await conn.fetch(Q["list_rebloggers"], status_id, max_id, since_id, limit)
+    return [(r["page_id"], r["account_id"]) for r in rows]
+
+
+async def list_favouriters(conn: Conn, *, status_id: int, max_id: int | None, since_id: int | None,
+                           limit: int) -> list[tuple[int, int]]:
+    rows = await conn.fetch(Q["list_favouriters"], status_id, max_id, since_id, limit)
+    return [(r["page_id"], r["account_id"]) for r in rows]
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search_accounts(conn: Conn, *, text: str, domain: str | None, viewer_id: int | None,
+                          following: bool, limit: int, offset: int) -> list[int]:
+    rows = await conn.fetch(Q["search_accounts"], like_escape(text.lower()), domain, viewer_id,
+                            following, limit, offset)
+    return [r["id"] for r in rows]
+
+
+async def search_tags(conn: Conn, *, text: str, limit: int, offset: int) -> list[tuple[int, str]]:
+    rows = await conn.fetch(Q["search_tags"], like_escape(text.lower()), limit, offset)
+    return [(r["id"], r["name"]) for r in rows]
+
+
+async def search_statuses(conn: Conn, *, text: str, viewer_id: int, account_id: int | None,
+                          limit: int, offset: int) -> list[int]:
+    rows = await conn.fetch(Q["search_statuses"], text, viewer_id, account_id, limit, offset)
+    return [r["id"] for r in rows]
+
+
+async def find_status_by_url(conn: Conn, *, url: str) -> int | None:
+    return await conn.fetchval(Q["find_status_by_url"], url)
+
+
+async def tag_history(conn: Conn, *, tag_ids: list[int], since: datetime) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["tag_history"], tag_ids, since)]
+
+
+async def trending_tags(conn: Conn, *, since: datetime, limit: int, offset: int) -> list[tuple[int, str]]:
+    return [(r["id"], r["name"]) for r in await conn.fetch(Q["trending_tags"], since, limit, offset)]
+
+
+async def trending_statuses(conn: Conn, *, since: datetime, limit: int, offset: int) -> list[int]:
+    return [r["id"] for r in await conn.fetch(Q["trending_statuses"], since, limit, offset)]

@@ -1,0 +1,184 @@
+-- name: list_media_for_statuses
+-- $1 status ids
+SELECT id, status_id, type, file_path, preview_path, remote_url, description, blurhash, meta,
+       focus_x, focus_y
+  FROM media_attachments WHERE status_id = ANY($1::bigint[])
+ ORDER BY status_id, position, id;
+
+-- name: list_polls_for_statuses
+-- Polls with their tallies (local ones counted from votes) and the viewer's own choices.
+-- $1 status ids, $2 viewer account id (may be null)
+SELECT p.id, p.status_id, p.account_id, p.options, p.multiple, p.hide_totals, p.expires_at,
+       p.closed_at, p.remote_counts, p.remote_voters,
+       coalesce((SELECT jsonb_object_agg(v.choice, v.n) FROM (
+                   SELECT choice, count(*) AS n FROM poll_votes WHERE poll_id = p.id
+                    GROUP BY choice) v), '{}'::jsonb) AS tallies,
+       (SELECT count(DISTINCT account_id) FROM poll_votes WHERE poll_id = p.id) AS voters,
+       coalesce((SELECT array_agg(choice ORDER BY choice) FROM poll_votes
+                  WHERE poll_id = p.id AND account_id = $2), '{}'::integer[]) AS own_votes
+  FROM polls p WHERE p.status_id = ANY($1::bigint[]);
+
+-- name: list_viewer_flags
+-- What the viewer did with each status: favourited, boosted, bookmarked, pinned, muted.
+-- $1 status ids, $2 viewer account id
+SELECT s.id,
+       EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2) AS favourited,
+       EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2
+                  AND r.deleted_at IS NULL) AS reblogged,
+       EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = $2) AS bookmarked,
+       EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $2) AS pinned,
+       EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $2
+                  AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
+  FROM statuses s WHERE s.id = ANY($1::bigint[]);
+
+-- name: list_applications
+-- $1 application ids
+SELECT id, name, website FROM oauth_applications WHERE id = ANY($1::bigint[]);
+
+-- name: filter_visible
+-- Which of these statuses the viewer may see: live, and public or unlisted, or their own,
+-- or mentioning them, or followers-only from someone they follow; never across a block.
+-- A boost also needs its original to be visible. With `hide_muted`, also not from accounts
+-- or domains the viewer mutes or blocks.
+-- $1 status ids, $2 viewer account id (null: anonymous), $3 hide_muted, $4 now
+SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.id = ANY($1::bigint[]) AND s.deleted_at IS NULL AND a.suspended_at IS NULL
+   AND (s.account_id = $2 OR (
+        NOT EXISTS (SELECT 1 FROM blocks b
+                     WHERE (b.account_id = $2 AND b.target_account_id = s.account_id)
+                        OR (b.account_id = s.account_id AND b.target_account_id = $2))
+        AND (s.visibility IN ('public', 'unlisted')
+             OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = $2)
+             OR (s.visibility = 'private' AND EXISTS (
+                    SELECT 1 FROM follows f WHERE f.account_id = $2 AND f.target_account_id = s.account_id)))
+        AND (s.reblog_of_id IS NULL OR EXISTS (
+             SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND o.deleted_at IS NULL
+                AND (o.account_id = $2 OR o.visibility IN ('public', 'unlisted'))
+                AND NOT EXISTS (SELECT 1 FROM blocks b2
+                                 WHERE (b2.account_id = $2 AND b2.target_account_id = o.account_id)
+                                    OR (b2.account_id = o.account_id AND b2.target_account_id = $2))))
+        AND (NOT $3 OR (
+             NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $2
+                            AND mu.target_account_id = s.account_id
+                            AND (mu.expires_at IS NULL OR mu.expires_at > $4))
+             AND NOT EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = $2
+                                AND d.domain = a.domain)))));
+
+-- name: list_ancestors
+-- The chain of statuses a status replies to, nearest first (at most $2 steps).
+-- $1 status id, $2 limit
+WITH RECURSIVE up(id, parent, depth) AS (
+    SELECT s.id, s.in_reply_to_id, 0 FROM statuses s WHERE s.id = $1
+    UNION ALL
+    SELECT s.id, s.in_reply_to_id, up.depth + 1 FROM up JOIN statuses s ON s.id = up.parent
+     WHERE up.depth < $2
+)
+SELECT id FROM up WHERE depth > 0 ORDER BY depth;
+
+-- name: list_descendants
+-- Replies to a status, and replies to them, with their parent (at most $2 rows, 60 levels).
+-- $1 status id, $2 limit
+WITH RECURSIVE down(id, parent, depth) AS (
+    SELECT s.id, s.in_reply_to_id, 1 FROM statuses s WHERE s.in_reply_to_id = $1
+    UNION ALL
+    SELECT s.id, s.in_reply_to_id, down.depth + 1 FROM down JOIN statuses s ON s.in_reply_to_id = down.id
+     WHERE down.depth < 60
+)
+SELECT id, parent FROM down ORDER BY id LIMIT $2;
+
+-- name: list_rebloggers
+-- Who boosted a status, newest boost first; paged by the boost's id.
+-- $1 status id, $2 max_id, $3 since_id, $4 limit
+SELECT s.id AS page_id, s.account_id FROM statuses s
+ WHERE s.reblog_of_id = $1 AND s.deleted_at IS NULL
+   AND ($2::bigint IS NULL OR s.id < $2) AND ($3::bigint IS NULL OR s.id > $3)
+ ORDER BY s.id DESC LIMIT $4;
+
+-- name: list_favouriters
+-- Who favourited a status, newest first; paged by the favourite's id.
+-- $1 status id, $2 max_id, $3 since_id, $4 limit
+SELECT f.id AS page_id, f.account_id FROM favourites f
+ WHERE f.status_id = $1
+   AND ($2::bigint IS NULL OR f.id < $2) AND ($3::bigint IS NULL OR f.id > $3)
+ ORDER BY f.id DESC LIMIT $4;
+
+-- name: search_accounts
+-- Accounts whose username starts with, or display name contains, the text (LIKE-escaped).
+-- $1 text (lower case), $2 domain (lower case, or null), $3 viewer, $4 following only,
+-- $5 limit, $6 offset
+SELECT a.id FROM accounts a
+ WHERE a.suspended_at IS NULL
+   AND (lower(a.username) LIKE $1 || '%' OR lower(a.display_name) LIKE '%' || $1 || '%')
+   AND ($2::text IS NULL OR lower(a.domain) = $2 OR ($2 = '' AND a.domain IS NULL))
+   AND (NOT $4 OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $3 AND f.target_account_id = a.id))
+   AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $3 AND b.target_account_id = a.id)
+                                          OR (b.account_id = a.id AND b.target_account_id = $3))
+ ORDER BY (lower(a.username) = $1) DESC, (a.domain IS NULL) DESC, a.id
+ LIMIT $5 OFFSET $6;
+
+-- name: search_tags
+-- $1 text (lower case, LIKE-escaped), $2 limit, $3 offset
+SELECT id, name FROM tags WHERE lower(name) LIKE $1 || '%'
+ ORDER BY (lower(name) = $1) DESC, last_used_at DESC NULLS LAST, id
+ LIMIT $2 OFFSET $3;
+
+-- name: search_statuses
+-- Full-text search over what the viewer may find: their own statuses, public statuses of
+-- authors who allow indexing, and statuses they favourited, bookmarked, boosted, answered or
+-- were mentioned in. (Visibility is checked again after.)
+-- $1 query text, $2 viewer, $3 author filter (or null), $4 limit, $5 offset
+SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.search_vector @@ plainto_tsquery('simple', $1)
+   AND s.deleted_at IS NULL AND s.reblog_of_id IS NULL AND a.suspended_at IS NULL
+   AND ($3::bigint IS NULL OR s.account_id = $3)
+   AND (s.account_id = $2
+        OR (s.visibility = 'public' AND a.indexable)
+        OR EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2)
+        OR EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = $2)
+        OR EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2)
+        OR EXISTS (SELECT 1 FROM statuses r WHERE r.in_reply_to_id = s.id AND r.account_id = $2)
+        OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = $2))
+ ORDER BY s.id DESC
+ LIMIT $4 OFFSET $5;
+
+-- name: find_status_by_url
+-- $1 uri or url
+SELECT id FROM statuses WHERE (uri = $1 OR url = $1) AND deleted_at IS NULL LIMIT 1;
+
+-- name: tag_history
+-- Daily uses and distinct accounts per tag since $2 (public and unlisted statuses).
+-- $1 tag ids, $2 since
+SELECT st.tag_id, date_trunc('day', s.created_at AT TIME ZONE 'UTC') AS day,
+       count(*) AS uses, count(DISTINCT s.account_id) AS accounts
+  FROM status_tags st JOIN statuses s ON s.id = st.status_id
+ WHERE st.tag_id = ANY($1::bigint[]) AND s.created_at >= $2 AND s.deleted_at IS NULL
+   AND s.visibility IN ('public', 'unlisted')
+ GROUP BY st.tag_id, day;
+
+-- name: trending_tags
+-- Tags used by the most distinct accounts in public statuses since $1.
+-- $1 since, $2 limit, $3 offset
+SELECT t.id, t.name FROM tags t JOIN (
+    SELECT st.tag_id, count(DISTINCT s.account_id) AS accounts, max(s.id) AS latest
+      FROM status_tags st JOIN statuses s ON s.id = st.status_id
+      JOIN accounts a ON a.id = s.account_id
+     WHERE s.created_at >= $1 AND s.deleted_at IS NULL AND s.visibility = 'public'
+       AND a.suspended_at IS NULL
+     GROUP BY st.tag_id) used ON used.tag_id = t.id
+ ORDER BY used.accounts DESC, used.latest DESC
+ LIMIT $2 OFFSET $3;
+
+-- name: trending_statuses
+-- Public statuses ranked by the favourites and boosts they received since $1.
+-- $1 since, $2 limit, $3 offset
+SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
+  JOIN (SELECT e.status_id, count(*) AS score FROM (
+            SELECT status_id FROM favourites WHERE created_at >= $1
+            UNION ALL
+            SELECT reblog_of_id FROM statuses
+             WHERE reblog_of_id IS NOT NULL AND created_at >= $1 AND deleted_at IS NULL) e
+         GROUP BY e.status_id) ranked ON ranked.status_id = s.id
+ WHERE s.visibility = 'public' AND s.deleted_at IS NULL AND s.reblog_of_id IS NULL
+   AND a.suspended_at IS NULL
+ ORDER BY ranked.score DESC, s.id DESC
+ LIMIT $2 OFFSET $3;

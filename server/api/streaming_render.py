@@ -1,0 +1,59 @@
+"""Turning a hub event into what one connected client receives: the entity rendered for that
+client's viewer, or nothing when the viewer may not see it (blocked, muted, not allowed)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from server.api.entities.notifications import render_notifications
+from server.api.entities.statuses import render_statuses
+from server.api.statusviews import queries as views_q
+from server.clock import Clock
+from server.config import Config
+from server.db import Database
+from server.notifications import queries as notifications_q
+from server.streaming.hub import StreamClient, StreamEvent
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    stream: list[str]
+    event: str
+    payload: str | None
+
+
+def stream_name(key: str) -> list[str]:
+    """Hub stream keys as Mastodon names them in events: `hashtag:coop` -> ["hashtag", "coop"]."""
+    for prefix in ("hashtag:local:", "hashtag:", "list:"):
+        if key.startswith(prefix):
+            return [prefix[:-1], key[len(prefix):]]
+    return [key]
+
+
+async def render_event(db: Database, config: Config, clock: Clock, client: StreamClient,
+                       event: StreamEvent) -> Outgoing | None:
+    stream = stream_name(event.stream[0]) if event.stream else []
+    if event.event == "delete":
+        return Outgoing(stream, "delete", str(event.ref))
+    if event.event == "filters_changed":
+        return Outgoing(stream, "filters_changed", None)
+    viewer_id = client.account_id
+    now = clock.now()
+    async with db.acquire() as conn:
+        if event.event in ("update", "status.update"):
+            visible = await views_q.filter_visible(conn, status_ids=[event.ref], viewer_id=viewer_id,
+                                                   hide_muted=viewer_id is not None, now=now)
+            if event.ref not in visible:
+                return None
+            rendered = await render_statuses(conn, config, [event.ref], viewer_id=viewer_id, now=now)
+            if not rendered:
+                return None
+            return Outgoing(stream, event.event, json.dumps(rendered[0]))
+        if event.event == "notification" and viewer_id is not None:
+            row = await notifications_q.get_notification(conn, notification_id=event.ref,
+                                                         account_id=viewer_id)
+            rendered = await render_notifications(conn, config, [row] if row else [],
+                                                  viewer_id=viewer_id, now=now)
+            return Outgoing(stream, "notification", json.dumps(rendered[0])) if rendered else None
+    return None
