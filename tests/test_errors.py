@@ -29,7 +29,7 @@ async def api_client(aiohttp_client: Any, app_factory: Any) -> Any:
 
 
 @pytest.mark.parametrize(("path", "accept"), [
-    ("/api/v1/statuses/1", ""),
+    ("/api/v1/no_such_things/1", ""),
     ("/api/v1/no-such-thing", "text/html"),          # the API always answers JSON
     ("/api/v2/", ""),
     ("/.well-known/no-such-thing", ""),
