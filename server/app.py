@@ -14,6 +14,7 @@ from aiohttp.abc import AbstractResolver
 from server.accounts import routes as account_routes
 from server.api import routes_accounts as api_accounts
 from server.api import routes_apps as api_apps
+from server.api import routes_conversations as api_conversations
 from server.api import routes_instance as api_instance
 from server.api import routes_collections as api_collections
 from server.api import routes_discovery as api_discovery
@@ -86,7 +87,8 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                   api_reports.routes):
         add_api_routes(app, table)
     for table in (api_statuses.routes, api_status_actions.routes, api_timelines.routes,
-                  api_notifications.routes, api_streaming.routes, api_search.routes):
+                  api_notifications.routes, api_streaming.routes, api_search.routes,
+                  api_conversations.routes):
         add_api_routes(app, table)
     api_streaming.install(app)
     return app

@@ -26,28 +26,47 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 STREAM_HUB: web.AppKey[StreamHub] = web.AppKey("stream_hub", StreamHub)
 HEARTBEAT_SECONDS = 30.0
+RETRY_SECONDS = 5.0
 USER_STREAMS = frozenset({"user", "user:notification", "direct", "list"})
 
 
 def install(app: web.Application) -> None:
     """One hub per app, listening for as long as the app runs."""
+    app[STREAM_HUB] = StreamHub(app[DB])
     app.cleanup_ctx.append(_hub_context)
     app.on_shutdown.append(_end_streams)
 
 
 async def _hub_context(app: web.Application) -> AsyncIterator[None]:
-    hub = StreamHub(app[DB])
-    await hub.start()
-    app[STREAM_HUB] = hub
+    """A database that cannot be reached at start must not keep the app (and its health
+    check) from starting: the hub keeps trying in the background instead."""
+    hub = app[STREAM_HUB]
+    starter = None
+    try:
+        await hub.start()      # normally listening before the first request is served
+    except Exception as exc:  # noqa: BLE001 - any connection failure: keep trying
+        log.warning("stream hub cannot listen yet (%s); retrying", exc)
+        starter = asyncio.create_task(_start_hub(hub), name="stream-hub-start")
     yield
+    if starter is not None:
+        starter.cancel()
     await hub.stop()
+
+
+async def _start_hub(hub: StreamHub) -> None:
+    while True:
+        await asyncio.sleep(RETRY_SECONDS)
+        try:
+            await hub.start()
+            return
+        except Exception as exc:  # noqa: BLE001 - any connection failure: try again
+            log.warning("stream hub cannot listen yet (%s); retrying", exc)
 
 
 async def _end_streams(app: web.Application) -> None:
     """Open streams end when the server shuts down, rather than holding the shutdown up."""
-    if STREAM_HUB in app:
-        for client in list(app[STREAM_HUB].clients):
-            client.close()
+    for client in list(app[STREAM_HUB].clients):
+        client.close()
 
 
 def stream_key(name: str, params: Params) -> str:

@@ -145,3 +145,16 @@ async def test_a_page_renders_in_a_fixed_number_of_queries(
             assert len(rendered) == len(page)
             counts.append(counting.queries)
     assert counts[0] == counts[1] <= 12
+
+
+async def test_conversations_group_direct_messages(api: Any, member: Any) -> None:
+    ada, bea = await member("ada"), await member("bea")
+    first = await post(api, ada, status="@bea psst", visibility="direct")
+    answer = await post(api, bea, status="@ada yes?", visibility="direct", in_reply_to_id=first["id"])
+    await post(api, ada, status="public, not a conversation")
+    for who, other in ((ada, "bea"), (bea, "ada")):
+        listed = await (await api.get("/api/v1/conversations", headers=who.headers)).json()
+        validate_list(listed, "Conversation")
+        assert len(listed) == 1
+        assert listed[0]["last_status"]["id"] == answer["id"]
+        assert [a["username"] for a in listed[0]["accounts"]] == [other]

@@ -96,3 +96,18 @@ async def trending_tags(conn: Conn, *, since: datetime, limit: int, offset: int)
 
 async def trending_statuses(conn: Conn, *, since: datetime, limit: int, offset: int) -> list[int]:
     return [r["id"] for r in await conn.fetch(Q["trending_statuses"], since, limit, offset)]
+
+
+async def list_conversations(conn: Conn, *, account_id: int, max_id: int | None,
+                             since_id: int | None, min_id: int | None,
+                             limit: int) -> list[tuple[int, int]]:
+    """(conversation id, last status id) pairs, newest first."""
+    rows = await conn.fetch(Q["list_conversations"], account_id, max_id, since_id, min_id, limit)
+    pairs = [(r["conversation_id"], r["last_status_id"]) for r in rows]
+    return list(reversed(pairs)) if min_id is not None else pairs
+
+
+async def list_conversation_participants(conn: Conn, *,
+                                         conversation_ids: list[int]) -> list[tuple[int, int]]:
+    rows = await conn.fetch(Q["list_conversation_participants"], conversation_ids)
+    return [(r["conversation_id"], r["account_id"]) for r in rows]

@@ -182,3 +182,28 @@ SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
    AND a.suspended_at IS NULL
  ORDER BY ranked.score DESC, s.id DESC
  LIMIT $2 OFFSET $3;
+
+-- name: list_conversations
+-- Direct-message conversations the account takes part in (as author or mentioned), each
+-- with its latest status the account may see; newest first, paged by that status id.
+-- $1 account_id, $2 max_id, $3 since_id, $4 min_id, $5 limit
+SELECT coalesce(s.conversation_id, s.id) AS conversation_id, max(s.id) AS last_status_id
+  FROM statuses s
+ WHERE s.visibility = 'direct' AND s.deleted_at IS NULL
+   AND (s.account_id = $1 OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id
+                                        AND m.account_id = $1))
+ GROUP BY coalesce(s.conversation_id, s.id)
+HAVING ($2::bigint IS NULL OR max(s.id) < $2) AND ($3::bigint IS NULL OR max(s.id) > $3)
+   AND ($4::bigint IS NULL OR max(s.id) > $4)
+ ORDER BY CASE WHEN $4::bigint IS NULL THEN -max(s.id) ELSE max(s.id) END
+ LIMIT $5;
+
+-- name: list_conversation_participants
+-- Everyone in these conversations' direct statuses: authors and mentioned accounts.
+-- $1 conversation ids
+SELECT DISTINCT coalesce(s.conversation_id, s.id) AS conversation_id, p.account_id
+  FROM statuses s
+  CROSS JOIN LATERAL (SELECT s.account_id
+                      UNION SELECT m.account_id FROM mentions m WHERE m.status_id = s.id) p
+ WHERE coalesce(s.conversation_id, s.id) = ANY($1::bigint[]) AND s.visibility = 'direct'
+   AND s.deleted_at IS NULL;
