@@ -31,7 +31,8 @@ async def timelines_home(request: web.Request) -> web.Response:
         ids = await timeline_q.list_home_timeline(
             conn, account_id=token.account_id, max_id=page.max_id, since_id=page.since_id,
             min_id=page.min_id, limit=page.limit, now=request.app[CLOCK].now())
-        return await statuses_page(request, conn, ids, viewer_id=token.account_id, page=page)
+        return await statuses_page(request, conn, ids, viewer_id=token.account_id, page=page,
+                                   filter_context="home")
 
 
 async def _visible(conn: Conn, ids: list[int], viewer_id: int | None, now: datetime) -> list[int]:
@@ -49,7 +50,8 @@ async def _public_page(request: web.Request, page: Page,
     async with request.app[DB].acquire() as conn:
         ids = await ids_for(conn)
         shown = await _visible(conn, ids, viewer_id, request.app[CLOCK].now())
-        response = await statuses_page(request, conn, shown, viewer_id=viewer_id, page=None)
+        response = await statuses_page(request, conn, shown, viewer_id=viewer_id, page=None,
+                                       filter_context="public")
     paginate(response, request, request.app[CONFIG], page, ids)
     return response
 
@@ -110,7 +112,7 @@ async def accounts_statuses(request: web.Request) -> web.Response:
         shown = await views_q.filter_visible(conn, status_ids=ids, viewer_id=viewer_id,
                                              hide_muted=False, now=request.app[CLOCK].now())
         response = await statuses_page(request, conn, [i for i in ids if i in shown],
-                                       viewer_id=viewer_id, page=None)
+                                       viewer_id=viewer_id, page=None, filter_context="account")
     paginate(response, request, request.app[CONFIG], page, ids)
     return response
 

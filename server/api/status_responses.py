@@ -37,11 +37,13 @@ async def status_response(request: web.Request, conn: Conn, status: Status, *,
 
 async def statuses_page(request: web.Request, conn: Conn, ids: Sequence[int], *,
                         viewer_id: int | None, page: Page | None,
-                        page_ids: Sequence[int] | None = None) -> web.Response:
+                        page_ids: Sequence[int] | None = None,
+                        filter_context: str | None = None) -> web.Response:
     """A list of statuses, newest first; `page_ids` are the paging cursors when they are not
     the status ids themselves (bookmarks and favourites page by their own ids)."""
     entities: list[dict[str, Any]] = await render_statuses(
-        conn, request.app[CONFIG], list(ids), viewer_id=viewer_id, now=request.app[CLOCK].now())
+        conn, request.app[CONFIG], list(ids), viewer_id=viewer_id, now=request.app[CLOCK].now(),
+        filter_context=filter_context)
     response = web.json_response(entities)
     if page is not None:
         paginate(response, request, request.app[CONFIG], page,

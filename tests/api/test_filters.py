@@ -122,3 +122,47 @@ async def test_changing_filters_tells_the_members_streams(api: Any, member: Any,
     finally:
         await hub.stop()
         await other.close()
+
+
+async def test_filters_apply_to_timelines_warn_lists_and_hide_removes(
+        api: Any, member: Any, db: Database, api_config: Any, clock: Any) -> None:
+    ada, bea = await member("ada"), await member("bea")
+    async with db.transaction() as conn:
+        from server.follows import service as follows
+
+        me = await accounts_q.get_account(conn, account_id=ada.user.account_id)
+        her = await accounts_q.get_account(conn, account_id=bea.user.account_id)
+        await follows.follow(conn, config=api_config, follower=me, target=her, now=clock.now())
+        ids = {}
+        for key, text in (("plain", "Lovely weather today"),
+                          ("warned", "The season finale was wild"),
+                          ("hidden", "Buy crypto now")):
+            status = await statuses.create_status(conn, config=api_config, author=her,
+                                                  draft=Draft(text=text), now=clock.now())
+            ids[key] = str(status.id)
+    from server.jobs.context import JobContext
+    from server.jobs.registry import job_handlers
+    from server.jobs.worker import Worker
+
+    await Worker(JobContext(db=db, clock=clock, config=api_config), job_handlers()).run_until_idle()
+    for title, action, keyword in (("Spoilers", "warn", "finale"), ("Scams", "hide", "crypto")):
+        resp = await api.post(API, headers=ada.headers, json={
+            "title": title, "context": ["home", "public"], "filter_action": action,
+            "keywords_attributes": [{"keyword": keyword}]})
+        assert resp.status == 200
+    home = await (await api.get("/api/v1/timelines/home", headers=ada.headers)).json()
+    shown = {s["id"]: s for s in home}
+    assert ids["hidden"] not in shown
+    assert shown[ids["plain"]]["filtered"] == []
+    [result] = shown[ids["warned"]]["filtered"]
+    validate(result, "FilterResult")
+    assert result["filter"]["title"] == "Spoilers" and result["keyword_matches"] == ["finale"]
+    # Filters are the reader's own: Bea's view of her own profile is untouched.
+    own = await (await api.get(f"/api/v1/accounts/{bea.user.account_id}/statuses",
+                               headers=bea.headers)).json()
+    assert {s["id"] for s in own} == set(ids.values())
+    # Not in the filters' contexts: the account view shows everything, unfiltered.
+    profile = await (await api.get(f"/api/v1/accounts/{bea.user.account_id}/statuses",
+                                   headers=ada.headers)).json()
+    assert {s["id"] for s in profile} == set(ids.values())
+    assert all(s["filtered"] == [] for s in profile)

@@ -22,9 +22,12 @@ from server.api.entities.status_parts import (
 )
 from server.api.statusviews import queries as views_q
 from server.config import Config
+from server.filters import matcher
+from server.filters import service as filters_service
 from server.db import Conn
 from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
+from server.statuses.text import plain_text
 
 PINNABLE = ("public", "unlisted", "private")
 
@@ -133,19 +136,50 @@ def _str(value: int | None) -> str | None:
 async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
                           viewer_id: int | None, now: datetime,
                           known: dict[int, Status] | None = None,
-                          with_source: bool = False) -> list[dict[str, Any]]:
+                          with_source: bool = False,
+                          filter_context: str | None = None) -> list[dict[str, Any]]:
     """Entities for these ids, in their order; ids that no longer resolve are left out.
-    Callers decide visibility before (timeline queries, filter_visible)."""
+    Callers decide visibility before (timeline queries, filter_visible). With a
+    `filter_context` (home, public, account, thread, notifications) the viewer's filters
+    apply: matches are listed in `filtered`, and a `hide` match leaves the status out."""
     if not status_ids:
         return []
     data = await _load(conn, config, status_ids, viewer_id=viewer_id, now=now, known=known)
+    filters = (await filters_service.active_filters(conn, account_id=viewer_id, now=now)
+               if filter_context is not None and viewer_id is not None else [])
     out = []
     for status_id in status_ids:
         status = data.statuses.get(status_id)
         entity = _entity(status, data, viewer_id=viewer_id, with_source=with_source) if status else None
-        if entity is not None:
-            out.append(entity)
+        if entity is None:
+            continue
+        if filters and filter_context is not None:
+            results = _filter_results(entity, filters, filter_context, now)
+            if any(r.filter.filter_action == "hide" for r in results):
+                continue
+            entity["filtered"] = [to_mastodon_filter_result(r) for r in results]
+        out.append(entity)
     return out
+
+
+def _filter_results(entity: dict[str, Any], filters: list[matcher.Filter], context: str,
+                    now: datetime) -> list[matcher.FilterResult]:
+    """A boost is judged by what it boosts, as the reader sees that."""
+    shown = entity["reblog"] or entity
+    text = matcher.searchable_text(
+        shown["spoiler_text"], plain_text(shown["content"]),
+        extra=[m.get("description") or "" for m in shown["media_attachments"]]
+        + [o["title"] for o in (shown["poll"] or {}).get("options", [])])
+    return matcher.match(text, filters, context, status_id=int(shown["id"]), now=now)
+
+
+def to_mastodon_filter_result(result: matcher.FilterResult) -> dict[str, Any]:
+    f = result.filter
+    return {"filter": {"id": str(f.id), "title": f.title, "context": list(f.context),
+                       "expires_at": iso(f.expires_at) if f.expires_at else None,
+                       "filter_action": f.filter_action},
+            "keyword_matches": result.keyword_matches,
+            "status_matches": result.status_matches}
 
 
 async def render_status(conn: Conn, config: Config, status: Status, *, viewer_id: int | None,
