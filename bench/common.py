@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -84,6 +85,18 @@ def taskset_prefix(core: int) -> list[str]:
 
 
 # --------------------------------------------------------------------------- /proc sampling
+
+def stop_process(proc: subprocess.Popen[Any] | None, *, timeout: float = 30) -> None:
+    """SIGTERM a process we started (by its handle, so by PID), then kill it if it lingers."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
 
 def children_of(pid: int) -> list[int]:
     found = []

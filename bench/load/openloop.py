@@ -323,13 +323,9 @@ class HelloServer:
         return f"http://127.0.0.1:{self.port}/hello"
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        from bench.common import stop_process
+
+        stop_process(self.proc, timeout=10)
 
 
 def measure_endpoint(url: str, server_pid: int, *, runs: int, duration: float,

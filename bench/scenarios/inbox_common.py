@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from typing import Any
 import asyncpg
 
 from bench.common import APP_CORE, BENCH_DIR, LOAD_CORE, REPO_DIR, pg_meter, process_meter, \
-    taskset_prefix
+    stop_process, taskset_prefix
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, LOCAL_DOMAIN, PLACEHOLDER_HASH
 from bench.load.openloop import have_wrk, open_loop, wrk
 
@@ -267,13 +266,7 @@ class AppProcess:
     def __exit__(self, *exc: object) -> None:
         import shutil
 
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         shutil.rmtree(self._dir, ignore_errors=True)
 
 

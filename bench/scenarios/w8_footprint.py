@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from bench.common import (
     proc_rss_mib,
     runs_for,
     say,
+    stop_process,
     taskset_prefix,
 )
 from bench.load.openloop import HelloServer, measure_endpoint
@@ -101,12 +101,7 @@ class Serve:
         if self.proc is None or self.proc.poll() is not None:
             return 0.0
         t0 = time.perf_counter()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc)
         return time.perf_counter() - t0
 
 
