@@ -98,6 +98,17 @@ def _read_password(path: Path | None) -> str:
     return first
 
 
+def run_loop(main: Awaitable[None]) -> None:
+    """Long-running processes use uvloop where it is installed: it roughly halves aiohttp's
+    per-request overhead and asyncpg's per-query overhead."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)  # type: ignore[arg-type]
+    else:
+        uvloop.run(main)  # type: ignore[arg-type]
+
+
 async def _with_db(config: Config, action: Callable[[Any], Awaitable[None]]) -> None:
     from server.runtime import open_database
 
@@ -119,7 +130,7 @@ def _run(args: argparse.Namespace) -> None:
             raise CommonholdError("COMMONHOLD_JOB_WORKERS is 0, so 'commonhold worker' would "
                                   "run no jobs; set it to 1 or more")
 
-        asyncio.run(serve(config, web_server=cmd != "worker", workers=cmd != "web"))
+        run_loop(serve(config, web_server=cmd != "worker", workers=cmd != "web"))
     elif cmd == "check":
         for key, value in config.masked().items():
             print(f"{key} = {value}")
