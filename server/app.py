@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -36,11 +35,11 @@ from server.config import Config
 from server.db import Database
 from server.governance import routes as governance_routes
 from server.federation.activitypub.authorized_fetch import authorized_fetch_middleware
-from server.federation.netguard import GuardedResolver
+from server.federation import delivery
+from server.federation.activitypub import http as ap_http
 from server.federation.routes import ROUTE_TABLES as FEDERATION_ROUTES
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
-from server.jobs.worker import Worker
 from server.media import defaults as media_defaults
 from server.media import storage as media_storage
 from server.oauth import pages as oauth_pages
@@ -53,7 +52,6 @@ from server.web.state import CLOCK, CONFIG, DB, HTTP, SERVICES, TEMPLATES
 
 log = logging.getLogger(__name__)
 WORKERS: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("workers")
-USER_AGENT = "Commonhold/0.1 (+https://{domain}/)"
 
 
 def create_app(config: Config, *, db: Database, clock: Clock | None = None,
@@ -102,16 +100,7 @@ def make_client_session(config: Config, *,
                         resolver: AbstractResolver | None = None) -> aiohttp.ClientSession:
     """The one outgoing HTTP client. Its resolver refuses private addresses unless the
     configuration allows them; tests pass a resolver that maps fake hosts to loopback."""
-    # The default context trusts the system CA store, and OpenSSL honours SSL_CERT_FILE.
-    guarded = GuardedResolver(resolver, allow_private=config.allow_private_addresses)
-    # Kept-alive connections make a delivery ~2.5x cheaper than a fresh TLS handshake, and
-    # posts to the same servers come minutes apart: keep idle connections for 75 s.
-    connector = aiohttp.TCPConnector(ssl=ssl.create_default_context(), limit=200,
-                                     limit_per_host=8, ttl_dns_cache=300, resolver=guarded,
-                                     keepalive_timeout=75)
-    return aiohttp.ClientSession(
-        connector=connector, timeout=aiohttp.ClientTimeout(total=30, connect=10),
-        headers={"User-Agent": USER_AGENT.format(domain=config.domain)})
+    return ap_http.client_session(config, resolver=resolver)
 
 
 async def _close_http_session(app: web.Application) -> None:
@@ -121,13 +110,13 @@ async def _close_http_session(app: web.Application) -> None:
 def _workers(count: int):  # type: ignore[no-untyped-def]
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        worker = Worker(job_context(app), job_handlers(), concurrency=count)
-        task = asyncio.create_task(worker.run_forever(stop), name="job-worker")
+        workers = delivery.make_workers(job_context(app), job_handlers(), job_workers=count,
+                                        delivery_workers=app[CONFIG].delivery_workers)
+        tasks = [asyncio.create_task(w.run_forever(stop), name="job-worker") for w in workers]
         yield
         stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=30)
-        except TimeoutError:
+        _, late = await asyncio.wait(tasks, timeout=30)
+        for task in late:
             log.warning("job worker did not stop in time; its jobs will be requeued")
             task.cancel()
 

@@ -37,6 +37,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "host": ("COMMONHOLD_HOST", "str"),
     "port": ("COMMONHOLD_PORT", "int"),
     "job_workers": ("COMMONHOLD_JOB_WORKERS", "int"),
+    "delivery_workers": ("COMMONHOLD_DELIVERY_WORKERS", "int"),
     "max_body_bytes": ("COMMONHOLD_MAX_BODY_BYTES", "int"),
     "contact_email": ("COMMONHOLD_CONTACT_EMAIL", "str"),
     "source_url": ("COMMONHOLD_SOURCE_URL", "str"),
@@ -64,6 +65,9 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     job_workers: int = 32
+    # Deliveries mostly wait on remote servers (and hold no database connection meanwhile):
+    # they get a worker of their own with many more in flight. 0: the job workers take them.
+    delivery_workers: int = 128
     max_body_bytes: int = 40 * 1024 * 1024
     # Shown to clients as the instance's contact address and where its source code is.
     contact_email: str = ""
@@ -207,6 +211,8 @@ def problems(cfg: Config) -> list[str]:
         found.append(f"COMMONHOLD_PORT: {cfg.port} is not a TCP port")
     if cfg.job_workers < 0:
         found.append("COMMONHOLD_JOB_WORKERS: must be 0 or more")
+    if cfg.delivery_workers < 0:
+        found.append("COMMONHOLD_DELIVERY_WORKERS: must be 0 or more")
     if cfg.max_body_bytes < 1024:
         found.append("COMMONHOLD_MAX_BODY_BYTES: must be at least 1024")
     if cfg.secret_key and len(cfg.secret_key) < 32:

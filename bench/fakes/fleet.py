@@ -161,6 +161,8 @@ class Fleet:
         self.first_at: float | None = None
         self.last_at: float | None = None
         self.accepted_at: list[float] = []
+        self.errored: set[str] = set()       # inboxes answered 503 at least once
+        self.retried_at: list[float] = []    # acceptances that came after such a 503
 
     def stats(self, brief: bool = False) -> dict[str, Any]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -171,7 +173,7 @@ class Fleet:
             return {"posts": self.posts, "accepted": len(self.accepted_at),
                     "injected_errors": self.injected_errors, "last_at": self.last_at}
         return {"posts": self.posts, "accepted": len(self.accepted_at),
-                "accepted_at": self.accepted_at,
+                "accepted_at": self.accepted_at, "retried_at": self.retried_at,
                 "inboxes": len(self.accepted), "hosts": len(per_host),
                 "max_per_host": max(per_host.values(), default=0),
                 "per_inbox": dict(self.accepted),
@@ -188,10 +190,12 @@ class Fleet:
         body = await request.read()
         self.posts += 1
         host = (request.host or "").split(":", 1)[0]
+        inbox = f"{host}{request.path}"
         if self.latency:
             await asyncio.sleep(self.latency)
         if self.error_rate and self.random.random() < self.error_rate:
             self.injected_errors += 1
+            self.errored.add(inbox)
             headers = {"Retry-After": self.retry_after} if self.retry_after else {}
             return web.Response(status=503, headers=headers)
         if self.public_key is not None and self.verify_every and (self.posts - 1) % self.verify_every == 0:
@@ -199,8 +203,10 @@ class Fleet:
         now = time.time()
         self.first_at = self.first_at or now
         self.last_at = now
-        self.accepted[f"{host}{request.path}"] += 1
+        self.accepted[inbox] += 1
         self.accepted_at.append(now)
+        if inbox in self.errored:
+            self.retried_at.append(now)
         return web.Response(status=202)
 
     def _verify(self, request: web.Request, body: bytes) -> None:
@@ -411,6 +417,15 @@ class FleetProcess:
 
     def session(self, **kwargs: Any) -> aiohttp.ClientSession:
         return client_session(self.ports, cert_pem=self.cert_pem, **kwargs)
+
+    def app_session(self, config: Any, **kwargs: Any) -> aiohttp.ClientSession:
+        """The app's own client session (server.federation.activitypub.http), reaching the
+        fleet through FleetResolver and trusting its certificate."""
+        from server.federation.activitypub import http
+
+        ssl_ctx = client_ssl_context(self.cert_pem) if self.cert_pem else None
+        return http.client_session(config, resolver=FleetResolver(self.ports), ssl_context=ssl_ctx,
+                                   **kwargs)
 
     async def __aexit__(self, *exc: object) -> None:
         import shutil

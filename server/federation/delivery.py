@@ -29,10 +29,14 @@ from server.federation import queries
 from server.federation.activitypub import signatures
 from server.jobs import PermanentJobError, RetryLaterError
 from server.jobs.context import JobContext
+from server.jobs.registry import JobHandler
+from server.jobs.worker import Worker
 
 log = logging.getLogger(__name__)
 
 KIND = "federation.deliver"
+KINDS = frozenset({KIND})
+DELIVERY_BATCH = 50                    # jobs per claim: filling 128 slots takes three round trips
 MAX_ATTEMPTS = 20                      # with the queue's backoff: about 62 hours of trying
 UNAVAILABLE_AFTER = 8                  # consecutive failures ...
 UNAVAILABLE_SPAN = timedelta(hours=1)  # ... spread over at least this long
@@ -40,6 +44,18 @@ UNAVAILABLE_RETRY = timedelta(hours=6)
 SUCCESS_RECORD_EVERY = timedelta(minutes=1)  # keep in step with record_delivery_success
 TIMEOUT = aiohttp.ClientTimeout(total=20, connect=10)
 ACTIVITY_CONTENT_TYPE = 'application/activity+json'
+
+
+def make_workers(ctx: JobContext, handlers: dict[str, JobHandler], *, job_workers: int,
+                 delivery_workers: int) -> list[Worker]:
+    """The job workers of one process. Deliveries are I/O-bound: a POST waits tens to hundreds
+    of milliseconds on the remote server and holds no database connection meanwhile, so they
+    get a worker of their own with many in flight (1,800 inboxes at 50 ms each take 2.8 s of
+    waiting with 32 slots, 0.7 s with 128); everything else keeps `job_workers` slots."""
+    if delivery_workers <= 0:
+        return [Worker(ctx, handlers, concurrency=job_workers)]
+    return [Worker(ctx, handlers, concurrency=job_workers, skip=KINDS),
+            Worker(ctx, handlers, concurrency=delivery_workers, only=KINDS, batch=DELIVERY_BATCH)]
 
 
 async def enqueue_deliveries(conn: Conn, *, actor_id: int, activity: dict[str, Any],

@@ -49,8 +49,9 @@ async def insert_jobs(conn: Conn, *, kind: str, payloads: list[dict[str, Any]],
                        created_at)
 
 
-async def claim_jobs(conn: Conn, *, now: datetime, limit: int, locked_until: datetime) -> list[ClaimedJob]:
-    rows = await conn.fetch(Q["claim_jobs"], now, limit, locked_until)
+async def claim_jobs(conn: Conn, *, now: datetime, limit: int, locked_until: datetime,
+                     only: list[str] | None = None, skip: list[str] | None = None) -> list[ClaimedJob]:
+    rows = await conn.fetch(Q["claim_jobs"], now, limit, locked_until, only, skip or [])
     return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]
 
 

@@ -15,12 +15,16 @@ SELECT $1, u.payload, $4, $5, u.ordering_key, $6
 -- name: claim_jobs
 -- Claim up to $2 ready jobs due at $1 and lock them until $3. A job whose ordering key has
 -- an older unfinished job waits for it, so deliveries to one inbox keep their order.
--- $1 now, $2 limit, $3 locked_until
+-- A worker may serve only some kinds ($4, NULL for any) and leave others alone ($5): slow
+-- network jobs get their own, wider worker.
+-- $1 now, $2 limit, $3 locked_until, $4 only these kinds, $5 not these kinds
 UPDATE jobs
    SET state = 'running', attempts = attempts + 1, locked_until = $3
  WHERE id IN (
        SELECT j.id FROM jobs j
         WHERE j.state = 'ready' AND j.run_at <= $1
+          AND ($4::text[] IS NULL OR j.kind = ANY($4::text[]))
+          AND NOT (j.kind = ANY($5::text[]))
           AND (j.ordering_key IS NULL OR NOT EXISTS (
                 SELECT 1 FROM jobs e
                  WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.state <> 'failed'))

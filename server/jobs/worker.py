@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ POLL_SECONDS = 1.0
 REQUEUE_EVERY = timedelta(seconds=30)
 BACKOFF_BASE = 15.0          # seconds before the first retry
 BACKOFF_CAP = 6 * 3600.0     # never wait more than six hours between tries
+SHORT_RETRY = timedelta(seconds=60)  # retries due sooner than this wake the worker on time
 
 
 def backoff_delay(attempts: int) -> timedelta:
@@ -35,12 +36,17 @@ def backoff_delay(attempts: int) -> timedelta:
 
 class Worker:
     def __init__(self, ctx: JobContext, handlers: dict[str, JobHandler], *, batch: int = 20,
-                 concurrency: int = 4) -> None:
+                 concurrency: int = 4, only: Collection[str] | None = None,
+                 skip: Collection[str] = ()) -> None:
         self.ctx = ctx
         self.handlers = handlers
         self.batch = batch
         self.concurrency = max(concurrency, 1)
+        # Which kinds this worker claims: all (None), or a subset served by a worker of its own.
+        self.only = sorted(only) if only is not None else None
+        self.skip = sorted(skip)
         self._last_requeue: datetime | None = None
+        self._wake: asyncio.Event | None = None
 
     async def _claim(self, limit: int) -> list[queries.ClaimedJob]:
         now = self.ctx.clock.now()
@@ -50,7 +56,8 @@ class Worker:
             if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
                 await queries.requeue_stalled_jobs(conn, now=now)
                 self._last_requeue = now
-            return await queries.claim_jobs(conn, now=now, limit=limit, locked_until=now + LOCK_TTL)
+            return await queries.claim_jobs(conn, now=now, limit=limit, locked_until=now + LOCK_TTL,
+                                            only=self.only, skip=self.skip)
 
     async def run_once(self) -> int:
         """Claim what is due now and run it; return how many jobs ran."""
@@ -77,7 +84,7 @@ class Worker:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Keep up to `concurrency` jobs in flight, claiming more as slots free up, so slow
         remote servers occupy a slot each instead of stalling a whole batch."""
-        wake = asyncio.Event()
+        wake = self._wake = asyncio.Event()
         on_notify = lambda *_: wake.set()  # noqa: E731
         listener = await self._listen(on_notify)
         running: set[asyncio.Task[None]] = set()
@@ -148,6 +155,9 @@ class Worker:
         async with self.ctx.db.acquire() as conn:
             await queries.reschedule_job(conn, job_id=job.id, run_at=self.ctx.clock.now() + wait,
                                          last_error=reason)
+        if self._wake is not None and wait <= SHORT_RETRY:
+            # A short Retry-After is honoured on time rather than at the next poll.
+            asyncio.get_running_loop().call_later(wait.total_seconds() + 0.01, self._wake.set)
 
     async def _fail(self, job: queries.ClaimedJob, reason: str) -> None:
         log.warning("job %s (%s) failed: %s", job.id, job.kind, reason.splitlines()[0] if reason else "")
