@@ -8,13 +8,16 @@
   A 4xx other than 408/429 means the remote will never take it: failed at once.
 - A host that keeps failing is marked unavailable: its deliveries wait longer between
   tries instead of hammering it, and the first success clears the mark.
+- The activity is serialized once per fan-out and stored once (delivery_payloads); the jobs
+  refer to it, and a worker keeps recent bodies in memory, so 1,800 jobs are not 1,800
+  copies to write, read back and re-serialize.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -23,7 +26,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from server import jobs
+from server import jobs, jsonio
 from server.db import Conn
 from server.federation import queries
 from server.federation.activitypub import signatures
@@ -44,6 +47,9 @@ UNAVAILABLE_RETRY = timedelta(hours=6)
 SUCCESS_RECORD_EVERY = timedelta(minutes=1)  # keep in step with record_delivery_success
 TIMEOUT = aiohttp.ClientTimeout(total=20, connect=10)
 ACTIVITY_CONTENT_TYPE = 'application/activity+json'
+PAYLOADS_KEPT_FOR = timedelta(days=7)  # > MAX_ATTEMPTS tries at most 6 h apart
+PAYLOADS_PURGED_PER_POST = 20          # old bodies dropped by each fan-out, a few at a time
+BODIES_CACHED = 64                     # recent bodies kept by a worker (one per fan-out)
 
 
 def make_workers(ctx: JobContext, handlers: dict[str, JobHandler], *, job_workers: int,
@@ -60,10 +66,17 @@ def make_workers(ctx: JobContext, handlers: dict[str, JobHandler], *, job_worker
 
 async def enqueue_deliveries(conn: Conn, *, actor_id: int, activity: dict[str, Any],
                              inboxes: Iterable[str], now: datetime) -> int:
-    """One delivery job per distinct inbox, in the caller's transaction (one INSERT)."""
+    """One delivery job per distinct inbox, in the caller's transaction: the body once, then
+    the jobs that refer to it in one INSERT."""
     targets = sorted(set(inboxes))
+    if not targets:
+        return 0
+    payload_id = await queries.insert_delivery_payload(
+        conn, body=jsonio.dumpb(activity), now=now, purge_before=now - PAYLOADS_KEPT_FOR,
+        purge_limit=PAYLOADS_PURGED_PER_POST)
     return await jobs.enqueue_many(
-        conn, KIND, [{"inbox": inbox, "actor_id": actor_id, "activity": activity} for inbox in targets],
+        conn, KIND, [{"inbox": inbox, "actor_id": actor_id, "payload_id": payload_id}
+                     for inbox in targets],
         now=now, max_attempts=MAX_ATTEMPTS, ordering_keys=[f"inbox:{inbox}" for inbox in targets])
 
 
@@ -86,7 +99,7 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
             health.last_failure_at is not None and now - health.last_failure_at < UNAVAILABLE_RETRY:
         raise RetryLaterError(f"{host} is marked unavailable since {health.unavailable_since:%Y-%m-%d %H:%M}",
                               delay_seconds=UNAVAILABLE_RETRY.total_seconds())
-    body = json.dumps(payload["activity"], separators=(",", ":"), ensure_ascii=False).encode()
+    body = await _body(ctx, payload)
     private_pem, key_id = key
     headers = signatures.sign_request(
         method="POST", url=inbox, body=body, key_id=key_id, private_key=_private_key(private_pem),
@@ -106,6 +119,36 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         await _failed(ctx, host, reason, now)
         raise RetryLaterError(reason, delay_seconds=retry_after)
     raise PermanentJobError(reason)
+
+
+async def _body(ctx: JobContext, payload: dict[str, Any]) -> bytes:
+    """The bytes to POST: the fan-out's stored body, read once per worker and then kept. The
+    first of many jobs starting at once reads it and the others await that same read. The
+    cache lives in the worker's context, so it never outlives its database."""
+    if "activity" in payload:  # a job queued before bodies were stored apart
+        return jsonio.dumpb(payload["activity"])
+    payload_id = int(payload["payload_id"])
+    cache: OrderedDict[int, asyncio.Future[bytes | None]] = ctx.extra.setdefault(
+        "delivery_bodies", OrderedDict())
+    read = cache.get(payload_id)
+    if read is None:
+        read = cache[payload_id] = asyncio.ensure_future(_read_body(ctx, payload_id))
+        if len(cache) > BODIES_CACHED:
+            cache.popitem(last=False)
+    try:
+        body = await asyncio.shield(read)
+    except Exception:
+        if cache.get(payload_id) is read:  # a failed read is not kept: the next job retries it
+            del cache[payload_id]
+        raise
+    if body is None:
+        raise PermanentJobError("the activity to deliver is no longer stored")
+    return body
+
+
+async def _read_body(ctx: JobContext, payload_id: int) -> bytes | None:
+    async with ctx.db.acquire() as conn:
+        return await queries.get_delivery_payload(conn, payload_id=payload_id)
 
 
 def _success_worth_recording(health: queries.DeliveryHost | None, now: datetime) -> bool:

@@ -199,3 +199,14 @@ async def count_active_local_users(conn: Conn, *, since: datetime) -> int:
 
 async def count_local_posts(conn: Conn) -> int:
     return int(await conn.fetchval(Q["count_local_posts"]))
+
+
+async def insert_delivery_payload(conn: Conn, *, body: bytes, now: datetime, purge_before: datetime,
+                                  purge_limit: int) -> int:
+    return int(await conn.fetchval(Q["insert_delivery_payload"], body, now, purge_before,
+                                   purge_limit))
+
+
+async def get_delivery_payload(conn: Conn, *, payload_id: int) -> bytes | None:
+    body = await conn.fetchval(Q["get_delivery_payload"], payload_id)
+    return bytes(body) if body is not None else None

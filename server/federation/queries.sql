@@ -206,3 +206,18 @@ SELECT count(*) FROM users u
 SELECT coalesce(sum(s.statuses_count), 0)::bigint
   FROM account_stats s JOIN accounts a ON a.id = s.account_id
  WHERE a.domain IS NULL;
+
+-- name: insert_delivery_payload
+-- Store a fan-out's body once; in the same statement, drop a few payloads older than the
+-- cutoff (SKIP LOCKED: two posters never wait on each other for that).
+-- $1 body, $2 now, $3 cutoff, $4 how many old ones at most
+WITH purged AS (
+    DELETE FROM delivery_payloads
+     WHERE id IN (SELECT id FROM delivery_payloads WHERE created_at < $3
+                   ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED))
+INSERT INTO delivery_payloads (body, created_at) VALUES ($1, $2)
+RETURNING id;
+
+-- name: get_delivery_payload
+-- $1 id
+SELECT body FROM delivery_payloads WHERE id = $1;
