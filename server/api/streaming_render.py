@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from server.api.entities.conversations import render_conversations
 from server.api.entities.notifications import render_notifications
 from server.api.entities.statuses import render_statuses
 from server.api.statusviews import queries as views_q
@@ -50,6 +51,15 @@ async def render_event(db: Database, config: Config, clock: Clock, client: Strea
             if not rendered:
                 return None
             return Outgoing(stream, event.event, json.dumps(rendered[0]))
+        if event.event == "conversation" and viewer_id is not None:
+            conversation_id = await views_q.get_conversation_of(conn, status_id=event.ref)
+            visible = await views_q.filter_visible(conn, status_ids=[event.ref],
+                                                   viewer_id=viewer_id, hide_muted=False, now=now)
+            if conversation_id is None or event.ref not in visible:
+                return None
+            rendered = await render_conversations(conn, config, [(conversation_id, event.ref)],
+                                                  viewer_id=viewer_id, now=now)
+            return Outgoing(stream, "conversation", json.dumps(rendered[0]))
         if event.event == "notification" and viewer_id is not None:
             row = await notifications_q.get_notification(conn, notification_id=event.ref,
                                                          account_id=viewer_id)

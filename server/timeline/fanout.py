@@ -35,6 +35,11 @@ async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
         streams += [f"list:{list_id}" for list_id in
                     await lists_q.lists_showing_status(conn, status_id=status_id, now=now)]
         await publish.status_published(conn, status_id=status_id, home=True, streams=streams)
+        if status.visibility == "direct" and status.reblog_of_id is None:
+            # Each local participant's `direct` stream hears of the conversation.
+            for account_id in await streaming_q.list_direct_participants(conn, status_id=status_id):
+                await publish.conversation_updated(conn, account_id=account_id,
+                                                   status_id=status_id)
         if status.reblog_of_id is None and status.visibility in ("public", "unlisted"):
             # Followers who rang the bell hear about new posts (Mastodon's "notify").
             for follower_id in await queries.list_notify_followers(conn, author_id=status.account_id):

@@ -111,3 +111,8 @@ async def list_conversation_participants(conn: Conn, *,
                                          conversation_ids: list[int]) -> list[tuple[int, int]]:
     rows = await conn.fetch(Q["list_conversation_participants"], conversation_ids)
     return [(r["conversation_id"], r["account_id"]) for r in rows]
+
+
+async def get_conversation_of(conn: Conn, *, status_id: int) -> int | None:
+    found = await conn.fetchval(Q["get_conversation_of"], status_id)
+    return int(found) if found is not None else None

@@ -207,3 +207,9 @@ SELECT DISTINCT coalesce(s.conversation_id, s.id) AS conversation_id, p.account_
                       UNION SELECT m.account_id FROM mentions m WHERE m.status_id = s.id) p
  WHERE coalesce(s.conversation_id, s.id) = ANY($1::bigint[]) AND s.visibility = 'direct'
    AND s.deleted_at IS NULL;
+
+-- name: get_conversation_of
+-- The conversation a live direct status belongs to (as list_conversations numbers them).
+-- $1 status id
+SELECT coalesce(conversation_id, id) FROM statuses
+ WHERE id = $1 AND visibility = 'direct' AND deleted_at IS NULL;
