@@ -37,7 +37,8 @@ async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
         await publish.status_published(conn, status_id=status_id, home=True, streams=streams)
         if status.visibility == "direct" and status.reblog_of_id is None:
             # Each local participant's `direct` stream hears of the conversation.
-            for account_id in await streaming_q.list_direct_participants(conn, status_id=status_id):
+            participants = await streaming_q.list_direct_participants(conn, status_id=status_id)
+            for account_id in participants:
                 await publish.conversation_updated(conn, account_id=account_id,
                                                    status_id=status_id)
         if status.reblog_of_id is None and status.visibility in ("public", "unlisted"):
