@@ -12,6 +12,7 @@ from server.api.entities.statuses import render_statuses
 from server.api.statusviews import queries as views_q
 from server.clock import Clock
 from server.config import Config
+from server.conversations import queries as conversations_q
 from server.db import Database
 from server.notifications import queries as notifications_q
 from server.streaming.hub import StreamClient, StreamEvent
@@ -52,13 +53,15 @@ async def render_event(db: Database, config: Config, clock: Clock, client: Strea
                 return None
             return Outgoing(stream, event.event, json.dumps(rendered[0]))
         if event.event == "conversation" and viewer_id is not None:
+            # The conversation as the list now shows it (a new status brings back one the
+            # viewer had removed, and is unread unless the viewer wrote it).
             conversation_id = await views_q.get_conversation_of(conn, status_id=event.ref)
-            visible = await views_q.filter_visible(conn, status_ids=[event.ref],
-                                                   viewer_id=viewer_id, hide_muted=False, now=now)
-            if conversation_id is None or event.ref not in visible:
+            found = conversation_id and await conversations_q.get_conversation(
+                conn, account_id=viewer_id, conversation_id=conversation_id)
+            if not found:
                 return None
-            rendered = await render_conversations(conn, config, [(conversation_id, event.ref)],
-                                                  viewer_id=viewer_id, now=now)
+            rendered = await render_conversations(conn, config, [found], viewer_id=viewer_id,
+                                                  now=now)
             return Outgoing(stream, "conversation", json.dumps(rendered[0]))
         if event.event == "notification" and viewer_id is not None:
             row = await notifications_q.get_notification(conn, notification_id=event.ref,

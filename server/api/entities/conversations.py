@@ -1,5 +1,5 @@
 """The Conversation entity (Mastodon's REST::ConversationSerializer), for the conversations
-list and the `direct` stream alike. Read state is not tracked yet, so `unread` is false."""
+list and the `direct` stream alike."""
 
 from __future__ import annotations
 
@@ -10,22 +10,24 @@ from server.api.entities.accounts import render_accounts
 from server.api.entities.statuses import render_statuses
 from server.api.statusviews import queries as views_q
 from server.config import Config
+from server.conversations.queries import ConversationRef
 from server.db import Conn
 
 
-async def render_conversations(conn: Conn, config: Config, pairs: list[tuple[int, int]], *,
+async def render_conversations(conn: Conn, config: Config, found: list[ConversationRef], *,
                                viewer_id: int, now: datetime) -> list[dict[str, Any]]:
-    """One entity per (conversation id, last status id) pair, in the order given; the
-    accounts are the other participants."""
+    """One entity per conversation, in the order given; the accounts are the other
+    participants."""
     people = await views_q.list_conversation_participants(
-        conn, conversation_ids=[c for c, _ in pairs])
+        conn, conversation_ids=[c.conversation_id for c in found])
     accounts = await render_accounts(conn, config, [a for _, a in people])
     statuses = {int(s["id"]): s for s in await render_statuses(
-        conn, config, [s for _, s in pairs], viewer_id=viewer_id, now=now)}
+        conn, config, [c.last_status_id for c in found], viewer_id=viewer_id, now=now)}
     body = []
-    for conversation_id, last_id in pairs:
-        others = sorted({a for c, a in people if c == conversation_id and a != viewer_id})
-        body.append({"id": str(conversation_id), "unread": False,
+    for conversation in found:
+        others = sorted({a for c, a in people
+                         if c == conversation.conversation_id and a != viewer_id})
+        body.append({"id": str(conversation.conversation_id), "unread": conversation.unread,
                      "accounts": [accounts[a] for a in others if a in accounts],
-                     "last_status": statuses.get(last_id)})
+                     "last_status": statuses.get(conversation.last_status_id)})
     return body
