@@ -1,4 +1,5 @@
-"""Filters v2 (/api/v2/filters...): a member's keyword and status filters."""
+"""Filters v2 (/api/v2/filters...): a member's keyword and status filters; and the v1 API
+(/api/v1/filters), which sees each keyword as a filter of its own."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from server.api.params import Params, match_id, parse_id, read_params
 from server.accounts import queries as accounts_q
 from server.errors import NotFoundError, ValidationError
 from server.filters import queries, service
+from server.filters import v1 as filters_v1
 from server.filters.service import FilterView, KeywordChange
 from server.statuses import service as statuses
 from server.web.state import CLOCK, DB
@@ -200,4 +202,65 @@ async def filter_statuses_delete(request: web.Request) -> web.Response:
     me = await _me(request, "write:filters")
     async with request.app[DB].transaction() as conn:
         await service.remove_status(conn, account_id=me, filter_status_id=match_id(request))
+    return web.json_response({})
+
+
+# Filters v1 (/api/v1/filters...): one keyword each, over the v2 filters (server/filters/v1.py).
+
+def to_mastodon_v1_filter(found: filters_v1.V1Filter) -> dict[str, Any]:
+    row = found.row
+    return {"id": str(found.keyword["id"]), "phrase": found.keyword["keyword"],
+            "context": list(row.context), "whole_word": found.keyword["whole_word"],
+            "expires_at": iso(row.expires_at) if row.expires_at else None,
+            "irreversible": row.filter_action == "hide"}
+
+
+@routes.get("/api/v1/filters")
+async def filters_v1_index(request: web.Request) -> web.Response:
+    me = await _me(request, "read:filters")
+    async with request.app[DB].acquire() as conn:
+        found = await filters_v1.list_filters(conn, account_id=me)
+    return web.json_response([to_mastodon_v1_filter(f) for f in found])
+
+
+@routes.post("/api/v1/filters")
+async def filters_v1_create(request: web.Request) -> web.Response:
+    me = await _me(request, "write:filters")
+    params = await read_params(request)
+    seconds, _ = _expires_in(params)
+    async with request.app[DB].transaction() as conn:
+        found = await filters_v1.create_filter(
+            conn, account_id=me, phrase=params.str("phrase"), context=params.list("context"),
+            irreversible=params.bool("irreversible"), whole_word=params.bool("whole_word"),
+            expires_in=seconds, now=request.app[CLOCK].now())
+    return web.json_response(to_mastodon_v1_filter(found))
+
+
+@routes.get(r"/api/v1/filters/{id}")
+async def filters_v1_show(request: web.Request) -> web.Response:
+    me = await _me(request, "read:filters")
+    async with request.app[DB].acquire() as conn:
+        found = await filters_v1.get_filter(conn, account_id=me, keyword_id=match_id(request))
+    return web.json_response(to_mastodon_v1_filter(found))
+
+
+@routes.put(r"/api/v1/filters/{id}")
+async def filters_v1_update(request: web.Request) -> web.Response:
+    me = await _me(request, "write:filters")
+    params = await read_params(request)
+    seconds, clear = _expires_in(params)
+    async with request.app[DB].transaction() as conn:
+        found = await filters_v1.update_filter(
+            conn, account_id=me, keyword_id=match_id(request), phrase=params.str("phrase"),
+            context=params.list("context") or None, irreversible=params.bool("irreversible"),
+            whole_word=params.bool("whole_word"), expires_in=seconds, clear_expiry=clear,
+            now=request.app[CLOCK].now())
+    return web.json_response(to_mastodon_v1_filter(found))
+
+
+@routes.delete(r"/api/v1/filters/{id}")
+async def filters_v1_delete(request: web.Request) -> web.Response:
+    me = await _me(request, "write:filters")
+    async with request.app[DB].transaction() as conn:
+        await filters_v1.delete_filter(conn, account_id=me, keyword_id=match_id(request))
     return web.json_response({})

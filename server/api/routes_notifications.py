@@ -9,6 +9,7 @@ from server.api.entities.notifications import render_notifications
 from server.api.pagination import page_params, paginate
 from server.api.params import match_id, parse_id, read_params
 from server.errors import NotFoundError
+from server.markers import queries as markers_q
 from server.notifications import queries as notifications_q
 from server.notifications.service import TYPES
 from server.web.state import CLOCK, CONFIG, DB
@@ -40,14 +41,23 @@ async def notifications_list(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/notifications/unread_count")
 async def notifications_unread_count(request: web.Request) -> web.Response:
-    """Without a read marker every notification counts as unread (capped as Mastodon caps it)."""
+    """Notifications above the `notifications` read marker (POST /api/v1/markers), with the
+    list's type and sender filters, counted up to `limit` (100 by default, at most 1000) as
+    Mastodon counts them. Without a marker every notification is unread."""
     token = await require_token(request, "read:notifications")
     assert token.account_id is not None
     params = await read_params(request)
-    limit = params.int("limit", minimum=1) or 100
+    limit = min(abs(params.int("limit") or 0) or 100, 1000)
+    types = [t for t in params.list("types") if t in TYPES] if params.has("types") else None
+    from_account = params.str("account_id", strip=True)
     async with request.app[DB].acquire() as conn:
-        count = await notifications_q.count_notifications(conn, account_id=token.account_id,
-                                                          after_id=None, limit=min(limit, 1000))
+        markers = await markers_q.list_markers(conn, account_id=token.account_id,
+                                               timelines=["notifications"])
+        count = await notifications_q.count_notifications(
+            conn, account_id=token.account_id,
+            after_id=markers[0]["last_read_id"] if markers else None, limit=limit,
+            types=types, exclude_types=params.list("exclude_types"),
+            from_account_id=parse_id(from_account) if from_account else None)
     return web.json_response({"count": count})
 
 

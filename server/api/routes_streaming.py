@@ -16,9 +16,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from server.api.auth import TokenContext, optional_token, require_token
-from server.api.params import Params, read_params
+from server.api.params import Params, parse_id, read_params
 from server.api.streaming_render import Outgoing, render_event
-from server.errors import BadRequestError, CommonholdError
+from server.errors import BadRequestError, CommonholdError, UnauthorizedError
+from server.lists import queries as lists_q
 from server.streaming.hub import StreamClient, StreamHub
 from server.web.state import CLOCK, CONFIG, DB
 
@@ -93,6 +94,19 @@ def _needs_user(key: str) -> bool:
     return key.split(":", 1)[0] in ("user", "direct", "list")
 
 
+async def _check_list_owner(request: web.Request, token: TokenContext | None, key: str) -> None:
+    """A list's stream is its owner's alone (the hub routes list events by list id only)."""
+    if not key.startswith("list:"):
+        return
+    list_id = parse_id(key.split(":", 1)[1])
+    owned = False
+    if list_id is not None and token is not None and token.account_id is not None:
+        async with request.app[DB].acquire() as conn:
+            owned = await lists_q.owns_list(conn, list_id=list_id, account_id=token.account_id)
+    if not owned:
+        raise UnauthorizedError("Not authorized to stream this list")
+
+
 async def _token_for(request: web.Request, key: str) -> TokenContext | None:
     if _needs_user(key):
         return await require_token(request, "read:statuses",
@@ -109,6 +123,7 @@ def _sse_route(path: str, name: str) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         key = stream_key(name, await read_params(request))
         token = await _token_for(request, key)
+        await _check_list_owner(request, token, key)
         return await _serve_sse(request, token, key)
 
     handler.__name__ = "streaming_" + name.replace(":", "_")
@@ -177,7 +192,7 @@ async def streaming_websocket(request: web.Request) -> web.StreamResponse:
         raise BadRequestError("This endpoint expects a WebSocket connection")
     client = StreamClient(token.account_id if token else None, set())
     if params.str("stream"):
-        _subscribe(client, token, params.str("stream") or "", params)
+        await _subscribe(request, client, token, params.str("stream") or "", params)
     await ws.prepare(request)
     hub = request.app[STREAM_HUB]
     hub.add(client)
@@ -186,7 +201,7 @@ async def streaming_websocket(request: web.Request) -> web.StreamResponse:
         async for message in ws:
             if message.type != WSMsgType.TEXT:
                 continue
-            await _handle_message(ws, client, token, message.data)
+            await _handle_message(request, ws, client, token, message.data)
     finally:
         hub.remove(client)
         client.close()
@@ -194,18 +209,20 @@ async def streaming_websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-def _subscribe(client: StreamClient, token: TokenContext | None, name: str, params: Params) -> str:
+async def _subscribe(request: web.Request, client: StreamClient, token: TokenContext | None,
+                     name: str, params: Params) -> str:
     key = stream_key(name, params)
     if _needs_user(key) and (token is None or token.account_id is None
                              or not (token.allows("read:statuses")
                                      or token.allows("read:notifications"))):
         raise BadRequestError("Access token is required for this stream")
+    await _check_list_owner(request, token, key)
     client.streams.add(key)
     return key
 
 
-async def _handle_message(ws: web.WebSocketResponse, client: StreamClient,
-                          token: TokenContext | None, data: str) -> None:
+async def _handle_message(request: web.Request, ws: web.WebSocketResponse,
+                          client: StreamClient, token: TokenContext | None, data: str) -> None:
     try:
         message = json.loads(data)
         if not isinstance(message, dict):
@@ -213,12 +230,13 @@ async def _handle_message(ws: web.WebSocketResponse, client: StreamClient,
         params = Params({k: v for k, v in message.items() if isinstance(v, str)})
         kind, name = message.get("type"), str(message.get("stream") or "")
         if kind == "subscribe":
-            _subscribe(client, token, name, params)
+            await _subscribe(request, client, token, name, params)
         elif kind == "unsubscribe":
             client.streams.discard(stream_key(name, params))
     except (ValueError, CommonholdError) as exc:
         text = exc.message if isinstance(exc, CommonholdError) else "Could not parse the message"
-        await ws.send_str(json.dumps({"error": text, "status": 400}))
+        status = exc.status if isinstance(exc, CommonholdError) else 400
+        await ws.send_str(json.dumps({"error": text, "status": status}))
 
 
 async def _send_events(request: web.Request, ws: web.WebSocketResponse, client: StreamClient) -> None:

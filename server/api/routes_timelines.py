@@ -16,6 +16,7 @@ from server.api.statusviews import queries as views_q
 from server.db import Conn
 from server.errors import NotFoundError
 from server.follows.service import get_account_or_404
+from server.lists import queries as lists_q
 from server.timeline import queries as timeline_q
 from server.web.state import CLOCK, CONFIG, DB
 
@@ -33,6 +34,27 @@ async def timelines_home(request: web.Request) -> web.Response:
             min_id=page.min_id, limit=page.limit, now=request.app[CLOCK].now())
         return await statuses_page(request, conn, ids, viewer_id=token.account_id, page=page,
                                    filter_context="home")
+
+
+@routes.get(r"/api/v1/timelines/list/{id}")
+async def timelines_list(request: web.Request) -> web.Response:
+    token = await require_token(request, "read:lists")
+    page = page_params(await read_params(request), default=20, maximum=40)
+    list_id = match_id(request)
+    assert token.account_id is not None
+    now = request.app[CLOCK].now()
+    async with request.app[DB].acquire() as conn:
+        if not await lists_q.owns_list(conn, list_id=list_id, account_id=token.account_id):
+            raise NotFoundError("Record not found")
+        ids = await lists_q.list_timeline(conn, list_id=list_id, owner_id=token.account_id,
+                                          max_id=page.max_id, since_id=page.since_id,
+                                          min_id=page.min_id, limit=page.limit, now=now)
+        shown = await _visible(conn, ids, token.account_id, now)
+        # Lists are read with the filters of the home context, as in Mastodon.
+        response = await statuses_page(request, conn, shown, viewer_id=token.account_id,
+                                       page=None, filter_context="home")
+    paginate(response, request, request.app[CONFIG], page, ids)
+    return response
 
 
 async def _visible(conn: Conn, ids: list[int], viewer_id: int | None, now: datetime) -> list[int]:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from server.api.entities.conversations import render_conversations
 from server.api.entities.notifications import render_notifications
 from server.api.entities.statuses import render_statuses
 from server.api.statusviews import queries as views_q
 from server.clock import Clock
 from server.config import Config
+from server.conversations import queries as conversations_q
 from server.db import Database
 from server.notifications import queries as notifications_q
 from server.streaming.hub import StreamClient, StreamEvent
@@ -50,6 +52,17 @@ async def render_event(db: Database, config: Config, clock: Clock, client: Strea
             if not rendered:
                 return None
             return Outgoing(stream, event.event, json.dumps(rendered[0]))
+        if event.event == "conversation" and viewer_id is not None:
+            # The conversation as the list now shows it (a new status brings back one the
+            # viewer had removed, and is unread unless the viewer wrote it).
+            conversation_id = await views_q.get_conversation_of(conn, status_id=event.ref)
+            found = conversation_id and await conversations_q.get_conversation(
+                conn, account_id=viewer_id, conversation_id=conversation_id)
+            if not found:
+                return None
+            rendered = await render_conversations(conn, config, [found], viewer_id=viewer_id,
+                                                  now=now)
+            return Outgoing(stream, "conversation", json.dumps(rendered[0]))
         if event.event == "notification" and viewer_id is not None:
             row = await notifications_q.get_notification(conn, notification_id=event.ref,
                                                          account_id=viewer_id)

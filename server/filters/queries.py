@@ -96,3 +96,7 @@ async def delete_filter_status(conn: Conn, *, filter_status_id: int) -> None:
 
 async def list_active_filter_ids(conn: Conn, *, account_id: int, now: datetime) -> list[int]:
     return [r["id"] for r in await conn.fetch(Q["list_active_filter_ids"], account_id, now)]
+
+
+async def list_account_keywords(conn: Conn, *, account_id: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["list_account_keywords"], account_id)]

@@ -74,3 +74,10 @@ DELETE FROM filter_statuses WHERE id = $1;
 -- $1 account_id, $2 now
 SELECT id FROM filters WHERE account_id = $1 AND (expires_at IS NULL OR expires_at > $2)
  ORDER BY id;
+
+-- name: list_account_keywords
+-- Every keyword of the account's filters: each is one filter in the v1 API.
+-- $1 account_id
+SELECT k.id, k.filter_id, k.keyword, k.whole_word FROM filter_keywords k
+  JOIN filters f ON f.id = k.filter_id
+ WHERE f.account_id = $1 ORDER BY k.id;

@@ -62,7 +62,7 @@ def check_fields(*, title: str | None, context: list[str] | None, action: str | 
                               field="filter_action")
 
 
-def _check_keyword(keyword: str | None) -> str:
+def check_keyword(keyword: str | None) -> str:
     text = (keyword or "").strip()
     if not text:
         raise ValidationError("Validation failed: Keyword can't be blank", field="keyword")
@@ -99,7 +99,7 @@ async def active_filters(conn: Conn, *, account_id: int, now: datetime) -> list[
     return [v.for_matching() for v in await views(conn, rows)]
 
 
-def _expiry(expires_in: int | None, now: datetime) -> datetime | None:
+def expiry(expires_in: int | None, now: datetime) -> datetime | None:
     if expires_in is None:
         return None
     if expires_in <= 0:
@@ -116,7 +116,7 @@ async def create_filter(conn: Conn, *, account_id: int, title: str | None, conte
     await queries.insert_filter(conn, filter_id=filter_id, account_id=account_id,
                                 title=(title or "").strip(), context=context,
                                 filter_action=action or "warn",
-                                expires_at=_expiry(expires_in, now), now=now)
+                                expires_at=expiry(expires_in, now), now=now)
     await _apply_keywords(conn, filter_id=filter_id, changes=keywords, now=now)
     await publish.filters_changed(conn, account_id=account_id)
     return await get_view(conn, account_id=account_id, filter_id=filter_id)
@@ -129,7 +129,7 @@ async def update_filter(conn: Conn, *, account_id: int, filter_id: int, title: s
     current = (await get_view(conn, account_id=account_id, filter_id=filter_id)).row
     check_fields(title=title, context=context, action=action)
     expires_at = None if clear_expiry else (
-        _expiry(expires_in, now) if expires_in is not None else current.expires_at)
+        expiry(expires_in, now) if expires_in is not None else current.expires_at)
     await queries.update_filter(conn, filter_id=filter_id,
                                 title=title.strip() if title is not None else current.title,
                                 context=context if context is not None else current.context,
@@ -147,7 +147,7 @@ async def _apply_keywords(conn: Conn, *, filter_id: int, changes: list[KeywordCh
             if change.destroy:
                 continue
             await queries.insert_keyword(conn, keyword_id=new_id(), filter_id=filter_id,
-                                         keyword=_check_keyword(change.keyword),
+                                         keyword=check_keyword(change.keyword),
                                          whole_word=True if change.whole_word is None
                                          else change.whole_word, now=now)
         elif change.destroy:
@@ -155,7 +155,7 @@ async def _apply_keywords(conn: Conn, *, filter_id: int, changes: list[KeywordCh
                 raise NotFoundError("Record not found")
         elif not await queries.update_keyword(
                 conn, keyword_id=change.id, filter_id=filter_id,
-                keyword=_check_keyword(change.keyword),
+                keyword=check_keyword(change.keyword),
                 whole_word=True if change.whole_word is None else change.whole_word):
             raise NotFoundError("Record not found")
 
@@ -171,7 +171,7 @@ async def add_keyword(conn: Conn, *, account_id: int, filter_id: int, keyword: s
     await get_view(conn, account_id=account_id, filter_id=filter_id)
     keyword_id = new_id()
     await queries.insert_keyword(conn, keyword_id=keyword_id, filter_id=filter_id,
-                                 keyword=_check_keyword(keyword),
+                                 keyword=check_keyword(keyword),
                                  whole_word=True if whole_word is None else whole_word, now=now)
     await publish.filters_changed(conn, account_id=account_id)
     found = await queries.get_keyword(conn, keyword_id=keyword_id, account_id=account_id)
@@ -189,7 +189,7 @@ async def change_keyword(conn: Conn, *, account_id: int, keyword_id: int, keywor
     else:
         await queries.update_keyword(
             conn, keyword_id=keyword_id, filter_id=current["filter_id"],
-            keyword=_check_keyword(keyword if keyword is not None else current["keyword"]),
+            keyword=check_keyword(keyword if keyword is not None else current["keyword"]),
             whole_word=current["whole_word"] if whole_word is None else whole_word)
         current = await queries.get_keyword(conn, keyword_id=keyword_id, account_id=account_id)
         assert current is not None

@@ -98,3 +98,24 @@ async def list_member_ids(conn: Conn, *, list_id: int) -> list[int]:
 
 async def remove_from_owner_lists(conn: Conn, *, owner_id: int, account_id: int) -> None:
     await conn.execute(Q["remove_from_owner_lists"], owner_id, account_id)
+
+
+async def list_timeline(conn: Conn, *, list_id: int, owner_id: int, max_id: int | None,
+                        since_id: int | None, min_id: int | None, limit: int,
+                        now: datetime) -> list[int]:
+    """Status ids of a list's timeline, newest first (a min_id page is read upwards from
+    min_id, then shown newest first, as Mastodon does)."""
+    if min_id is not None:
+        rows = await conn.fetch(Q["list_timeline_after"], list_id, owner_id, min_id, max_id,
+                                limit, now)
+        return [r["id"] for r in reversed(rows)]
+    rows = await conn.fetch(Q["list_timeline"], list_id, owner_id, max_id, since_id, limit, now)
+    return [r["id"] for r in rows]
+
+
+async def lists_showing_status(conn: Conn, *, status_id: int, now: datetime) -> list[int]:
+    return [r["id"] for r in await conn.fetch(Q["lists_showing_status"], status_id, now)]
+
+
+async def owns_list(conn: Conn, *, list_id: int, account_id: int) -> bool:
+    return bool(await conn.fetchval(Q["owns_list"], list_id, account_id))

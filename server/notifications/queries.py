@@ -49,5 +49,9 @@ async def clear_notifications(conn: Conn, *, account_id: int) -> None:
     await conn.execute(Q["clear_notifications"], account_id)
 
 
-async def count_notifications(conn: Conn, *, account_id: int, after_id: int | None, limit: int) -> int:
-    return int(await conn.fetchval(Q["count_notifications"], account_id, after_id, limit))
+async def count_notifications(conn: Conn, *, account_id: int, after_id: int | None, limit: int,
+                              types: list[str] | None = None,
+                              exclude_types: list[str] | None = None,
+                              from_account_id: int | None = None) -> int:
+    return int(await conn.fetchval(Q["count_notifications"], account_id, after_id, limit, types,
+                                   exclude_types or [], from_account_id))

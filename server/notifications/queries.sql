@@ -53,7 +53,16 @@ DELETE FROM notifications WHERE id = $1 AND account_id = $2 RETURNING id;
 DELETE FROM notifications WHERE account_id = $1;
 
 -- name: count_notifications
--- Up to $3 notifications newer than $2 (all when null).
--- $1 account_id, $2 after id, $3 limit
-SELECT count(*) FROM (SELECT 1 FROM notifications
-                       WHERE account_id = $1 AND ($2::bigint IS NULL OR id > $2) LIMIT $3) n;
+-- Up to $3 notifications newer than $2 (all when null), of the kinds the list would show
+-- with the same type and sender filters (the unread count beside a filtered column).
+-- $1 account_id, $2 after id, $3 limit, $4 types (null: all), $5 exclude_types,
+-- $6 from_account_id (or null)
+SELECT count(*) FROM (
+    SELECT 1 FROM notifications n LEFT JOIN statuses s ON s.id = n.status_id
+     WHERE n.account_id = $1 AND ($2::bigint IS NULL OR n.id > $2)
+       AND ($4::text[] IS NULL OR n.type = ANY($4::text[]))
+       AND NOT (n.type = ANY($5::text[]))
+       AND ($6::bigint IS NULL OR n.from_account_id = $6)
+       AND (n.status_id IS NULL OR s.deleted_at IS NULL)
+     ORDER BY n.id
+     LIMIT $3) n;

@@ -21,3 +21,8 @@ async def list_home_recipients(conn: Conn, *, status_id: int, account_ids: list[
 async def get_stream_facts(conn: Conn, *, status_id: int) -> dict[str, Any] | None:
     row = await conn.fetchrow(Q["get_stream_facts"], status_id)
     return dict(row) if row else None
+
+
+async def list_direct_participants(conn: Conn, *, status_id: int) -> list[int]:
+    return sorted(r["account_id"] for r in await conn.fetch(Q["list_direct_participants"],
+                                                            status_id))

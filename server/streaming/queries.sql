@@ -16,3 +16,15 @@ SELECT s.visibility, s.local, s.reblog_of_id,
        coalesce((SELECT array_agg(lower(t.name)) FROM status_tags st JOIN tags t ON t.id = st.tag_id
                   WHERE st.status_id = s.id), '{}') AS tags
   FROM statuses s WHERE s.id = $1;
+
+-- name: list_direct_participants
+-- The local accounts taking part in a direct message (its author and the accounts it
+-- mentions): whose `direct` streams hear of the conversation.
+-- $1 status_id
+SELECT a.id AS account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.id = $1 AND s.visibility = 'direct' AND a.domain IS NULL
+UNION
+SELECT m.account_id FROM statuses s
+  JOIN mentions m ON m.status_id = s.id
+  JOIN accounts a ON a.id = m.account_id AND a.domain IS NULL
+ WHERE s.id = $1 AND s.visibility = 'direct';

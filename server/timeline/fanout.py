@@ -10,6 +10,7 @@ from typing import Any
 
 from server.accounts import queries as accounts_q
 from server.jobs.context import JobContext
+from server.lists import queries as lists_q
 from server.notifications import service as notifications
 from server.statuses import queries as statuses_q
 from server.streaming import publish
@@ -29,8 +30,17 @@ async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
             return
         await queries.fanout_status(conn, status_id=status_id)
         facts = await streaming_q.get_stream_facts(conn, status_id=status_id)
-        await publish.status_published(conn, status_id=status_id, home=True,
-                                       streams=publish.public_streams(facts) if facts else [])
+        streams = publish.public_streams(facts) if facts else []
+        # List streams: the lists whose timeline this status is on (their owners' streams).
+        streams += [f"list:{list_id}" for list_id in
+                    await lists_q.lists_showing_status(conn, status_id=status_id, now=now)]
+        await publish.status_published(conn, status_id=status_id, home=True, streams=streams)
+        if status.visibility == "direct" and status.reblog_of_id is None:
+            # Each local participant's `direct` stream hears of the conversation.
+            participants = await streaming_q.list_direct_participants(conn, status_id=status_id)
+            for account_id in participants:
+                await publish.conversation_updated(conn, account_id=account_id,
+                                                   status_id=status_id)
         if status.reblog_of_id is None and status.visibility in ("public", "unlisted"):
             # Followers who rang the bell hear about new posts (Mastodon's "notify").
             for follower_id in await queries.list_notify_followers(conn, author_id=status.account_id):

@@ -78,6 +78,22 @@ async def test_status_filters_and_other_peoples_filters(api: Any, member: Any, d
     again = await api.post(f"{API}/{created['id']}/statuses", headers=ada.headers,
                            json={"status_id": str(status.id)})
     assert again.status == 422
+    listed = await (await api.get(f"{API}/{created['id']}/statuses", headers=ada.headers)).json()
+    validate_list(listed, "FilterStatus")
+    assert listed == [entry]
+    shown = await api.get(f"{API}/statuses/{entry['id']}", headers=ada.headers)
+    assert shown.status == 200 and await shown.json() == entry
+    # Keywords added one at a time, then read back by their own id.
+    resp = await api.post(f"{API}/{created['id']}/keywords", headers=ada.headers,
+                          json={"keyword": "rather", "whole_word": False})
+    assert resp.status == 200, await resp.text()
+    keyword = await resp.json()
+    validate(keyword, "FilterKeyword")
+    assert keyword["keyword"] == "rather" and keyword["whole_word"] is False
+    shown = await api.get(f"{API}/keywords/{keyword['id']}", headers=ada.headers)
+    assert shown.status == 200 and await shown.json() == keyword
+    assert (await api.get(f"{API}/keywords/{keyword['id']}", headers=bea.headers)).status == 404
+    assert (await api.get(f"{API}/statuses/{entry['id']}", headers=bea.headers)).status == 404
     # Bea cannot see, change or remove Ada's filter or its parts.
     assert (await api.get(f"{API}/{created['id']}", headers=bea.headers)).status == 404
     assert (await api.delete(f"{API}/statuses/{entry['id']}", headers=bea.headers)).status == 404

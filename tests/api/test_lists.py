@@ -20,6 +20,8 @@ async def test_list_crud_and_members(api: Any, member: Any, db: Database) -> Non
     validate(created, "List")
     assert created["replies_policy"] == "followed" and created["exclusive"] is False
     path = f"/api/v1/lists/{created['id']}"
+    shown = await api.get(path, headers=ada.headers)
+    assert shown.status == 200 and await shown.json() == created
     resp = await api.put(path, json={"title": "Close friends", "exclusive": True},
                          headers=ada.headers)
     changed = await resp.json()

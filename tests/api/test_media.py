@@ -156,3 +156,19 @@ async def _attach(conn: Any, account_id: int, media_id: int) -> int:
     await conn.execute("UPDATE media_attachments SET status_id = $1 WHERE id = $2",
                        status_id, media_id)
     return status_id
+
+
+async def test_the_attachment_in_a_status_is_the_attachment_of_the_media_api(
+        api: Any, member: Any) -> None:
+    """One serializer: what /api/v1/media/:id answers is what the status embeds."""
+    ada = await member("ada")
+    alone = await (await upload(api, ada, picture(), description="Red", focus="0.25,0.5")).json()
+    resp = await api.post("/api/v1/statuses", json={"status": "look", "media_ids": [alone["id"]]},
+                          headers=ada.headers)
+    assert resp.status == 200, await resp.text()
+    embedded = (await resp.json())["media_attachments"]
+    assert embedded == [alone]
+    shown = await (await api.get(f"/api/v1/media/{alone['id']}", headers=ada.headers)).json()
+    assert shown == alone
+    assert set(alone["meta"]) == {"original", "small", "focus"}
+    assert alone["meta"]["focus"] == {"x": 0.25, "y": 0.5}

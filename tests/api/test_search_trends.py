@@ -78,6 +78,8 @@ async def test_trends_come_from_recent_use(api: Any, member: Any, clock: FrozenC
     validate_list(tags, "Tag")
     assert [t["name"] for t in tags] == ["coop", "solo"]
     assert tags[0]["history"][0]["accounts"] == "3"
+    # The older spelling some apps still call answers the same.
+    assert await (await api.get("/api/v1/trends")).json() == tags
     statuses = await (await api.get("/api/v1/trends/statuses")).json()
     validate_list(statuses, "Status")
     assert [s["id"] for s in statuses][:2] == [popular["id"], quiet["id"]]

@@ -73,6 +73,13 @@ async def test_poll_reply_context_and_actions(api: Any, member: Any) -> None:
     assert un["reblogged"] is False and un["reblogs_count"] == 0
     un = await (await api.post(f"/api/v1/statuses/{first['id']}/unfavourite", headers=bea.headers)).json()
     assert un["favourited"] is False and un["favourites_count"] == 0
+    for action, flag in (("unbookmark", "bookmarked"), ("unmute", "muted")):
+        resp = await api.post(f"/api/v1/statuses/{first['id']}/{action}", headers=bea.headers)
+        assert resp.status == 200, await resp.text()
+        body = await resp.json()
+        validate(body, "Status")
+        assert body[flag] is False
+    assert await (await api.get("/api/v1/bookmarks", headers=bea.headers)).json() == []
 
 
 async def test_pins_own_statuses_up_to_five(api: Any, member: Any) -> None:

@@ -1,12 +1,14 @@
 """The MediaAttachment entity (Mastodon's REST::MediaAttachmentSerializer).
 
-`to_mastodon_media` is pure. `render_media` loads the attachments of many statuses with one
+`to_mastodon_media` is pure, and the one serializer of the entity: the Status entity embeds
+what it returns too. `render_media` loads the attachments of many statuses with one
 query and returns them grouped by status id, in attachment order: what the Status entity
 embeds as `media_attachments`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from server.config import Config
@@ -16,27 +18,39 @@ from server.media.queries import MediaRow
 from server.media.storage import public_url
 
 
-def to_mastodon_media(row: MediaRow, config: Config) -> dict[str, Any]:
-    meta: dict[str, Any] = {k: v for k, v in row.meta.items() if k in ("original", "small")}
-    meta["focus"] = {"x": row.focus_x, "y": row.focus_y}
-    if row.file_path:
-        url: str | None = public_url(config, row.file_path)
-        preview: str | None = public_url(config, row.preview_path or row.file_path)
-    else:   # remote media we did not copy, or a local upload still being processed
-        url = row.remote_url
-        preview = row.remote_url
+VISUAL = ("image", "gifv", "video")
+
+
+def to_mastodon_media(row: MediaRow | Mapping[str, Any], config: Config) -> dict[str, Any]:
+    """One attachment, from its row (a MediaRow, or the columns of one as a mapping, as a
+    page of statuses loads them). Stored files are served from here; a remote file not
+    copied here is linked where it is (Mastodon would proxy it; it is the same picture)."""
+    fields: Any = row if not isinstance(row, MediaRow) else _fields(row)
+    url = public_url(config, fields["file_path"]) if fields["file_path"] else fields["remote_url"]
+    preview = public_url(config, fields["preview_path"]) if fields["preview_path"] else url
+    # What processing measured (original and small sizes, length...) as stored; the focal
+    # point lives in its own columns and is what the entity reports, for visual media.
+    meta = {k: v for k, v in (fields["meta"] or {}).items() if k != "focus"}
+    if fields["type"] in VISUAL:
+        meta["focus"] = {"x": float(fields["focus_x"]), "y": float(fields["focus_y"])}
     return {
-        "id": str(row.id),
-        "type": row.type,
+        "id": str(fields["id"]),
+        "type": fields["type"],
         "url": url,
         "preview_url": preview,
-        "remote_url": row.remote_url,
+        "remote_url": fields["remote_url"],
         "preview_remote_url": None,
         "text_url": None,
         "meta": meta,
-        "description": row.description,
-        "blurhash": row.blurhash,
+        "description": fields["description"],
+        "blurhash": fields["blurhash"],
     }
+
+
+def _fields(row: MediaRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in (
+        "id", "type", "file_path", "preview_path", "remote_url", "meta", "focus_x", "focus_y",
+        "description", "blurhash")}
 
 
 async def render_media(conn: Conn, config: Config,

@@ -1,5 +1,5 @@
-"""The pieces a Status embeds: MediaAttachment, Poll, mentions and tags, shaped as Mastodon
-4.3's REST::MediaAttachmentSerializer and REST::PollSerializer shape them. Pure functions
+"""The pieces a Status embeds: Poll, mentions and tags, shaped as Mastodon 4.3's serializers
+shape them (MediaAttachment is media.py's, re-exported here). Pure functions
 over rows already loaded for a whole page."""
 
 from __future__ import annotations
@@ -8,31 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from server.api.entities.common import iso
+from server.api.entities.media import to_mastodon_media  # noqa: F401  (re-exported)
 from server.config import Config
-from server.media.storage import public_url
 from server.statuses import urls
-
-
-def to_mastodon_media(row: dict[str, Any], config: Config) -> dict[str, Any]:
-    """Stored files are served from here; a remote file not copied here is linked where it is
-    (Mastodon would proxy it; the URL is the same picture)."""
-    url = public_url(config, row["file_path"]) if row["file_path"] else row["remote_url"]
-    preview = public_url(config, row["preview_path"]) if row["preview_path"] else url
-    meta = dict(row["meta"] or {})
-    if row["type"] in ("image", "gifv", "video"):
-        meta["focus"] = {"x": float(row["focus_x"]), "y": float(row["focus_y"])}
-    return {
-        "id": str(row["id"]),
-        "type": row["type"],
-        "url": url,
-        "preview_url": preview,
-        "remote_url": row["remote_url"],
-        "preview_remote_url": None,
-        "text_url": None,
-        "meta": meta,
-        "description": row["description"],
-        "blurhash": row["blurhash"],
-    }
 
 
 def _tally(row: dict[str, Any]) -> list[int]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from server.conversations.queries import ConversationRef
 from server.db import Conn, load_queries
 
 Q = load_queries("server.api.statusviews")
@@ -100,14 +101,19 @@ async def trending_statuses(conn: Conn, *, since: datetime, limit: int, offset: 
 
 async def list_conversations(conn: Conn, *, account_id: int, max_id: int | None,
                              since_id: int | None, min_id: int | None,
-                             limit: int) -> list[tuple[int, int]]:
-    """(conversation id, last status id) pairs, newest first."""
+                             limit: int) -> list[ConversationRef]:
+    """The account's conversations, newest first."""
     rows = await conn.fetch(Q["list_conversations"], account_id, max_id, since_id, min_id, limit)
-    pairs = [(r["conversation_id"], r["last_status_id"]) for r in rows]
-    return list(reversed(pairs)) if min_id is not None else pairs
+    found = [ConversationRef(**dict(r)) for r in rows]
+    return list(reversed(found)) if min_id is not None else found
 
 
 async def list_conversation_participants(conn: Conn, *,
                                          conversation_ids: list[int]) -> list[tuple[int, int]]:
     rows = await conn.fetch(Q["list_conversation_participants"], conversation_ids)
     return [(r["conversation_id"], r["account_id"]) for r in rows]
+
+
+async def get_conversation_of(conn: Conn, *, status_id: int) -> int | None:
+    found = await conn.fetchval(Q["get_conversation_of"], status_id)
+    return int(found) if found is not None else None

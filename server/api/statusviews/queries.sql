@@ -185,17 +185,26 @@ SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
 
 -- name: list_conversations
 -- Direct-message conversations the account takes part in (as author or mentioned), each
--- with its latest status the account may see; newest first, paged by that status id.
+-- with its latest status the account may see and whether that is unread (from someone
+-- else, after what the account read); not those removed since their latest status.
+-- Newest first, paged by that status id.
 -- $1 account_id, $2 max_id, $3 since_id, $4 min_id, $5 limit
-SELECT coalesce(s.conversation_id, s.id) AS conversation_id, max(s.id) AS last_status_id
-  FROM statuses s
- WHERE s.visibility = 'direct' AND s.deleted_at IS NULL
-   AND (s.account_id = $1 OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id
-                                        AND m.account_id = $1))
- GROUP BY coalesce(s.conversation_id, s.id)
-HAVING ($2::bigint IS NULL OR max(s.id) < $2) AND ($3::bigint IS NULL OR max(s.id) > $3)
-   AND ($4::bigint IS NULL OR max(s.id) > $4)
- ORDER BY CASE WHEN $4::bigint IS NULL THEN -max(s.id) ELSE max(s.id) END
+SELECT c.conversation_id, c.last_status_id,
+       (last.account_id <> $1 AND c.last_status_id > coalesce(ac.read_up_to, 0)) AS unread
+  FROM (SELECT coalesce(s.conversation_id, s.id) AS conversation_id, max(s.id) AS last_status_id
+          FROM statuses s
+         WHERE s.visibility = 'direct' AND s.deleted_at IS NULL
+           AND (s.account_id = $1 OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id
+                                                AND m.account_id = $1))
+         GROUP BY 1) c
+  JOIN statuses last ON last.id = c.last_status_id
+  LEFT JOIN account_conversations ac ON ac.account_id = $1
+                                     AND ac.conversation_id = c.conversation_id
+ WHERE c.last_status_id > coalesce(ac.hidden_up_to, 0)
+   AND ($2::bigint IS NULL OR c.last_status_id < $2)
+   AND ($3::bigint IS NULL OR c.last_status_id > $3)
+   AND ($4::bigint IS NULL OR c.last_status_id > $4)
+ ORDER BY CASE WHEN $4::bigint IS NULL THEN -c.last_status_id ELSE c.last_status_id END
  LIMIT $5;
 
 -- name: list_conversation_participants
@@ -207,3 +216,9 @@ SELECT DISTINCT coalesce(s.conversation_id, s.id) AS conversation_id, p.account_
                       UNION SELECT m.account_id FROM mentions m WHERE m.status_id = s.id) p
  WHERE coalesce(s.conversation_id, s.id) = ANY($1::bigint[]) AND s.visibility = 'direct'
    AND s.deleted_at IS NULL;
+
+-- name: get_conversation_of
+-- The conversation a live direct status belongs to (as list_conversations numbers them).
+-- $1 status id
+SELECT coalesce(conversation_id, id) FROM statuses
+ WHERE id = $1 AND visibility = 'direct' AND deleted_at IS NULL;

@@ -1,0 +1,1 @@
+"""Direct-message conversations: each participant's read and removed state."""
