@@ -41,16 +41,37 @@ class Worker:
         self.batch = batch
         self.concurrency = max(concurrency, 1)
         self._last_requeue: datetime | None = None
+        # Jobs that ran successfully and still have a row: deleted with the next claim, so a
+        # busy worker pays one round trip per round, not one per job. A crash before that
+        # runs them again, which at-least-once handlers allow.
+        self._finished: list[int] = []
+        self._wake: asyncio.Event | None = None
 
     async def _claim(self, limit: int) -> list[queries.ClaimedJob]:
         now = self.ctx.clock.now()
+        finished, self._finished = self._finished, []
         # Each statement is atomic on its own; no BEGIN/COMMIT around them, so claiming is one
         # round trip to the database (the requeue runs only every REQUEUE_EVERY).
-        async with self.ctx.db.acquire() as conn:
-            if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
-                await queries.requeue_stalled_jobs(conn, now=now)
-                self._last_requeue = now
-            return await queries.claim_jobs(conn, now=now, limit=limit, locked_until=now + LOCK_TTL)
+        try:
+            async with self.ctx.db.acquire() as conn:
+                if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
+                    await queries.requeue_stalled_jobs(conn, now=now)
+                    self._last_requeue = now
+                return await queries.finish_and_claim_jobs(
+                    conn, finished_ids=finished, now=now, limit=limit,
+                    locked_until=now + LOCK_TTL)
+        except BaseException:
+            self._finished[:0] = finished
+            raise
+
+    async def _flush_finished(self) -> None:
+        finished, self._finished = self._finished, []
+        try:
+            async with self.ctx.db.acquire() as conn:
+                await queries.delete_jobs(conn, job_ids=finished)
+        except BaseException:
+            self._finished[:0] = finished
+            raise
 
     async def run_once(self) -> int:
         """Claim what is due now and run it; return how many jobs ran."""
@@ -65,6 +86,7 @@ class Worker:
                 await self._run_one(job)
 
         await asyncio.gather(*(run(job) for job in claimed))
+        await self._flush_finished()
         return len(claimed)
 
     async def run_until_idle(self, *, max_rounds: int = 200) -> None:
@@ -77,7 +99,7 @@ class Worker:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Keep up to `concurrency` jobs in flight, claiming more as slots free up, so slow
         remote servers occupy a slot each instead of stalling a whole batch."""
-        wake = asyncio.Event()
+        wake = self._wake = asyncio.Event()
         on_notify = lambda *_: wake.set()  # noqa: E731
         listener = await self._listen(on_notify)
         running: set[asyncio.Task[None]] = set()
@@ -87,7 +109,7 @@ class Worker:
                 free = self.concurrency - len(running)
                 wanted = min(free, self.batch)
                 claimed: list[queries.ClaimedJob] = []
-                if wanted > 0:
+                if wanted > 0 or self._finished:
                     try:
                         claimed = await self._claim(wanted)
                     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -108,7 +130,13 @@ class Worker:
                         w.cancel()
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
+            if self._finished:
+                try:
+                    await self._flush_finished()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("job worker stops with finished jobs not deleted: %s", exc)
         finally:
+            self._wake = None
             if listener is not None:
                 await listener.remove_listener(NOTIFY_CHANNEL, on_notify)
                 await self.ctx.db.pool.release(listener)
@@ -136,9 +164,9 @@ class Worker:
             log.exception("job %s (%s) crashed", job.id, job.kind)
             await self._retry_or_fail(job, traceback.format_exc(limit=8), None)
         else:
-            # One statement, one round trip: a delivery fan-out finishes thousands of jobs.
-            async with self.ctx.db.acquire() as conn:
-                await queries.delete_job(conn, job_id=job.id)
+            self._finished.append(job.id)
+            if self._wake is not None:
+                self._wake.set()  # the loop deletes it with its next claim, at once
 
     async def _retry_or_fail(self, job: queries.ClaimedJob, reason: str, delay: float | None) -> None:
         if job.attempts >= job.max_attempts:

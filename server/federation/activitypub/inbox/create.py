@@ -10,7 +10,6 @@ from server.federation import vocabulary as v
 from server.federation.activitypub.inbox import posts, tombstones
 from server.federation.activitypub.inbox.context import PROCESSED, InboxContext, Outcome, ignored
 from server.polls import inbound as polls_inbound
-from server.statuses import queries as statuses_q
 from server.statuses import remote
 
 
@@ -22,14 +21,19 @@ async def handle_create(ctx: InboxContext, activity: v.Create) -> Outcome:
             return vote
     note = await posts.verified_note(ctx.job, activity.note, object_uri=activity.object_uri,
                                      actor_uri=activity.actor_uri)
+    # One connection for everything known before storing: the usual Create needs no other.
     async with ctx.db.acquire() as conn:
-        if await tombstones.arrived_first(conn, uri=note.uri, actor_uri=activity.actor_uri,
-                                          now=ctx.now()):
+        deleted, stored = await tombstones.post_arrival(conn, uri=note.uri,
+                                                        actor_uri=activity.actor_uri, now=ctx.now())
+        if deleted:
             return ignored("the post was deleted before it arrived")
-        if await statuses_q.get_status_by_uri(conn, uri=note.uri) is not None:
+        if stored:
             return ignored("the post is already stored")
-    author = await posts.author_of(ctx.job, note)
-    await posts.resolve_mentions(ctx.job, note)
+        author = await posts.stored_author(conn, ctx.job, note)
+        unknown = await posts.unknown_mentions(conn, ctx.job, note) if note.mentions else []
+    if author is None:
+        author = await posts.author_of(ctx.job, note)
+    await posts.fetch_mentions(ctx.job, unknown)
     async with ctx.db.transaction() as conn:
         status = await remote.store_remote_status(conn, note=note, author=author,
                                                   config=ctx.config, now=ctx.now())

@@ -17,6 +17,14 @@ async def has_tombstone(conn: Conn, *, uri: str, actor_uri: str, since: datetime
     return bool(await conn.fetchval(Q["has_tombstone"], uri, actor_uri, since))
 
 
+async def get_post_arrival(conn: Conn, *, uri: str, actor_uri: str,
+                           since: datetime) -> tuple[bool, bool]:
+    """(tombstoned, stored) for a post about to be created."""
+    row = await conn.fetchrow(Q["get_post_arrival"], uri, actor_uri, since)
+    assert row is not None
+    return bool(row["tombstoned"]), bool(row["stored"])
+
+
 async def delete_old_tombstones(conn: Conn, *, before: datetime) -> None:
     await conn.execute(Q["delete_old_tombstones"], before)
 

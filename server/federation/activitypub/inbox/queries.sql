@@ -11,6 +11,14 @@ ON CONFLICT (uri) DO UPDATE SET recorded_at = EXCLUDED.recorded_at;
 SELECT EXISTS (SELECT 1 FROM federation_tombstones
                 WHERE uri = $1 AND actor_uri = $2 AND recorded_at >= $3);
 
+-- name: get_post_arrival
+-- Before a Create is stored: whether its actor already deleted or undid the post (after
+-- `since`) and whether the post is stored already, in one round trip.
+-- $1 uri, $2 actor_uri, $3 since
+SELECT EXISTS (SELECT 1 FROM federation_tombstones
+                WHERE uri = $1 AND actor_uri = $2 AND recorded_at >= $3) AS tombstoned,
+       EXISTS (SELECT 1 FROM statuses WHERE uri = $1) AS stored;
+
 -- name: delete_old_tombstones
 -- $1 before
 DELETE FROM federation_tombstones WHERE recorded_at < $1;

@@ -22,3 +22,9 @@ async def remember(conn: Conn, *, uri: str, actor_uri: str, now: datetime) -> No
 async def arrived_first(conn: Conn, *, uri: str, actor_uri: str, now: datetime) -> bool:
     """Whether this actor already undid or deleted `uri`."""
     return await queries.has_tombstone(conn, uri=uri, actor_uri=actor_uri, since=now - KEEP)
+
+
+async def post_arrival(conn: Conn, *, uri: str, actor_uri: str,
+                       now: datetime) -> tuple[bool, bool]:
+    """(arrived_first, already stored) for a post about to be created."""
+    return await queries.get_post_arrival(conn, uri=uri, actor_uri=actor_uri, since=now - KEEP)
