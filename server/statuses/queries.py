@@ -144,6 +144,16 @@ async def upsert_tags(conn: Conn, *, ids: list[int], names: list[str], now: date
     return list(dict.fromkeys(r["id"] for r in rows))
 
 
+async def tag_status(conn: Conn, *, status_id: int, ids: list[int], names: list[str],
+                     now: datetime) -> None:
+    """Attach these tags (created when new) to a status."""
+    if not names:
+        return
+    found = await conn.fetchval(Q["tag_status"], status_id, ids, names, now)
+    if found < len({n.lower() for n in names}):
+        await conn.fetchval(Q["tag_status"], status_id, ids, names, now)  # see upsert_tags
+
+
 async def insert_status_tags(conn: Conn, *, status_id: int, tag_ids: list[int]) -> None:
     if tag_ids:
         await conn.execute(Q["insert_status_tags"], status_id, tag_ids)

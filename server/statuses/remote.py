@@ -109,7 +109,7 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
             parent = None
     status_id = new_id()
     created_at = min(note.published or now, now)
-    inserted = await queries.insert_status(conn, NewStatus(
+    status = await inbound_q.insert_remote_status(conn, NewStatus(
         id=status_id, account_id=author.id, uri=note.uri, url=note.url or note.uri, local=False,
         content=render_content(note), visibility=visibility_from_audience(
             to=note.to, cc=note.cc, followers_url=author.followers_url),
@@ -120,8 +120,8 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
         in_reply_to_uri=note.in_reply_to,
         conversation_id=(parent.conversation_id or parent.id) if parent else status_id),
         now=now)
-    if inserted is None:
-        return None  # stored by a concurrent delivery of the same post
+    if status is None:
+        return None  # stored already, maybe by a concurrent delivery of the same post
     mentioned = await _mentioned_accounts(conn, note, author)
     await queries.insert_mentions(conn, status_id=status_id, account_ids=[a.id for a in mentioned])
     for account in mentioned:
@@ -134,22 +134,25 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
             and not uris.is_local(note.in_reply_to, config):
         await jobs.enqueue(conn, "federation.fetch_parent",
                            {"uri": note.in_reply_to, "depth": depth + 1}, now=now)
-    # Replies that came before this post (fetched as their parent) now hang below it.
-    await inbound_q.link_replies(conn, parent_id=status_id, parent_account_id=author.id,
-                                 parent_uri=note.uri)
-    status = await queries.get_status(conn, status_id=status_id)
-    assert status is not None
     # Into home feeds now: a job per incoming post would cost more than the fan-out itself.
-    await fanout.fan_out(conn, status=status, now=now)
+    await fanout.fan_out(conn, status=status, now=now, facts=_stream_facts(status, note))
     await events.emit(conn, "status.received", {"status_id": status_id}, now=now)
     return status
+
+
+def _stream_facts(status: Status, note: v.Note) -> dict[str, Any]:
+    """What streaming_q.get_stream_facts would read back for a post just stored."""
+    return {"visibility": status.visibility, "local": False, "reblog_of_id": None,
+            "reply_to_other": status.in_reply_to_account_id not in (None, status.account_id),
+            "has_media": bool(note.attachments),
+            "tags": sorted({n[:100].lower() for n in note.hashtags})}
 
 
 async def _store_extras(conn: Conn, *, status_id: int, author: Account, note: v.Note,
                         now: datetime) -> None:
     names = [n[:100] for n in note.hashtags]
-    tag_ids = await queries.upsert_tags(conn, ids=[new_id() for _ in names], names=names, now=now)
-    await queries.insert_status_tags(conn, status_id=status_id, tag_ids=tag_ids)
+    await queries.tag_status(conn, status_id=status_id, ids=[new_id() for _ in names],
+                             names=names, now=now)
     await inbound_q.insert_status_emojis(
         conn, status_id=status_id, emojis=[(e.shortcode[:100], e.url) for e in note.emojis])
     await _store_poll(conn, status_id=status_id, author=author, note=note, now=now)

@@ -34,21 +34,24 @@ async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
         await fan_out(conn, status=status, now=ctx.clock.now())
 
 
-async def fan_out(conn: Conn, *, status: Status, now: datetime) -> None:
+async def fan_out(conn: Conn, *, status: Status, now: datetime,
+                  facts: dict[str, Any] | None = None) -> None:
     """Home feeds, streams and bell notifications for a new status, in the caller's
     transaction. Local posts get it from the job above; remote posts and boosts call it as
-    they are stored, which spares each incoming post a job of its own."""
-    await queries.fanout_status(conn, status_id=status.id)
-    facts = await streaming_q.get_stream_facts(conn, status_id=status.id)
+    they are stored, which spares each incoming post a job of its own. `facts` are those of
+    streaming_q.get_stream_facts, when the caller knows them already."""
+    bells = await queries.fanout_status(conn, status_id=status.id)
+    if facts is None:
+        facts = await streaming_q.get_stream_facts(conn, status_id=status.id)
     await publish.status_published(conn, status_id=status.id, home=True,
                                    streams=publish.public_streams(facts) if facts else [])
-    if status.reblog_of_id is None and status.visibility in ("public", "unlisted"):
-        # Followers who rang the bell hear about new posts (Mastodon's "notify").
-        for follower_id in await queries.list_notify_followers(conn, author_id=status.account_id):
-            follower = await accounts_q.get_account(conn, account_id=follower_id)
-            if follower is not None:
-                await notifications.notify(conn, recipient=follower, sender_id=status.account_id,
-                                           type_="status", status_id=status.id, now=now)
+    # Followers who rang the bell hear about new original public and unlisted posts
+    # (Mastodon's "notify"); the fan-out statement found them.
+    for follower_id in bells:
+        follower = await accounts_q.get_account(conn, account_id=follower_id)
+        if follower is not None:
+            await notifications.notify(conn, recipient=follower, sender_id=status.account_id,
+                                       type_="status", status_id=status.id, now=now)
 
 
 async def status_deleted(ctx: JobContext, payload: dict[str, Any]) -> None:

@@ -85,11 +85,10 @@ async def author_of(ctx: JobContext, note: v.Note) -> Account:
     return await remote_actors.get_or_fetch_actor(ctx, note.author_uri)
 
 
-async def stored_author(conn: Conn, ctx: JobContext, note: v.Note) -> Account | None:
-    """The post's author as stored, when get_or_fetch_actor would return it without a fetch
-    (local, or fetched less than STALE_AFTER ago); None when it must go through that. Lets a
-    handler that already holds a connection skip acquiring another for the usual case."""
-    account = await accounts_q.get_account_by_uri(conn, uri=note.author_uri)
+def usable_as_stored(ctx: JobContext, account: Account | None) -> Account | None:
+    """The stored author when get_or_fetch_actor would return it without a fetch (local, or
+    fetched less than STALE_AFTER ago); None when it must go through that. Lets a handler
+    that read the account on its own connection skip acquiring another."""
     if account is None:
         return None
     if account.local:
