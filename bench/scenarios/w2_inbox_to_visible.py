@@ -21,8 +21,8 @@ import asyncio
 import pstats
 import tempfile
 import time
-from pathlib import Path
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import collections
+import cProfile
 import os
 import time
 from datetime import UTC, datetime
@@ -74,9 +74,8 @@ async def _drain(ctx: Any, dsn: str) -> dict[str, Any]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    import server.db.pool as pool
     from server.clock import SystemClock
-    from server.db import Database
+    from server.db import Database, pool
     from server.jobs.context import JobContext
 
     if args.trace:
