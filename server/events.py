@@ -34,6 +34,10 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "proposal.opened": ("governance.publish_question",),
     "proposal.closed": ("governance.publish_outcome",),
     "report.created": (),
+    # Remote posts and boosts reach home feeds and streams in the transaction that stores
+    # them (server/statuses/remote.py); nothing is sent back out.
+    "status.received": (),
+    "status.reblog_received": (),
 }
 
 async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime) -> None:

@@ -6,6 +6,8 @@ the app core), until each status is in u0's home feed.
 - processed/s: N Creates sent at a rate above what the workers keep up with (open loop,
   `--burst-rate`); time from the first POST until every inbox item is processed and every
   status is in the feed.
+- `--profile`: one more burst with the app under cProfile; the functions with the most own
+  time (the job workers run in the app process, so processing is in it).
 - lag: open loop at 500/s (and 250/s); for each Create, from its POST being due to the
   status being seen in `home_feed` by a poller (one indexed query every 20 ms, so lag is
   measured to ±20 ms). There is no `GET /api/v1/timelines/home` on this branch, so the feed
@@ -16,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import pstats
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -76,7 +81,27 @@ async def _drive(app: AppProcess, dsn: str, signed: list[Any], rate: float) -> d
             "post_p99_ms": ol["p99_ms"]}
 
 
-def run(*, quick: bool, n_actors: int, burst: int, burst_rate: float) -> Result:
+async def _profiled_burst(dsn: str, n_actors: int, burst: int, rate: float,
+                          top: int = 25) -> list[list[Any]]:
+    """A burst with the app under cProfile: the functions with the most own time."""
+    path = Path(tempfile.mkdtemp(prefix="commonhold-bench-prof-")) / "app.prof"
+    with AppProcess(dsn, workers=32, profile=str(path)) as app:
+        d = await _drive(app, dsn, sign_all(mixed_specs(burst, n_actors, f"p{now_tag()}",
+                                                        kinds="create")), rate)
+    say(f"    profiled burst: {d['seen']}/{d['sent']} visible in {d['all_visible_s']:.1f} s")
+    stats = pstats.Stats(str(path))
+    total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, fn), (_cc, nc, tt, ct, _) in sorted(
+            stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:  # type: ignore[attr-defined]
+        where = file.split("site-packages/")[-1].split("/server/")[-1]
+        rows.append([f"{where}:{line} {fn}", nc, f"{tt / total * 100:.1f} %",
+                     f"{ct / total * 100:.1f} %"])
+    return rows
+
+
+def run(*, quick: bool, n_actors: int, burst: int, burst_rate: float,
+        profile: bool = False) -> Result:
     runs = runs_for(quick, full=3, fast=1)
     lag_seconds = 5.0 if quick else 10.0
     res = Result("w2_inbox_to_visible", params={"runs": runs, "burst": burst,
@@ -112,6 +137,8 @@ def run(*, quick: bool, n_actors: int, burst: int, burst_rate: float) -> Result:
                         say(f"    lag at {rate:.0f}/s run {r}: seen {d['seen']}/{d['sent']}, p50 "
                             f"{percentile(lg, 50):.0f} ms, p99 {percentile(lg, 99):.0f} ms, "
                             f"max {max(lg, default=float('nan')):.0f} ms")
+            if profile:
+                out["profile"] = await _profiled_burst(dsn, n_actors, burst, burst_rate)
             await pg.drop_database(dsn)
         return out
 
@@ -131,6 +158,9 @@ def run(*, quick: bool, n_actors: int, burst: int, burst_rate: float) -> Result:
     res.table(["load", "processed (visible)/s", "app CPU µs/activity", "PG CPU µs/activity",
                "lag p50 ms", "lag p99 ms", "lag max ms", "visible"], rows,
               title="W2 inbox to visible (Creates, job workers on in the app process, core 0)")
+    if out.get("profile"):
+        res.table(["function (app, cProfile, burst)", "calls", "own time", "cumulative"],
+                  out["profile"], title="W2 where the app's time goes (top own time)")
     return res
 
 
@@ -140,9 +170,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--actors", type=int, default=1000)
     p.add_argument("--burst", type=int, default=0, help="Creates per processed/s run")
     p.add_argument("--burst-rate", type=float, default=800.0)
+    p.add_argument("--profile", action="store_true", help="add a burst under cProfile")
     args = p.parse_args(argv)
     burst = args.burst or (2000 if args.quick else 5000)
-    res = run(quick=args.quick, n_actors=args.actors, burst=burst, burst_rate=args.burst_rate)
+    res = run(quick=args.quick, n_actors=args.actors, burst=burst, burst_rate=args.burst_rate,
+              profile=args.profile)
     res.write()
     print("\n\n".join(res.tables))
 

@@ -55,6 +55,19 @@ async def claim_jobs(conn: Conn, *, now: datetime, limit: int, locked_until: dat
     return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]
 
 
+async def finish_and_claim_jobs(conn: Conn, *, finished_ids: list[int], now: datetime, limit: int,
+                                locked_until: datetime, only: list[str] | None = None,
+                                skip: list[str] | None = None) -> list[ClaimedJob]:
+    rows = await conn.fetch(Q["finish_and_claim_jobs"], finished_ids, now, limit, locked_until,
+                            only, skip or [])
+    return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+async def delete_jobs(conn: Conn, *, job_ids: list[int]) -> None:
+    if job_ids:
+        await conn.execute(Q["delete_jobs"], job_ids)
+
+
 async def requeue_stalled_jobs(conn: Conn, *, now: datetime) -> int:
     return len(await conn.fetch(Q["requeue_stalled_jobs"], now))
 

@@ -33,6 +33,33 @@ UPDATE jobs
         FOR UPDATE SKIP LOCKED)
 RETURNING id, kind, payload, attempts, max_attempts;
 
+-- name: finish_and_claim_jobs
+-- claim_jobs that first deletes the jobs the worker has finished since its last round trip
+-- (one statement for both). The finished ones no longer hold back later jobs of their
+-- ordering key, though this statement's snapshot still sees them.
+-- $1 finished ids, $2 now, $3 limit, $4 locked_until, $5 only these kinds, $6 not these kinds
+WITH finished AS (DELETE FROM jobs WHERE id = ANY($1::bigint[]))
+UPDATE jobs
+   SET state = 'running', attempts = attempts + 1, locked_until = $4
+ WHERE id IN (
+       SELECT j.id FROM jobs j
+        WHERE j.state = 'ready' AND j.run_at <= $2
+          AND ($5::text[] IS NULL OR j.kind = ANY($5::text[]))
+          AND NOT (j.kind = ANY($6::text[]))
+          AND (j.ordering_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM jobs e
+                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.state <> 'failed'
+                   AND e.id <> ALL($1::bigint[])))
+        ORDER BY j.run_at, j.id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED)
+RETURNING id, kind, payload, attempts, max_attempts;
+
+-- name: delete_jobs
+-- Finished jobs leave no rows behind.
+-- $1 ids
+DELETE FROM jobs WHERE id = ANY($1::bigint[]);
+
 -- name: requeue_stalled_jobs
 -- Jobs whose worker died (lock expired) go back to the queue; out of attempts, they fail.
 -- $1 now

@@ -46,18 +46,37 @@ class Worker:
         self.only = sorted(only) if only is not None else None
         self.skip = sorted(skip)
         self._last_requeue: datetime | None = None
+        # Jobs that ran successfully and still have a row: deleted with the next claim, so a
+        # busy worker pays one round trip per round, not one per job. A crash before that
+        # runs them again, which at-least-once handlers allow.
+        self._finished: list[int] = []
         self._wake: asyncio.Event | None = None
 
     async def _claim(self, limit: int) -> list[queries.ClaimedJob]:
         now = self.ctx.clock.now()
+        finished, self._finished = self._finished, []
         # Each statement is atomic on its own; no BEGIN/COMMIT around them, so claiming is one
         # round trip to the database (the requeue runs only every REQUEUE_EVERY).
-        async with self.ctx.db.acquire() as conn:
-            if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
-                await queries.requeue_stalled_jobs(conn, now=now)
-                self._last_requeue = now
-            return await queries.claim_jobs(conn, now=now, limit=limit, locked_until=now + LOCK_TTL,
-                                            only=self.only, skip=self.skip)
+        try:
+            async with self.ctx.db.acquire() as conn:
+                if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
+                    await queries.requeue_stalled_jobs(conn, now=now)
+                    self._last_requeue = now
+                return await queries.finish_and_claim_jobs(
+                    conn, finished_ids=finished, now=now, limit=limit,
+                    locked_until=now + LOCK_TTL, only=self.only, skip=self.skip)
+        except BaseException:
+            self._finished[:0] = finished
+            raise
+
+    async def _flush_finished(self) -> None:
+        finished, self._finished = self._finished, []
+        try:
+            async with self.ctx.db.acquire() as conn:
+                await queries.delete_jobs(conn, job_ids=finished)
+        except BaseException:
+            self._finished[:0] = finished
+            raise
 
     async def run_once(self) -> int:
         """Claim what is due now and run it; return how many jobs ran."""
@@ -72,6 +91,7 @@ class Worker:
                 await self._run_one(job)
 
         await asyncio.gather(*(run(job) for job in claimed))
+        await self._flush_finished()
         return len(claimed)
 
     async def run_until_idle(self, *, max_rounds: int = 200) -> None:
@@ -94,7 +114,7 @@ class Worker:
                 free = self.concurrency - len(running)
                 wanted = min(free, self.batch)
                 claimed: list[queries.ClaimedJob] = []
-                if wanted > 0:
+                if wanted > 0 or self._finished:
                     try:
                         claimed = await self._claim(wanted)
                     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -115,7 +135,13 @@ class Worker:
                         w.cancel()
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
+            if self._finished:
+                try:
+                    await self._flush_finished()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("job worker stops with finished jobs not deleted: %s", exc)
         finally:
+            self._wake = None
             if listener is not None:
                 await listener.remove_listener(NOTIFY_CHANNEL, on_notify)
                 await self.ctx.db.pool.release(listener)
@@ -143,9 +169,9 @@ class Worker:
             log.exception("job %s (%s) crashed", job.id, job.kind)
             await self._retry_or_fail(job, traceback.format_exc(limit=8), None)
         else:
-            # One statement, one round trip: a delivery fan-out finishes thousands of jobs.
-            async with self.ctx.db.acquire() as conn:
-                await queries.delete_job(conn, job_id=job.id)
+            self._finished.append(job.id)
+            if self._wake is not None:
+                self._wake.set()  # the loop deletes it with its next claim, at once
 
     async def _retry_or_fail(self, job: queries.ClaimedJob, reason: str, delay: float | None) -> None:
         if job.attempts >= job.max_attempts:

@@ -136,7 +136,22 @@ async def list_mentioned_account_ids(conn: Conn, *, status_id: int) -> list[int]
 async def upsert_tags(conn: Conn, *, ids: list[int], names: list[str], now: datetime) -> list[int]:
     if not names:
         return []
-    return [r["id"] for r in await conn.fetch(Q["upsert_tags"], ids, names, now)]
+    rows = await conn.fetch(Q["upsert_tags"], ids, names, now)
+    if len(rows) < len(names):
+        # A concurrent transaction created one of them after our snapshot; it has committed
+        # now (our INSERT waited for it), so a second run sees it.
+        rows = await conn.fetch(Q["upsert_tags"], ids, names, now)
+    return list(dict.fromkeys(r["id"] for r in rows))
+
+
+async def tag_status(conn: Conn, *, status_id: int, ids: list[int], names: list[str],
+                     now: datetime) -> None:
+    """Attach these tags (created when new) to a status."""
+    if not names:
+        return
+    found = await conn.fetchval(Q["tag_status"], status_id, ids, names, now)
+    if found < len({n.lower() for n in names}):
+        await conn.fetchval(Q["tag_status"], status_id, ids, names, now)  # see upsert_tags
 
 
 async def insert_status_tags(conn: Conn, *, status_id: int, tag_ids: list[int]) -> None:

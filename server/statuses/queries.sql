@@ -94,16 +94,58 @@ SELECT m.status_id, a.id AS account_id, a.username, a.domain, a.uri, a.url
 SELECT account_id FROM mentions WHERE status_id = $1;
 
 -- name: upsert_tags
--- Make sure each tag exists; return id and canonical name for each.
+-- Make sure each tag exists; return the id of each (names are distinct, case-insensitively).
+-- Existing tags are not locked: a popular tag in every incoming post would otherwise
+-- serialise all their transactions on its row. last_used_at (it orders tag search) is moved
+-- only when over an hour old, as Mastodon moves last_status_at only when 12 hours old. A tag
+-- inserted by a transaction still open when this statement began is not seen here: the
+-- wrapper runs the statement again for those.
 -- $1 ids (fresh), $2 names, $3 now
 WITH wanted AS (SELECT unnest($1::bigint[]) AS id, unnest($2::text[]) AS name),
 ins AS (
     INSERT INTO tags (id, name, created_at, last_used_at)
     SELECT id, name, $3, $3 FROM wanted
-    ON CONFLICT (lower(name)) DO UPDATE SET last_used_at = EXCLUDED.last_used_at
+    ON CONFLICT (lower(name)) DO NOTHING
     RETURNING id, name
+),
+touched AS (
+    UPDATE tags t SET last_used_at = $3
+      FROM wanted w
+     WHERE lower(t.name) = lower(w.name)
+       AND (t.last_used_at IS NULL OR t.last_used_at < $3 - interval '1 hour')
 )
-SELECT id, name FROM ins;
+SELECT id, name FROM ins
+UNION ALL
+SELECT t.id, t.name FROM tags t JOIN wanted w ON lower(t.name) = lower(w.name);
+
+-- name: tag_status
+-- upsert_tags and insert_status_tags in one statement; returns how many distinct tags were
+-- found, which falls short only when another transaction created one of them after this
+-- statement's snapshot (the wrapper then runs it again; linking twice changes nothing).
+-- $1 status_id, $2 ids (fresh), $3 names, $4 now
+WITH wanted AS (SELECT unnest($2::bigint[]) AS id, unnest($3::text[]) AS name),
+ins AS (
+    INSERT INTO tags (id, name, created_at, last_used_at)
+    SELECT id, name, $4, $4 FROM wanted
+    ON CONFLICT (lower(name)) DO NOTHING
+    RETURNING id
+),
+touched AS (
+    UPDATE tags t SET last_used_at = $4
+      FROM wanted w
+     WHERE lower(t.name) = lower(w.name)
+       AND (t.last_used_at IS NULL OR t.last_used_at < $4 - interval '1 hour')
+),
+found AS (
+    SELECT id FROM ins
+    UNION
+    SELECT t.id FROM tags t JOIN wanted w ON lower(t.name) = lower(w.name)
+),
+linked AS (
+    INSERT INTO status_tags (status_id, tag_id) SELECT $1, id FROM found
+    ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM found;
 
 -- name: insert_status_tags
 -- $1 status_id, $2 tag_ids

@@ -3,7 +3,7 @@
 The federation handlers have already checked who may speak for the post (the object is on
 its author's host and attributed to the activity's actor) and fetched what can be fetched
 (the author, the mentioned accounts); these functions only write, inside the caller's
-transaction, and emit the same events as local posts so home feeds and streams follow.
+transaction, and put the post into home feeds and streams in that same transaction.
 Content is sanitised here, where it is stored. A parent that is not here yet is fetched by
 the `federation.fetch_parent` job, never inside a request or this transaction.
 """
@@ -29,6 +29,7 @@ from server.statuses.inbound import queries as inbound_q
 from server.statuses.queries import NewStatus, Status
 from server.statuses.sanitize import sanitize_html, sanitize_plain
 from server.streaming import publish
+from server.timeline import fanout
 
 # How far up a thread missing parents are fetched (each fetch is one job).
 MAX_PARENT_DEPTH = 5
@@ -100,9 +101,7 @@ async def _mentioned_accounts(conn: Conn, note: v.Note, author: Account) -> list
 async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, config: Config,
                               now: datetime, depth: int = 0) -> Status | None:
     """Store a remote post; None when it is already here (same URI), so delivering the same
-    Create twice changes nothing."""
-    if await queries.get_status_by_uri(conn, uri=note.uri) is not None:
-        return None
+    Create twice changes nothing (the INSERT skips a known URI)."""
     parent = None
     if note.in_reply_to:
         parent = await queries.get_status_by_uri(conn, uri=note.in_reply_to)
@@ -110,7 +109,7 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
             parent = None
     status_id = new_id()
     created_at = min(note.published or now, now)
-    inserted = await queries.insert_status(conn, NewStatus(
+    status = await inbound_q.insert_remote_status(conn, NewStatus(
         id=status_id, account_id=author.id, uri=note.uri, url=note.url or note.uri, local=False,
         content=render_content(note), visibility=visibility_from_audience(
             to=note.to, cc=note.cc, followers_url=author.followers_url),
@@ -121,8 +120,8 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
         in_reply_to_uri=note.in_reply_to,
         conversation_id=(parent.conversation_id or parent.id) if parent else status_id),
         now=now)
-    if inserted is None:
-        return None  # stored by a concurrent delivery of the same post
+    if status is None:
+        return None  # stored already, maybe by a concurrent delivery of the same post
     mentioned = await _mentioned_accounts(conn, note, author)
     await queries.insert_mentions(conn, status_id=status_id, account_ids=[a.id for a in mentioned])
     for account in mentioned:
@@ -131,22 +130,29 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
     await _store_extras(conn, status_id=status_id, author=author, note=note, now=now)
     await inbound_q.insert_remote_media(conn, account_id=author.id, status_id=status_id,
                                         media=_media_rows(note), now=now)
-    await events.emit(conn, "status.created", {"status_id": status_id}, now=now)
     if note.in_reply_to and parent is None and depth < MAX_PARENT_DEPTH \
             and not uris.is_local(note.in_reply_to, config):
         await jobs.enqueue(conn, "federation.fetch_parent",
                            {"uri": note.in_reply_to, "depth": depth + 1}, now=now)
-    # Replies that came before this post (fetched as their parent) now hang below it.
-    await inbound_q.link_replies(conn, parent_id=status_id, parent_account_id=author.id,
-                                 parent_uri=note.uri)
-    return await queries.get_status(conn, status_id=status_id)
+    # Into home feeds now: a job per incoming post would cost more than the fan-out itself.
+    await fanout.fan_out(conn, status=status, now=now, facts=_stream_facts(status, note))
+    await events.emit(conn, "status.received", {"status_id": status_id}, now=now)
+    return status
+
+
+def _stream_facts(status: Status, note: v.Note) -> dict[str, Any]:
+    """What streaming_q.get_stream_facts would read back for a post just stored."""
+    return {"visibility": status.visibility, "local": False, "reblog_of_id": None,
+            "reply_to_other": status.in_reply_to_account_id not in (None, status.account_id),
+            "has_media": bool(note.attachments),
+            "tags": sorted({n[:100].lower() for n in note.hashtags})}
 
 
 async def _store_extras(conn: Conn, *, status_id: int, author: Account, note: v.Note,
                         now: datetime) -> None:
     names = [n[:100] for n in note.hashtags]
-    tag_ids = await queries.upsert_tags(conn, ids=[new_id() for _ in names], names=names, now=now)
-    await queries.insert_status_tags(conn, status_id=status_id, tag_ids=tag_ids)
+    await queries.tag_status(conn, status_id=status_id, ids=[new_id() for _ in names],
+                             names=names, now=now)
     await inbound_q.insert_status_emojis(
         conn, status_id=status_id, emojis=[(e.shortcode[:100], e.url) for e in note.emojis])
     await _store_poll(conn, status_id=status_id, author=author, note=note, now=now)
@@ -246,5 +252,8 @@ async def store_remote_reblog(conn: Conn, *, uri: str, account: Account, origina
     if author is not None:
         await notifications.notify(conn, recipient=author, sender_id=account.id, type_="reblog",
                                    status_id=original.id, now=now)
-    await events.emit(conn, "status.reblogged", {"status_id": reblog_id}, now=now)
-    return await queries.get_status(conn, status_id=reblog_id)
+    status = await queries.get_status(conn, status_id=reblog_id)
+    assert status is not None
+    await fanout.fan_out(conn, status=status, now=now)
+    await events.emit(conn, "status.reblog_received", {"status_id": reblog_id}, now=now)
+    return status

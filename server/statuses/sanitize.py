@@ -31,18 +31,25 @@ def _keep_known_classes(element: str, attribute: str, value: str) -> str | None:
     return " ".join(kept) if kept else None
 
 
+# Built once: a Cleaner keeps its rules, where nh3.clean() builds them again on every call
+# (about two thirds of the cost for a post-sized text).
+_HTML = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    link_rel="nofollow noopener noreferrer",
+    attribute_filter=_keep_known_classes,
+    strip_comments=True,
+)
+_PLAIN = nh3.Cleaner(tags=set())
+
+
 def sanitize_html(value: str) -> str:
-    return nh3.clean(
-        value,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="nofollow noopener noreferrer",
-        attribute_filter=_keep_known_classes,
-        strip_comments=True,
-    )
+    return _HTML.clean(value)
 
 
 def sanitize_plain(value: str, *, limit: int = 5000) -> str:
     """Text fields (names, content warnings) keep no markup at all."""
-    return nh3.clean(value or "", tags=set()).strip()[:limit]
+    if not value:
+        return ""
+    return _PLAIN.clean(value).strip()[:limit]

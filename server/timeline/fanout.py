@@ -1,18 +1,23 @@
 """Job handlers that keep home feeds filled on write (DESIGN.md §2).
 
 Fan-out is one INSERT ... SELECT per status, so even an author with ten thousand local
-followers costs one statement, run after the post's transaction has committed.
+followers costs one statement: for local posts in a job run after the post's transaction has
+committed, for remote ones inside the transaction that stores them (their processing is
+already a job).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from server.accounts import queries as accounts_q
+from server.db import Conn
 from server.jobs.context import JobContext
 from server.lists import queries as lists_q
 from server.notifications import service as notifications
 from server.statuses import queries as statuses_q
+from server.statuses.queries import Status
 from server.streaming import publish
 from server.streaming import queries as streaming_q
 from server.timeline import queries
@@ -23,31 +28,39 @@ BACKFILL = 40            # posts brought in when you follow someone
 
 async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
     status_id = int(payload["status_id"])
-    now = ctx.clock.now()
     async with ctx.db.transaction() as conn:
         status = await statuses_q.get_status(conn, status_id=status_id)
         if status is None or status.deleted_at is not None:
             return
-        await queries.fanout_status(conn, status_id=status_id)
-        facts = await streaming_q.get_stream_facts(conn, status_id=status_id)
-        streams = publish.public_streams(facts) if facts else []
-        # List streams: the lists whose timeline this status is on (their owners' streams).
-        streams += [f"list:{list_id}" for list_id in
-                    await lists_q.lists_showing_status(conn, status_id=status_id, now=now)]
-        await publish.status_published(conn, status_id=status_id, home=True, streams=streams)
-        if status.visibility == "direct" and status.reblog_of_id is None:
-            # Each local participant's `direct` stream hears of the conversation.
-            participants = await streaming_q.list_direct_participants(conn, status_id=status_id)
-            for account_id in participants:
-                await publish.conversation_updated(conn, account_id=account_id,
-                                                   status_id=status_id)
-        if status.reblog_of_id is None and status.visibility in ("public", "unlisted"):
-            # Followers who rang the bell hear about new posts (Mastodon's "notify").
-            for follower_id in await queries.list_notify_followers(conn, author_id=status.account_id):
-                follower = await accounts_q.get_account(conn, account_id=follower_id)
-                if follower is not None:
-                    await notifications.notify(conn, recipient=follower, sender_id=status.account_id,
-                                               type_="status", status_id=status_id, now=now)
+        await fan_out(conn, status=status, now=ctx.clock.now())
+
+
+async def fan_out(conn: Conn, *, status: Status, now: datetime,
+                  facts: dict[str, Any] | None = None) -> None:
+    """Home feeds, streams and bell notifications for a new status, in the caller's
+    transaction. Local posts get it from the job above; remote posts and boosts call it as
+    they are stored, which spares each incoming post a job of its own. `facts` are those of
+    streaming_q.get_stream_facts, when the caller knows them already."""
+    bells = await queries.fanout_status(conn, status_id=status.id)
+    if facts is None:
+        facts = await streaming_q.get_stream_facts(conn, status_id=status.id)
+    streams = publish.public_streams(facts) if facts else []
+    # List streams: the lists whose timeline this status is on (their owners' streams).
+    streams += [f"list:{list_id}" for list_id in
+                await lists_q.lists_showing_status(conn, status_id=status.id, now=now)]
+    await publish.status_published(conn, status_id=status.id, home=True, streams=streams)
+    if status.visibility == "direct" and status.reblog_of_id is None:
+        # Each local participant's `direct` stream hears of the conversation.
+        participants = await streaming_q.list_direct_participants(conn, status_id=status.id)
+        for account_id in participants:
+            await publish.conversation_updated(conn, account_id=account_id, status_id=status.id)
+    # Followers who rang the bell hear about new original public and unlisted posts
+    # (Mastodon's "notify"); the fan-out statement found them.
+    for follower_id in bells:
+        follower = await accounts_q.get_account(conn, account_id=follower_id)
+        if follower is not None:
+            await notifications.notify(conn, recipient=follower, sender_id=status.account_id,
+                                       type_="status", status_id=status.id, now=now)
 
 
 async def status_deleted(ctx: JobContext, payload: dict[str, Any]) -> None:

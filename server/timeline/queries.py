@@ -9,8 +9,9 @@ from server.db import Conn, load_queries
 Q = load_queries("server.timeline")
 
 
-async def fanout_status(conn: Conn, *, status_id: int) -> None:
-    await conn.execute(Q["fanout_status"], status_id)
+async def fanout_status(conn: Conn, *, status_id: int) -> list[int]:
+    """Fill the home feeds; return the followers to notify of the new post."""
+    return [r["account_id"] for r in await conn.fetch(Q["fanout_status"], status_id)]
 
 
 async def list_notify_followers(conn: Conn, *, author_id: int) -> list[int]:

@@ -3,7 +3,9 @@
 -- its author if local; local followers (not for direct messages; not boosts for followers
 -- who hide them; replies to others only for followers of both); local accounts it mentions
 -- when it is a direct message. Blocks and mutes keep it out; a boost of something already
--- in a feed is not added again.
+-- in a feed is not added again. Returns the local followers to tell about it (those who
+-- asked to be notified of the author's posts: original public or unlisted posts only), so
+-- the fan-out is one round trip.
 -- $1 status_id
 WITH s AS (
     SELECT st.id, st.account_id, st.reblog_of_id, st.visibility, st.in_reply_to_account_id,
@@ -28,10 +30,11 @@ candidates AS (
       JOIN mentions m ON m.status_id = s.id
       JOIN accounts a ON a.id = m.account_id AND a.domain IS NULL
      WHERE s.visibility = 'direct'
-)
-INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id)
-SELECT c.account_id, s.id, s.account_id, s.reblog_of_id
-  FROM candidates c CROSS JOIN s
+),
+fed AS (
+    INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id)
+    SELECT c.account_id, s.id, s.account_id, s.reblog_of_id
+      FROM candidates c CROSS JOIN s
  WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = c.account_id
                       AND b.target_account_id IN (s.account_id, coalesce(s.original_author, s.account_id)))
    AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = c.account_id
@@ -44,7 +47,12 @@ SELECT c.account_id, s.id, s.account_id, s.reblog_of_id
             c.account_id <> s.original_author
         AND NOT EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = c.account_id
                            AND (h.status_id = s.reblog_of_id OR h.reblog_of_id = s.reblog_of_id))))
-ON CONFLICT DO NOTHING;
+    ON CONFLICT DO NOTHING
+)
+SELECT f.account_id FROM s
+  JOIN follows f ON f.target_account_id = s.account_id AND f.notify
+  JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
+ WHERE s.reblog_of_id IS NULL AND s.visibility IN ('public', 'unlisted');
 
 -- name: list_notify_followers
 -- Local followers who asked to be told when this author posts ("notify").

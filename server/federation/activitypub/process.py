@@ -46,6 +46,8 @@ async def process_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
     if outcome.state != "processed":
         log.info("inbox item %s (%s %s) %s: %s", item.id, item.type, item.activity_id,
                  outcome.state, outcome.reason)
-    async with ctx.db.transaction() as conn:
+    if outcome.recorded:
+        return
+    async with ctx.db.acquire() as conn:  # one statement: no BEGIN/COMMIT round trips
         await ap_q.finish_inbox_item(conn, item_id=item_id, state=outcome.state,
                                      error=outcome.reason, now=ctx.clock.now())

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from server.db import Conn, load_queries
+from server.statuses.queries import NewStatus, Status
 
 Q = load_queries("server.statuses.inbound")
 
@@ -83,3 +84,12 @@ async def update_remote_status(conn: Conn, *, status_id: int, content: str, spoi
                                edited_at: datetime) -> None:
     await conn.execute(Q["update_remote_status"], status_id, content, spoiler_text, sensitive,
                        language, edited_at)
+
+
+async def insert_remote_status(conn: Conn, s: NewStatus, *, now: datetime) -> Status | None:
+    """The stored post, or None when a status with that URI exists already."""
+    row = await conn.fetchrow(
+        Q["insert_remote_status"], s.id, s.account_id, s.uri, s.url, s.in_reply_to_id,
+        s.in_reply_to_account_id, s.in_reply_to_uri, s.reblog_of_id, s.conversation_id,
+        s.content, s.spoiler_text, s.sensitive, s.visibility, s.language, s.created_at, now)
+    return Status(**dict(row)) if row else None

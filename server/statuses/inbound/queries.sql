@@ -78,3 +78,33 @@ UPDATE statuses
    SET content = $2, spoiler_text = $3, sensitive = $4, language = coalesce($5, language),
        edited_at = $6, updated_at = $6
  WHERE id = $1;
+
+-- name: insert_remote_status
+-- A remote post, returned as stored (get_status's columns), or no row when its URI is known
+-- already. Replies stored before it (fetched as someone's parent) are linked to it in the
+-- same statement.
+-- $1 id, $2 account_id, $3 uri, $4 url, $5 in_reply_to_id, $6 in_reply_to_account_id,
+-- $7 in_reply_to_uri, $8 reblog_of_id, $9 conversation_id, $10 content, $11 spoiler_text,
+-- $12 sensitive, $13 visibility, $14 language, $15 created_at, $16 now
+WITH ins AS (
+    INSERT INTO statuses (id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
+                          in_reply_to_uri, reblog_of_id, conversation_id, content, spoiler_text,
+                          sensitive, visibility, language, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, false, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+    ON CONFLICT (uri) DO NOTHING
+    RETURNING id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
+              in_reply_to_uri, reblog_of_id, conversation_id, content, text_source, spoiler_text,
+              sensitive, visibility, language, application_id, edited_at, deleted_at, created_at,
+              updated_at, replies_count, reblogs_count, favourites_count
+),
+linked AS (
+    UPDATE statuses r
+       SET in_reply_to_id = ins.id, in_reply_to_account_id = ins.account_id
+      FROM ins
+     WHERE r.in_reply_to_uri = ins.uri AND r.in_reply_to_id IS NULL
+)
+SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
+       reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
+       language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
+       reblogs_count, favourites_count
+  FROM ins;

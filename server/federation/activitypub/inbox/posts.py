@@ -13,6 +13,7 @@ import logging
 
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
+from server.db import Conn
 from server.errors import CommonholdError, MalformedActivityError
 from server.federation import uris
 from server.federation import vocabulary as v
@@ -53,13 +54,26 @@ async def verified_note(ctx: JobContext, note: v.Note | None, *, object_uri: str
 async def resolve_mentions(ctx: JobContext, note: v.Note) -> None:
     """Fetch the remote accounts a post mentions that we do not know yet, so the post's
     transaction finds them. Ones that cannot be fetched are skipped (the link stays)."""
-    unknown: list[str] = []
+    if not note.mentions:
+        return
     async with ctx.db.acquire() as conn:
-        for mention in note.mentions:
-            if uris.is_local(mention.href, ctx.config):
-                continue
-            if await accounts_q.get_account_by_uri(conn, uri=mention.href) is None:
-                unknown.append(mention.href)
+        unknown = await unknown_mentions(conn, ctx, note)
+    await fetch_mentions(ctx, unknown)
+
+
+async def unknown_mentions(conn: Conn, ctx: JobContext, note: v.Note) -> list[str]:
+    """The remote accounts a post mentions that are not stored yet."""
+    unknown: list[str] = []
+    for mention in note.mentions:
+        if uris.is_local(mention.href, ctx.config):
+            continue
+        if await accounts_q.get_account_by_uri(conn, uri=mention.href) is None:
+            unknown.append(mention.href)
+    return unknown
+
+
+async def fetch_mentions(ctx: JobContext, unknown: list[str]) -> None:
+    """Fetch (outside any connection) mentioned accounts found unknown; failures are skipped."""
     for href in unknown[:MAX_MENTION_FETCHES]:
         try:
             await remote_actors.get_or_fetch_actor(ctx, href)
@@ -69,3 +83,17 @@ async def resolve_mentions(ctx: JobContext, note: v.Note) -> None:
 
 async def author_of(ctx: JobContext, note: v.Note) -> Account:
     return await remote_actors.get_or_fetch_actor(ctx, note.author_uri)
+
+
+def usable_as_stored(ctx: JobContext, account: Account | None) -> Account | None:
+    """The stored author when get_or_fetch_actor would return it without a fetch (local, or
+    fetched less than STALE_AFTER ago); None when it must go through that. Lets a handler
+    that read the account on its own connection skip acquiring another."""
+    if account is None:
+        return None
+    if account.local:
+        return account
+    if account.fetched_at is not None \
+            and ctx.clock.now() - account.fetched_at < remote_actors.STALE_AFTER:
+        return account
+    return None

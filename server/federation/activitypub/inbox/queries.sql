@@ -11,6 +11,21 @@ ON CONFLICT (uri) DO UPDATE SET recorded_at = EXCLUDED.recorded_at;
 SELECT EXISTS (SELECT 1 FROM federation_tombstones
                 WHERE uri = $1 AND actor_uri = $2 AND recorded_at >= $3);
 
+-- name: get_post_arrival
+-- Before a Create is stored, in one round trip: whether its actor already deleted or undid
+-- the post (after `since`), whether the post is stored already, and the stored author (the
+-- columns of accounts get_account_by_uri, NULL when unknown).
+-- $1 uri, $2 actor_uri, $3 since, $4 author uri
+SELECT EXISTS (SELECT 1 FROM federation_tombstones
+                WHERE uri = $1 AND actor_uri = $2 AND recorded_at >= $3) AS tombstoned,
+       EXISTS (SELECT 1 FROM statuses WHERE uri = $1) AS stored,
+       a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox_url,
+       a.shared_inbox_url, a.outbox_url, a.followers_url, a.following_url, a.featured_url,
+       a.actor_type, a.public_key_pem, a.public_key_id, a.locked, a.bot, a.discoverable,
+       a.indexable, a.avatar_url, a.header_url, a.fields, a.also_known_as, a.moved_to_account_id,
+       a.suspended_at, a.fetched_at, a.created_at, a.updated_at
+  FROM (SELECT 1) AS one LEFT JOIN accounts a ON a.uri = $4;
+
 -- name: delete_old_tombstones
 -- $1 before
 DELETE FROM federation_tombstones WHERE recorded_at < $1;

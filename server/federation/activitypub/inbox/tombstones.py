@@ -22,3 +22,11 @@ async def remember(conn: Conn, *, uri: str, actor_uri: str, now: datetime) -> No
 async def arrived_first(conn: Conn, *, uri: str, actor_uri: str, now: datetime) -> bool:
     """Whether this actor already undid or deleted `uri`."""
     return await queries.has_tombstone(conn, uri=uri, actor_uri=actor_uri, since=now - KEEP)
+
+
+async def post_arrival(conn: Conn, *, uri: str, actor_uri: str, author_uri: str,
+                       now: datetime) -> queries.PostArrival:
+    """For a post about to be created: whether this actor already deleted it, whether it is
+    stored already, and its stored author."""
+    return await queries.get_post_arrival(conn, uri=uri, actor_uri=actor_uri, since=now - KEEP,
+                                          author_uri=author_uri)
