@@ -14,10 +14,6 @@ async def fanout_status(conn: Conn, *, status_id: int) -> list[int]:
     return [r["account_id"] for r in await conn.fetch(Q["fanout_status"], status_id)]
 
 
-async def list_notify_followers(conn: Conn, *, author_id: int) -> list[int]:
-    return [r["account_id"] for r in await conn.fetch(Q["list_notify_followers"], author_id)]
-
-
 async def remove_status_from_feeds(conn: Conn, *, status_id: int) -> None:
     await conn.execute(Q["remove_status_from_feeds"], status_id)
 

@@ -54,12 +54,6 @@ SELECT f.account_id FROM s
   JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
  WHERE s.reblog_of_id IS NULL AND s.visibility IN ('public', 'unlisted');
 
--- name: list_notify_followers
--- Local followers who asked to be told when this author posts ("notify").
--- $1 author account_id
-SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
- WHERE f.target_account_id = $1 AND f.notify AND a.domain IS NULL;
-
 -- name: remove_status_from_feeds
 -- $1 status_id
 DELETE FROM home_feed WHERE status_id = $1;
