@@ -45,12 +45,14 @@ from server.errors import (
     CommonholdError,
     NotFoundError,
     PayloadTooLargeError,
+    SignatureError,
 )
 from server.federation import queries, uris
 from server.federation.activitypub import keyring
 from server.federation.activitypub import queries as ap_q
 from server.federation.activitypub.http import context
 from server.federation.activitypub.parse import uri_of
+from server.federation.activitypub.signatures import verify_parsed
 from server.federation.jsonlimits import JsonRefusedError, parse_json_object
 from server.ids import new_id
 from server.jobs.context import JobContext
@@ -109,9 +111,8 @@ async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
 
 async def _dropped_by_policy(ctx: JobContext, env: Envelope) -> str | None:
     """Why this activity is silently dropped, or None."""
-    async with ctx.db.acquire() as conn:
-        policies = await queries.list_domain_policies_for(
-            conn, domains=uris.domain_suffixes(uris.host_of(env.actor)))
+    async with ctx.db.acquire_plain() as conn:
+        policies = await queries.list_domain_policies_for(conn, domains=_domains(env))
         actor = await queries.get_actor_ref(conn, uri=env.actor)
     if any(p["severity"] == "suspend" for p in policies):
         return "domain suspended"
@@ -120,6 +121,10 @@ async def _dropped_by_policy(ctx: JobContext, env: Envelope) -> str | None:
     if actor is None and env.type == "Delete" and env.object_id == env.actor:
         return "Delete of an actor we never knew"
     return None
+
+
+def _domains(env: Envelope) -> list[str]:
+    return uris.domain_suffixes(uris.host_of(env.actor))
 
 
 async def verify(ctx: JobContext, request: web.Request, body: bytes,
@@ -137,25 +142,70 @@ async def verify(ctx: JobContext, request: web.Request, body: bytes,
 
 
 async def store(ctx: JobContext, *, body: bytes, doc: dict[str, Any], env: Envelope,
-                signed_by: str, inbox_account_id: int | None) -> int | None:
-    """Keep the raw activity and enqueue its processing, atomically. None for a duplicate."""
+                signed_by: str, inbox_account_id: int | None,
+                remembered_pem: str | None = None) -> ap_q.StoreOutcome:
+    """Keep the raw activity and enqueue its processing, atomically, in one statement that
+    also re-checks the suspensions (and, with `remembered_pem`, that the key is still the
+    actor's). `stored` is False for a duplicate and whenever the outcome says why."""
     try:
         raw_json = body.decode("utf-8")
     except UnicodeDecodeError:  # JSON may also arrive as UTF-16 or UTF-32
         raw_json = json.dumps(doc)
     now = ctx.clock.now()
     try:
-        async with ctx.db.transaction() as conn:
-            item_id = await ap_q.insert_inbox_item(
-                conn, item_id=new_id(), activity_id=env.id, actor_uri=env.actor, type=env.type,
-                raw_json=raw_json, signed_by=signed_by, inbox_account_id=inbox_account_id,
-                received_at=now)
-            if item_id is not None:
-                await jobs.enqueue(conn, PROCESS_JOB, {"item_id": item_id}, now=now)
+        async with ctx.db.acquire_plain() as conn:
+            return await ap_q.store_inbox_item(
+                conn, domains=_domains(env), item_id=new_id(), actor_uri=env.actor,
+                signed_by=signed_by, remembered_pem=remembered_pem, activity_id=env.id,
+                type=env.type, raw_json=raw_json, inbox_account_id=inbox_account_id,
+                received_at=now, job_kind=PROCESS_JOB, channel=jobs.NOTIFY_CHANNEL)
     except asyncpg.DataError:
         # e.g. a lone UTF-16 surrogate, which PostgreSQL's jsonb refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None
-    return item_id
+
+
+def _dropped(outcome: ap_q.StoreOutcome) -> str | None:
+    if outcome.domain_suspended:
+        return "domain suspended"
+    if outcome.actor_suspended:
+        return "actor suspended"
+    return None
+
+
+async def _accept_known_signer(ctx: JobContext, request: web.Request, body: bytes,
+                               doc: dict[str, Any], env: Envelope,
+                               inbox_account_id: int | None) -> bool:
+    """The common case in one round trip: a key that verified before (remembered by this
+    process) verifies this request too, and one statement checks the policy rows 7 and
+    12 against the database while it stores. True when the request is answered (202);
+    False sends it the long way (policy lookups, key lookup or fetch, then store), which
+    decides every other row, so an answer never depends on what this process remembers."""
+    try:
+        parsed = keyring.parse_signature(ctx, request, body)
+    except SignatureError:
+        return False
+    found = keyring.remembered(parsed.key_id)
+    if found is None or found[0].owner_uri != env.actor \
+            or not uris.acceptable_id(parsed.key_id, ctx.config):
+        return False
+    remembered, public_key = found
+    try:
+        verify_parsed(parsed, public_key)
+    except SignatureError:
+        return False  # rotated, or not this actor at all: the long way decides
+    try:
+        outcome = await store(ctx, body=body, doc=doc, env=env, signed_by=parsed.key_id,
+                              inbox_account_id=inbox_account_id, remembered_pem=remembered.pem)
+    except BadRequestError:
+        return False  # the long way answers it: a suspended sender's is dropped before this
+    reason = _dropped(outcome)
+    if reason is not None:
+        log.info("inbox: dropped %s %s from %s (%s)", env.type, env.id, env.actor, reason)
+        return True
+    if not outcome.signer_current:
+        keyring.forget(parsed.key_id)
+        return False
+    return True
 
 
 async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.Response:
@@ -168,6 +218,8 @@ async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.
     except JsonRefusedError as exc:
         raise BadRequestError(f"Not an activity: {exc}.") from None
     env = check_shape(doc, ctx.config)
+    if await _accept_known_signer(ctx, request, body, doc, env, inbox_account_id):
+        return web.Response(status=202)
     reason = await _dropped_by_policy(ctx, env)
     if reason is not None:
         log.info("inbox: dropped %s %s from %s (%s)", env.type, env.id, env.actor, reason)
@@ -177,8 +229,11 @@ async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.
     except CommonholdError as exc:
         log.info("inbox: refused %s %s from %s: %s", env.type, env.id, env.actor, exc.message)
         raise
-    await store(ctx, body=body, doc=doc, env=env, signed_by=key.key_id,
-                inbox_account_id=inbox_account_id)
+    outcome = await store(ctx, body=body, doc=doc, env=env, signed_by=key.key_id,
+                          inbox_account_id=inbox_account_id)
+    reason = _dropped(outcome)
+    if reason is not None:  # suspended since the check above
+        log.info("inbox: dropped %s %s from %s (%s)", env.type, env.id, env.actor, reason)
     return web.Response(status=202)
 
 
