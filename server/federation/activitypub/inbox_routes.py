@@ -246,7 +246,7 @@ async def post_shared_inbox(request: web.Request) -> web.Response:
 @routes.post(r"/users/{username:[A-Za-z0-9_]+}/inbox")
 async def post_inbox(request: web.Request) -> web.Response:
     app_ctx = context(request.app)
-    async with app_ctx.db.acquire() as conn:
+    async with app_ctx.db.acquire_plain() as conn:
         account = await queries.get_local_actor(conn, username=request.match_info["username"])
     if account is None:
         raise NotFoundError("There is no such inbox.")

@@ -133,7 +133,7 @@ async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False) -> Sig
     """
     if not uris.acceptable_id(key_id, ctx.config):
         raise SignatureError("the key id is not an acceptable URI", reason="bad_key_id")
-    async with ctx.db.acquire() as conn:
+    async with ctx.db.acquire_plain() as conn:
         ref = await queries.get_key_owner(conn, key_id=key_id)
     if ref is not None:
         recently = (ref.fetched_at is not None
@@ -200,7 +200,7 @@ async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
                                       "try again later.") from None
         raise SignatureError(f"the signer's key could not be fetched: {exc.reason}",
                              reason="unknown_key") from None
-    async with ctx.db.acquire() as conn:
+    async with ctx.db.acquire_plain() as conn:
         ref = await queries.get_key_owner(conn, key_id=key_id)
     if ref is None:
         raise SignatureError("the signer's key could not be stored", reason="unknown_key")
