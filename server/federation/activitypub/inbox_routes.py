@@ -112,13 +112,13 @@ async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
 async def _dropped_by_policy(ctx: JobContext, env: Envelope) -> str | None:
     """Why this activity is silently dropped, or None."""
     async with ctx.db.acquire_plain() as conn:
-        policies = await queries.list_domain_policies_for(conn, domains=_domains(env))
-        actor = await queries.get_actor_ref(conn, uri=env.actor)
-    if any(p["severity"] == "suspend" for p in policies):
+        state = await ap_q.get_inbox_sender_state(conn, domains=_domains(env),
+                                                  actor_uri=env.actor)
+    if state.domain_suspended:
         return "domain suspended"
-    if actor is not None and actor.domain is not None and actor.suspended_at is not None:
+    if state.actor_suspended:
         return "actor suspended"
-    if actor is None and env.type == "Delete" and env.object_id == env.actor:
+    if not state.actor_known and env.type == "Delete" and env.object_id == env.actor:
         return "Delete of an actor we never knew"
     return None
 

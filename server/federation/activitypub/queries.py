@@ -35,6 +35,17 @@ async def insert_inbox_item(conn: Conn, *, item_id: int, activity_id: str, actor
 
 
 @dataclass(frozen=True, slots=True)
+class SenderState:
+    domain_suspended: bool
+    actor_known: bool
+    actor_suspended: bool
+
+
+async def get_inbox_sender_state(conn: Conn, *, domains: list[str], actor_uri: str) -> SenderState:
+    return SenderState(*await conn.fetchrow(Q["get_inbox_sender_state"], domains, actor_uri))
+
+
+@dataclass(frozen=True, slots=True)
 class StoreOutcome:
     domain_suspended: bool
     actor_suspended: bool

@@ -8,6 +8,16 @@ VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8)
 ON CONFLICT (activity_id) DO NOTHING
 RETURNING id;
 
+-- name: get_inbox_sender_state
+-- What the inbox decides before any key is looked at (policy rows 7 and 8), in one query.
+-- $1 domains (host and parents), $2 actor uri
+SELECT EXISTS (SELECT 1 FROM domain_policies
+                WHERE active AND policy = 'suspend' AND lower(domain) = ANY($1::text[]))
+           AS domain_suspended,
+       a.id IS NOT NULL AS actor_known,
+       coalesce(a.domain IS NOT NULL AND a.suspended_at IS NOT NULL, false) AS actor_suspended
+  FROM (SELECT 1) AS one LEFT JOIN accounts a ON a.uri = $2;
+
 -- name: store_inbox_item
 -- Keep a verified activity and enqueue its processing in ONE statement (one round trip, one
 -- implicit transaction), unless its domain or actor is suspended by now. With $5 (the PEM
