@@ -23,6 +23,12 @@ nothing is stored unless the last column says so.
 "yes" is one transaction: the raw activity in `inbox_items` and a
 `federation.process_inbox_item` job.
 
+Most POSTs come from senders whose key verified here before. For them, rows 9 and 10 are
+checked with the key this process remembers (no lookup), and rows 7, 12, 13 and 14 are
+decided by the one statement that stores: it stores only if the sender's domain and
+account are not suspended and the database still gives that key to that actor. Anything
+else (no remembered key, a failed check, a changed key) goes the long way, row by row.
+
 Later, in the job: an activity that does not parse ends `failed` with the reason; a type we
 do not handle ends `ignored` with the reason; a remote server that is down makes the job
 retry with backoff (the item keeps the last error).
