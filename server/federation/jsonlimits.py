@@ -18,17 +18,26 @@ class JsonRefusedError(ValueError):
     """The bytes are not a JSON object we are willing to look at; the message says why."""
 
 
-def parse_json_object(body: bytes, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+def parse_json_object(body: bytes, *, max_depth: int = MAX_DEPTH,
+                      exact_integers: bool = True) -> dict[str, Any]:
+    """The JSON object in `body`, or JsonRefusedError saying why not.
+
+    `exact_integers=False` parses with orjson, about three times faster, which reads an
+    integer beyond 64 bits as a float: for callers that keep the body as received and read
+    only a few string fields from the result (the inbox)."""
     if b"\\u0000" in body:
         # PostgreSQL's jsonb cannot hold NUL characters; no real activity carries one.
         raise JsonRefusedError("the document contains a NUL character")
-    try:
-        value = jsonio.loads(body)
-    except ValueError:
-        # orjson takes only UTF-8 and refuses what the standard parser accepts (UTF-16 and
-        # UTF-32 bodies, lone surrogates, NaN, integers over 64 bits) and says less about
-        # why: the standard parser decides on what orjson refused, as before.
+    if exact_integers:
         value = _loads_stdlib(body, max_depth)
+    else:
+        try:
+            value = jsonio.loads(body)
+        except ValueError:
+            # orjson takes only UTF-8 and refuses what the standard parser accepts (UTF-16
+            # and UTF-32 bodies, lone surrogates, NaN) and says less about why: the
+            # standard parser decides on what orjson refused, as before.
+            value = _loads_stdlib(body, max_depth)
     if not isinstance(value, dict):
         raise JsonRefusedError("the document is not a JSON object")
     if _may_be_deeper(body, max_depth) and too_deep(value, max_depth):
