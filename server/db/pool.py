@@ -27,9 +27,9 @@ class _Connection(asyncpg.Connection):
     RESET ALL;`: one more round trip, as costly as the work of a one-statement request. Code
     that ran only single statements in autocommit (no transaction left open, no SET, LISTEN,
     cursor, advisory lock or temporary table) has nothing for it to undo and may say so with
-    `Database.acquire_plain()`. asyncpg still rolls back an open transaction and drops
-    listeners before asking for the query (Connection._reset), so a mistake there cannot leak
-    a transaction either."""
+    `Database.acquire_plain()`. asyncpg still rolls back an open transaction before asking
+    for the query (Connection._reset), so a mistake there cannot leak a transaction; a SET
+    or a LISTEN would leak, which is why skipping is asked for, never assumed."""
 
     _skip_next_reset = False
 
