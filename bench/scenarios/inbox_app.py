@@ -69,16 +69,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-seconds", type=float, default=900.0)
     p.add_argument("--profile", help="write cProfile stats here on exit")
     args = p.parse_args(argv)
+    from server.cli import run_loop  # uvloop where installed, as `commonhold serve` runs
     if args.profile:
         prof = cProfile.Profile(time.process_time)  # CPU time: waiting in epoll is no work
         prof.enable()
         try:
-            asyncio.run(serve(args))
+            run_loop(serve(args))
         finally:
             prof.disable()
             prof.dump_stats(args.profile)
     else:
-        asyncio.run(serve(args))
+        run_loop(serve(args))
 
 
 if __name__ == "__main__":

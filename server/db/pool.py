@@ -20,6 +20,29 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+class _Connection(asyncpg.Connection):
+    """asyncpg's connection, able to skip the reset query on one release.
+
+    On every release the pool sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;`: one more round trip, as costly as the work of a one-statement request. Code
+    that ran only single statements in autocommit (no transaction left open, no SET, LISTEN,
+    cursor, advisory lock or temporary table) has nothing for it to undo and may say so with
+    `Database.acquire_plain()`. asyncpg still rolls back an open transaction before asking
+    for the query (Connection._reset), so a mistake there cannot leak a transaction; a SET
+    or a LISTEN would leak, which is why skipping is asked for, never assumed."""
+
+    _skip_next_reset = False
+
+    def skip_next_reset(self) -> None:
+        self._skip_next_reset = True
+
+    def get_reset_query(self) -> str:
+        if self._skip_next_reset:
+            self._skip_next_reset = False
+            return ""
+        return super().get_reset_query()
+
+
 class Database:
     """Owns an asyncpg pool. Services receive a connection, never the pool."""
 
@@ -32,7 +55,7 @@ class Database:
         try:
             pool = await asyncpg.create_pool(
                 dsn, min_size=min_size, max_size=max_size, init=_init_connection, timeout=10,
-                command_timeout=60,
+                command_timeout=60, connection_class=_Connection,
             )
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise ConfigError(f"DATABASE_URL: cannot connect to the database ({_why(exc)})") from None
@@ -48,6 +71,16 @@ class Database:
     async def acquire(self, *, timeout: float | None = None) -> AsyncIterator[Conn]:
         async with self.pool.acquire(timeout=timeout) as conn:
             yield conn
+
+    @asynccontextmanager
+    async def acquire_plain(self) -> AsyncIterator[Conn]:
+        """A connection for single statements in autocommit only (see _Connection): its
+        release skips the reset query. When the body raises, the release resets as usual."""
+        async with self.pool.acquire() as conn:
+            yield conn
+            skip = getattr(conn, "skip_next_reset", None)  # absent on a pool made elsewhere
+            if skip is not None:
+                skip()
 
     async def close(self) -> None:
         await self.pool.close()

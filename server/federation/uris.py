@@ -3,6 +3,7 @@ whether an id is acceptable at all under this configuration."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from server.config import Config
@@ -12,6 +13,9 @@ PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 
 
+# Every inbox POST asks for the host of the same actor URI several times (shape check,
+# domain policy, key id); the answer depends on the string alone.
+@lru_cache(maxsize=8192)
 def host_of(uri: str) -> str:
     """The lower-cased authority of an http(s) URI, without userinfo or a default port;
     "" when `uri` is not an absolute http(s) URI."""

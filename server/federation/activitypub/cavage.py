@@ -21,6 +21,7 @@ from server.federation.activitypub.digests import check_digest, digest_header
 from server.federation.activitypub.sigcore import ParsedSignature, combined_field, refuse
 
 _PARAM = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]+))\s*')
+_UNESCAPE = re.compile(r"\\(.)")
 _ALGORITHMS = {
     "rsa-sha256": sigcore.RSA_V15_SHA256,
     "hs2019": sigcore.BY_KEY,
@@ -53,7 +54,10 @@ def _parse_params(raw: str) -> dict[str, str]:
         if name in params:
             refuse("malformed", f"Signature header repeats {name}")
         quoted = m.group(2)
-        params[name] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else m.group(3)
+        if quoted is None:
+            params[name] = m.group(3)
+        else:
+            params[name] = _UNESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
         pos = m.end()
         if pos < len(raw):
             if raw[pos] != ",":

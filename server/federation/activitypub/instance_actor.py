@@ -7,6 +7,7 @@ Its key pair is made on first use and stored; every process then reads the same 
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,9 @@ def username(config: Config) -> str:
 
 
 _loaded: weakref.WeakKeyDictionary[Database, InstanceActor] = weakref.WeakKeyDictionary()
+# One load at a time per database: a burst of first fetches would otherwise each read and
+# parse the key (or each make a pair), all for the same answer.
+_loading: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 async def get_instance_actor(db: Database, clock: Clock) -> InstanceActor:
@@ -50,6 +54,15 @@ async def get_instance_actor(db: Database, clock: Clock) -> InstanceActor:
     cached = _loaded.get(db)
     if cached is not None:
         return cached
+    lock = _loading.get(db)
+    if lock is None:
+        lock = _loading[db] = asyncio.Lock()
+    async with lock:
+        cached = _loaded.get(db)
+        return cached if cached is not None else await _load(db, clock)
+
+
+async def _load(db: Database, clock: Clock) -> InstanceActor:
     async with db.acquire() as conn:
         keys = await queries.get_instance_actor(conn)
     if keys is None:

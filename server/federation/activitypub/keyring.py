@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -27,6 +28,7 @@ from server.federation.activitypub.fetch import FetchError, fetch_object
 from server.federation.activitypub.parse import ACTOR_TYPES
 from server.federation.activitypub.remote_actors import embedded_counts, parse_actor, store_actor
 from server.federation.activitypub.signatures import (
+    ParsedSignature,
     PublicKey,
     load_public_key,
     parse_request_signature,
@@ -41,6 +43,7 @@ MAX_CONCURRENT_FETCHES = 32
 # signatures cannot make us fetch an actor over and over.
 REFRESH_INTERVAL = timedelta(minutes=1)
 _PARSED_CACHE_SIZE = 4096
+_SIGNER_CACHE_SIZE = 8192
 
 
 class KeyUnavailableError(ServiceUnavailableError):
@@ -57,9 +60,25 @@ class SignerKey:
     public_key: PublicKey
     fetched_at: datetime | None
     fresh: bool  # fetched for this request: refetching cannot help
+    pem: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RememberedKey:
+    """A key that verified a request before. Only a hint: whoever uses it must check, in
+    the statement that acts on it, that the database still gives this key to this owner."""
+
+    key_id: str
+    owner_uri: str
+    pem: str
 
 
 _parsed: OrderedDict[str, PublicKey] = OrderedDict()
+# key id -> the key that last verified for it, so a known sender's request needs no lookup
+# before its signature is checked. Processes share one database and keep no state of their
+# own, so this may be stale (a key rotated or an actor deleted by another process): the
+# inbox's one statement re-checks the owner and the key, and falls back when they changed.
+_remembered: OrderedDict[str, RememberedKey] = OrderedDict()
 # Keyed by database too: two instances in one process (tests) must not share a fetch whose
 # result lands in only one of them.
 _inflight: dict[tuple[int, str], asyncio.Task[ActorRef]] = {}
@@ -82,7 +101,27 @@ def _load(pem: str) -> PublicKey:
 def _signer(ref: ActorRef, key_id: str, *, fresh: bool) -> SignerKey:
     if not ref.public_key_pem or ref.public_key_id != key_id:
         raise SignatureError("the signer does not publish that key", reason="unknown_key")
-    return SignerKey(key_id, ref.uri, ref.id, _load(ref.public_key_pem), ref.fetched_at, fresh)
+    return SignerKey(key_id, ref.uri, ref.id, _load(ref.public_key_pem), ref.fetched_at, fresh,
+                     ref.public_key_pem)
+
+
+def remembered(key_id: str) -> tuple[RememberedKey, PublicKey] | None:
+    entry = _remembered.get(key_id)
+    if entry is None:
+        return None
+    _remembered.move_to_end(key_id)
+    return entry, _load(entry.pem)
+
+
+def remember(key: SignerKey) -> None:
+    _remembered[key.key_id] = RememberedKey(key.key_id, key.owner_uri, key.pem)
+    _remembered.move_to_end(key.key_id)
+    if len(_remembered) > _SIGNER_CACHE_SIZE:
+        _remembered.popitem(last=False)
+
+
+def forget(key_id: str) -> None:
+    _remembered.pop(key_id, None)
 
 
 async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False) -> SignerKey:
@@ -94,7 +133,7 @@ async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False) -> Sig
     """
     if not uris.acceptable_id(key_id, ctx.config):
         raise SignatureError("the key id is not an acceptable URI", reason="bad_key_id")
-    async with ctx.db.acquire() as conn:
+    async with ctx.db.acquire_plain() as conn:
         ref = await queries.get_key_owner(conn, key_id=key_id)
     if ref is not None:
         recently = (ref.fetched_at is not None
@@ -161,7 +200,7 @@ async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
                                       "try again later.") from None
         raise SignatureError(f"the signer's key could not be fetched: {exc.reason}",
                              reason="unknown_key") from None
-    async with ctx.db.acquire() as conn:
+    async with ctx.db.acquire_plain() as conn:
         ref = await queries.get_key_owner(conn, key_id=key_id)
     if ref is None:
         raise SignatureError("the signer's key could not be stored", reason="unknown_key")
@@ -172,9 +211,7 @@ async def verified_signer(ctx: JobContext, request: web.Request, body: bytes) ->
     """The key that signed this request, after checking the signature; when the cached key
     fails, the key is fetched again once (keys rotate). Raises SignatureError (401) or
     KeyUnavailableError (503)."""
-    parsed = parse_request_signature(
-        method=request.method, path_qs=request.raw_path, headers=request.headers, body=body,
-        now=ctx.clock.now(), scheme=urlsplit(ctx.config.base_url).scheme)
+    parsed = parse_signature(ctx, request, body)
     key = await key_for(ctx, parsed.key_id)
     try:
         verify_parsed(parsed, key.public_key)
@@ -185,4 +222,17 @@ async def verified_signer(ctx: JobContext, request: web.Request, body: bytes) ->
         if not key.fresh:
             raise  # refetched too recently to try again
         verify_parsed(parsed, key.public_key)
+    remember(key)
     return key
+
+
+def parse_signature(ctx: JobContext, request: web.Request, body: bytes) -> ParsedSignature:
+    """Everything about the request's signature that needs no key; raises SignatureError."""
+    return parse_request_signature(
+        method=request.method, path_qs=request.raw_path, headers=request.headers, body=body,
+        now=ctx.clock.now(), scheme=_scheme(ctx.config.base_url))
+
+
+@lru_cache(maxsize=8)
+def _scheme(base_url: str) -> str:
+    return urlsplit(base_url).scheme

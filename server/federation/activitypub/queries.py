@@ -34,6 +34,35 @@ async def insert_inbox_item(conn: Conn, *, item_id: int, activity_id: str, actor
                                raw_json, signed_by, inbox_account_id, received_at)
 
 
+@dataclass(frozen=True, slots=True)
+class SenderState:
+    domain_suspended: bool
+    actor_known: bool
+    actor_suspended: bool
+
+
+async def get_inbox_sender_state(conn: Conn, *, domains: list[str], actor_uri: str) -> SenderState:
+    return SenderState(*await conn.fetchrow(Q["get_inbox_sender_state"], domains, actor_uri))
+
+
+@dataclass(frozen=True, slots=True)
+class StoreOutcome:
+    domain_suspended: bool
+    actor_suspended: bool
+    signer_current: bool  # False: the remembered key is no longer the actor's; nothing stored
+    stored: bool          # False with the three above clear: a redelivery
+
+
+async def store_inbox_item(conn: Conn, *, domains: list[str], item_id: int, actor_uri: str,
+                           signed_by: str, remembered_pem: str | None, activity_id: str,
+                           type: str, raw_json: str, inbox_account_id: int | None,
+                           received_at: datetime, job_kind: str, channel: str) -> StoreOutcome:
+    row = await conn.fetchrow(Q["store_inbox_item"], domains, item_id, actor_uri, signed_by,
+                              remembered_pem, activity_id, type, raw_json, inbox_account_id,
+                              received_at, job_kind, channel)
+    return StoreOutcome(*row)
+
+
 async def get_inbox_item(conn: Conn, *, item_id: int) -> InboxItem | None:
     row = await conn.fetchrow(Q["get_inbox_item"], item_id)
     return InboxItem(**dict(row)) if row else None

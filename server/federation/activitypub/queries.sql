@@ -8,6 +8,55 @@ VALUES ($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8)
 ON CONFLICT (activity_id) DO NOTHING
 RETURNING id;
 
+-- name: get_inbox_sender_state
+-- What the inbox decides before any key is looked at (policy rows 7 and 8), in one query.
+-- $1 domains (host and parents), $2 actor uri
+SELECT EXISTS (SELECT 1 FROM domain_policies
+                WHERE active AND policy = 'suspend' AND lower(domain) = ANY($1::text[]))
+           AS domain_suspended,
+       a.id IS NOT NULL AS actor_known,
+       coalesce(a.domain IS NOT NULL AND a.suspended_at IS NOT NULL, false) AS actor_suspended
+  FROM (SELECT 1) AS one LEFT JOIN accounts a ON a.uri = $2;
+
+-- name: store_inbox_item
+-- Keep a verified activity and enqueue its processing in ONE statement (one round trip, one
+-- implicit transaction), unless its domain or actor is suspended by now. With $5 (the PEM
+-- of the key that verified it, remembered by this process) it also checks that the
+-- database still gives key $4 to actor $3 with that PEM; when not, nothing is stored and
+-- the caller looks the key up again. The job row is what server.jobs.enqueue writes, and
+-- the NOTIFY goes out on commit, only when a job was written. A redelivery stores nothing.
+-- $1 domains (host and parents), $2 item id, $3 actor_uri, $4 key id (signed_by),
+-- $5 remembered PEM or NULL, $6 activity_id, $7 type, $8 raw (JSON text),
+-- $9 inbox_account_id, $10 received_at, $11 job kind, $12 notify channel
+WITH gate AS (
+    SELECT EXISTS (SELECT 1 FROM domain_policies
+                    WHERE active AND policy = 'suspend' AND lower(domain) = ANY($1::text[]))
+               AS domain_suspended,
+           EXISTS (SELECT 1 FROM accounts
+                    WHERE uri = $3 AND domain IS NOT NULL AND suspended_at IS NOT NULL)
+               AS actor_suspended,
+           $5::text IS NULL OR EXISTS (
+               SELECT 1 FROM (SELECT uri, public_key_pem FROM accounts
+                               WHERE public_key_id = $4
+                               ORDER BY fetched_at DESC NULLS LAST LIMIT 1) owner
+                WHERE owner.uri = $3 AND owner.public_key_pem = $5::text)
+               AS signer_current
+), item AS (
+    INSERT INTO inbox_items (id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id,
+                             received_at)
+    SELECT $2, $6, $3, $7, $8::text::jsonb, $4, $9, $10
+      FROM gate WHERE NOT domain_suspended AND NOT actor_suspended AND signer_current
+    ON CONFLICT (activity_id) DO NOTHING
+    RETURNING id
+), job AS (
+    INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
+    SELECT $11, jsonb_build_object('item_id', id), $10, 10, NULL, $10 FROM item
+    RETURNING id
+)
+SELECT g.domain_suspended, g.actor_suspended, g.signer_current,
+       (SELECT count(pg_notify($12, $11)) FROM job) > 0 AS stored
+  FROM gate g;
+
 -- name: get_inbox_item
 -- $1 id
 SELECT id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id, received_at, state,

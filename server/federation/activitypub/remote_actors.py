@@ -149,7 +149,8 @@ async def store_actor(ctx: JobContext, row: RemoteActorRow, *,
     """Insert or refresh the row (by uri, else by username@domain), and ask for its counts."""
     now = ctx.clock.now()
     try:
-        async with ctx.db.transaction() as conn:
+        # plain: the transaction ends inside, and nothing here sets session state
+        async with ctx.db.acquire_plain() as conn, conn.transaction():
             moved = (await queries.get_actor_ref(conn, uri=row.moved_to_uri)
                      if row.moved_to_uri else None)
             moved_id = moved.id if moved else None

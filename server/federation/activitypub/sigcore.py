@@ -79,6 +79,8 @@ def combined_field(headers: Mapping[str, str], name: str) -> str | None:
     lines = field_values(headers, name)
     if not lines:
         return None
+    if len(lines) == 1 and "\n" not in lines[0]:  # the usual case, without the regex
+        return lines[0].strip(" \t")
     return ", ".join(_OBS_FOLD.sub(" ", line).strip(" \t") for line in lines)
 
 

@@ -51,8 +51,11 @@ PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey | ec.EllipticCurvePri
 
 def load_private_key(pem: str) -> PrivateKey:
     """Our own stored key; a bad one is a configuration problem, not the peer's fault."""
+    # Our keys were made here, so the RSA consistency checks (about 0.1 s of CPU per load,
+    # and a process loads its keys on first use, often many at once) prove nothing new.
     try:
-        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None,
+                                                 unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError, UnicodeEncodeError) as exc:
         raise ConfigError("stored private key is not an unencrypted PEM key") from exc
     if not isinstance(key, PrivateKey):

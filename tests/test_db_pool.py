@@ -1,0 +1,57 @@
+"""The pool's reset on release: skipped only where the caller promised a clean connection."""
+
+from __future__ import annotations
+
+from server.db import Database
+
+
+async def _one_connection(database_url: str) -> Database:
+    return await Database.connect(database_url, min_size=1, max_size=1)
+
+
+async def test_a_plain_release_skips_the_reset_and_a_normal_one_runs_it(database_url: str) -> None:
+    db = await _one_connection(database_url)
+    try:
+        async with db.acquire() as conn:
+            await conn.execute("SET application_name = 'dirty'")
+        async with db.acquire() as conn:
+            assert await conn.fetchval("SHOW application_name") != "dirty"
+            await conn.execute("SET application_name = 'kept'")
+        # acquire_plain promises single statements only; this breaks the promise on purpose
+        # to show the reset query really is skipped once, and only once.
+        async with db.acquire_plain() as conn:
+            await conn.execute("SET application_name = 'plain'")
+        async with db.acquire() as conn:
+            assert await conn.fetchval("SHOW application_name") == "plain"
+        async with db.acquire() as conn:
+            assert await conn.fetchval("SHOW application_name") != "plain"
+    finally:
+        await db.close()
+
+
+async def test_a_plain_release_still_ends_an_open_transaction(database_url: str) -> None:
+    db = await _one_connection(database_url)
+    try:
+        async with db.acquire_plain() as conn:
+            await conn.execute("BEGIN")
+            await conn.execute("CREATE TEMPORARY TABLE t (x int)")
+        async with db.acquire() as conn:
+            assert not conn.is_in_transaction()
+            assert await conn.fetchval("SELECT to_regclass('pg_temp.t')") is None
+    finally:
+        await db.close()
+
+
+async def test_a_plain_body_that_raises_is_reset(database_url: str) -> None:
+    db = await _one_connection(database_url)
+    try:
+        try:
+            async with db.acquire_plain() as conn:
+                await conn.execute("SET application_name = 'failed'")
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        async with db.acquire() as conn:
+            assert await conn.fetchval("SHOW application_name") != "failed"
+    finally:
+        await db.close()
