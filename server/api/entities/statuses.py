@@ -1,13 +1,13 @@
 """Status entities, shaped as Mastodon 4.3's REST::StatusSerializer shapes them.
 
-`render_statuses` renders a whole page for one viewer with a fixed number of queries
-(statuses, boosted originals, accounts, media, mentions, tags, polls, the viewer's own
-favourites/boosts/bookmarks/pins/mutes, applications), whatever the page size.
+`render_statuses` renders a whole page for one viewer with a fixed number of queries,
+whatever the page size: statuses (and boosted originals), accounts, then one query for what
+they embed and what the viewer did with them (media, mentions, tags, favourited, boosted,
+bookmarked, pinned, muted); polls and applications only when a status has one.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,20 +56,28 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
         rows.update(await statuses_q.get_statuses(conn, status_ids=originals))
     ids = list(rows)
     accounts = await render_accounts(conn, config, [s.account_id for s in rows.values()])
-    media: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in await views_q.list_media_for_statuses(conn, status_ids=ids):
-        media[row["status_id"]].append(to_mastodon_media(row, config))
-    mentions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in await statuses_q.list_mentions(conn, status_ids=ids):
-        mentions[row["status_id"]].append(to_mastodon_mention(row, config))
-    tags: dict[int, list[dict[str, str]]] = defaultdict(list)
-    for status_id, name in await statuses_q.list_status_tags(conn, status_ids=ids):
-        tags[status_id].append(to_mastodon_status_tag(name, config))
-    polls = {row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
-             for row in await views_q.list_polls_for_statuses(conn, status_ids=ids,
-                                                               viewer_id=viewer_id)}
-    flags = (await views_q.list_viewer_flags(conn, status_ids=ids, viewer_id=viewer_id)
-             if viewer_id is not None else {})
+    media: dict[int, list[dict[str, Any]]] = {}
+    mentions: dict[int, list[dict[str, Any]]] = {}
+    tags: dict[int, list[dict[str, str]]] = {}
+    flags: dict[int, dict[str, bool]] = {}
+    with_poll = []
+    # One round trip for everything embedded; polls are rare, so loaded only when present.
+    for row in await views_q.list_status_parts(conn, status_ids=ids, viewer_id=viewer_id):
+        status_id = row["id"]
+        if row["media"]:
+            media[status_id] = [to_mastodon_media(m, config) for m in row["media"]]
+        if row["mentions"]:
+            mentions[status_id] = [to_mastodon_mention(m, config) for m in row["mentions"]]
+        if row["tags"]:
+            tags[status_id] = [to_mastodon_status_tag(name, config) for name in row["tags"]]
+        if row["has_poll"]:
+            with_poll.append(status_id)
+        if viewer_id is not None:
+            flags[status_id] = {name: row[name] for name in views_q.FLAG_NAMES}
+    polls = ({row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
+              for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
+                                                                viewer_id=viewer_id)}
+             if with_poll else {})
     app_ids = [s.application_id for s in rows.values()
                if s.application_id is not None and s.account_id == viewer_id]
     applications = (await views_q.list_applications(conn, application_ids=app_ids)

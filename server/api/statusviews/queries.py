@@ -27,6 +27,16 @@ async def list_viewer_flags(conn: Conn, *, status_ids: list[int],
             for r in rows}
 
 
+FLAG_NAMES = ("favourited", "reblogged", "bookmarked", "pinned", "muted")
+
+
+async def list_status_parts(conn: Conn, *, status_ids: list[int],
+                            viewer_id: int | None) -> list[Any]:
+    """Rows of id, media, mentions (lists of dicts or None), tags (names or None), has_poll
+    and the viewer's flags."""
+    return list(await conn.fetch(Q["list_status_parts"], status_ids, viewer_id))
+
+
 async def list_applications(conn: Conn, *, application_ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = await conn.fetch(Q["list_applications"], application_ids)
     return {r["id"]: {"name": r["name"], "website": r["website"]} for r in rows}

@@ -207,3 +207,33 @@ SELECT DISTINCT coalesce(s.conversation_id, s.id) AS conversation_id, p.account_
                       UNION SELECT m.account_id FROM mentions m WHERE m.status_id = s.id) p
  WHERE coalesce(s.conversation_id, s.id) = ANY($1::bigint[]) AND s.visibility = 'direct'
    AND s.deleted_at IS NULL;
+
+-- name: list_status_parts
+-- What a page of statuses embeds, one row per status, in one round trip: media (as
+-- list_media_for_statuses shapes them), mentions (as statuses' list_mentions), tag names,
+-- whether a poll is attached (loaded after, only then), and what the viewer did with it
+-- (as list_viewer_flags; all false without a viewer).
+-- $1 status ids, $2 viewer account id (may be null)
+SELECT s.id,
+       (SELECT jsonb_agg(jsonb_build_object(
+                   'id', m.id, 'status_id', m.status_id, 'type', m.type, 'file_path', m.file_path,
+                   'preview_path', m.preview_path, 'remote_url', m.remote_url,
+                   'description', m.description, 'blurhash', m.blurhash, 'meta', m.meta,
+                   'focus_x', m.focus_x, 'focus_y', m.focus_y) ORDER BY m.position, m.id)
+          FROM media_attachments m WHERE m.status_id = s.id) AS media,
+       (SELECT jsonb_agg(jsonb_build_object(
+                   'status_id', m.status_id, 'account_id', a.id, 'username', a.username,
+                   'domain', a.domain, 'uri', a.uri, 'url', a.url) ORDER BY a.id)
+          FROM mentions m JOIN accounts a ON a.id = m.account_id
+         WHERE m.status_id = s.id AND NOT m.silent) AS mentions,
+       (SELECT array_agg(t.name ORDER BY t.name) FROM status_tags st JOIN tags t ON t.id = st.tag_id
+         WHERE st.status_id = s.id) AS tags,
+       EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll,
+       EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2) AS favourited,
+       EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2
+                  AND r.deleted_at IS NULL) AS reblogged,
+       EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = $2) AS bookmarked,
+       EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $2) AS pinned,
+       EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $2
+                  AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
+  FROM statuses s WHERE s.id = ANY($1::bigint[]);
