@@ -47,8 +47,8 @@ async def seed_tokens(conn: asyncpg.Connection, account_ids: list[int]) -> dict[
                                         client_secret_hash, created_at)
         VALUES ($1, 'bench', NULL, ARRAY['urn:ietf:wg:oauth:2.0:oob'], $2, 'bench-client',
                 '\\x00'::bytea, $3) ON CONFLICT DO NOTHING""", APP_ID, SCOPES, now)
-    rows = [(TOKEN_BASE + i, hashlib.sha256(token_for(a).encode()).digest(), APP_ID, a, SCOPES, now)
-            for i, a in enumerate(account_ids)]
+    rows = [(TOKEN_BASE + a, hashlib.sha256(token_for(a).encode()).digest(), APP_ID, a, SCOPES, now)
+            for a in account_ids]
     await conn.executemany(
         """
         INSERT INTO oauth_access_tokens (id, token_hash, application_id, user_id, scopes, created_at)
@@ -167,3 +167,64 @@ def open_get(port: int, pairs: list[tuple[str, str]], *, rate: float,
              duration: float) -> dict[str, Any]:
     return asyncio.run(open_loop(f"http://127.0.0.1:{port}/", rate=rate, duration=duration,
                                  targets=get_targets(port, pairs), max_in_flight=512))
+
+
+async def seed_users(conn: asyncpg.Connection, account_ids: list[int]) -> None:
+    """users rows (id = account id) for local accounts seeded without one (fans, authors)."""
+    from bench.db import PLACEHOLDER_HASH
+
+    await conn.execute(
+        """
+        INSERT INTO users (id, account_id, email, password_hash, created_at)
+        SELECT a, a, 'a' || a || '@bench.invalid', $2, now() FROM unnest($1::bigint[]) AS a
+        ON CONFLICT DO NOTHING""", account_ids, PLACEHOLDER_HASH)
+
+
+POSTER_BASE = 6_500_000
+
+
+async def seed_posters(conn: asyncpg.Connection, followers: int, count: int) -> list[int]:
+    """`count` more local authors followed by the first `followers` W5 fans (bench.db's
+    seed_fanout_authors must have made the fans): several authors per size keep each under
+    the API's 300 posts per 3 hours."""
+    from bench.db import BASE_URL, FAN_BASE, placeholder_keypair
+
+    private_pem, public_pem = placeholder_keypair()
+    ids = [POSTER_BASE + followers * 10 + j for j in range(count)]
+    await conn.execute("SET session_replication_role = replica")
+    try:
+        for a in ids:
+            name = f"poster{a - POSTER_BASE}"
+            await conn.execute(
+                """
+                INSERT INTO accounts (id, username, domain, uri, url, inbox_url, shared_inbox_url,
+                                      public_key_pem, public_key_id, private_key_pem, created_at, updated_at)
+                VALUES ($1, $2, NULL, $3 || '/users/' || $2, $3 || '/@' || $2,
+                        $3 || '/users/' || $2 || '/inbox', $3 || '/inbox', $4,
+                        $3 || '/users/' || $2 || '#main-key', $5, now(), now())
+                ON CONFLICT DO NOTHING""", a, name, BASE_URL, public_pem, private_pem)
+            await conn.execute(
+                """
+                INSERT INTO follows (id, account_id, target_account_id, created_at)
+                SELECT 4000000000 + $1::bigint * 100000 + i, $2 + i, $1, now()
+                  FROM generate_series(0, $3 - 1) AS i ON CONFLICT DO NOTHING""", a, FAN_BASE, followers)
+            await conn.execute(
+                """
+                INSERT INTO account_stats (account_id, statuses_count, followers_count, following_count)
+                VALUES ($1, 0, $2, 0) ON CONFLICT DO NOTHING""", a, followers)
+    finally:
+        await conn.execute("SET session_replication_role = DEFAULT")
+    await seed_users(conn, ids)
+    await conn.execute("ANALYZE follows")
+    return ids
+
+
+def post_targets(port: int, tokens: list[str], n: int, tag: str) -> list[tuple[str, str, bytes, dict[str, str]]]:
+    """n POST /api/v1/statuses requests spread over the authors' tokens, each with its own text."""
+    out = []
+    for i in range(n):
+        body = json.dumps({"status": f"Bench post {tag}-{i}, written over HTTP #bench"}).encode()
+        out.append(("POST", f"http://127.0.0.1:{port}/api/v1/statuses", body,
+                    {"Authorization": f"Bearer {tokens[i % len(tokens)]}",
+                     "Content-Type": "application/json"}))
+    return out

@@ -8,7 +8,7 @@ bookmarked, pinned, muted); polls and applications only when a status has one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -188,6 +188,41 @@ def to_mastodon_filter_result(result: matcher.FilterResult) -> dict[str, Any]:
                        "filter_action": f.filter_action},
             "keyword_matches": result.keyword_matches,
             "status_matches": result.status_matches}
+
+
+async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, *,
+                                    viewer_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
+    """One status as each of many viewers sees it (a stream update reaching every follower),
+    for those who may see it: the status, its accounts and what it embeds are loaded once,
+    the visibility check and the viewers' own flags are one query each, and only the
+    per-viewer entity is built per viewer. A status with a poll (whose entity holds the
+    viewer's own votes) is rendered viewer by viewer."""
+    visible = await views_q.filter_visible_for_viewers(conn, status_id=status_id,
+                                                       viewer_ids=viewer_ids, now=now)
+    if not visible:
+        return {}
+    viewers = [v for v in viewer_ids if v in visible]
+    data = await _load(conn, config, [status_id], viewer_id=None, now=now)
+    status = data.statuses.get(status_id)
+    if status is None:
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    if data.polls:
+        for viewer in viewers:
+            rendered = await render_statuses(conn, config, [status_id], viewer_id=viewer, now=now)
+            if rendered:
+                out[viewer] = rendered[0]
+        return out
+    flags = await views_q.list_viewer_flags_for_viewers(conn, status_ids=list(data.statuses),
+                                                        viewer_ids=viewers)
+    app_ids = [s.application_id for s in data.statuses.values() if s.application_id is not None]
+    applications = await views_q.list_applications(conn, application_ids=app_ids) if app_ids else {}
+    for viewer in viewers:
+        entity = _entity(status, replace(data, flags=flags.get(viewer, {}), applications=applications),
+                         viewer_id=viewer)
+        if entity is not None:
+            out[viewer] = entity
+    return out
 
 
 async def render_status(conn: Conn, config: Config, status: Status, *, viewer_id: int | None,

@@ -37,6 +37,23 @@ async def list_status_parts(conn: Conn, *, status_ids: list[int],
     return list(await conn.fetch(Q["list_status_parts"], status_ids, viewer_id))
 
 
+async def filter_visible_for_viewers(conn: Conn, *, status_id: int, viewer_ids: list[int],
+                                    now: datetime) -> set[int]:
+    if not viewer_ids:
+        return set()
+    rows = await conn.fetch(Q["filter_visible_for_viewers"], status_id, viewer_ids, now)
+    return {r["viewer_id"] for r in rows}
+
+
+async def list_viewer_flags_for_viewers(conn: Conn, *, status_ids: list[int], viewer_ids: list[int],
+                                        ) -> dict[int, dict[int, dict[str, bool]]]:
+    """viewer id -> status id -> flags, for the pairs with any flag set."""
+    out: dict[int, dict[int, dict[str, bool]]] = {}
+    for r in await conn.fetch(Q["list_viewer_flags_for_viewers"], status_ids, viewer_ids):
+        out.setdefault(r["viewer_id"], {})[r["id"]] = {k: r[k] for k in FLAG_NAMES}
+    return out
+
+
 async def list_applications(conn: Conn, *, application_ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = await conn.fetch(Q["list_applications"], application_ids)
     return {r["id"]: {"name": r["name"], "website": r["website"]} for r in rows}

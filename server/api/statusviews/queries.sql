@@ -237,3 +237,45 @@ SELECT s.id,
        EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $2
                   AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
   FROM statuses s WHERE s.id = ANY($1::bigint[]);
+
+-- name: filter_visible_for_viewers
+-- Which of these viewers may see one status: filter_visible's rules (with hide_muted), for
+-- many viewers in one query, so a stream update to a thousand followers is one check.
+-- $1 status id, $2 viewer account ids, $3 now
+SELECT v.id AS viewer_id
+  FROM unnest($2::bigint[]) AS v(id), statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.id = $1 AND s.deleted_at IS NULL AND a.suspended_at IS NULL
+   AND (s.account_id = v.id OR (
+        NOT EXISTS (SELECT 1 FROM blocks b
+                     WHERE (b.account_id = v.id AND b.target_account_id = s.account_id)
+                        OR (b.account_id = s.account_id AND b.target_account_id = v.id))
+        AND (s.visibility IN ('public', 'unlisted')
+             OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = v.id)
+             OR (s.visibility = 'private' AND EXISTS (
+                    SELECT 1 FROM follows f WHERE f.account_id = v.id AND f.target_account_id = s.account_id)))
+        AND (s.reblog_of_id IS NULL OR EXISTS (
+             SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND o.deleted_at IS NULL
+                AND (o.account_id = v.id OR o.visibility IN ('public', 'unlisted'))
+                AND NOT EXISTS (SELECT 1 FROM blocks b2
+                                 WHERE (b2.account_id = v.id AND b2.target_account_id = o.account_id)
+                                    OR (b2.account_id = o.account_id AND b2.target_account_id = v.id))))
+        AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = v.id
+                           AND mu.target_account_id = s.account_id
+                           AND (mu.expires_at IS NULL OR mu.expires_at > $3))
+        AND NOT EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = v.id
+                           AND d.domain = a.domain)));
+
+-- name: list_viewer_flags_for_viewers
+-- list_viewer_flags for many viewers at once; only rows with at least one flag set.
+-- $1 status ids, $2 viewer account ids
+SELECT * FROM (
+    SELECT v.id AS viewer_id, s.id,
+           EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = v.id) AS favourited,
+           EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = v.id
+                      AND r.deleted_at IS NULL) AS reblogged,
+           EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = v.id) AS bookmarked,
+           EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = v.id) AS pinned,
+           EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = v.id
+                      AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
+      FROM unnest($2::bigint[]) AS v(id), statuses s WHERE s.id = ANY($1::bigint[])) x
+ WHERE favourited OR reblogged OR bookmarked OR pinned OR muted;
