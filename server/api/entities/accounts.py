@@ -7,6 +7,7 @@ and is what other areas (statuses, notifications, search) call to embed accounts
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from server.api import queries
@@ -39,13 +40,19 @@ def profile_url(config: Config, view: AccountView) -> str:
     return view.url or view.uri
 
 
+@lru_cache(maxsize=64)
+def _missing_url(base_url: str, missing: str) -> str:
+    # Most accounts have no picture: the same two URLs, built once instead of twice a status.
+    return base_url.rstrip("/") + missing
+
+
 def _picture(config: Config, path: str | None, remote: str | None, missing: str,
              suspended: bool) -> str:
-    if suspended:
-        return config.url(missing)
-    if path:
+    if path and not suspended:
         return public_url(config, path)
-    return remote or config.url(missing)
+    if remote and not suspended:
+        return remote
+    return _missing_url(config.base_url, missing)
 
 
 def avatar_url(config: Config, view: AccountView) -> str:
@@ -154,10 +161,17 @@ async def render_accounts(conn: Conn, config: Config,
                           account_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Account entities for these ids (unknown ids are left out), with `moved` filled in."""
     views = await queries.list_account_views(conn, account_ids=list(set(account_ids)))
+    return await entities_for_views(conn, config, views, account_ids)
+
+
+async def entities_for_views(conn: Conn, config: Config, views: dict[int, AccountView],
+                             account_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Account entities for these ids from views already loaded (the accounts they moved to
+    are loaded here when missing)."""
     moved_ids = [v.moved_to_account_id for v in views.values()
                  if v.moved_to_account_id is not None and v.moved_to_account_id not in views]
     if moved_ids:
-        views.update(await queries.list_account_views(conn, account_ids=moved_ids))
+        views = views | await queries.list_account_views(conn, account_ids=moved_ids)
     out: dict[int, dict[str, Any]] = {}
     for account_id in account_ids:
         view = views.get(account_id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from server.api.entities.accounts import render_accounts
+from server.api.entities.accounts import entities_for_views
 from server.api.entities.common import iso
 from server.api.entities.status_parts import (
     to_mastodon_media,
@@ -20,12 +20,12 @@ from server.api.entities.status_parts import (
     to_mastodon_poll,
     to_mastodon_status_tag,
 )
+from server.api.queries import AccountView
 from server.api.statusviews import queries as views_q
 from server.config import Config
 from server.filters import matcher
 from server.filters import service as filters_service
 from server.db import Conn
-from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
 from server.statuses.text import plain_text
 
@@ -47,33 +47,38 @@ class _Loaded:
 async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id: int | None,
                 now: datetime, known: dict[int, Status] | None = None) -> _Loaded:
     rows = dict(known or {})
-    missing = [i for i in status_ids if i not in rows]
-    if missing:
-        rows.update(await statuses_q.get_statuses(conn, status_ids=missing))
-    originals = [s.reblog_of_id for s in rows.values()
-                 if s.reblog_of_id is not None and s.reblog_of_id not in rows]
-    if originals:
-        rows.update(await statuses_q.get_statuses(conn, status_ids=originals))
-    ids = list(rows)
-    accounts = await render_accounts(conn, config, [s.account_id for s in rows.values()])
+    views: dict[int, AccountView] = {}
     media: dict[int, list[dict[str, Any]]] = {}
     mentions: dict[int, list[dict[str, Any]]] = {}
     tags: dict[int, list[dict[str, str]]] = {}
     flags: dict[int, dict[str, bool]] = {}
     with_poll = []
-    # One round trip for everything embedded; polls are rare, so loaded only when present.
-    for row in await views_q.list_status_parts(conn, status_ids=ids, viewer_id=viewer_id):
-        status_id = row["id"]
-        if row["media"]:
-            media[status_id] = [to_mastodon_media(m, config) for m in row["media"]]
-        if row["mentions"]:
-            mentions[status_id] = [to_mastodon_mention(m, config) for m in row["mentions"]]
-        if row["tags"]:
-            tags[status_id] = [to_mastodon_status_tag(name, config) for name in row["tags"]]
-        if row["has_poll"]:
-            with_poll.append(status_id)
-        if viewer_id is not None:
-            flags[status_id] = {name: row[name] for name in views_q.FLAG_NAMES}
+
+    def absorb(page: list[views_q.PageRow]) -> None:
+        for row in page:
+            status_id = row.status.id
+            rows.setdefault(status_id, row.status)   # a status the caller holds wins
+            views.setdefault(row.author.id, row.author)
+            if row.media:
+                media[status_id] = [to_mastodon_media(m, config) for m in row.media]
+            if row.mentions:
+                mentions[status_id] = [to_mastodon_mention(m, config) for m in row.mentions]
+            if row.tags:
+                tags[status_id] = [to_mastodon_status_tag(name, config) for name in row.tags]
+            if row.has_poll:
+                with_poll.append(status_id)
+            if viewer_id is not None:
+                flags[status_id] = row.flags
+
+    # One round trip for the statuses, their authors and what they embed (two with boosts);
+    # polls are rare, so loaded only when present.
+    absorb(await views_q.list_page(conn, status_ids=list(dict.fromkeys([*status_ids, *rows])),
+                                   viewer_id=viewer_id))
+    originals = list({s.reblog_of_id for s in rows.values()
+                      if s.reblog_of_id is not None and s.reblog_of_id not in rows})
+    if originals:
+        absorb(await views_q.list_page(conn, status_ids=originals, viewer_id=viewer_id))
+    accounts = await entities_for_views(conn, config, views, [s.account_id for s in rows.values()])
     polls = ({row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
               for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
                                                                 viewer_id=viewer_id)}

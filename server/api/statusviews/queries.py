@@ -3,10 +3,14 @@ whole page at once so rendering 40 statuses costs a fixed number of queries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from server.api.queries import AccountView
 from server.db import Conn, load_queries
+from server.jsonio import loads
+from server.statuses.queries import Status
 
 Q = load_queries("server.api.statusviews")
 
@@ -30,11 +34,32 @@ async def list_viewer_flags(conn: Conn, *, status_ids: list[int],
 FLAG_NAMES = ("favourited", "reblogged", "bookmarked", "pinned", "muted")
 
 
-async def list_status_parts(conn: Conn, *, status_ids: list[int],
-                            viewer_id: int | None) -> list[Any]:
-    """Rows of id, media, mentions (lists of dicts or None), tags (names or None), has_poll
-    and the viewer's flags."""
-    return list(await conn.fetch(Q["list_status_parts"], status_ids, viewer_id))
+STATUS_FIELDS = tuple(f.name for f in fields(Status))
+ACCOUNT_FIELDS = tuple(f.name for f in fields(AccountView) if f.name not in ("id", "fields"))
+
+
+@dataclass(frozen=True, slots=True)
+class PageRow:
+    """One status of a page with its author and what list_page says it embeds."""
+
+    status: Status
+    author: AccountView
+    media: list[dict[str, Any]] | None
+    mentions: list[dict[str, Any]] | None
+    tags: list[str] | None
+    has_poll: bool
+    flags: dict[str, bool]
+
+
+async def list_page(conn: Conn, *, status_ids: list[int], viewer_id: int | None) -> list[PageRow]:
+    out = []
+    for r in await conn.fetch(Q["list_page"], status_ids, viewer_id):
+        author = AccountView(id=r["account_id"], fields=loads(r["a_fields"] or "[]"),
+                             **{f: r["a_" + f] for f in ACCOUNT_FIELDS})
+        out.append(PageRow(Status(**{f: r[f] for f in STATUS_FIELDS}), author, r["media"],
+                           r["mentions"], r["tags"], r["has_poll"],
+                           {name: r[name] for name in FLAG_NAMES}))
+    return out
 
 
 async def filter_visible_for_viewers(conn: Conn, *, status_id: int, viewer_ids: list[int],

@@ -208,13 +208,31 @@ SELECT DISTINCT coalesce(s.conversation_id, s.id) AS conversation_id, p.account_
  WHERE coalesce(s.conversation_id, s.id) = ANY($1::bigint[]) AND s.visibility = 'direct'
    AND s.deleted_at IS NULL;
 
--- name: list_status_parts
--- What a page of statuses embeds, one row per status, in one round trip: media (as
--- list_media_for_statuses shapes them), mentions (as statuses' list_mentions), tag names,
--- whether a poll is attached (loaded after, only then), and what the viewer did with it
--- (as list_viewer_flags; all false without a viewer).
+-- name: list_page
+-- A page of statuses in one round trip, one row per status: the status (get_statuses'
+-- columns), its author as list_account_views shows accounts (columns prefixed a_, fields
+-- as text for the caller's JSON parser), what it embeds (media as list_media_for_statuses
+-- shapes them, mentions as list_mentions, tag names), whether a poll is attached (loaded
+-- after, only then) and what the viewer did with it (list_viewer_flags; all false without
+-- a viewer).
 -- $1 status ids, $2 viewer account id (may be null)
-SELECT s.id,
+SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
+       s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
+       s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id, s.edited_at,
+       s.deleted_at, s.created_at, s.updated_at, s.replies_count, s.reblogs_count,
+       s.favourites_count,
+       a.username AS a_username, a.domain AS a_domain, a.display_name AS a_display_name,
+       a.note AS a_note, a.uri AS a_uri, a.url AS a_url, a.actor_type AS a_actor_type,
+       a.locked AS a_locked, a.bot AS a_bot, a.discoverable AS a_discoverable,
+       a.indexable AS a_indexable, a.avatar_url AS a_avatar_url, a.header_url AS a_header_url,
+       a.avatar_path AS a_avatar_path, a.header_path AS a_header_path,
+       a.fields::text AS a_fields, a.moved_to_account_id AS a_moved_to_account_id,
+       a.suspended_at AS a_suspended_at, a.created_at AS a_created_at,
+       coalesce(a.remote_statuses_count, st.statuses_count, 0) AS a_statuses_count,
+       coalesce(a.remote_followers_count, st.followers_count, 0) AS a_followers_count,
+       coalesce(a.remote_following_count, st.following_count, 0) AS a_following_count,
+       st.last_status_at AS a_last_status_at, u.role AS a_role,
+       u.hide_collections AS a_hide_collections,
        (SELECT jsonb_agg(jsonb_build_object(
                    'id', m.id, 'status_id', m.status_id, 'type', m.type, 'file_path', m.file_path,
                    'preview_path', m.preview_path, 'remote_url', m.remote_url,
@@ -222,12 +240,12 @@ SELECT s.id,
                    'focus_x', m.focus_x, 'focus_y', m.focus_y) ORDER BY m.position, m.id)
           FROM media_attachments m WHERE m.status_id = s.id) AS media,
        (SELECT jsonb_agg(jsonb_build_object(
-                   'status_id', m.status_id, 'account_id', a.id, 'username', a.username,
-                   'domain', a.domain, 'uri', a.uri, 'url', a.url) ORDER BY a.id)
-          FROM mentions m JOIN accounts a ON a.id = m.account_id
+                   'status_id', m.status_id, 'account_id', ma.id, 'username', ma.username,
+                   'domain', ma.domain, 'uri', ma.uri, 'url', ma.url) ORDER BY ma.id)
+          FROM mentions m JOIN accounts ma ON ma.id = m.account_id
          WHERE m.status_id = s.id AND NOT m.silent) AS mentions,
-       (SELECT array_agg(t.name ORDER BY t.name) FROM status_tags st JOIN tags t ON t.id = st.tag_id
-         WHERE st.status_id = s.id) AS tags,
+       (SELECT array_agg(t.name ORDER BY t.name) FROM status_tags stt JOIN tags t ON t.id = stt.tag_id
+         WHERE stt.status_id = s.id) AS tags,
        EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll,
        EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2) AS favourited,
        EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2
@@ -236,7 +254,11 @@ SELECT s.id,
        EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $2) AS pinned,
        EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $2
                   AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
-  FROM statuses s WHERE s.id = ANY($1::bigint[]);
+  FROM statuses s
+  JOIN accounts a ON a.id = s.account_id
+  LEFT JOIN account_stats st ON st.account_id = a.id
+  LEFT JOIN users u ON u.account_id = a.id
+ WHERE s.id = ANY($1::bigint[]);
 
 -- name: filter_visible_for_viewers
 -- Which of these viewers may see one status: filter_visible's rules (with hide_muted), for
