@@ -181,11 +181,11 @@ def report(res: Result, sat: dict[str, list[float]], opn: dict[str, list[float]]
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
-    p.add_argument("--size", default="M", choices=sorted(SIZES))
+    p.add_argument("--size", choices=sorted(SIZES), help="dataset (default M; S with --quick)")
     p.add_argument("--profile", action="store_true")
     p.add_argument("--no-hello", action="store_true")
     args = p.parse_args(argv)
-    res = run(quick=args.quick, size=args.size, profile=args.profile, hello=not args.no_hello)
+    res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"), profile=args.profile, hello=not args.no_hello)
     res.write()
     print("\n\n".join(res.tables))
 

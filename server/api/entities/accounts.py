@@ -7,7 +7,9 @@ and is what other areas (statuses, notifications, search) call to embed accounts
 
 from __future__ import annotations
 
+from dataclasses import fields
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from server.api import queries
@@ -164,10 +166,33 @@ async def render_accounts(conn: Conn, config: Config,
     return await entities_for_views(conn, config, views, account_ids)
 
 
+# Entities of accounts seen lately, keyed by every column they are built from: a page of
+# statuses mostly shows the same authors again, and a changed column is a new key, so this
+# never serves a stale entity. Only for status pages, which serialise what they get at once
+# (callers that add to an account entity must not get a shared one).
+_KEY = attrgetter(*(f.name for f in fields(AccountView) if f.name != "fields"))
+_SEEN: dict[tuple[Any, ...], dict[str, Any]] = {}
+SEEN_MAX = 8192
+
+
+def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:
+    if view.fields:   # profile fields are a list of dicts, not a key; rare enough to skip
+        return to_mastodon_account(view, config)
+    key = (config.base_url, _KEY(view))
+    entity = _SEEN.get(key)
+    if entity is None:
+        if len(_SEEN) >= SEEN_MAX:
+            for old in list(_SEEN)[: SEEN_MAX // 4]:
+                del _SEEN[old]
+        entity = _SEEN[key] = to_mastodon_account(view, config)
+    return entity
+
+
 async def entities_for_views(conn: Conn, config: Config, views: dict[int, AccountView],
-                             account_ids: list[int]) -> dict[int, dict[str, Any]]:
+                             account_ids: list[int], *, shared: bool = False) -> dict[int, dict[str, Any]]:
     """Account entities for these ids from views already loaded (the accounts they moved to
-    are loaded here when missing)."""
+    are loaded here when missing). With `shared`, entities may be shared with other callers
+    and must not be changed."""
     moved_ids = [v.moved_to_account_id for v in views.values()
                  if v.moved_to_account_id is not None and v.moved_to_account_id not in views]
     if moved_ids:
@@ -176,6 +201,9 @@ async def entities_for_views(conn: Conn, config: Config, views: dict[int, Accoun
     for account_id in account_ids:
         view = views.get(account_id)
         if view is None:
+            continue
+        if shared and view.moved_to_account_id is None:
+            out[account_id] = _shared_entity(view, config)
             continue
         target = views.get(view.moved_to_account_id) if view.moved_to_account_id else None
         moved = to_mastodon_account(target, config) if target is not None else None

@@ -53,6 +53,7 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
     tags: dict[int, list[dict[str, str]]] = {}
     flags: dict[int, dict[str, bool]] = {}
     with_poll = []
+    applications: dict[int, dict[str, Any]] = {}
 
     def absorb(page: list[views_q.PageRow]) -> None:
         for row in page:
@@ -69,6 +70,8 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
                 with_poll.append(status_id)
             if viewer_id is not None:
                 flags[status_id] = row.flags
+            if row.application is not None and row.status.application_id is not None:
+                applications[row.status.application_id] = row.application
 
     # One round trip for the statuses, their authors and what they embed (two with boosts);
     # polls are rare, so loaded only when present.
@@ -78,15 +81,12 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
                       if s.reblog_of_id is not None and s.reblog_of_id not in rows})
     if originals:
         absorb(await views_q.list_page(conn, status_ids=originals, viewer_id=viewer_id))
-    accounts = await entities_for_views(conn, config, views, [s.account_id for s in rows.values()])
+    accounts = await entities_for_views(conn, config, views, [s.account_id for s in rows.values()],
+                                        shared=True)
     polls = ({row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
               for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
                                                                 viewer_id=viewer_id)}
              if with_poll else {})
-    app_ids = [s.application_id for s in rows.values()
-               if s.application_id is not None and s.account_id == viewer_id]
-    applications = (await views_q.list_applications(conn, application_ids=app_ids)
-                    if app_ids else {})
     return _Loaded(rows, accounts, media, mentions, tags, polls, flags, applications)
 
 
@@ -220,11 +220,8 @@ async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, 
         return out
     flags = await views_q.list_viewer_flags_for_viewers(conn, status_ids=list(data.statuses),
                                                         viewer_ids=viewers)
-    app_ids = [s.application_id for s in data.statuses.values() if s.application_id is not None]
-    applications = await views_q.list_applications(conn, application_ids=app_ids) if app_ids else {}
     for viewer in viewers:
-        entity = _entity(status, replace(data, flags=flags.get(viewer, {}), applications=applications),
-                         viewer_id=viewer)
+        entity = _entity(status, replace(data, flags=flags.get(viewer, {})), viewer_id=viewer)
         if entity is not None:
             out[viewer] = entity
     return out

@@ -31,10 +31,6 @@ SELECT s.id,
                   AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
   FROM statuses s WHERE s.id = ANY($1::bigint[]);
 
--- name: list_applications
--- $1 application ids
-SELECT id, name, website FROM oauth_applications WHERE id = ANY($1::bigint[]);
-
 -- name: filter_visible
 -- Which of these statuses the viewer may see: live, and public or unlisted, or their own,
 -- or mentioning them, or followers-only from someone they follow; never across a block.
@@ -214,7 +210,7 @@ SELECT DISTINCT coalesce(s.conversation_id, s.id) AS conversation_id, p.account_
 -- as text for the caller's JSON parser), what it embeds (media as list_media_for_statuses
 -- shapes them, mentions as list_mentions, tag names), whether a poll is attached (loaded
 -- after, only then) and what the viewer did with it (list_viewer_flags; all false without
--- a viewer).
+-- a viewer), and the application it was posted with (shown to its author only).
 -- $1 status ids, $2 viewer account id (may be null)
 SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
        s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
@@ -233,6 +229,7 @@ SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_t
        coalesce(a.remote_following_count, st.following_count, 0) AS a_following_count,
        st.last_status_at AS a_last_status_at, u.role AS a_role,
        u.hide_collections AS a_hide_collections,
+       app.name AS app_name, app.website AS app_website,
        (SELECT jsonb_agg(jsonb_build_object(
                    'id', m.id, 'status_id', m.status_id, 'type', m.type, 'file_path', m.file_path,
                    'preview_path', m.preview_path, 'remote_url', m.remote_url,
@@ -258,6 +255,7 @@ SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_t
   JOIN accounts a ON a.id = s.account_id
   LEFT JOIN account_stats st ON st.account_id = a.id
   LEFT JOIN users u ON u.account_id = a.id
+  LEFT JOIN oauth_applications app ON app.id = s.application_id
  WHERE s.id = ANY($1::bigint[]);
 
 -- name: filter_visible_for_viewers
