@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import LOAD_CORE, Result, fmt, pin_self, say
+from bench.common import LOAD_CORE, Result, SelfCpu, fmt, pin_self, say
 from bench.db import FAN_AUTHOR_BASE, FAN_BASE, SIZES, BenchPostgres, seed_dataset, seed_fanout_authors
 from bench.load.openloop import Histogram
 from bench.scenarios.api_common import ApiApp, seed_tokens, seed_users
@@ -47,7 +47,7 @@ async def setup(pg: BenchPostgres, size: str, streams: int) -> tuple[str, list[s
 
 
 async def measure(port: int, fan_tokens: list[str], author_token: str, *, rate: float,
-                  duration: float, settle: float = 5.0) -> dict[str, Any]:
+                  duration: float, settle: float = 5.0, on_open: Any = None) -> dict[str, Any]:
     import aiohttp
 
     sent: dict[int, float] = {}        # status id -> when its POST was sent
@@ -78,6 +78,8 @@ async def measure(port: int, fan_tokens: list[str], author_token: str, *, rate: 
                 await asyncio.sleep(0.05)   # open them in batches, not as a SYN flood
         await asyncio.wait_for(ready.wait(), timeout=120)
         say(f"    {opened:,} streams open")
+        if on_open is not None:
+            on_open()
         n_posts = max(1, int(rate * duration))
         t0 = time.perf_counter()
         for i in range(n_posts):
@@ -108,7 +110,7 @@ async def measure(port: int, fan_tokens: list[str], author_token: str, *, rate: 
 
 
 def run(*, quick: bool, size: str, streams: int, rate: float, seconds: float | None,
-        workers: int) -> Result:
+        workers: int, profile: str | None = None) -> Result:
     duration = seconds or (5.0 if quick else 15.0)
     res = Result("streaming", params={"size": size, "streams": streams, "posts_per_s": rate,
                                       "duration_s": duration, "job_workers": workers,
@@ -118,10 +120,22 @@ def run(*, quick: bool, size: str, streams: int, rate: float, seconds: float | N
     async def main() -> tuple[dict[str, Any], dict[str, float]]:
         async with BenchPostgres() as pg:
             dsn, fans, author = await setup(pg, size, streams)
-            with ApiApp(dsn, workers=workers) as app:
+            with ApiApp(dsn, workers=workers, profile=profile) as app:
                 pg.pin()
-                with Meters(app.pid, pg.postmaster_pid) as m:
-                    out = await measure(app.port, fans, author, rate=rate, duration=duration)
+                me = SelfCpu()
+                m = Meters(app.pid, pg.postmaster_pid)
+
+                def opened() -> None:
+                    # CPU counted from here: opening 1,000 streams is not per-event work
+                    me.start()
+                    m.__enter__()
+                    if profile:
+                        app.start_profile()
+
+                out = await measure(app.port, fans, author, rate=rate, duration=duration,
+                                    on_open=opened)
+                m.__exit__(None, None, None)
+                m.out["client_s"] = me.stop()
             await pg.drop_database(dsn)
         return out, m.out
 
@@ -129,14 +143,19 @@ def run(*, quick: bool, size: str, streams: int, rate: float, seconds: float | N
     for k in ("events_per_s", "p50_ms", "p99_ms", "max_ms"):
         res.metric(k, out[k], "1/s" if k == "events_per_s" else "ms")
     app_us = cpu["app_s"] / max(out["delivered"], 1) * 1e6
+    pg_us = cpu["pg_s"] / max(out["delivered"], 1) * 1e6
+    client_us = cpu["client_s"] / max(out["delivered"], 1) * 1e6
     res.metric("app_cpu_us_per_event", app_us, "µs")
+    res.metric("pg_cpu_us_per_event", pg_us, "µs")
+    res.metric("client_cpu_us_per_event", client_us, "µs")
     say(f"    delivered {out['delivered']:,} of {out['expected']:,} events, "
         f"{out['events_per_s']:,.0f}/s, p50 {out['p50_ms']:.0f} ms, p99 {out['p99_ms']:.0f} ms")
     res.table(["streams", "posts", "events expected", "delivered", "events/s", "POST sent → event p50 ms",
-               "p90 ms", "p99 ms", "max ms", "app CPU µs/event"],
+               "p90 ms", "p99 ms", "max ms", "app CPU µs/event", "PG CPU µs/event",
+               "client CPU µs/event"],
               [[f"{streams:,}", out["posts"], f"{out['expected']:,}", f"{out['delivered']:,}",
                 out["events_per_s"], out["p50_ms"], out["p90_ms"], out["p99_ms"], out["max_ms"],
-                fmt(app_us)]],
+                fmt(app_us), fmt(pg_us), fmt(client_us)]],
               title=f"Streaming: {streams:,} SSE user streams, one author posting {rate:g}/s "
                     f"for {duration:g} s (target p99 ≤ 200 ms)")
     return res
@@ -150,9 +169,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rate", type=float, default=2.0, help="posts per second")
     p.add_argument("--seconds", type=float)
     p.add_argument("--workers", type=int, default=32)
+    p.add_argument("--profile", metavar="FILE", help="cProfile (CPU time) of the app, written here")
     args = p.parse_args(argv)
     res = run(quick=args.quick, size=args.size, streams=args.streams, rate=args.rate,
-              seconds=args.seconds, workers=args.workers)
+              seconds=args.seconds, workers=args.workers, profile=args.profile)
     res.write()
     print("\n\n".join(res.tables))
 

@@ -48,8 +48,9 @@ async def render_event(db: Database, config: Config, clock: Clock, client: Strea
         if audience.rendered is None:
             audience.rendered = asyncio.ensure_future(
                 _render_for_audience(db, config, now, event.ref, audience))
+        rendered = audience.rendered
         # shielded: this client going away must not cancel the others' copies
-        payloads = await asyncio.shield(audience.rendered)
+        payloads = rendered.result() if rendered.done() else await asyncio.shield(rendered)
         payload = payloads.get(viewer_id)
         return Outgoing(stream, event.event, payload) if payload is not None else None
     async with db.acquire() as conn:
@@ -76,4 +77,6 @@ async def _render_for_audience(db: Database, config: Config, now: datetime, stat
     async with db.acquire() as conn:
         entities = await render_status_for_viewers(conn, config, status_id,
                                                    viewer_ids=sorted(audience.viewer_ids), now=now)
-    return {viewer: dumps(entity) for viewer, entity in entities.items()}
+    encoded: dict[int, str] = {}   # id(entity) -> JSON: a shared entity is encoded once
+    return {viewer: encoded.get(id(entity)) or encoded.setdefault(id(entity), dumps(entity))
+            for viewer, entity in entities.items()}

@@ -220,8 +220,18 @@ async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, 
         return out
     flags = await views_q.list_viewer_flags_for_viewers(conn, status_ids=list(data.statuses),
                                                         viewer_ids=viewers)
+    # What differs between viewers is their flags and, for the authors (of the status and of
+    # what it boosts), `pinned` and `application`: everyone else sees the same entity, built
+    # once and shared.
+    authors = {s.account_id for s in data.statuses.values()}
+    plain: dict[str, Any] | None = None
     for viewer in viewers:
-        entity = _entity(status, replace(data, flags=flags.get(viewer, {})), viewer_id=viewer)
+        if viewer in flags or viewer in authors:
+            entity = _entity(status, replace(data, flags=flags.get(viewer, {})), viewer_id=viewer)
+        else:
+            if plain is None:
+                plain = _entity(status, data, viewer_id=viewer)
+            entity = plain
         if entity is not None:
             out[viewer] = entity
     return out
