@@ -172,7 +172,7 @@ async def render_accounts(conn: Conn, config: Config,
 # (callers that add to an account entity must not get a shared one).
 _KEY = attrgetter(*(f.name for f in fields(AccountView) if f.name != "fields"))
 _SEEN: dict[tuple[Any, ...], dict[str, Any]] = {}
-SEEN_MAX = 8192
+SEEN_MAX = 4096   # about 1.5 KiB each: a few MiB at most
 
 
 def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:
