@@ -30,7 +30,8 @@ async def test_batch_rendering_matches_one_by_one(db: Database, config: Config,
         await follows.mute(conn, account=dee, target=ada, now=now)
     viewers = [ada.id, *(f.id for f in fans)]
     async with db.acquire() as conn:
-        batch = await render_status_for_viewers(conn, config, status.id, viewer_ids=viewers, now=now)
+        batch = await render_status_for_viewers(conn, config, status.id, viewer_ids=viewers,
+                                                now=now)
         one_by_one: dict[int, Any] = {}
         for viewer in viewers:
             seen = await views_q.filter_visible(conn, status_ids=[status.id], viewer_id=viewer,

@@ -189,7 +189,8 @@ def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:
 
 
 async def entities_for_views(conn: Conn, config: Config, views: dict[int, AccountView],
-                             account_ids: list[int], *, shared: bool = False) -> dict[int, dict[str, Any]]:
+                             account_ids: list[int], *,
+                             shared: bool = False) -> dict[int, dict[str, Any]]:
     """Account entities for these ids from views already loaded (the accounts they moved to
     are loaded here when missing). With `shared`, entities may be shared with other callers
     and must not be changed."""

@@ -196,7 +196,8 @@ def to_mastodon_filter_result(result: matcher.FilterResult) -> dict[str, Any]:
 
 
 async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, *,
-                                    viewer_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
+                                    viewer_ids: list[int],
+                                    now: datetime) -> dict[int, dict[str, Any]]:
     """One status as each of many viewers sees it (a stream update reaching every follower),
     for those who may see it: the status, its accounts and what it embeds are loaded once,
     the visibility check and the viewers' own flags are one query each, and only the
