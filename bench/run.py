@@ -7,8 +7,7 @@
 
 Each scenario runs in its own interpreter (so CPU pinning and imports do not leak between
 them) and writes bench/results/<scenario>.json; the tables are printed at the end and saved in
-bench/results/latest.md. Scenarios W1, W2, W3, W6 and W7 need the inbox and the client API:
-their hooks are listed and skipped until their files exist.
+bench/results/latest.md. A scenario whose module does not exist is listed and skipped.
 """
 
 from __future__ import annotations
@@ -34,12 +33,18 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
            "unknown actors' keys fetched slowly (needs the inbox)"),
     "w4": ("bench.scenarios.w4_delivery", "w4_delivery", "outbound delivery to a fake fleet"),
     "w5": ("bench.scenarios.w5_fanout", "w5_fanout", "post + local fan-out into home feeds"),
+    "w5api": ("bench.scenarios.w5_api", "w5_api",
+              "POST /api/v1/statuses over HTTP, open loop; 10k followers sent-to-visible"),
     "w6": ("bench.scenarios.w6_home_timeline", "w6_home_timeline",
-           "GET /api/v1/timelines/home (needs the client API)"),
-    "w7": ("bench.scenarios.w7_soak", "w7_soak", "mixed soak (needs the inbox and the client API)"),
+           "GET /api/v1/timelines/home, first and next pages, wrk and open loop"),
+    "stream": ("bench.scenarios.streaming", "streaming",
+               "1,000 SSE user streams: events/s and POST-to-event delay"),
+    "w7": ("bench.scenarios.w7_soak", "w7_soak",
+           "mixed soak: reads, signed inbox POSTs, posts, favourites (--quick: 60 s)"),
     "w8": ("bench.scenarios.w8_footprint", "w8_footprint", "start-up, RSS, /health vs hello world"),
 }
-DEFAULT_ORDER = ["crypto", "pg", "w4", "w5", "w8", "w1", "w2", "w3", "w6", "w7"]
+DEFAULT_ORDER = ["crypto", "pg", "w4", "w5", "w8", "w1", "w2", "w3", "w5api", "w6", "stream",
+                 "w7"]
 
 
 def available(name: str) -> bool:
@@ -71,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{name}] skipped: {module} is not built yet ({what})", file=sys.stderr)
             continue
         cmd = [sys.executable, "-m", module, *(["--quick"] if args.quick else [])]
-        if args.size and name in ("pg", "w5"):
+        if args.size and name in ("pg", "w5", "w5api", "w6", "stream", "w7"):
             cmd += ["--size", args.size]
         cmd += extra
         print(f"[{name}] {' '.join(cmd[1:])}", file=sys.stderr, flush=True)

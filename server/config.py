@@ -41,6 +41,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "max_body_bytes": ("COMMONHOLD_MAX_BODY_BYTES", "int"),
     "contact_email": ("COMMONHOLD_CONTACT_EMAIL", "str"),
     "source_url": ("COMMONHOLD_SOURCE_URL", "str"),
+    "token_cache_seconds": ("COMMONHOLD_TOKEN_CACHE_SECONDS", "int"),
 }
 
 SECRET_SETTINGS = frozenset({"secret_key", "database_url"})
@@ -72,6 +73,9 @@ class Config:
     # Shown to clients as the instance's contact address and where its source code is.
     contact_email: str = ""
     source_url: str = ""
+    # How long a web process may go on trusting an API token it verified (0: never
+    # remember); a revocation elsewhere takes effect within this many seconds.
+    token_cache_seconds: int = 5
 
     @property
     def is_development(self) -> bool:

@@ -106,6 +106,8 @@ def make_config(**overrides: Any) -> Config:
         "domain": "ch.test", "base_url": "http://ch.test", "allow_http": True,
         "secret_key": TEST_SECRET, "registrations": "open", "job_workers": 0,
         "data_dir": Path("/nonexistent-test-data-dir"),
+        # Tests change tokens and users in the database and expect the next request to see it.
+        "token_cache_seconds": 0,
     }
     values.update(overrides)
     return load_config(env={}, overrides=values, discover_toml=False)

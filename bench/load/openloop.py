@@ -86,13 +86,18 @@ async def open_loop(url: str, *, rate: float, duration: float, max_requests: int
                     headers: dict[str, str] | None = None, max_in_flight: int = 256,
                     session: aiohttp.ClientSession | None = None,
                     payloads: Sequence[tuple[bytes, dict[str, str]]] | None = None,
-                    on_done: Callable[[int, float, int], None] | None = None) -> dict[str, Any]:
+                    on_done: Callable[[int, float, int], None] | None = None,
+                    targets: Sequence[tuple[str, str, bytes | None, dict[str, str]]] | None = None,
+                    ) -> dict[str, Any]:
     """Send at `rate` requests/s for `duration` s (and at most `max_requests`).
 
     `payloads` gives request i its own (body, headers) (pre-signed activities; at most
     len(payloads) requests are sent); `on_done(i, due, status)` is called as each answer
-    arrives (`due` on the time.perf_counter() clock)."""
+    arrives (`due` on the time.perf_counter() clock). `targets` gives request i its own
+    (method, url, body, headers), taken in turn (many users, many pages)."""
     check_target(url)
+    for t in targets or ():
+        check_target(t[1])
     duration = min(duration, HARD_MAX_SECONDS)
     total = min(int(rate * duration), max_requests or HARD_MAX_REQUESTS, HARD_MAX_REQUESTS)
     if payloads is not None:
@@ -109,9 +114,12 @@ async def open_loop(url: str, *, rate: float, duration: float, max_requests: int
     async def one(i: int, due: float) -> None:
         nonlocal errors
         data, hdrs = payloads[i] if payloads is not None else (body, headers)
+        verb, where = method, url
+        if targets:
+            verb, where, data, hdrs = targets[i % len(targets)]
         async with gate:
             try:
-                async with session.request(method, url, data=data, headers=hdrs) as r:
+                async with session.request(verb, where, data=data, headers=hdrs) as r:
                     await r.read()
                     statuses[r.status] += 1
             except (TimeoutError, aiohttp.ClientError, OSError):

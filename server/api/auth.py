@@ -4,11 +4,19 @@ Every API route asks `require_token(request, "read:statuses")` (or `optional_tok
 public data), and the answers are Mastodon's: 401 when the token is missing, unknown or
 revoked, 403 when it lacks the scope, 422 when the endpoint needs a user and the token
 belongs to an application alone, 403 when that user is disabled or not yet approved.
+
+A verified token is remembered in this process for `token_cache_seconds` (5 by default),
+keyed by its hash, so a busy client's requests do not each pay a database round trip for
+it. The price: revoking a token, or disabling its user, takes effect in every web process
+within that many seconds rather than at once (a revocation through this process is dropped
+from its memory at once). Unknown tokens are never remembered.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+import weakref
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from aiohttp import web
@@ -18,7 +26,7 @@ from server.oauth import queries as oauth_q
 from server.oauth.queries import TokenRow
 from server.oauth.scopes import grants
 from server.oauth.service import digest, record_activity
-from server.web.state import CLOCK, DB
+from server.web.state import CLOCK, CONFIG, DB
 
 INVALID_TOKEN = "The access token is invalid"
 OUTSIDE_SCOPES = "This action is outside the authorized scopes"
@@ -53,6 +61,55 @@ class TokenContext:
         return self.role in ("admin", "moderator")
 
 
+# Bounded so a flood of distinct valid tokens cannot grow the process; the oldest go first.
+CACHE_MAX_ENTRIES = 10_000
+
+
+class TokenCache:
+    """token hash -> (verified row, monotonic expiry). A monotonic clock on purpose: this is
+    freshness of a copy, not domain time, and must expire even where the clock is frozen."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._rows: dict[bytes, tuple[TokenRow, float]] = {}
+
+    def get(self, key: bytes) -> TokenRow | None:
+        hit = self._rows.get(key)
+        if hit is None:
+            return None
+        if hit[1] < time.monotonic():
+            del self._rows[key]
+            return None
+        return hit[0]
+
+    def put(self, key: bytes, row: TokenRow) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._rows) >= CACHE_MAX_ENTRIES:
+            for old in list(self._rows)[: CACHE_MAX_ENTRIES // 10]:
+                del self._rows[old]
+        self._rows[key] = (row, time.monotonic() + self.seconds)
+
+    def forget(self, key: bytes) -> None:
+        self._rows.pop(key, None)
+
+
+# One cache per application object, made on first use (a started app takes no new keys).
+_CACHES: weakref.WeakKeyDictionary[web.Application, TokenCache] = weakref.WeakKeyDictionary()
+
+
+def token_cache(app: web.Application) -> TokenCache:
+    cache = _CACHES.get(app)
+    if cache is None:
+        cache = _CACHES[app] = TokenCache(float(app[CONFIG].token_cache_seconds))
+    return cache
+
+
+def forget_token(app: web.Application, token: str) -> None:
+    """Drop a token from this process's memory (after revoking it here)."""
+    token_cache(app).forget(digest(token))
+
+
 _LOOKUP: web.RequestKey[tuple[TokenRow | None]] = web.RequestKey("api_token", tuple)  # type: ignore[arg-type]
 
 
@@ -80,8 +137,14 @@ async def lookup_token(request: web.Request) -> TokenRow | None:
     token = bearer_token(request)
     row = None
     if token is not None and "\x00" not in token:
-        async with request.app[DB].acquire() as conn:
-            row = await oauth_q.get_token_context(conn, token_hash=digest(token))
+        key = digest(token)
+        cache = token_cache(request.app)
+        row = cache.get(key)
+        if row is None:
+            async with request.app[DB].acquire() as conn:
+                row = await oauth_q.get_token_context(conn, token_hash=key)
+            if row is not None:
+                cache.put(key, row)
     request[_LOOKUP] = (row,)
     return row
 
@@ -135,3 +198,10 @@ async def _note_activity(request: web.Request, row: TokenRow) -> None:
         return
     async with request.app[DB].transaction() as conn:
         await record_activity(conn, user_id=row.user_id, now=now)
+    # The remembered copy learns it too, or every request until it expires would write again.
+    token = bearer_token(request)
+    if token is not None:
+        key = digest(token)
+        cache = token_cache(request.app)
+        if cache.get(key) is not None:
+            cache.put(key, replace(row, last_sign_in_at=now))

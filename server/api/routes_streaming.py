@@ -138,6 +138,8 @@ for _path, _name in (("user", "user"), ("user/notification", "user:notification"
 
 
 async def _next(client: StreamClient) -> Any:
+    if not client.queue.empty():   # no timer to set up when an event is already waiting
+        return client.queue.get_nowait()
     try:
         return await asyncio.wait_for(client.queue.get(), timeout=HEARTBEAT_SECONDS)
     except TimeoutError:

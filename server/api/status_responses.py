@@ -15,6 +15,7 @@ from server.api.entities.statuses import render_status, render_statuses
 from server.api.pagination import Page, paginate
 from server.db import Conn
 from server.errors import UnauthorizedError
+from server.jsonio import dumpb
 from server.statuses.queries import Status
 from server.web.state import CLOCK, CONFIG
 
@@ -32,7 +33,13 @@ async def status_response(request: web.Request, conn: Conn, status: Status, *,
                           viewer_id: int | None, with_source: bool = False) -> web.Response:
     entity = await render_status(conn, request.app[CONFIG], status, viewer_id=viewer_id,
                                  now=request.app[CLOCK].now(), with_source=with_source)
-    return web.json_response(entity)
+    return json_body(entity)
+
+
+def json_body(value: Any) -> web.Response:
+    """A JSON answer encoded by orjson straight to bytes (pages of statuses are the biggest
+    answers the API gives, and the standard encoder was a tenth of their cost)."""
+    return web.Response(body=dumpb(value), content_type="application/json", charset="utf-8")
 
 
 async def statuses_page(request: web.Request, conn: Conn, ids: Sequence[int], *,
@@ -44,7 +51,7 @@ async def statuses_page(request: web.Request, conn: Conn, ids: Sequence[int], *,
     entities: list[dict[str, Any]] = await render_statuses(
         conn, request.app[CONFIG], list(ids), viewer_id=viewer_id, now=request.app[CLOCK].now(),
         filter_context=filter_context)
-    response = web.json_response(entities)
+    response = json_body(entities)
     if page is not None:
         paginate(response, request, request.app[CONFIG], page,
                  list(page_ids if page_ids is not None else ids))

@@ -3,19 +3,22 @@ client's viewer, or nothing when the viewer may not see it (blocked, muted, not 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from server.api.entities.conversations import render_conversations
 from server.api.entities.notifications import render_notifications
-from server.api.entities.statuses import render_statuses
+from server.api.entities.statuses import render_status_for_viewers, render_statuses
 from server.api.statusviews import queries as views_q
 from server.clock import Clock
 from server.config import Config
 from server.conversations import queries as conversations_q
 from server.db import Database
 from server.notifications import queries as notifications_q
-from server.streaming.hub import StreamClient, StreamEvent
+from server.jsonio import dumps
+from server.streaming.hub import Audience, StreamClient, StreamEvent
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,16 @@ async def render_event(db: Database, config: Config, clock: Clock, client: Strea
         return Outgoing(stream, "filters_changed", None)
     viewer_id = client.account_id
     now = clock.now()
+    audience = event.audience
+    if event.event == "update" and audience is not None and viewer_id in audience.viewer_ids:
+        if audience.rendered is None:
+            audience.rendered = asyncio.ensure_future(
+                _render_for_audience(db, config, now, event.ref, audience))
+        rendered = audience.rendered
+        # shielded: this client going away must not cancel the others' copies
+        payloads = rendered.result() if rendered.done() else await asyncio.shield(rendered)
+        payload = payloads.get(viewer_id)
+        return Outgoing(stream, event.event, payload) if payload is not None else None
     async with db.acquire() as conn:
         if event.event in ("update", "status.update"):
             visible = await views_q.filter_visible(conn, status_ids=[event.ref], viewer_id=viewer_id,
@@ -70,3 +83,13 @@ async def render_event(db: Database, config: Config, clock: Clock, client: Strea
                                                   viewer_id=viewer_id, now=now)
             return Outgoing(stream, "notification", json.dumps(rendered[0])) if rendered else None
     return None
+
+
+async def _render_for_audience(db: Database, config: Config, now: datetime, status_id: int,
+                               audience: Audience) -> dict[int, str]:
+    async with db.acquire() as conn:
+        entities = await render_status_for_viewers(conn, config, status_id,
+                                                   viewer_ids=sorted(audience.viewer_ids), now=now)
+    encoded: dict[int, str] = {}   # id(entity) -> JSON: a shared entity is encoded once
+    return {viewer: encoded.get(id(entity)) or encoded.setdefault(id(entity), dumps(entity))
+            for viewer, entity in entities.items()}

@@ -72,6 +72,8 @@ def check_keyword(keyword: str | None) -> str:
 
 
 async def views(conn: Conn, rows: list[FilterRow]) -> list[FilterView]:
+    if not rows:  # most readers have no filters: no keyword or status queries for them
+        return []
     ids = [r.id for r in rows]
     found = {r.id: FilterView(r) for r in rows}
     for k in await queries.list_keywords(conn, filter_ids=ids):

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from server.accounts.routes import LOGIN_FAILURES_PER_ACCOUNT, LOGIN_PER_IP
 from server.api import queries as api_q
-from server.api.auth import require_token
+from server.api.auth import forget_token, require_token
 from server.api.entities.accounts import avatar_url, profile_url
 from server.api.entities.apps import to_mastodon_token
 from server.api.params import Params, read_params
@@ -120,6 +120,8 @@ async def oauth_revoke(request: web.Request) -> web.Response:
                                                     client_secret=client_secret)
             await service.revoke(conn, app=app, token=params.str("token"),
                                  now=request.app[CLOCK].now())
+        if params.str("token"):
+            forget_token(request.app, params.str("token") or "")
     except OAuthError as exc:
         if exc.error == "invalid_client":   # RFC 7009 §2.2.1 via Doorkeeper: 403
             exc = OAuthError("unauthorized_client", "You are not authorized to revoke this token.")

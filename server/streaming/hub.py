@@ -24,11 +24,23 @@ log = logging.getLogger(__name__)
 QUEUE_LIMIT = 500          # a client this far behind is disconnected rather than buffered
 
 
+@dataclass(eq=False)
+class Audience:
+    """The signed-in viewers one update was offered to in this process. Whoever renders the
+    first of their copies may render all of them at once (one visibility query and one
+    flags query for a thousand followers instead of a thousand of each) and leave the
+    results here for the others."""
+
+    viewer_ids: frozenset[int]
+    rendered: asyncio.Future[dict[int, str]] | None = None
+
+
 @dataclass(frozen=True)
 class StreamEvent:
     event: str             # update | delete | status.update | notification | filters_changed | conversation
     ref: int               # status id or notification id
     stream: tuple[str, ...]
+    audience: Audience | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(eq=False)
@@ -110,21 +122,22 @@ class StreamHub:
 
     async def _update(self, message: dict[str, Any]) -> None:
         status_id = int(message["s"])
+        offers: list[tuple[StreamClient, tuple[str, ...]]] = []
         for client in self.clients:
             matched = client.streams.intersection(message.get("t") or ())
             if matched:
-                client.offer(StreamEvent("update", status_id, tuple(sorted(matched))))
-        if not message.get("h"):
-            return
-        home = [c for c in self.clients if "user" in c.streams and c.account_id is not None]
-        if not home:
-            return
-        async with self.db.acquire() as conn:
-            receivers = await queries.list_home_recipients(
-                conn, status_id=status_id, account_ids=sorted({c.account_id for c in home if c.account_id}))
-        for client in home:
-            if client.account_id in receivers:
-                client.offer(StreamEvent("update", status_id, ("user",)))
+                offers.append((client, tuple(sorted(matched))))
+        home = ([c for c in self.clients if "user" in c.streams and c.account_id is not None]
+                if message.get("h") else [])
+        if home:
+            async with self.db.acquire() as conn:
+                receivers = await queries.list_home_recipients(
+                    conn, status_id=status_id,
+                    account_ids=sorted({c.account_id for c in home if c.account_id}))
+            offers += [(c, ("user",)) for c in home if c.account_id in receivers]
+        audience = Audience(frozenset(c.account_id for c, _ in offers if c.account_id is not None))
+        for client, streams in offers:
+            client.offer(StreamEvent("update", status_id, streams, audience))
 
     def _to_account(self, account_id: int, kind: str, ref: int) -> None:
         wanted = {"notification": {"user", "user:notification"}, "filters_changed": {"user"},

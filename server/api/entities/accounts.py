@@ -7,6 +7,9 @@ and is what other areas (statuses, notifications, search) call to embed accounts
 
 from __future__ import annotations
 
+from dataclasses import fields
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from server.api import queries
@@ -39,13 +42,19 @@ def profile_url(config: Config, view: AccountView) -> str:
     return view.url or view.uri
 
 
+@lru_cache(maxsize=64)
+def _missing_url(base_url: str, missing: str) -> str:
+    # Most accounts have no picture: the same two URLs, built once instead of twice a status.
+    return base_url.rstrip("/") + missing
+
+
 def _picture(config: Config, path: str | None, remote: str | None, missing: str,
              suspended: bool) -> str:
-    if suspended:
-        return config.url(missing)
-    if path:
+    if path and not suspended:
         return public_url(config, path)
-    return remote or config.url(missing)
+    if remote and not suspended:
+        return remote
+    return _missing_url(config.base_url, missing)
 
 
 def avatar_url(config: Config, view: AccountView) -> str:
@@ -154,14 +163,48 @@ async def render_accounts(conn: Conn, config: Config,
                           account_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Account entities for these ids (unknown ids are left out), with `moved` filled in."""
     views = await queries.list_account_views(conn, account_ids=list(set(account_ids)))
+    return await entities_for_views(conn, config, views, account_ids)
+
+
+# Entities of accounts seen lately, keyed by every column they are built from: a page of
+# statuses mostly shows the same authors again, and a changed column is a new key, so this
+# never serves a stale entity. Only for status pages, which serialise what they get at once
+# (callers that add to an account entity must not get a shared one).
+_KEY = attrgetter(*(f.name for f in fields(AccountView) if f.name != "fields"))
+_SEEN: dict[tuple[Any, ...], dict[str, Any]] = {}
+SEEN_MAX = 4096   # about 1.5 KiB each: a few MiB at most
+
+
+def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:
+    if view.fields:   # profile fields are a list of dicts, not a key; rare enough to skip
+        return to_mastodon_account(view, config)
+    key = (config.base_url, _KEY(view))
+    entity = _SEEN.get(key)
+    if entity is None:
+        if len(_SEEN) >= SEEN_MAX:
+            for old in list(_SEEN)[: SEEN_MAX // 4]:
+                del _SEEN[old]
+        entity = _SEEN[key] = to_mastodon_account(view, config)
+    return entity
+
+
+async def entities_for_views(conn: Conn, config: Config, views: dict[int, AccountView],
+                             account_ids: list[int], *,
+                             shared: bool = False) -> dict[int, dict[str, Any]]:
+    """Account entities for these ids from views already loaded (the accounts they moved to
+    are loaded here when missing). With `shared`, entities may be shared with other callers
+    and must not be changed."""
     moved_ids = [v.moved_to_account_id for v in views.values()
                  if v.moved_to_account_id is not None and v.moved_to_account_id not in views]
     if moved_ids:
-        views.update(await queries.list_account_views(conn, account_ids=moved_ids))
+        views = views | await queries.list_account_views(conn, account_ids=moved_ids)
     out: dict[int, dict[str, Any]] = {}
     for account_id in account_ids:
         view = views.get(account_id)
         if view is None:
+            continue
+        if shared and view.moved_to_account_id is None:
+            out[account_id] = _shared_entity(view, config)
             continue
         target = views.get(view.moved_to_account_id) if view.moved_to_account_id else None
         moved = to_mastodon_account(target, config) if target is not None else None

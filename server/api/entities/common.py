@@ -9,8 +9,8 @@ def iso(when: datetime | None) -> str | None:
     """Mastodon's timestamp format: UTC with milliseconds, `2024-05-01T12:00:00.000Z`."""
     if when is None:
         return None
-    utc = when.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # isoformat is C code, several times faster than strftime, and this runs ~40 times a page.
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def iso_date(when: datetime | None) -> str | None:
@@ -19,5 +19,4 @@ def iso_date(when: datetime | None) -> str | None:
 
 def midnight(when: datetime) -> str:
     """Accounts show only the day they were created (Mastodon hides the time of day)."""
-    utc = when.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT00:00:00.000Z")
+    return when.astimezone(UTC).date().isoformat() + "T00:00:00.000Z"

@@ -1,18 +1,18 @@
 """Status entities, shaped as Mastodon 4.3's REST::StatusSerializer shapes them.
 
-`render_statuses` renders a whole page for one viewer with a fixed number of queries
-(statuses, boosted originals, accounts, media, mentions, tags, polls, the viewer's own
-favourites/boosts/bookmarks/pins/mutes, applications), whatever the page size.
+`render_statuses` renders a whole page for one viewer with a fixed number of queries,
+whatever the page size: statuses (and boosted originals), accounts, then one query for what
+they embed and what the viewer did with them (media, mentions, tags, favourited, boosted,
+bookmarked, pinned, muted); polls and applications only when a status has one.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from server.api.entities.accounts import render_accounts
+from server.api.entities.accounts import entities_for_views
 from server.api.entities.common import iso
 from server.api.entities.status_parts import (
     to_mastodon_media,
@@ -20,12 +20,12 @@ from server.api.entities.status_parts import (
     to_mastodon_poll,
     to_mastodon_status_tag,
 )
+from server.api.queries import AccountView
 from server.api.statusviews import queries as views_q
 from server.config import Config
 from server.filters import matcher
 from server.filters import service as filters_service
 from server.db import Conn
-from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
 from server.statuses.text import plain_text
 
@@ -47,33 +47,46 @@ class _Loaded:
 async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id: int | None,
                 now: datetime, known: dict[int, Status] | None = None) -> _Loaded:
     rows = dict(known or {})
-    missing = [i for i in status_ids if i not in rows]
-    if missing:
-        rows.update(await statuses_q.get_statuses(conn, status_ids=missing))
-    originals = [s.reblog_of_id for s in rows.values()
-                 if s.reblog_of_id is not None and s.reblog_of_id not in rows]
+    views: dict[int, AccountView] = {}
+    media: dict[int, list[dict[str, Any]]] = {}
+    mentions: dict[int, list[dict[str, Any]]] = {}
+    tags: dict[int, list[dict[str, str]]] = {}
+    flags: dict[int, dict[str, bool]] = {}
+    with_poll = []
+    applications: dict[int, dict[str, Any]] = {}
+
+    def absorb(page: list[views_q.PageRow]) -> None:
+        for row in page:
+            status_id = row.status.id
+            rows.setdefault(status_id, row.status)   # a status the caller holds wins
+            views.setdefault(row.author.id, row.author)
+            if row.media:
+                media[status_id] = [to_mastodon_media(m, config) for m in row.media]
+            if row.mentions:
+                mentions[status_id] = [to_mastodon_mention(m, config) for m in row.mentions]
+            if row.tags:
+                tags[status_id] = [to_mastodon_status_tag(name, config) for name in row.tags]
+            if row.has_poll:
+                with_poll.append(status_id)
+            if viewer_id is not None:
+                flags[status_id] = row.flags
+            if row.application is not None and row.status.application_id is not None:
+                applications[row.status.application_id] = row.application
+
+    # One round trip for the statuses, their authors and what they embed (two with boosts);
+    # polls are rare, so loaded only when present.
+    absorb(await views_q.list_page(conn, status_ids=list(dict.fromkeys([*status_ids, *rows])),
+                                   viewer_id=viewer_id))
+    originals = list({s.reblog_of_id for s in rows.values()
+                      if s.reblog_of_id is not None and s.reblog_of_id not in rows})
     if originals:
-        rows.update(await statuses_q.get_statuses(conn, status_ids=originals))
-    ids = list(rows)
-    accounts = await render_accounts(conn, config, [s.account_id for s in rows.values()])
-    media: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in await views_q.list_media_for_statuses(conn, status_ids=ids):
-        media[row["status_id"]].append(to_mastodon_media(row, config))
-    mentions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in await statuses_q.list_mentions(conn, status_ids=ids):
-        mentions[row["status_id"]].append(to_mastodon_mention(row, config))
-    tags: dict[int, list[dict[str, str]]] = defaultdict(list)
-    for status_id, name in await statuses_q.list_status_tags(conn, status_ids=ids):
-        tags[status_id].append(to_mastodon_status_tag(name, config))
-    polls = {row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
-             for row in await views_q.list_polls_for_statuses(conn, status_ids=ids,
-                                                               viewer_id=viewer_id)}
-    flags = (await views_q.list_viewer_flags(conn, status_ids=ids, viewer_id=viewer_id)
-             if viewer_id is not None else {})
-    app_ids = [s.application_id for s in rows.values()
-               if s.application_id is not None and s.account_id == viewer_id]
-    applications = (await views_q.list_applications(conn, application_ids=app_ids)
-                    if app_ids else {})
+        absorb(await views_q.list_page(conn, status_ids=originals, viewer_id=viewer_id))
+    accounts = await entities_for_views(conn, config, views, [s.account_id for s in rows.values()],
+                                        shared=True)
+    polls = ({row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
+              for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
+                                                                viewer_id=viewer_id)}
+             if with_poll else {})
     return _Loaded(rows, accounts, media, mentions, tags, polls, flags, applications)
 
 
@@ -180,6 +193,49 @@ def to_mastodon_filter_result(result: matcher.FilterResult) -> dict[str, Any]:
                        "filter_action": f.filter_action},
             "keyword_matches": result.keyword_matches,
             "status_matches": result.status_matches}
+
+
+async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, *,
+                                    viewer_ids: list[int],
+                                    now: datetime) -> dict[int, dict[str, Any]]:
+    """One status as each of many viewers sees it (a stream update reaching every follower),
+    for those who may see it: the status, its accounts and what it embeds are loaded once,
+    the visibility check and the viewers' own flags are one query each, and only the
+    per-viewer entity is built per viewer. A status with a poll (whose entity holds the
+    viewer's own votes) is rendered viewer by viewer."""
+    visible = await views_q.filter_visible_for_viewers(conn, status_id=status_id,
+                                                       viewer_ids=viewer_ids, now=now)
+    if not visible:
+        return {}
+    viewers = [v for v in viewer_ids if v in visible]
+    data = await _load(conn, config, [status_id], viewer_id=None, now=now)
+    status = data.statuses.get(status_id)
+    if status is None:
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    if data.polls:
+        for viewer in viewers:
+            rendered = await render_statuses(conn, config, [status_id], viewer_id=viewer, now=now)
+            if rendered:
+                out[viewer] = rendered[0]
+        return out
+    flags = await views_q.list_viewer_flags_for_viewers(conn, status_ids=list(data.statuses),
+                                                        viewer_ids=viewers)
+    # What differs between viewers is their flags and, for the authors (of the status and of
+    # what it boosts), `pinned` and `application`: everyone else sees the same entity, built
+    # once and shared.
+    authors = {s.account_id for s in data.statuses.values()}
+    plain: dict[str, Any] | None = None
+    for viewer in viewers:
+        if viewer in flags or viewer in authors:
+            entity = _entity(status, replace(data, flags=flags.get(viewer, {})), viewer_id=viewer)
+        else:
+            if plain is None:
+                plain = _entity(status, data, viewer_id=viewer)
+            entity = plain
+        if entity is not None:
+            out[viewer] = entity
+    return out
 
 
 async def render_status(conn: Conn, config: Config, status: Status, *, viewer_id: int | None,

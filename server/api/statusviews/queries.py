@@ -3,11 +3,15 @@ whole page at once so rendering 40 statuses costs a fixed number of queries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
+from server.api.queries import AccountView
 from server.conversations.queries import ConversationRef
 from server.db import Conn, load_queries
+from server.jsonio import loads
+from server.statuses.queries import Status
 
 Q = load_queries("server.api.statusviews")
 
@@ -28,9 +32,75 @@ async def list_viewer_flags(conn: Conn, *, status_ids: list[int],
             for r in rows}
 
 
-async def list_applications(conn: Conn, *, application_ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = await conn.fetch(Q["list_applications"], application_ids)
-    return {r["id"]: {"name": r["name"], "website": r["website"]} for r in rows}
+FLAG_NAMES = ("favourited", "reblogged", "bookmarked", "pinned", "muted")
+
+
+STATUS_FIELDS = tuple(f.name for f in fields(Status))
+ACCOUNT_COLUMNS = tuple(f.name for f in fields(AccountView) if f.name != "id")
+FIELDS_AT = ACCOUNT_COLUMNS.index("fields")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRow:
+    """One status of a page with its author and what list_page says it embeds."""
+
+    status: Status
+    author: AccountView
+    media: list[dict[str, Any]] | None
+    mentions: list[dict[str, Any]] | None
+    tags: list[str] | None
+    has_poll: bool
+    flags: dict[str, bool]
+    application: dict[str, Any] | None
+
+
+def _columns_in_order(keys: list[str]) -> bool:
+    """list_page's columns start with the Status fields, then a_ + the AccountView fields
+    after id, in the dataclasses' order: rows can then be cut into them by position."""
+    n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
+    return (tuple(keys[:n]) == STATUS_FIELDS
+            and tuple(keys[n:n + m]) == tuple("a_" + f for f in ACCOUNT_COLUMNS))
+
+
+async def list_page(conn: Conn, *, status_ids: list[int], viewer_id: int | None) -> list[PageRow]:
+    out = []
+    rows = await conn.fetch(Q["list_page"], status_ids, viewer_id)
+    by_position = bool(rows) and _columns_in_order(list(rows[0].keys()))
+    n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
+    for r in rows:
+        if by_position:   # about five times cheaper than a dict per row, on every page
+            values = tuple(r)
+            status = Status(*values[:n])
+            account = list(values[n:n + m])
+            account[FIELDS_AT] = loads(account[FIELDS_AT] or "[]")
+            author = AccountView(values[1], *account)
+        else:
+            status = Status(**{f: r[f] for f in STATUS_FIELDS})
+            author = AccountView(id=r["account_id"], **{f: r["a_" + f] for f in ACCOUNT_COLUMNS
+                                                        if f != "fields"},
+                                 fields=loads(r["a_fields"] or "[]"))
+        out.append(PageRow(status, author, r["media"], r["mentions"], r["tags"], r["has_poll"],
+                           {name: r[name] for name in FLAG_NAMES},
+                           {"name": r["app_name"], "website": r["app_website"]}
+                           if r["app_name"] is not None else None))
+    return out
+
+
+async def filter_visible_for_viewers(conn: Conn, *, status_id: int, viewer_ids: list[int],
+                                    now: datetime) -> set[int]:
+    if not viewer_ids:
+        return set()
+    rows = await conn.fetch(Q["filter_visible_for_viewers"], status_id, viewer_ids, now)
+    return {r["viewer_id"] for r in rows}
+
+
+async def list_viewer_flags_for_viewers(conn: Conn, *, status_ids: list[int], viewer_ids: list[int],
+                                        ) -> dict[int, dict[int, dict[str, bool]]]:
+    """viewer id -> status id -> flags, for the pairs with any flag set."""
+    out: dict[int, dict[int, dict[str, bool]]] = {}
+    for r in await conn.fetch(Q["list_viewer_flags_for_viewers"], status_ids, viewer_ids):
+        out.setdefault(r["viewer_id"], {})[r["id"]] = {k: r[k] for k in FLAG_NAMES}
+    return out
 
 
 async def filter_visible(conn: Conn, *, status_ids: list[int], viewer_id: int | None,

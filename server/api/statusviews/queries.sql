@@ -31,10 +31,6 @@ SELECT s.id,
                   AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
   FROM statuses s WHERE s.id = ANY($1::bigint[]);
 
--- name: list_applications
--- $1 application ids
-SELECT id, name, website FROM oauth_applications WHERE id = ANY($1::bigint[]);
-
 -- name: filter_visible
 -- Which of these statuses the viewer may see: live, and public or unlisted, or their own,
 -- or mentioning them, or followers-only from someone they follow; never across a block.
@@ -222,3 +218,98 @@ SELECT DISTINCT coalesce(s.conversation_id, s.id) AS conversation_id, p.account_
 -- $1 status id
 SELECT coalesce(conversation_id, id) FROM statuses
  WHERE id = $1 AND visibility = 'direct' AND deleted_at IS NULL;
+-- name: list_page
+-- A page of statuses in one round trip, one row per status: the status (get_statuses'
+-- columns), its author as list_account_views shows accounts (columns prefixed a_, fields
+-- as text for the caller's JSON parser), what it embeds (media as list_media_for_statuses
+-- shapes them, mentions as list_mentions, tag names), whether a poll is attached (loaded
+-- after, only then) and what the viewer did with it (list_viewer_flags; all false without
+-- a viewer), and the application it was posted with (shown to its author only).
+-- $1 status ids, $2 viewer account id (may be null)
+SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
+       s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
+       s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id, s.edited_at,
+       s.deleted_at, s.created_at, s.updated_at, s.replies_count, s.reblogs_count,
+       s.favourites_count,
+       a.username AS a_username, a.domain AS a_domain, a.display_name AS a_display_name,
+       a.note AS a_note, a.uri AS a_uri, a.url AS a_url, a.actor_type AS a_actor_type,
+       a.locked AS a_locked, a.bot AS a_bot, a.discoverable AS a_discoverable,
+       a.indexable AS a_indexable, a.avatar_url AS a_avatar_url, a.header_url AS a_header_url,
+       a.avatar_path AS a_avatar_path, a.header_path AS a_header_path,
+       a.fields::text AS a_fields, a.moved_to_account_id AS a_moved_to_account_id,
+       a.suspended_at AS a_suspended_at, a.created_at AS a_created_at,
+       coalesce(a.remote_statuses_count, st.statuses_count, 0) AS a_statuses_count,
+       coalesce(a.remote_followers_count, st.followers_count, 0) AS a_followers_count,
+       coalesce(a.remote_following_count, st.following_count, 0) AS a_following_count,
+       st.last_status_at AS a_last_status_at, u.role AS a_role,
+       u.hide_collections AS a_hide_collections,
+       app.name AS app_name, app.website AS app_website,
+       (SELECT jsonb_agg(jsonb_build_object(
+                   'id', m.id, 'status_id', m.status_id, 'type', m.type, 'file_path', m.file_path,
+                   'preview_path', m.preview_path, 'remote_url', m.remote_url,
+                   'description', m.description, 'blurhash', m.blurhash, 'meta', m.meta,
+                   'focus_x', m.focus_x, 'focus_y', m.focus_y) ORDER BY m.position, m.id)
+          FROM media_attachments m WHERE m.status_id = s.id) AS media,
+       (SELECT jsonb_agg(jsonb_build_object(
+                   'status_id', m.status_id, 'account_id', ma.id, 'username', ma.username,
+                   'domain', ma.domain, 'uri', ma.uri, 'url', ma.url) ORDER BY ma.id)
+          FROM mentions m JOIN accounts ma ON ma.id = m.account_id
+         WHERE m.status_id = s.id AND NOT m.silent) AS mentions,
+       (SELECT array_agg(t.name ORDER BY t.name) FROM status_tags stt JOIN tags t ON t.id = stt.tag_id
+         WHERE stt.status_id = s.id) AS tags,
+       EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll,
+       EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2) AS favourited,
+       EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2
+                  AND r.deleted_at IS NULL) AS reblogged,
+       EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = $2) AS bookmarked,
+       EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $2) AS pinned,
+       EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $2
+                  AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
+  FROM statuses s
+  JOIN accounts a ON a.id = s.account_id
+  LEFT JOIN account_stats st ON st.account_id = a.id
+  LEFT JOIN users u ON u.account_id = a.id
+  LEFT JOIN oauth_applications app ON app.id = s.application_id
+ WHERE s.id = ANY($1::bigint[]);
+
+-- name: filter_visible_for_viewers
+-- Which of these viewers may see one status: filter_visible's rules (with hide_muted), for
+-- many viewers in one query, so a stream update to a thousand followers is one check.
+-- $1 status id, $2 viewer account ids, $3 now
+SELECT v.id AS viewer_id
+  FROM unnest($2::bigint[]) AS v(id), statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.id = $1 AND s.deleted_at IS NULL AND a.suspended_at IS NULL
+   AND (s.account_id = v.id OR (
+        NOT EXISTS (SELECT 1 FROM blocks b
+                     WHERE (b.account_id = v.id AND b.target_account_id = s.account_id)
+                        OR (b.account_id = s.account_id AND b.target_account_id = v.id))
+        AND (s.visibility IN ('public', 'unlisted')
+             OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = v.id)
+             OR (s.visibility = 'private' AND EXISTS (
+                    SELECT 1 FROM follows f WHERE f.account_id = v.id AND f.target_account_id = s.account_id)))
+        AND (s.reblog_of_id IS NULL OR EXISTS (
+             SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND o.deleted_at IS NULL
+                AND (o.account_id = v.id OR o.visibility IN ('public', 'unlisted'))
+                AND NOT EXISTS (SELECT 1 FROM blocks b2
+                                 WHERE (b2.account_id = v.id AND b2.target_account_id = o.account_id)
+                                    OR (b2.account_id = o.account_id AND b2.target_account_id = v.id))))
+        AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = v.id
+                           AND mu.target_account_id = s.account_id
+                           AND (mu.expires_at IS NULL OR mu.expires_at > $3))
+        AND NOT EXISTS (SELECT 1 FROM account_domain_blocks d WHERE d.account_id = v.id
+                           AND d.domain = a.domain)));
+
+-- name: list_viewer_flags_for_viewers
+-- list_viewer_flags for many viewers at once; only rows with at least one flag set.
+-- $1 status ids, $2 viewer account ids
+SELECT * FROM (
+    SELECT v.id AS viewer_id, s.id,
+           EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = v.id) AS favourited,
+           EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = v.id
+                      AND r.deleted_at IS NULL) AS reblogged,
+           EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = v.id) AS bookmarked,
+           EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = v.id) AS pinned,
+           EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = v.id
+                      AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
+      FROM unnest($2::bigint[]) AS v(id), statuses s WHERE s.id = ANY($1::bigint[])) x
+ WHERE favourited OR reblogged OR bookmarked OR pinned OR muted;

@@ -1,0 +1,194 @@
+"""W6, home timeline: `GET /api/v1/timelines/home?limit=20` and the next page (`max_id`),
+full Mastodon entities, as every local user of the dataset in turn, against the real app
+(api_app: create_app on uvloop, pinned to the app core, job workers off).
+
+Saturation: wrk (closed loop, get_rotating.lua, 32 connections) on the load core, with the
+app's and PostgreSQL's CPU time from /proc (µs per request). Latency: the open-loop
+generator at half the median saturation rate. Half the requests are first pages, half
+second pages. `--profile` adds a run under cProfile (CPU time) and lists the functions with
+the most own time. Same-run baseline: the aiohttp hello world.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import pstats
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.common import LOAD_CORE, Result, mmm, pin_self, runs_for, say
+from bench.db import LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
+from bench.load.openloop import HelloServer, measure_endpoint
+from bench.scenarios.api_common import ApiApp, home_cursors, open_get, seed_tokens, wrk_get
+from bench.scenarios.inbox_common import Meters
+
+PATH = "/api/v1/timelines/home?limit=20"
+
+
+async def setup(pg: BenchPostgres, size: str) -> tuple[str, list[tuple[str, str]], dict[str, Any]]:
+    import asyncpg
+
+    dsn = await pg.fresh_database("w6")
+    conn = await asyncpg.connect(dsn)
+    try:
+        say(f"  W6: seeding dataset {size} ...")
+        counts = await seed_dataset(conn, SIZES[size])
+        users = [LOCAL_BASE + i for i in range(SIZES[size].local)]
+        tokens = await seed_tokens(conn, users)
+        cursors = await home_cursors(conn, users)
+    finally:
+        await conn.close()
+    pg.pin()
+    pairs = []
+    for a in users:
+        pairs.append((PATH, tokens[a]))
+        if a in cursors:
+            pairs.append((f"{PATH}&max_id={cursors[a]}", tokens[a]))
+    return dsn, pairs, counts
+
+
+async def check(port: int, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """One first page and one next page answer 200 with 20 statuses and a next link."""
+    import aiohttp
+
+    out: dict[str, Any] = {}
+    async with aiohttp.ClientSession() as s:
+        for p, t in pairs[:2]:
+            async with s.get(f"http://127.0.0.1:{port}{p}", headers={"Authorization": f"Bearer {t}"}) as r:
+                body = await r.json()
+                assert r.status == 200, (r.status, body)
+                assert len(body) == 20 and "account" in body[0], body[:1]
+                assert 'rel="next"' in r.headers.get("Link", "")
+                out[p] = len(await r.read())
+    return out
+
+
+def profile_app(dsn: str, pairs: list[tuple[str, str]], duration: float, top: int = 30) -> list[list[Any]]:
+    path = Path(tempfile.mkdtemp(prefix="commonhold-bench-prof-")) / "app.prof"
+    with ApiApp(dsn, profile=str(path)) as app:
+        wrk_get(app.port, pairs, duration=2)
+        app.start_profile()
+        sat = wrk_get(app.port, pairs, duration=duration)
+    say(f"    profiled run: {sat['rps']:,.0f} req/s under cProfile")
+    stats = pstats.Stats(str(path))
+    total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, fn), (cc, nc, tt, ct, _) in sorted(
+            stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:  # type: ignore[attr-defined]
+        where = file.split("site-packages/")[-1].split("wt-apibench/")[-1]
+        rows.append([f"{where}:{line} {fn}", nc, f"{tt / total * 100:.1f} %",
+                     f"{ct / total * 100:.1f} %"])
+    return rows
+
+
+def run(*, quick: bool, size: str, profile: bool, hello: bool) -> Result:
+    runs = runs_for(quick, full=5, fast=2)
+    duration = 3.0 if quick else 5.0
+    res = Result("w6_home_timeline", params={"runs": runs, "duration_s": duration, "size": size,
+                                             "connections": 32, "job_workers": 0})
+    pin_self(LOAD_CORE)
+
+    async def main() -> None:
+        async with BenchPostgres() as pg:
+            dsn, pairs, counts = await setup(pg, size)
+            res.params["dataset"] = counts
+            res.params["distinct_requests"] = len(pairs)
+            base = None
+            if hello:
+                say("  W6: hello-world baseline ...")
+                with HelloServer() as h:
+                    base = await asyncio.to_thread(measure_endpoint, h.url, h.pid, runs=1,
+                                                   duration=duration)
+            sat: dict[str, list[float]] = {"rps": [], "app_us": [], "pg_us": [], "non_2xx": []}
+            opn: dict[str, list[float]] = {"p50": [], "p90": [], "p99": [], "achieved": [],
+                                           "errors": [], "rate": []}
+            with ApiApp(dsn) as app:
+                res.params["bytes"] = await check(app.port, pairs)
+                say("  W6: warm-up ...")
+                await asyncio.to_thread(wrk_get, app.port, pairs, duration=2)
+                for r in range(runs):
+                    pg.pin()
+                    with Meters(app.pid, pg.postmaster_pid) as m:
+                        out = await asyncio.to_thread(wrk_get, app.port, pairs, duration=duration)
+                    n = max(out["rps"] * m.out["wall_s"], 1)
+                    sat["rps"].append(out["rps"])
+                    sat["app_us"].append(m.out["app_s"] / n * 1e6)
+                    sat["pg_us"].append(m.out["pg_s"] / n * 1e6)
+                    sat["non_2xx"].append(out.get("non_2xx", 0))
+                    say(f"    saturation run {r}: {out['rps']:,.0f} req/s, app "
+                        f"{sat['app_us'][-1]:.0f} µs/req, PG {sat['pg_us'][-1]:.0f} µs/req, "
+                        f"non-2xx {out.get('non_2xx', 0)}")
+                med = sorted(sat["rps"])[len(sat["rps"]) // 2]
+                rate = max(50.0, med * 0.5)
+                for r in range(runs):
+                    ol = await asyncio.to_thread(open_get, app.port, pairs, rate=rate,
+                                                 duration=duration)
+                    for k, v in (("p50", ol["p50_ms"]), ("p90", ol["p90_ms"]), ("p99", ol["p99_ms"]),
+                                 ("achieved", ol["achieved_rps"]),
+                                 ("errors", ol["errors"] + ol["non_2xx"]), ("rate", rate)):
+                        opn[k].append(v)
+                    say(f"    open loop {rate:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
+                        f"{ol['p99_ms']:.2f} ms, achieved {ol['achieved_rps']:,.0f}/s, errors "
+                        f"{ol['errors'] + ol['non_2xx']}, late starts {ol['late_starts']}")
+            prof_rows = []
+            if profile:
+                say("  W6: cProfile run ...")
+                prof_rows = await asyncio.to_thread(profile_app, dsn, pairs, duration)
+            await pg.drop_database(dsn)
+        report(res, sat, opn, base, prof_rows)
+
+    asyncio.run(main())
+    return res
+
+
+def report(res: Result, sat: dict[str, list[float]], opn: dict[str, list[float]],
+           base: dict[str, Any] | None, prof_rows: list[list[Any]]) -> None:
+    rps = res.metric("rps", sat["rps"], "req/s")
+    app = res.metric("app_cpu_us", sat["app_us"], "µs")
+    pgc = res.metric("pg_cpu_us", sat["pg_us"], "µs")
+    p50 = res.metric("half_load_p50_ms", opn["p50"], "ms")
+    p90 = res.metric("half_load_p90_ms", opn["p90"], "ms")
+    p99 = res.metric("half_load_p99_ms", opn["p99"], "ms")
+    ach = res.metric("half_load_achieved", opn["achieved"], "req/s")
+    rows = [["saturation (wrk, 32 connections)", mmm(rps), f"{1e6 / app['median']:,.0f}",
+             mmm(app), mmm(pgc), "–", "–", "–", f"{sum(sat['non_2xx']):,.0f}"],
+            [f"open loop at half ({opn['rate'][0]:,.0f}/s)", mmm(ach), "", "", "", mmm(p50),
+             mmm(p90), mmm(p99), f"{sum(opn['errors']):,.0f}"]]
+    d = res.params.get("dataset", {})
+    res.table(["load", "req/s", "per app-core-second (1e6 / app µs)", "app CPU µs/req",
+               "PG CPU µs/req", "p50 ms", "p90 ms", "p99 ms", "non-2xx + errors"], rows,
+              title=f"W6 home timeline, limit 20, first and second pages (dataset "
+                    f"{res.params['size']}: {d.get('statuses', 0):,} statuses, "
+                    f"{d.get('home_feed', 0):,} feed rows)")
+    target_rows = [["req/s (wrk)", mmm(rps), "≥ 1,500 per app core"],
+                   ["p50 at half load, ms", mmm(p50), "≤ 2"],
+                   ["p99 at half load, ms", mmm(p99), "≤ 10"],
+                   ["app CPU µs per request", mmm(app), "≤ 667 for 1,500/s"]]
+    if base:
+        hello = res.metric("hello_rps", base["rps"], "req/s")
+        hcpu = res.metric("hello_cpu_us", base["cpu_us"], "µs")
+        target_rows += [["hello world req/s (same run)", mmm(hello), ""],
+                        ["hello world CPU µs/req", mmm(hcpu), ""]]
+        res.ratios["w6.rps_over_hello"] = rps["median"] / hello["median"]
+    res.table(["figure", "median (min–max)", "target"], target_rows, title="W6 against the targets")
+    if prof_rows:
+        res.table(["function (app, cProfile CPU time, saturation)", "calls", "own time",
+                   "cumulative"], prof_rows, title="W6 where the app's CPU goes (top own time)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--size", choices=sorted(SIZES), help="dataset (default M; S with --quick)")
+    p.add_argument("--profile", action="store_true")
+    p.add_argument("--no-hello", action="store_true")
+    args = p.parse_args(argv)
+    res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"), profile=args.profile, hello=not args.no_hello)
+    res.write()
+    print("\n\n".join(res.tables))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""W7, mixed soak: an open-loop mix against api_app (uvloop, pinned to the app core, with
+its job workers) for 10 minutes (`--quick`: 60 s), stopping by itself:
+
+- 80 % reads: home timeline 40 %, notifications 20 %, an account's statuses 20 %;
+- 10 % signed inbox POSTs (inbox_common's W1 mix from 1k known remote actors);
+- 5 % posts (POST /api/v1/statuses), 5 % favourites of dataset statuses.
+
+Reported: answers by class (zero 5xx expected), p50/p99 per kind, the app's RSS after the
+warm-up and at the end (growth ≤ 10 %), and every 10 s the job queue: ready jobs that are
+due and how late the oldest of them is (lag), for local jobs (fan-out, notifications, inbox
+processing) and for deliveries apart: W7 runs no fake fleet, so deliveries to the dataset's
+remote hosts (`*.remote.bench.invalid`) fail and retry with backoff, and later deliveries to
+the same inbox wait behind them (per-inbox ordering). Reads and writes spread over every local user
+of the dataset, so no token reaches the API's 300 requests per 5 minutes at the default rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from bench.common import LOAD_CORE, Result, fmt, pin_self, proc_rss_mib, say
+from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
+from bench.load.openloop import Histogram, open_loop
+from bench.scenarios.api_common import ApiApp, seed_tokens, token_for
+from bench.scenarios.inbox_common import (
+    ACTOR_BASE,
+    INBOX_URL,
+    KEY_POOL,
+    LOCAL_STATUS_BASE,
+    actor_uri,
+    key_pool,
+    mixed_specs,
+    now_tag,
+    sign_all,
+)
+
+N_ACTORS = 1000
+# kind -> share of requests, in a fixed interleaving of 20 slots
+SLOTS = ["home", "home", "notif", "acct", "home", "inbox", "home", "acct", "notif", "post",
+         "home", "home", "acct", "notif", "home", "inbox", "acct", "home", "notif", "fav"]
+
+
+async def seed_inbox_side(conn: asyncpg.Connection) -> None:
+    """inbox_common's remote actors (with their keys) and the ten local statuses its Likes and
+    Announces point at; the local accounts they name (u0 …) are the dataset's."""
+    keys = key_pool()
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(N_ACTORS):
+        uri = actor_uri(i)
+        host = uri.split("/")[2]
+        rows.append((ACTOR_BASE + i, f"a{i}", host, uri, f"{uri}/inbox", f"https://{host}/inbox",
+                     keys[i % KEY_POOL][1], f"{uri}#main-key", f"{uri}/followers", now))
+    await conn.executemany(
+        """
+        INSERT INTO accounts (id, username, domain, uri, url, inbox_url, shared_inbox_url,
+                              public_key_pem, public_key_id, followers_url, created_at,
+                              updated_at, fetched_at)
+        VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $10, $10)""", rows)
+    await conn.execute(
+        """
+        INSERT INTO statuses (id, account_id, uri, local, content, text_source, visibility,
+                              conversation_id, created_at, updated_at, language)
+        SELECT $1::bigint + i, $2, $3 || '/users/u0/statuses/' || ($1::bigint + i), true,
+               '<p>Local ' || i || '</p>', 'Local ' || i, 'public', $1::bigint + i,
+               to_timestamp($4 / 1000.0), to_timestamp($4 / 1000.0), 'en'
+          FROM generate_series(0, 9) AS i""", LOCAL_STATUS_BASE, LOCAL_BASE, BASE_URL, EPOCH_MS)
+
+
+async def setup(pg: BenchPostgres, size: str) -> tuple[str, list[int], list[int]]:
+    dsn = await pg.fresh_database("w7")
+    conn = await asyncpg.connect(dsn)
+    try:
+        say(f"  W7: seeding dataset {size}, remote actors and tokens ...")
+        await seed_dataset(conn, SIZES[size])
+        await seed_inbox_side(conn)
+        users = [LOCAL_BASE + i for i in range(SIZES[size].local)]
+        await seed_tokens(conn, users)
+        public = [r[0] for r in await conn.fetch(
+            "SELECT id FROM statuses WHERE visibility = 'public' ORDER BY id DESC LIMIT 5000")]
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    pg.pin()
+    return dsn, users, public
+
+
+def build_targets(port: int, users: list[int], public: list[int], n: int,
+                  inbox: list[Any]) -> tuple[list[tuple[str, str, bytes | None, dict[str, str]]], list[str]]:
+    base = f"http://127.0.0.1:{port}"
+    targets, kinds = [], []
+    k_inbox = 0
+    for i in range(n):
+        kind = SLOTS[i % len(SLOTS)]
+        user = users[(i * 7919) % len(users)]
+        auth = {"Authorization": f"Bearer {token_for(user)}"}
+        if kind == "home":
+            t = ("GET", f"{base}/api/v1/timelines/home?limit=20", None, auth)
+        elif kind == "notif":
+            t = ("GET", f"{base}/api/v1/notifications?limit=20", None, auth)
+        elif kind == "acct":
+            other = users[(i * 104729) % len(users)]
+            t = ("GET", f"{base}/api/v1/accounts/{other}/statuses?limit=20", None, auth)
+        elif kind == "inbox":
+            signed = inbox[k_inbox % len(inbox)]
+            k_inbox += 1
+            t = ("POST", f"{base}/inbox", signed.body, signed.headers)
+        elif kind == "post":
+            body = json.dumps({"status": f"Soak post {i} #bench"}).encode()
+            t = ("POST", f"{base}/api/v1/statuses", body, {**auth, "Content-Type": "application/json"})
+        else:
+            sid = public[(i * 31) % len(public)]
+            t = ("POST", f"{base}/api/v1/statuses/{sid}/favourite", None, auth)
+        targets.append(t)
+        kinds.append(kind)
+    return targets, kinds
+
+
+async def sample_queue(dsn: str, app_pid: int, samples: list[list[Any]], t0: float,
+                       stop: asyncio.Event, every: float = 10.0) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        while not stop.is_set():
+            row = await conn.fetchrow(
+                """SELECT count(*) FILTER (WHERE state = 'ready' AND run_at <= $1) AS due,
+                          count(*) FILTER (WHERE state = 'running') AS running,
+                          count(*) FILTER (WHERE state = 'failed') AS failed,
+                          extract(epoch FROM $1 - min(run_at) FILTER (
+                              WHERE state = 'ready' AND run_at <= $1
+                                AND kind <> 'federation.deliver')) AS lag,
+                          extract(epoch FROM $1 - min(run_at) FILTER (
+                              WHERE state = 'ready' AND run_at <= $1
+                                AND kind = 'federation.deliver')) AS deliver_lag
+                     FROM jobs""", datetime.now(UTC))
+            samples.append([round(time.perf_counter() - t0), row["due"], row["running"],
+                            row["failed"], float(row["lag"] or 0.0),
+                            float(row["deliver_lag"] or 0.0), proc_rss_mib(app_pid)])
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every)
+            except TimeoutError:
+                pass
+    finally:
+        await conn.close()
+
+
+def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int) -> Result:
+    duration = seconds or (60.0 if quick else 600.0)
+    res = Result("w7_soak", params={"size": size, "rate": rate, "duration_s": duration,
+                                    "job_workers": workers, "mix": dict(Counter(SLOTS))})
+    pin_self(LOAD_CORE)
+    n = int(rate * duration)
+    say(f"  W7: signing {n // 10:,} inbox activities ...")
+    inbox = sign_all(mixed_specs(max(1, n // 10), N_ACTORS, f"w7{now_tag()}"))
+    hists: dict[str, Histogram] = {k: Histogram() for k in set(SLOTS)}
+    classes: Counter[str] = Counter()
+    samples: list[list[Any]] = []
+
+    async def main() -> dict[str, Any]:
+        async with BenchPostgres() as pg:
+            dsn, users, public = await setup(pg, size)
+            with ApiApp(dsn, workers=workers, max_seconds=duration + 600) as app:
+                targets, kinds = build_targets(app.port, users, public, n, inbox)
+                say("  W7: warm-up (reads only) ...")
+                await open_loop(app.url("/"), rate=50, duration=3,
+                                targets=[t for t, k in zip(targets, kinds) if k == "home"][:150])
+                rss0 = proc_rss_mib(app.pid)
+
+                def done(i: int, due: float, status: int) -> None:
+                    hists[kinds[i]].record(time.perf_counter() - due)
+                    classes[f"{status // 100}xx"] += 1
+                    if status >= 500:
+                        classes[f"5xx {kinds[i]}"] += 1
+
+                stop = asyncio.Event()
+                t0 = time.perf_counter()
+                sampler = asyncio.create_task(sample_queue(dsn, app.pid, samples, t0, stop))
+                say(f"  W7: {duration:.0f} s at {rate:.0f} req/s ...")
+                ol = await open_loop(app.url("/"), rate=rate, duration=duration, targets=targets,
+                                     on_done=done, max_in_flight=512)
+                stop.set()
+                await sampler
+                rss1 = proc_rss_mib(app.pid)
+            await pg.drop_database(dsn)
+        return {"ol": ol, "rss0": rss0, "rss1": rss1}
+
+    out = asyncio.run(main())
+    ol = out["ol"]
+    growth = (out["rss1"] - out["rss0"]) / out["rss0"] * 100
+    res.metric("p99_ms", ol["p99_ms"], "ms")
+    res.metric("rss_growth_pct", growth, "%")
+    res.metric("errors", ol["errors"], "count")
+    res.metric("5xx", sum(v for k, v in classes.items() if k == "5xx"), "count")
+    res.metric("max_queue_lag_s", max((s[4] for s in samples), default=0.0), "s")
+    res.table(["figure", "value", "target"], [
+        ["requests sent / answered", f"{ol['sent']:,} / {sum(v for k, v in classes.items() if len(k) == 3):,}", ""],
+        ["achieved req/s", f"{ol['achieved_rps']:.1f}", f"{rate:.0f} offered"],
+        ["answers by class", ", ".join(f"{k} {v:,}" for k, v in sorted(classes.items())), "zero 5xx"],
+        ["client errors (no answer)", f"{ol['errors']:,}", "0"],
+        ["p50 / p99 / max ms (all)", f"{fmt(ol['p50_ms'])} / {fmt(ol['p99_ms'])} / {fmt(ol['max_ms'])}", ""],
+        ["app RSS after warm-up → end, MiB", f"{out['rss0']:.1f} → {out['rss1']:.1f} ({growth:+.1f} %)", "≤ +10 %"],
+        ["local job queue lag, max s", fmt(res.metrics["max_queue_lag_s"]["median"]), "bounded"],
+        ["delivery queue lag, max s (remote hosts do not exist here)",
+         fmt(max((s[5] for s in samples), default=0.0)), ""],
+    ], title=f"W7 mixed soak, {duration:.0f} s at {rate:.0f} req/s (dataset {size}, {workers} job workers)")
+    res.table(["kind", "share", "answered", "p50 ms", "p99 ms", "max ms"],
+              [[k, f"{SLOTS.count(k) * 5} %", f"{h.n:,}", h.percentile(50), h.percentile(99), h.max_us / 1000]
+               for k, h in sorted(hists.items())], title="W7 latency by kind (from when each was due)")
+    res.table(["t s", "jobs due", "running", "failed", "oldest due local job late by s",
+               "oldest due delivery late by s", "app RSS MiB"],
+              samples[::3] + ([samples[-1]] if len(samples) % 3 != 1 else []),
+              title="W7 job queue and RSS over time (every 30 s)")
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="60 s instead of 10 minutes")
+    p.add_argument("--size", default="S", choices=sorted(SIZES))
+    p.add_argument("--rate", type=float, default=150.0, help="requests per second, all kinds")
+    p.add_argument("--seconds", type=float)
+    p.add_argument("--workers", type=int, default=32)
+    args = p.parse_args(argv)
+    res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=args.seconds,
+              workers=args.workers)
+    res.write()
+    print("\n\n".join(res.tables))
+
+
+if __name__ == "__main__":
+    main()
