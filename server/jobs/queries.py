@@ -51,8 +51,9 @@ async def insert_jobs(conn: Conn, *, kind: str, payloads: list[dict[str, Any]],
 
 async def claim_jobs(conn: Conn, *, now: datetime, limit: int, locked_until: datetime,
                      only: list[str] | None = None, skip: list[str] | None = None) -> list[ClaimedJob]:
-    rows = await conn.fetch(Q["claim_jobs"], now, limit, locked_until, only, skip or [])
-    return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]
+    """Claim without finishing anything first."""
+    return await finish_and_claim_jobs(conn, finished_ids=[], now=now, limit=limit,
+                                       locked_until=locked_until, only=only, skip=skip)
 
 
 async def finish_and_claim_jobs(conn: Conn, *, finished_ids: list[int], now: datetime, limit: int,

@@ -12,31 +12,13 @@ SELECT $1, u.payload, $4, $5, u.ordering_key, $6
   FROM unnest($2::jsonb[], $3::text[]) WITH ORDINALITY AS u(payload, ordering_key, n)
  ORDER BY u.n;
 
--- name: claim_jobs
--- Claim up to $2 ready jobs due at $1 and lock them until $3. A job whose ordering key has
--- an older unfinished job waits for it, so deliveries to one inbox keep their order.
--- A worker may serve only some kinds ($4, NULL for any) and leave others alone ($5): slow
--- network jobs get their own, wider worker.
--- $1 now, $2 limit, $3 locked_until, $4 only these kinds, $5 not these kinds
-UPDATE jobs
-   SET state = 'running', attempts = attempts + 1, locked_until = $3
- WHERE id IN (
-       SELECT j.id FROM jobs j
-        WHERE j.state = 'ready' AND j.run_at <= $1
-          AND ($4::text[] IS NULL OR j.kind = ANY($4::text[]))
-          AND NOT (j.kind = ANY($5::text[]))
-          AND (j.ordering_key IS NULL OR NOT EXISTS (
-                SELECT 1 FROM jobs e
-                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.state <> 'failed'))
-        ORDER BY j.run_at, j.id
-        LIMIT $2
-        FOR UPDATE SKIP LOCKED)
-RETURNING id, kind, payload, attempts, max_attempts;
-
 -- name: finish_and_claim_jobs
--- claim_jobs that first deletes the jobs the worker has finished since its last round trip
--- (one statement for both). The finished ones no longer hold back later jobs of their
--- ordering key, though this statement's snapshot still sees them.
+-- Delete the jobs the worker has finished since its last round trip, then claim up to $3
+-- ready jobs due at $2 and lock them until $4 (one statement for both). A job whose ordering
+-- key has an older unfinished job waits for it, so deliveries to one inbox keep their order;
+-- the finished ones no longer hold back later jobs of their key, though this statement's
+-- snapshot still sees them. A worker may serve only some kinds ($5, NULL for any) and leave
+-- others alone ($6): slow network jobs get their own, wider worker.
 -- $1 finished ids, $2 now, $3 limit, $4 locked_until, $5 only these kinds, $6 not these kinds
 WITH finished AS (DELETE FROM jobs WHERE id = ANY($1::bigint[]))
 UPDATE jobs

@@ -75,7 +75,8 @@ DELETE FROM list_accounts la USING lists l
  WHERE l.id = la.list_id AND l.account_id = $1 AND la.account_id = $2;
 
 -- The list timeline (Mastodon's list feed) is read from the members' own statuses rather
--- than kept as a feed. What belongs on it, in the three queries below alike:
+-- than kept as a feed. What belongs on it (list_shows_status, migration 0039, for the three
+-- queries below alike):
 --   * not direct messages (those reach mentioned people only);
 --   * boosts only from members whose boosts the owner shows, never of the owner's own
 --     posts, and not of authors the owner blocks or mutes;
@@ -92,24 +93,10 @@ SELECT x.id FROM lists l
   JOIN list_accounts la ON la.list_id = l.id
   JOIN follows f ON f.account_id = l.account_id AND f.target_account_id = la.account_id
  CROSS JOIN LATERAL (
-    SELECT s.id FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id
-     WHERE s.account_id = la.account_id AND s.deleted_at IS NULL AND s.visibility <> 'direct'
+    SELECT s.id FROM statuses s
+     WHERE s.account_id = la.account_id
        AND ($3::bigint IS NULL OR s.id < $3) AND ($4::bigint IS NULL OR s.id > $4)
-       AND (s.reblog_of_id IS NULL OR (
-                f.show_reblogs AND o.account_id <> l.account_id
-            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = l.account_id
-                               AND b.target_account_id = o.account_id)
-            AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = l.account_id
-                               AND mu.target_account_id = o.account_id
-                               AND (mu.expires_at IS NULL OR mu.expires_at > $6))))
-       AND ((s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL)
-            OR s.in_reply_to_account_id IN (s.account_id, l.account_id)
-            OR (l.replies_policy = 'followed' AND EXISTS (
-                   SELECT 1 FROM follows f2 WHERE f2.account_id = l.account_id
-                      AND f2.target_account_id = s.in_reply_to_account_id))
-            OR (l.replies_policy = 'list' AND EXISTS (
-                   SELECT 1 FROM list_accounts la2 WHERE la2.list_id = l.id
-                      AND la2.account_id = s.in_reply_to_account_id)))
+       AND list_shows_status(l, s, f.show_reblogs, $6)
      ORDER BY s.id DESC LIMIT $5) x
  WHERE l.id = $1 AND l.account_id = $2
  ORDER BY x.id DESC
@@ -122,24 +109,10 @@ SELECT x.id FROM lists l
   JOIN list_accounts la ON la.list_id = l.id
   JOIN follows f ON f.account_id = l.account_id AND f.target_account_id = la.account_id
  CROSS JOIN LATERAL (
-    SELECT s.id FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id
-     WHERE s.account_id = la.account_id AND s.deleted_at IS NULL AND s.visibility <> 'direct'
+    SELECT s.id FROM statuses s
+     WHERE s.account_id = la.account_id
        AND s.id > $3 AND ($4::bigint IS NULL OR s.id < $4)
-       AND (s.reblog_of_id IS NULL OR (
-                f.show_reblogs AND o.account_id <> l.account_id
-            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = l.account_id
-                               AND b.target_account_id = o.account_id)
-            AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = l.account_id
-                               AND mu.target_account_id = o.account_id
-                               AND (mu.expires_at IS NULL OR mu.expires_at > $6))))
-       AND ((s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL)
-            OR s.in_reply_to_account_id IN (s.account_id, l.account_id)
-            OR (l.replies_policy = 'followed' AND EXISTS (
-                   SELECT 1 FROM follows f2 WHERE f2.account_id = l.account_id
-                      AND f2.target_account_id = s.in_reply_to_account_id))
-            OR (l.replies_policy = 'list' AND EXISTS (
-                   SELECT 1 FROM list_accounts la2 WHERE la2.list_id = l.id
-                      AND la2.account_id = s.in_reply_to_account_id)))
+       AND list_shows_status(l, s, f.show_reblogs, $6)
      ORDER BY s.id ASC LIMIT $5) x
  WHERE l.id = $1 AND l.account_id = $2
  ORDER BY x.id ASC
@@ -152,23 +125,7 @@ SELECT l.id FROM statuses s
   JOIN list_accounts la ON la.account_id = s.account_id
   JOIN lists l ON l.id = la.list_id
   JOIN follows f ON f.account_id = l.account_id AND f.target_account_id = s.account_id
-  LEFT JOIN statuses o ON o.id = s.reblog_of_id
- WHERE s.id = $1 AND s.deleted_at IS NULL AND s.visibility <> 'direct'
-   AND (s.reblog_of_id IS NULL OR (
-            f.show_reblogs AND o.account_id <> l.account_id
-        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = l.account_id
-                           AND b.target_account_id = o.account_id)
-        AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = l.account_id
-                           AND mu.target_account_id = o.account_id
-                           AND (mu.expires_at IS NULL OR mu.expires_at > $2))))
-   AND ((s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL)
-        OR s.in_reply_to_account_id IN (s.account_id, l.account_id)
-        OR (l.replies_policy = 'followed' AND EXISTS (
-               SELECT 1 FROM follows f2 WHERE f2.account_id = l.account_id
-                  AND f2.target_account_id = s.in_reply_to_account_id))
-        OR (l.replies_policy = 'list' AND EXISTS (
-               SELECT 1 FROM list_accounts la2 WHERE la2.list_id = l.id
-                  AND la2.account_id = s.in_reply_to_account_id)))
+ WHERE s.id = $1 AND list_shows_status(l, s, f.show_reblogs, $2)
  ORDER BY l.id;
 
 -- name: owns_list
