@@ -21,15 +21,9 @@ SELECT p.id, p.status_id, p.account_id, p.options, p.multiple, p.hide_totals, p.
 -- name: list_viewer_flags
 -- What the viewer did with each status: favourited, boosted, bookmarked, pinned, muted.
 -- $1 status ids, $2 viewer account id
-SELECT s.id,
-       EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2) AS favourited,
-       EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2
-                  AND r.deleted_at IS NULL) AS reblogged,
-       EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = $2) AS bookmarked,
-       EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $2) AS pinned,
-       EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $2
-                  AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
-  FROM statuses s WHERE s.id = ANY($1::bigint[]);
+SELECT s.id, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted
+  FROM statuses s CROSS JOIN LATERAL status_viewer_flags(s.id, s.conversation_id, $2) vf
+ WHERE s.id = ANY($1::bigint[]);
 
 -- name: filter_visible
 -- Which of these statuses the viewer may see: live, and public or unlisted, or their own,
@@ -180,24 +174,12 @@ SELECT s.id FROM statuses s JOIN accounts a ON a.id = s.account_id
  LIMIT $2 OFFSET $3;
 
 -- name: list_conversations
--- Direct-message conversations the account takes part in (as author or mentioned), each
--- with its latest status the account may see and whether that is unread (from someone
--- else, after what the account read); not those removed since their latest status.
--- Newest first, paged by that status id.
+-- The account's direct-message conversations (account_conversations_of, migration 0040),
+-- newest first, paged by their latest status id.
 -- $1 account_id, $2 max_id, $3 since_id, $4 min_id, $5 limit
-SELECT c.conversation_id, c.last_status_id,
-       (last.account_id <> $1 AND c.last_status_id > coalesce(ac.read_up_to, 0)) AS unread
-  FROM (SELECT coalesce(s.conversation_id, s.id) AS conversation_id, max(s.id) AS last_status_id
-          FROM statuses s
-         WHERE s.visibility = 'direct' AND s.deleted_at IS NULL
-           AND (s.account_id = $1 OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id
-                                                AND m.account_id = $1))
-         GROUP BY 1) c
-  JOIN statuses last ON last.id = c.last_status_id
-  LEFT JOIN account_conversations ac ON ac.account_id = $1
-                                     AND ac.conversation_id = c.conversation_id
- WHERE c.last_status_id > coalesce(ac.hidden_up_to, 0)
-   AND ($2::bigint IS NULL OR c.last_status_id < $2)
+SELECT c.conversation_id, c.last_status_id, c.unread
+  FROM account_conversations_of($1) c
+ WHERE ($2::bigint IS NULL OR c.last_status_id < $2)
    AND ($3::bigint IS NULL OR c.last_status_id > $3)
    AND ($4::bigint IS NULL OR c.last_status_id > $4)
  ORDER BY CASE WHEN $4::bigint IS NULL THEN -c.last_status_id ELSE c.last_status_id END
@@ -258,14 +240,9 @@ SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_t
        (SELECT array_agg(t.name ORDER BY t.name) FROM status_tags stt JOIN tags t ON t.id = stt.tag_id
          WHERE stt.status_id = s.id) AS tags,
        EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll,
-       EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = $2) AS favourited,
-       EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = $2
-                  AND r.deleted_at IS NULL) AS reblogged,
-       EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = $2) AS bookmarked,
-       EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = $2) AS pinned,
-       EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = $2
-                  AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
+       vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted
   FROM statuses s
+  CROSS JOIN LATERAL status_viewer_flags(s.id, s.conversation_id, $2) vf
   JOIN accounts a ON a.id = s.account_id
   LEFT JOIN account_stats st ON st.account_id = a.id
   LEFT JOIN users u ON u.account_id = a.id
@@ -302,14 +279,9 @@ SELECT v.id AS viewer_id
 -- name: list_viewer_flags_for_viewers
 -- list_viewer_flags for many viewers at once; only rows with at least one flag set.
 -- $1 status ids, $2 viewer account ids
-SELECT * FROM (
-    SELECT v.id AS viewer_id, s.id,
-           EXISTS (SELECT 1 FROM favourites f WHERE f.status_id = s.id AND f.account_id = v.id) AS favourited,
-           EXISTS (SELECT 1 FROM statuses r WHERE r.reblog_of_id = s.id AND r.account_id = v.id
-                      AND r.deleted_at IS NULL) AS reblogged,
-           EXISTS (SELECT 1 FROM bookmarks b WHERE b.status_id = s.id AND b.account_id = v.id) AS bookmarked,
-           EXISTS (SELECT 1 FROM status_pins p WHERE p.status_id = s.id AND p.account_id = v.id) AS pinned,
-           EXISTS (SELECT 1 FROM conversation_mutes c WHERE c.account_id = v.id
-                      AND c.conversation_id = coalesce(s.conversation_id, s.id)) AS muted
-      FROM unnest($2::bigint[]) AS v(id), statuses s WHERE s.id = ANY($1::bigint[])) x
- WHERE favourited OR reblogged OR bookmarked OR pinned OR muted;
+SELECT v.id AS viewer_id, s.id, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted
+  FROM unnest($2::bigint[]) AS v(id)
+ CROSS JOIN statuses s
+ CROSS JOIN LATERAL status_viewer_flags(s.id, s.conversation_id, v.id) vf
+ WHERE s.id = ANY($1::bigint[])
+   AND (vf.favourited OR vf.reblogged OR vf.bookmarked OR vf.pinned OR vf.muted);
