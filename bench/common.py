@@ -98,6 +98,19 @@ def stop_process(proc: subprocess.Popen[Any] | None, *, timeout: float = 30) -> 
         proc.wait()
 
 
+def spawn_app(cmd: list[str], name: str) -> tuple[subprocess.Popen[str], int]:
+    """Start a bench app process in the repository, without this shell's COMMONHOLD_
+    settings, and read the port it announces on its first line of output (JSON)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMONHOLD_")}
+    proc = subprocess.Popen(cmd, cwd=str(REPO_DIR), stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        stop_process(proc)
+        raise RuntimeError(f"{name} did not start")
+    return proc, int(json.loads(line)["port"])
+
+
 def children_of(pid: int) -> list[int]:
     found = []
     for entry in os.listdir("/proc"):

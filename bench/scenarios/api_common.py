@@ -25,7 +25,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import APP_CORE, BENCH_DIR, LOAD_CORE, REPO_DIR, stop_process, taskset_prefix
+from bench.common import APP_CORE, BENCH_DIR, LOAD_CORE, spawn_app, stop_process, taskset_prefix
 from bench.load.openloop import have_wrk, open_loop, wrk
 
 APP_ID = 9_000_000_001
@@ -86,14 +86,7 @@ class ApiApp:
                "--max-seconds", str(self.max_seconds)]
         if self.profile:
             cmd += ["--profile", self.profile]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COMMONHOLD_")}
-        self.proc = subprocess.Popen(cmd, cwd=str(REPO_DIR), stdout=subprocess.PIPE, text=True,
-                                     env=env)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("api_app did not start")
-        self.port = json.loads(line)["port"]
+        self.proc, self.port = spawn_app(cmd, "api_app")
         return self
 
     @property

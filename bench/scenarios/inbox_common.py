@@ -30,7 +30,7 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import APP_CORE, BENCH_DIR, LOAD_CORE, REPO_DIR, pg_meter, process_meter, \
+from bench.common import APP_CORE, BENCH_DIR, LOAD_CORE, pg_meter, process_meter, spawn_app, \
     stop_process, taskset_prefix
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, LOCAL_DOMAIN, PLACEHOLDER_HASH
 from bench.load.openloop import have_wrk, open_loop, wrk
@@ -244,14 +244,7 @@ class AppProcess:
             cmd += ["--cert-file", str(self._dir / "cert.pem")]
         if self.profile:
             cmd += ["--profile", self.profile]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COMMONHOLD_")}
-        self.proc = subprocess.Popen(cmd, cwd=str(REPO_DIR), stdout=subprocess.PIPE, text=True,
-                                     env=env)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("inbox_app did not start")
-        self.port = json.loads(line)["port"]
+        self.proc, self.port = spawn_app(cmd, "inbox_app")
         return self
 
     @property
