@@ -56,8 +56,9 @@ async def _count(request: web.Request, now: datetime) -> tuple[ratelimit.Usage, 
     key = f"token:{token.token_id}" if token else f"ip:{client_ip(request)}"
     account_key = f"account:{token.account_id}" if token and token.account_id else key
     # Each hit is one upsert, atomic by itself: no transaction (BEGIN and COMMIT would be two
-    # more round trips on every API request).
-    async with request.app[DB].acquire() as conn:
+    # more round trips on every API request). Single autocommit statements leave nothing for
+    # the pool's reset query to undo, so the release skips it (one round trip fewer).
+    async with request.app[DB].acquire_plain() as conn:
         usage = await ratelimit.consume(conn, GENERAL, key, now=now)
         exceeded = usage.exceeded
         for method, pattern, limit in ENDPOINT_LIMITS:

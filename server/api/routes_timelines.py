@@ -28,7 +28,9 @@ async def timelines_home(request: web.Request) -> web.Response:
     token = await require_token(request, "read:statuses")
     page = page_params(await read_params(request), default=20, maximum=40)
     assert token.account_id is not None
-    async with request.app[DB].acquire() as conn:
+    # The busiest read of the API: only single autocommit SELECTs run here, so the release
+    # may skip the pool's reset query.
+    async with request.app[DB].acquire_plain() as conn:
         ids = await timeline_q.list_home_timeline(
             conn, account_id=token.account_id, max_id=page.max_id, since_id=page.since_id,
             min_id=page.min_id, limit=page.limit, now=request.app[CLOCK].now())

@@ -73,8 +73,9 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
             if row.application is not None and row.status.application_id is not None:
                 applications[row.status.application_id] = row.application
 
-    # One round trip for the statuses, their authors and what they embed (two with boosts);
-    # polls are rare, so loaded only when present.
+    # One round trip for the statuses, their authors, what they embed and the originals of
+    # the boosts among them (the second query below is a safety net and finds nothing in
+    # practice); polls are rare, so loaded only when present.
     absorb(await views_q.list_page(conn, status_ids=list(dict.fromkeys([*status_ids, *rows])),
                                    viewer_id=viewer_id))
     originals = list({s.reblog_of_id for s in rows.values()

@@ -206,7 +206,8 @@ SELECT coalesce(conversation_id, id) FROM statuses
 -- as text for the caller's JSON parser), what it embeds (media as list_media_for_statuses
 -- shapes them, mentions as list_mentions, tag names), whether a poll is attached (loaded
 -- after, only then) and what the viewer did with it (list_viewer_flags; all false without
--- a viewer), and the application it was posted with (shown to its author only).
+-- a viewer), and the application it was posted with (shown to its author only). The
+-- originals of the boosts among them come too, in the same round trip (rows in no order).
 -- $1 status ids, $2 viewer account id (may be null)
 SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
        s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
@@ -247,7 +248,9 @@ SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_t
   LEFT JOIN account_stats st ON st.account_id = a.id
   LEFT JOIN users u ON u.account_id = a.id
   LEFT JOIN oauth_applications app ON app.id = s.application_id
- WHERE s.id = ANY($1::bigint[]);
+ WHERE s.id = ANY($1::bigint[] || ARRAY(SELECT r.reblog_of_id FROM statuses r
+                                         WHERE r.id = ANY($1::bigint[])
+                                           AND r.reblog_of_id IS NOT NULL));
 
 -- name: filter_visible_for_viewers
 -- Which of these viewers may see one status: filter_visible's rules (with hide_muted), for
