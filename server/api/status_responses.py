@@ -13,6 +13,7 @@ from server.accounts.queries import Account
 from server.api.auth import TokenContext
 from server.api.entities.statuses import render_status, render_statuses
 from server.api.pagination import Page, paginate
+from server.api.statusviews.queries import PageRow
 from server.db import Conn
 from server.errors import UnauthorizedError
 from server.jsonio import dumpb
@@ -45,12 +46,14 @@ def json_body(value: Any) -> web.Response:
 async def statuses_page(request: web.Request, conn: Conn, ids: Sequence[int], *,
                         viewer_id: int | None, page: Page | None,
                         page_ids: Sequence[int] | None = None,
-                        filter_context: str | None = None) -> web.Response:
+                        filter_context: str | None = None,
+                        loaded: list[PageRow] | None = None) -> web.Response:
     """A list of statuses, newest first; `page_ids` are the paging cursors when they are not
-    the status ids themselves (bookmarks and favourites page by their own ids)."""
+    the status ids themselves (bookmarks and favourites page by their own ids); `loaded` as
+    render_statuses takes it."""
     entities: list[dict[str, Any]] = await render_statuses(
         conn, request.app[CONFIG], list(ids), viewer_id=viewer_id, now=request.app[CLOCK].now(),
-        filter_context=filter_context)
+        filter_context=filter_context, loaded=loaded)
     response = json_body(entities)
     if page is not None:
         paginate(response, request, request.app[CONFIG], page,

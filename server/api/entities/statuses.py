@@ -45,7 +45,8 @@ class _Loaded:
 
 
 async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id: int | None,
-                now: datetime, known: dict[int, Status] | None = None) -> _Loaded:
+                now: datetime, known: dict[int, Status] | None = None,
+                loaded: list[views_q.PageRow] | None = None) -> _Loaded:
     rows = dict(known or {})
     views: dict[int, AccountView] = {}
     media: dict[int, list[dict[str, Any]]] = {}
@@ -76,8 +77,11 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
     # One round trip for the statuses, their authors, what they embed and the originals of
     # the boosts among them (the second query below is a safety net and finds nothing in
     # practice); polls are rare, so loaded only when present.
-    absorb(await views_q.list_page(conn, status_ids=list(dict.fromkeys([*status_ids, *rows])),
-                                   viewer_id=viewer_id))
+    if loaded is not None:   # the caller's query already brought them (list_home_page)
+        absorb(loaded)
+    else:
+        absorb(await views_q.list_page(conn, status_ids=list(dict.fromkeys([*status_ids, *rows])),
+                                       viewer_id=viewer_id))
     originals = list({s.reblog_of_id for s in rows.values()
                       if s.reblog_of_id is not None and s.reblog_of_id not in rows})
     if originals:
@@ -151,14 +155,18 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
                           viewer_id: int | None, now: datetime,
                           known: dict[int, Status] | None = None,
                           with_source: bool = False,
-                          filter_context: str | None = None) -> list[dict[str, Any]]:
+                          filter_context: str | None = None,
+                          loaded: list[views_q.PageRow] | None = None) -> list[dict[str, Any]]:
     """Entities for these ids, in their order; ids that no longer resolve are left out.
     Callers decide visibility before (timeline queries, filter_visible). With a
     `filter_context` (home, public, account, thread, notifications) the viewer's filters
-    apply: matches are listed in `filtered`, and a `hide` match leaves the status out."""
+    apply: matches are listed in `filtered`, and a `hide` match leaves the status out.
+    `loaded`: list_page rows for these ids (and the originals they boost) the caller
+    already holds, for this viewer."""
     if not status_ids:
         return []
-    data = await _load(conn, config, status_ids, viewer_id=viewer_id, now=now, known=known)
+    data = await _load(conn, config, status_ids, viewer_id=viewer_id, now=now, known=known,
+                       loaded=loaded)
     filters = (await filters_service.active_filters(conn, account_id=viewer_id, now=now)
                if filter_context is not None and viewer_id is not None else [])
     out = []

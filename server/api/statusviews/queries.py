@@ -63,8 +63,19 @@ def _columns_in_order(keys: list[str]) -> bool:
 
 
 async def list_page(conn: Conn, *, status_ids: list[int], viewer_id: int | None) -> list[PageRow]:
+    return _page_rows(await conn.fetch(Q["list_page"], status_ids, viewer_id))
+
+
+async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
+                         limit: int, now: datetime) -> tuple[list[int], list[PageRow]]:
+    """The home timeline's entries (newest first) and the rows to render them, originals of
+    boosts included: list_home_timeline then list_page, in one round trip."""
+    rows = await conn.fetch(Q["list_home_page"], account_id, max_id, since_id, limit, now)
+    return [r["id"] for r in rows if r["in_page"]], _page_rows(rows)
+
+
+def _page_rows(rows: list[Any]) -> list[PageRow]:
     out = []
-    rows = await conn.fetch(Q["list_page"], status_ids, viewer_id)
     by_position = bool(rows) and _columns_in_order(list(rows[0].keys()))
     n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
     for r in rows:

@@ -1,0 +1,57 @@
+"""The home timeline reads its entries and their rows in one query (list_home_page): it must
+answer what list_home_timeline followed by list_page answers, boosts and their originals
+included, and read its columns as list_page's."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from server.api.entities.statuses import render_statuses
+from server.api.statusviews import queries as views_q
+from server.clock import FrozenClock
+from server.config import Config
+from server.db import Database
+from server.timeline import queries as timeline_q
+from tests.api.test_timelines import follow, post
+
+
+async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, db: Database,
+                                                        api_config: Config, clock: FrozenClock,
+                                                        worker: Any) -> None:
+    ada, bea, cy = await member("ada"), await member("bea"), await member("cy")
+    await follow(db, api_config, clock, bea, ada)
+    await worker().run_until_idle()
+    posts = []
+    for i in range(4):
+        clock.advance(timedelta(seconds=1))
+        posts.append(await post(api, cy, status=f"cy {i}"))
+        clock.advance(timedelta(seconds=1))
+        posts.append(await post(api, ada, status=f"ada {i}"))
+    for p in posts[::2][:3]:   # ada boosts cy's posts: bea sees them only inside boosts
+        clock.advance(timedelta(seconds=1))
+        assert (await api.post(f"/api/v1/statuses/{p['id']}/reblog", headers=ada.headers)).status == 200
+    await post(api, ada, status="for followers", visibility="private")
+    await worker().run_until_idle()
+    viewer = bea.user.account_id
+    now = clock.now()
+
+    async with db.acquire() as conn:
+        cols = list((await conn.fetch(views_q.Q["list_home_page"], viewer, None, None, 3, now))[0].keys())
+        page_cols = list((await conn.fetch(views_q.Q["list_page"], [int(posts[0]["id"])], viewer))[0].keys())
+        assert cols == [*page_cols, "in_page"] and views_q._columns_in_order(cols)
+        for max_id, since_id, limit in ((None, None, 20), (None, None, 3), (None, int(posts[2]["id"]), 4)):
+            ids, loaded = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,
+                                                       since_id=since_id, limit=limit, now=now)
+            assert ids == await timeline_q.list_home_timeline(
+                conn, account_id=viewer, max_id=max_id, since_id=since_id, min_id=None,
+                limit=limit, now=now)
+            one = await render_statuses(conn, api_config, ids, viewer_id=viewer, now=now,
+                                        filter_context="home", loaded=loaded)
+            two = await render_statuses(conn, api_config, ids, viewer_id=viewer, now=now,
+                                        filter_context="home")
+            assert one == two and len(one) == len(ids)
+        assert any(e["reblog"] for e in one)
+        nxt, _ = await views_q.list_home_page(conn, account_id=viewer, max_id=ids[-1],
+                                              since_id=None, limit=20, now=now)
+        assert nxt and max(nxt) < ids[-1]
