@@ -26,7 +26,7 @@ routes = web.RouteTableDef()
 @routes.get("/api/v1/timelines/home")
 async def timelines_home(request: web.Request) -> web.Response:
     token = await require_token(request, "read:statuses")
-    page = page_params(await read_params(request), default=20, maximum=40)
+    page = page_params(await read_params(request), default=20, maximum=views_q.HOME_PAGE_MAX)
     assert token.account_id is not None
     # The busiest read of the API: only single autocommit SELECTs run here, so the release
     # may skip the pool's reset query.

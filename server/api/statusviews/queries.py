@@ -66,10 +66,15 @@ async def list_page(conn: Conn, *, status_ids: list[int], viewer_id: int | None)
     return _page_rows(await conn.fetch(Q["list_page"], status_ids, viewer_id))
 
 
+HOME_PAGE_MAX = 40   # /api/v1/timelines/home's maximum limit
+
+
 async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
                          limit: int, now: datetime) -> tuple[list[int], list[PageRow]]:
     """The home timeline's entries (newest first) and the rows to render them, originals of
     boosts included: list_home_timeline then list_page, in one round trip."""
+    if limit > HOME_PAGE_MAX:   # the query cuts the feed there (see queries.sql)
+        raise ValueError(f"list_home_page reads at most {HOME_PAGE_MAX} entries")
     rows = await conn.fetch(Q["list_home_page"], account_id, max_id, since_id, limit, now)
     return [r["id"] for r in rows if r["in_page"]], _page_rows(rows)
 
