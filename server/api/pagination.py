@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
+import re
+from urllib.parse import quote_plus
 
 from aiohttp import web
 
@@ -61,7 +62,18 @@ def page_url(config: Config, path: str, query: Mapping[str, str] | Sequence[tupl
     items = query.items() if isinstance(query, Mapping) else query
     kept = [(k, v) for k, v in items if k not in DROPPED_KEYS]
     kept += [(k, str(v)) for k, v in paging.items()]
-    return config.url(path.rstrip("/") or "/") + ("?" + urlencode(kept) if kept else "")
+    return config.url(path.rstrip("/") or "/") + ("?" + _encode(kept) if kept else "")
+
+
+# What quote_plus leaves as it is: most keys and values (limit=20, max_id=…) need no quoting.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _encode(pairs: list[tuple[str, str]]) -> str:
+    """urlencode's output, without its per-character work for the plain items (two links on
+    every page of every list)."""
+    return "&".join(f"{k if _PLAIN.fullmatch(k) else quote_plus(k)}="
+                    f"{v if _PLAIN.fullmatch(v) else quote_plus(v)}" for k, v in pairs)
 
 
 def link_header(config: Config, path: str, query: Mapping[str, str] | Sequence[tuple[str, str]],

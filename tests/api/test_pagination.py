@@ -70,3 +70,12 @@ async def test_next_link_only_on_full_pages(aiohttp_client: Any) -> None:
     assert last.headers["Link"] == '<https://social.example/api/v1/things?min_id=2>; rel="prev"'
     empty = await client.get("/api/v1/things?max_id=1")
     assert "Link" not in empty.headers
+
+
+def test_link_query_is_encoded_as_urlencode_encodes_it() -> None:
+    from urllib.parse import urlencode
+
+    from server.api.pagination import _encode
+    for pairs in ([("limit", "20"), ("max_id", "123")], [("types[]", "a b"), ("q", "é&=+/")],
+                  [("a.b~c-d", "e_f"), ("empty", "")]):
+        assert _encode(pairs) == urlencode(pairs)
