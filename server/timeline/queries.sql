@@ -85,18 +85,9 @@ DELETE FROM home_feed WHERE account_id = $1 AND status_id < (
     SELECT status_id FROM home_feed WHERE account_id = $1 ORDER BY status_id DESC OFFSET $2 LIMIT 1);
 
 -- name: list_home_timeline
--- Newest first below max_id and above since_id. Mutes made after fan-out still apply.
+-- Newest first below max_id and above since_id (home_entries, migration 0041).
 -- $1 account_id, $2 max_id, $3 since_id, $4 limit, $5 now
-SELECT h.status_id FROM home_feed h
-  JOIN statuses s ON s.id = h.status_id
- WHERE h.account_id = $1
-   AND ($2::bigint IS NULL OR h.status_id < $2)
-   AND ($3::bigint IS NULL OR h.status_id > $3)
-   AND s.deleted_at IS NULL
-   AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $1 AND mu.target_account_id = h.author_id
-                      AND (mu.expires_at IS NULL OR mu.expires_at > $5))
- ORDER BY h.status_id DESC
- LIMIT $4;
+SELECT status_id FROM home_entries($1, $2, $3, $5) ORDER BY status_id DESC LIMIT $4;
 
 -- name: list_home_timeline_after
 -- The entries just above min_id, oldest first (Mastodon's min_id paging).

@@ -201,125 +201,39 @@ SELECT DISTINCT coalesce(s.conversation_id, s.id) AS conversation_id, p.account_
 SELECT coalesce(conversation_id, id) FROM statuses
  WHERE id = $1 AND visibility = 'direct' AND deleted_at IS NULL;
 -- name: list_page
--- A page of statuses in one round trip, one row per status: the status (get_statuses'
--- columns), its author as list_account_views shows accounts (columns prefixed a_, fields
--- as text for the caller's JSON parser), what it embeds (media as list_media_for_statuses
--- shapes them, mentions as list_mentions, tag names), whether a poll is attached (loaded
--- after, only then) and what the viewer did with it (list_viewer_flags; all false without
--- a viewer), and the application it was posted with (shown to its author only). The
--- originals of the boosts among them come too, in the same round trip (rows in no order).
+-- A page of statuses in one round trip, one row per status: status_page_rows (migration
+-- 0041) and what the viewer did with it (status_viewer_flags; all false without a viewer).
+-- The originals of the boosts among them come too, in the same round trip (rows in no order).
 -- $1 status ids, $2 viewer account id (may be null)
-SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
-       s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
-       s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id, s.edited_at,
-       s.deleted_at, s.created_at, s.updated_at, s.replies_count, s.reblogs_count,
-       s.favourites_count,
-       a.username AS a_username, a.domain AS a_domain, a.display_name AS a_display_name,
-       a.note AS a_note, a.uri AS a_uri, a.url AS a_url, a.actor_type AS a_actor_type,
-       a.locked AS a_locked, a.bot AS a_bot, a.discoverable AS a_discoverable,
-       a.indexable AS a_indexable, a.avatar_url AS a_avatar_url, a.header_url AS a_header_url,
-       a.avatar_path AS a_avatar_path, a.header_path AS a_header_path,
-       a.fields::text AS a_fields, a.moved_to_account_id AS a_moved_to_account_id,
-       a.suspended_at AS a_suspended_at, a.created_at AS a_created_at,
-       coalesce(a.remote_statuses_count, st.statuses_count, 0) AS a_statuses_count,
-       coalesce(a.remote_followers_count, st.followers_count, 0) AS a_followers_count,
-       coalesce(a.remote_following_count, st.following_count, 0) AS a_following_count,
-       st.last_status_at AS a_last_status_at, u.role AS a_role,
-       u.hide_collections AS a_hide_collections,
-       app.name AS app_name, app.website AS app_website,
-       (SELECT jsonb_agg(jsonb_build_object(
-                   'id', m.id, 'status_id', m.status_id, 'type', m.type, 'file_path', m.file_path,
-                   'preview_path', m.preview_path, 'remote_url', m.remote_url,
-                   'description', m.description, 'blurhash', m.blurhash, 'meta', m.meta,
-                   'focus_x', m.focus_x, 'focus_y', m.focus_y) ORDER BY m.position, m.id)
-          FROM media_attachments m WHERE m.status_id = s.id) AS media,
-       (SELECT jsonb_agg(jsonb_build_object(
-                   'status_id', m.status_id, 'account_id', ma.id, 'username', ma.username,
-                   'domain', ma.domain, 'uri', ma.uri, 'url', ma.url) ORDER BY ma.id)
-          FROM mentions m JOIN accounts ma ON ma.id = m.account_id
-         WHERE m.status_id = s.id AND NOT m.silent) AS mentions,
-       (SELECT array_agg(t.name ORDER BY t.name) FROM status_tags stt JOIN tags t ON t.id = stt.tag_id
-         WHERE stt.status_id = s.id) AS tags,
-       EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll,
-       vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted
-  FROM statuses s
-  CROSS JOIN LATERAL status_viewer_flags(s.id, s.conversation_id, $2) vf
-  JOIN accounts a ON a.id = s.account_id
-  LEFT JOIN account_stats st ON st.account_id = a.id
-  LEFT JOIN users u ON u.account_id = a.id
-  LEFT JOIN oauth_applications app ON app.id = s.application_id
- WHERE s.id = ANY($1::bigint[] || ARRAY(SELECT r.reblog_of_id FROM statuses r
-                                         WHERE r.id = ANY($1::bigint[])
-                                           AND r.reblog_of_id IS NOT NULL));
+SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted
+  FROM status_page_rows r
+  CROSS JOIN LATERAL status_viewer_flags(r.id, r.conversation_id, $2) vf
+ WHERE r.id = ANY($1::bigint[] || ARRAY(SELECT o.reblog_of_id FROM statuses o
+                                         WHERE o.id = ANY($1::bigint[])
+                                           AND o.reblog_of_id IS NOT NULL));
 
 -- name: list_home_page
--- A page of the home timeline in one round trip: list_home_timeline's entries (timeline
--- queries; max_id / since_id paging) as list_page's rows, with the originals of the boosts
--- among them, newest first; `in_page` tells the entries from originals shown only inside a
--- boost. The entry rules must stay list_home_timeline's and the columns list_page's (a test
--- compares both).
+-- A page of the home timeline in one round trip: its entries (home_entries, as
+-- list_home_timeline reads them; max_id / since_id paging) as list_page's rows, with the
+-- originals of the boosts among them, newest first; `in_page` tells the entries from
+-- originals shown only inside a boost.
 -- The feed is cut at 40 (the endpoint's maximum) before the requested limit: with a constant
 -- bound the planner sizes the page the same for every limit and keeps one generic plan (with
 -- only `LIMIT $4` it plans for a tenth of the feed and plans again on every call, 2-3 ms).
 -- $1 account_id (the viewer), $2 max_id, $3 since_id, $4 limit (at most 40), $5 now
 WITH feed AS (
-    SELECT h.status_id FROM home_feed h
-      JOIN statuses s ON s.id = h.status_id
-     WHERE h.account_id = $1
-       AND ($2::bigint IS NULL OR h.status_id < $2)
-       AND ($3::bigint IS NULL OR h.status_id > $3)
-       AND s.deleted_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = $1 AND mu.target_account_id = h.author_id
-                          AND (mu.expires_at IS NULL OR mu.expires_at > $5))
-     ORDER BY h.status_id DESC
-     LIMIT 40
+    SELECT status_id FROM home_entries($1, $2, $3, $5) ORDER BY status_id DESC LIMIT 40
 ), page AS (
     SELECT status_id FROM feed ORDER BY status_id DESC LIMIT $4
 )
-SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
-       s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
-       s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id, s.edited_at,
-       s.deleted_at, s.created_at, s.updated_at, s.replies_count, s.reblogs_count,
-       s.favourites_count,
-       a.username AS a_username, a.domain AS a_domain, a.display_name AS a_display_name,
-       a.note AS a_note, a.uri AS a_uri, a.url AS a_url, a.actor_type AS a_actor_type,
-       a.locked AS a_locked, a.bot AS a_bot, a.discoverable AS a_discoverable,
-       a.indexable AS a_indexable, a.avatar_url AS a_avatar_url, a.header_url AS a_header_url,
-       a.avatar_path AS a_avatar_path, a.header_path AS a_header_path,
-       a.fields::text AS a_fields, a.moved_to_account_id AS a_moved_to_account_id,
-       a.suspended_at AS a_suspended_at, a.created_at AS a_created_at,
-       coalesce(a.remote_statuses_count, st.statuses_count, 0) AS a_statuses_count,
-       coalesce(a.remote_followers_count, st.followers_count, 0) AS a_followers_count,
-       coalesce(a.remote_following_count, st.following_count, 0) AS a_following_count,
-       st.last_status_at AS a_last_status_at, u.role AS a_role,
-       u.hide_collections AS a_hide_collections,
-       app.name AS app_name, app.website AS app_website,
-       (SELECT jsonb_agg(jsonb_build_object(
-                   'id', m.id, 'status_id', m.status_id, 'type', m.type, 'file_path', m.file_path,
-                   'preview_path', m.preview_path, 'remote_url', m.remote_url,
-                   'description', m.description, 'blurhash', m.blurhash, 'meta', m.meta,
-                   'focus_x', m.focus_x, 'focus_y', m.focus_y) ORDER BY m.position, m.id)
-          FROM media_attachments m WHERE m.status_id = s.id) AS media,
-       (SELECT jsonb_agg(jsonb_build_object(
-                   'status_id', m.status_id, 'account_id', ma.id, 'username', ma.username,
-                   'domain', ma.domain, 'uri', ma.uri, 'url', ma.url) ORDER BY ma.id)
-          FROM mentions m JOIN accounts ma ON ma.id = m.account_id
-         WHERE m.status_id = s.id AND NOT m.silent) AS mentions,
-       (SELECT array_agg(t.name ORDER BY t.name) FROM status_tags stt JOIN tags t ON t.id = stt.tag_id
-         WHERE stt.status_id = s.id) AS tags,
-       EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll,
-       vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
-       s.id IN (SELECT status_id FROM page) AS in_page
-  FROM statuses s
-  CROSS JOIN LATERAL status_viewer_flags(s.id, s.conversation_id, $1) vf
-  JOIN accounts a ON a.id = s.account_id
-  LEFT JOIN account_stats st ON st.account_id = a.id
-  LEFT JOIN users u ON u.account_id = a.id
-  LEFT JOIN oauth_applications app ON app.id = s.application_id
- WHERE s.id = ANY(ARRAY(SELECT status_id FROM page)
-                  || ARRAY(SELECT r.reblog_of_id FROM page JOIN statuses r ON r.id = page.status_id
-                            WHERE r.reblog_of_id IS NOT NULL))
- ORDER BY s.id DESC;
+SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
+       r.id IN (SELECT status_id FROM page) AS in_page
+  FROM status_page_rows r
+  CROSS JOIN LATERAL status_viewer_flags(r.id, r.conversation_id, $1) vf
+ WHERE r.id = ANY(ARRAY(SELECT status_id FROM page)
+                  || ARRAY(SELECT o.reblog_of_id FROM page JOIN statuses o ON o.id = page.status_id
+                            WHERE o.reblog_of_id IS NOT NULL))
+ ORDER BY r.id DESC;
 
 -- name: filter_visible_for_viewers
 -- Which of these viewers may see one status: filter_visible's rules (with hide_muted), for
