@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 async def process_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
     item_id = int(payload["item_id"])
-    async with ctx.db.acquire() as conn:
+    async with ctx.db.acquire_plain() as conn:  # one statement: no reset query on release
         item = await ap_q.get_inbox_item(conn, item_id=item_id)
     if item is None or item.state != "received":
         return  # already done by an earlier run of this job
@@ -48,6 +48,6 @@ async def process_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
                  outcome.state, outcome.reason)
     if outcome.recorded:
         return
-    async with ctx.db.acquire() as conn:  # one statement: no BEGIN/COMMIT round trips
+    async with ctx.db.acquire_plain() as conn:  # one statement: no BEGIN/COMMIT, no reset
         await ap_q.finish_inbox_item(conn, item_id=item_id, state=outcome.state,
                                      error=outcome.reason, now=ctx.clock.now())

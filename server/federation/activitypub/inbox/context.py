@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from server.config import Config
 from server.db import Conn, Database
 from server.federation.activitypub import queries as ap_q
+from server.federation.activitypub.inbox import queries as inbox_q
 from server.federation.activitypub.queries import InboxItem
 from server.jobs.context import JobContext
 
@@ -30,6 +33,24 @@ class InboxContext:
 
     def now(self) -> datetime:
         return self.job.clock.now()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Conn]:
+        """The transaction that applies an activity and marks its item processed.
+
+        Its COMMIT does not wait for the WAL flush (synchronous_commit off, for this
+        transaction only). That is safe: the inbox item was stored, and answered 202, by a
+        transaction of its own that did wait, so a commit lost to a crash leaves the item
+        `received` and its job queued, and the activity is simply processed again. The job's
+        row cannot be deleted durably first: that later commit waits for the WAL up to
+        itself, which includes this one.
+
+        A committed transaction leaves nothing on the connection for the pool's reset query
+        to undo (SET LOCAL ends with it), so the release skips that round trip; when the body
+        raises, the release resets as usual."""
+        async with self.db.acquire_plain() as conn, conn.transaction():
+            await inbox_q.commit_without_flush(conn)
+            yield conn
 
     async def record_processed(self, conn: Conn) -> Outcome:
         """Mark the item processed in the handler's own transaction: atomic with what the

@@ -25,7 +25,7 @@ async def handle_create(ctx: InboxContext, activity: v.Create) -> Outcome:
                                      actor_uri=activity.actor_uri)
     # The usual Create (author known and fresh, mentions known) is checked, stored and marked
     # processed in one transaction on one connection.
-    async with ctx.db.transaction() as conn:
+    async with ctx.transaction() as conn:
         arrival = await tombstones.post_arrival(conn, uri=note.uri, actor_uri=activity.actor_uri,
                                                 author_uri=note.author_uri, now=ctx.now())
         if arrival.tombstoned:
@@ -40,7 +40,7 @@ async def handle_create(ctx: InboxContext, activity: v.Create) -> Outcome:
     if author is None:
         author = await posts.author_of(ctx.job, note)
     await posts.fetch_mentions(ctx.job, unknown)
-    async with ctx.db.transaction() as conn:
+    async with ctx.transaction() as conn:
         return await _store(ctx, conn, note, author)
 
 

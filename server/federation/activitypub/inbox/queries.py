@@ -44,3 +44,7 @@ async def delete_old_tombstones(conn: Conn, *, before: datetime) -> None:
 async def set_moved_to(conn: Conn, *, account_id: int, moved_to_account_id: int,
                        now: datetime) -> None:
     await conn.execute(Q["set_moved_to"], account_id, moved_to_account_id, now)
+
+
+async def commit_without_flush(conn: Conn) -> None:
+    await conn.execute(Q["commit_without_flush"])

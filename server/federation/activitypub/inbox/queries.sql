@@ -33,3 +33,7 @@ DELETE FROM federation_tombstones WHERE recorded_at < $1;
 -- name: set_moved_to
 -- $1 account_id, $2 moved_to_account_id, $3 now
 UPDATE accounts SET moved_to_account_id = $2, updated_at = $3 WHERE id = $1;
+
+-- name: commit_without_flush
+-- For the rest of this transaction only: COMMIT returns before the WAL reaches disk.
+SELECT set_config('synchronous_commit', 'off', true);
