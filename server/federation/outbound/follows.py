@@ -9,6 +9,7 @@ Events whose acting side is remote came in through the inbox and are not echoed.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.accounts.queries import Account
@@ -32,83 +33,73 @@ async def _pair(conn: Conn, payload: dict[str, Any], *,
     return (account, target) if account is not None and target is not None else None
 
 
-async def send_follow(ctx: JobContext, payload: dict[str, Any]) -> None:
+Build = Callable[[Conn, Account, Account], Awaitable[dict[str, Any] | None]]
+
+
+async def _send_between(ctx: JobContext, payload: dict[str, Any], *, local_side: str,
+                        build: Build) -> None:
+    """What every handler here does: in one transaction, find the (account, target) pair,
+    let `build` make the activity (None when there is nothing to send any more) and send it
+    from the local side to the remote side's own inbox."""
     async with ctx.db.transaction() as conn:
-        pair = await _pair(conn, payload, local_side="account")
+        pair = await _pair(conn, payload, local_side=local_side)
         if pair is None:
             return
-        follower, target = pair
+        account, target = pair
+        activity = await build(conn, account, target)
+        if activity is None:
+            return
+        sender, recipient = (account, target) if local_side == "account" else (target, account)
+        await send(conn, actor=sender, activity=activity, inboxes=personal_inbox(recipient),
+                   now=ctx.clock.now())
+
+
+async def send_follow(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async def build(conn: Conn, follower: Account, target: Account) -> dict[str, Any] | None:
         # Withdrawn before it went out: nothing to send (the Undo may still go; harmless).
         if not await queries.lock_follow_request(conn, account_id=follower.id, target_id=target.id):
-            return
-        follow = activities.follow(payload.get("uri"), actor_uri=follower.uri,
-                                   object_uri=target.uri)
-        await send(conn, actor=follower, activity=follow, inboxes=personal_inbox(target),
-                   now=ctx.clock.now())
+            return None
+        return activities.follow(payload.get("uri"), actor_uri=follower.uri, object_uri=target.uri)
+    await _send_between(ctx, payload, local_side="account", build=build)
 
 
 async def send_undo_follow(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as conn:
-        pair = await _pair(conn, payload, local_side="account")
-        if pair is None:
-            return
-        follower, target = pair
+    async def build(conn: Conn, follower: Account, target: Account) -> dict[str, Any] | None:
         uri = payload.get("uri")
         follow = activities.follow(uri, actor_uri=follower.uri, object_uri=target.uri)
-        undo = activities.undo(follower.uri, follow, undo_id=f"{uri}/undo" if uri else
+        return activities.undo(follower.uri, follow, undo_id=f"{uri}/undo" if uri else
                                f"{follower.uri}#follows/{target.id}/undo")
-        await send(conn, actor=follower, activity=undo, inboxes=personal_inbox(target),
-                   now=ctx.clock.now())
+    await _send_between(ctx, payload, local_side="account", build=build)
 
 
 async def send_accept(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as conn:
-        pair = await _pair(conn, payload, local_side="target")
-        if pair is None:
-            return
-        follower, target = pair
+    async def build(conn: Conn, follower: Account, target: Account) -> dict[str, Any] | None:
         if not await queries.lock_follow(conn, account_id=follower.id, target_id=target.id):
-            return   # removed again before the Accept went out; the Reject says so
-        accept = activities.accept_follow(payload.get("uri"), follower_uri=follower.uri,
-                                          target_uri=target.uri)
-        await send(conn, actor=target, activity=accept, inboxes=personal_inbox(follower),
-                   now=ctx.clock.now())
+            return None   # removed again before the Accept went out; the Reject says so
+        return activities.accept_follow(payload.get("uri"), follower_uri=follower.uri,
+                                        target_uri=target.uri)
+    await _send_between(ctx, payload, local_side="target", build=build)
 
 
 async def send_reject(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as conn:
-        pair = await _pair(conn, payload, local_side="target")
-        if pair is None:
-            return
-        follower, target = pair
-        reject = activities.reject_follow(payload.get("uri"), follower_uri=follower.uri,
-                                          target_uri=target.uri)
-        await send(conn, actor=target, activity=reject, inboxes=personal_inbox(follower),
-                   now=ctx.clock.now())
+    async def build(conn: Conn, follower: Account, target: Account) -> dict[str, Any] | None:
+        return activities.reject_follow(payload.get("uri"), follower_uri=follower.uri,
+                                        target_uri=target.uri)
+    await _send_between(ctx, payload, local_side="target", build=build)
 
 
 async def send_block(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as conn:
-        pair = await _pair(conn, payload, local_side="account")
-        if pair is None:
-            return
-        account, target = pair
+    async def build(conn: Conn, account: Account, target: Account) -> dict[str, Any] | None:
         if not await queries.lock_block(conn, account_id=account.id, target_id=target.id):
-            return
-        block = activities.block(payload.get("uri"), actor_uri=account.uri, object_uri=target.uri)
-        await send(conn, actor=account, activity=block, inboxes=personal_inbox(target),
-                   now=ctx.clock.now())
+            return None
+        return activities.block(payload.get("uri"), actor_uri=account.uri, object_uri=target.uri)
+    await _send_between(ctx, payload, local_side="account", build=build)
 
 
 async def send_undo_block(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as conn:
-        pair = await _pair(conn, payload, local_side="account")
-        if pair is None:
-            return
-        account, target = pair
+    async def build(conn: Conn, account: Account, target: Account) -> dict[str, Any] | None:
         uri = payload.get("uri")
         block = activities.block(uri, actor_uri=account.uri, object_uri=target.uri)
-        undo = activities.undo(account.uri, block, undo_id=f"{uri}/undo" if uri else
+        return activities.undo(account.uri, block, undo_id=f"{uri}/undo" if uri else
                                f"{account.uri}#blocks/{target.id}/undo")
-        await send(conn, actor=account, activity=undo, inboxes=personal_inbox(target),
-                   now=ctx.clock.now())
+    await _send_between(ctx, payload, local_side="account", build=build)
