@@ -34,6 +34,7 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "proposal.opened": ("governance.publish_question",),
     "proposal.closed": ("governance.publish_outcome",),
     "report.created": (),
+    "notification.created": ("push.notification_created",),
     # Remote posts and boosts reach home feeds and streams in the transaction that stores
     # them (server/statuses/remote.py); nothing is sent back out.
     "status.received": (),

@@ -9,6 +9,7 @@ from server.api.entities.apps import to_mastodon_application, to_mastodon_creden
 from server.api.params import read_params
 from server.errors import ValidationError
 from server.oauth import service
+from server.push import service as push_service
 from server.web.state import CLOCK, DB
 
 routes = web.RouteTableDef()
@@ -31,8 +32,9 @@ async def apps_create(request: web.Request) -> web.Response:
         created = await service.register_application(
             conn, name=params.str("client_name"), redirect_uris=redirect_uris, scopes=scopes,
             website=params.str("website"), now=request.app[CLOCK].now())
+    vapid_key = await push_service.public_key(request.app[DB], now=request.app[CLOCK].now())
     return web.json_response(
-        to_mastodon_credential_application(created.application, created.client_secret))
+        to_mastodon_credential_application(created.application, created.client_secret, vapid_key))
 
 
 @routes.get("/api/v1/apps/verify_credentials")
@@ -41,4 +43,5 @@ async def apps_verify_credentials(request: web.Request) -> web.Response:
     app = token.application
     return web.json_response(to_mastodon_application(
         app_id=app.id, name=app.name, website=app.website, redirect_uris=app.redirect_uris,
-        scopes=app.scopes))
+        scopes=app.scopes,
+        vapid_key=await push_service.public_key(request.app[DB], now=request.app[CLOCK].now())))

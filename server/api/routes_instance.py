@@ -21,6 +21,7 @@ from server.api.entities.instance import (
 from server.api.rules import list_rules
 from server.db import Conn
 from server.errors import NotFoundError
+from server.push import service as push_service
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -51,7 +52,8 @@ async def instance_get_v1(request: web.Request) -> web.Response:
 async def instance_get_v2(request: web.Request) -> web.Response:
     async with request.app[DB].acquire() as conn:
         parts = await _instance_parts(request, conn)
-    return web.json_response(instance_v2(request.app[CONFIG], **parts))
+    vapid_key = await push_service.public_key(request.app[DB], now=request.app[CLOCK].now())
+    return web.json_response(instance_v2(request.app[CONFIG], **parts, vapid_key=vapid_key))
 
 
 @routes.get("/api/v1/instance/rules")

@@ -25,6 +25,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.jobs import maintenance
     from server.polls import federation as polls_federation
     from server.polls import service as polls
+    from server.push import delivery as push_delivery
     from server.media import service as media_service
     from server.statuses import scheduled
     from server.timeline import fanout
@@ -48,6 +49,8 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         governance_publish.OUTCOME_JOB: governance_publish.publish_outcome,
         "media.process": media_service.process_pending,
         scheduled.JOB_KIND: scheduled.publish_scheduled,
+        push_delivery.FAN_OUT_KIND: push_delivery.notification_created,
+        push_delivery.DELIVER_KIND: push_delivery.deliver,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from server import events
 from server.accounts.queries import Account
 from server.db import Conn
 from server.ids import new_id
@@ -26,6 +27,7 @@ async def notify(conn: Conn, *, recipient: Account, sender_id: int, type_: str,
                                              status_id=status_id, now=now)
     if made is not None:
         await publish.notification_created(conn, account_id=recipient.id, notification_id=made)
+        await events.emit(conn, "notification.created", {"notification_id": made}, now=now)
     return made
 
 

@@ -92,7 +92,7 @@ def instance_v1(config: Config, *, stats: InstanceStats, rules: list[Rule],
 
 
 def instance_v2(config: Config, *, stats: InstanceStats, rules: list[Rule],
-                contact_account: dict[str, Any] | None) -> dict[str, Any]:
+                contact_account: dict[str, Any] | None, vapid_key: str = "") -> dict[str, Any]:
     closed = config.registrations == "closed"
     return {
         "domain": config.domain,
@@ -107,7 +107,7 @@ def instance_v2(config: Config, *, stats: InstanceStats, rules: list[Rule],
         "configuration": {
             "urls": {"streaming": _streaming_url(config), "status": None, "about": None,
                      "privacy_policy": None, "terms_of_service": None},
-            "vapid": {"public_key": ""},
+            "vapid": {"public_key": vapid_key},
             "accounts": {"max_featured_tags": MAX_FEATURED_TAGS,
                          "max_pinned_statuses": MAX_PINNED_STATUSES,
                          "max_display_name_length": DISPLAY_NAME_MAX,
