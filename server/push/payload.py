@@ -15,6 +15,9 @@ from server.push.queries import PushMessage
 from server.statuses.text import plain_text
 
 BODY_LENGTH = 140
+# A remote avatar URL is the one part of the message a stranger can make long; past this the
+# default picture keeps the message well inside one encrypted record.
+ICON_URL_MAX = 1024
 ELLIPSIS = "…"
 
 # English only for now; `{name}` is the sender's display name (or username).
@@ -36,7 +39,7 @@ def _icon(config: Config, message: PushMessage) -> str:
     if message.suspended_at is None:
         if message.avatar_path:
             return public_url(config, message.avatar_path)
-        if message.avatar_url:
+        if message.avatar_url and len(message.avatar_url) <= ICON_URL_MAX:
             return message.avatar_url
     return config.url(MISSING_AVATAR_PATH)
 
