@@ -93,7 +93,7 @@ async def deliver(ctx: JobContext, job: dict[str, Any]) -> None:
     request = build_request(message, jsonio.dumpb(doc), key=key, now=now,
                             sub=vapid.subject(contact_email=ctx.config.contact_email,
                                               base_url=ctx.config.base_url))
-    status = await _post(ctx, message.endpoint, request)
+    status, retry_after = await _post(ctx, message.endpoint, request)
     if 200 <= status < 300:
         return
     reason = f"push service at {urlsplit(message.endpoint).netloc} answered HTTP {status}"
@@ -102,11 +102,12 @@ async def deliver(ctx: JobContext, job: dict[str, Any]) -> None:
             await queries.delete_subscription(conn, subscription_id=subscription_id)
         return
     if status in (408, 429) or status >= 500:
-        raise RetryLaterError(reason)
+        raise RetryLaterError(reason, delay_seconds=retry_after)
     raise PermanentJobError(reason)
 
 
-async def _post(ctx: JobContext, endpoint: str, request: Request) -> int:
+async def _post(ctx: JobContext, endpoint: str, request: Request) -> tuple[int, float | None]:
+    """The push service's status, and the seconds it asked us to wait (Retry-After), if any."""
     assert ctx.http is not None, "push delivery needs the HTTP client session"
     try:
         # Host names are checked by the session's resolver; a literal address is checked here.
@@ -118,7 +119,8 @@ async def _post(ctx: JobContext, endpoint: str, request: Request) -> int:
         async with ctx.http.post(endpoint, data=request.body, headers=request.headers,
                                  timeout=TIMEOUT, allow_redirects=False) as response:
             await response.read()
-            return response.status
+            retry_after = response.headers.get("Retry-After", "").strip()
+            return response.status, float(retry_after) if retry_after.isdigit() else None
     except AddressRefusedError as exc:
         raise PermanentJobError(str(exc)) from None
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:

@@ -106,6 +106,7 @@ class FakePushService:
         self.now = now
         self.devices: dict[str, Device] = {}
         self.answers: dict[str, int] = {}  # device name -> status to answer with
+        self.retry_after: str | None = None  # sent with every non-2xx answer when set
         self.received: list[Received] = []
         self.errors: list[str] = []
 
@@ -127,7 +128,9 @@ class FakePushService:
             self.errors.append(f"{type(exc).__name__}: {exc}")
             return web.Response(status=400)
         self.received.append(received)
-        return web.Response(status=self.answers.get(name, 201))
+        status = self.answers.get(name, 201)
+        headers = {"Retry-After": self.retry_after} if self.retry_after and status >= 300 else {}
+        return web.Response(status=status, headers=headers)
 
     def _open(self, name: str, headers: Any, body: bytes) -> Received:
         device = self.devices[name]

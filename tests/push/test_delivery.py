@@ -168,13 +168,14 @@ async def test_rate_limited_push_is_retried_later(api: Any, member: Any, db: Dat
     ada, bob = await member("ada"), await member("bob")
     await _subscribe(api, ada, push_service.device("ada-phone"))
     push_service.answers["ada-phone"] = 429
+    push_service.retry_after = "120"
     await _mention(api, bob)
     await push_worker().run_until_idle()
     assert len(push_service.received) == 1
     async with db.acquire() as conn:
-        waiting = await conn.fetchval(
-            "SELECT count(*) FROM jobs WHERE kind = 'push.deliver' AND state = 'ready'")
-    assert waiting == 1
+        run_at = await conn.fetchval(
+            "SELECT run_at FROM jobs WHERE kind = 'push.deliver' AND state = 'ready'")
+    assert run_at == clock.now() + timedelta(seconds=120)   # as the push service asked
     push_service.answers["ada-phone"] = 201
     clock.advance(timedelta(minutes=5))
     await push_worker().run_until_idle()
@@ -195,6 +196,35 @@ async def test_other_client_errors_give_up_and_keep_the_subscription(
             "SELECT count(*) FROM jobs WHERE kind = 'push.deliver' AND state = 'failed'")
     assert failed == 1
     assert (await api.get(PATH, headers=ada.headers)).status == 200
+
+
+async def test_private_addresses_are_refused_unless_allowed(
+        api: Any, member: Any, db: Database, clock: Any, api_config: Any,
+        push_service: FakePushService) -> None:
+    from server.federation.activitypub.http import client_session
+    from server.jobs.context import JobContext
+    from server.jobs.registry import job_handlers
+    from server.jobs.worker import Worker
+
+    ada, bob = await member("ada"), await member("bob")
+    device = push_service.device("loopback")
+    port = push_service.port  # type: ignore[attr-defined]
+    resp = await api.post(PATH, headers=ada.headers, json={
+        "subscription": {"endpoint": f"http://127.0.0.1:{port}/wpush/loopback",
+                         "keys": device.keys()}, "data": {"alerts": {"mention": True}}})
+    assert resp.status == 200
+    await _mention(api, bob)
+    session = client_session(api_config)          # allow_private_addresses is off
+    try:
+        await Worker(JobContext(db=db, clock=clock, config=api_config, http=session),
+                     job_handlers()).run_until_idle()
+    finally:
+        await session.close()
+    assert push_service.received == []
+    async with db.acquire() as conn:
+        error = await conn.fetchval(
+            "SELECT last_error FROM jobs WHERE kind = 'push.deliver' AND state = 'failed'")
+    assert "not a public address" in error
 
 
 async def test_unsubscribed_before_delivery_sends_nothing(api: Any, member: Any,
