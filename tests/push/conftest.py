@@ -4,7 +4,6 @@ service on loopback, and a job worker whose HTTP client reaches it."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -18,7 +17,7 @@ from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
 from server.push import service
 from tests.api.conftest import api, api_config, member  # noqa: F401 - fixtures
-from tests.conftest import make_config, replace
+from tests.conftest import replace
 from tests.fakes.fediverse import FakeResolver
 from tests.push.fakepush import HOST, FakePushService
 
@@ -30,7 +29,7 @@ async def push_service(db: Database, clock: FrozenClock) -> AsyncIterator[FakePu
     fake = FakePushService(server_key=key.public_key, now=clock.now())
     server = TestServer(fake.app(), host="127.0.0.1")
     await server.start_server()
-    fake.port = server.port  # type: ignore[attr-defined]
+    fake.port = server.port
     yield fake
     await server.close()
 
@@ -40,7 +39,7 @@ async def push_worker(db: Database, clock: FrozenClock, api_config: Config,  # n
                       push_service: FakePushService) -> AsyncIterator[Callable[[], Worker]]:
     # Loopback only, through the test resolver; private addresses are allowed for it alone.
     config = replace(api_config, allow_private_addresses=True)
-    session = client_session(config, resolver=FakeResolver({HOST: push_service.port}))  # type: ignore[attr-defined]
+    session = client_session(config, resolver=FakeResolver({HOST: push_service.port}))
 
     def make() -> Worker:
         return Worker(JobContext(db=db, clock=clock, config=config, http=session), job_handlers())
@@ -48,5 +47,3 @@ async def push_worker(db: Database, clock: FrozenClock, api_config: Config,  # n
     yield make
     await session.close()
 
-
-__all__ = ["make_config", "Any"]

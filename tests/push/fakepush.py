@@ -104,6 +104,7 @@ class FakePushService:
     def __init__(self, *, server_key: str, now: datetime) -> None:
         self.server_key = server_key       # the instance's VAPID public key, from its API
         self.now = now
+        self.port = 0                      # set once it listens
         self.devices: dict[str, Device] = {}
         self.answers: dict[str, int] = {}  # device name -> status to answer with
         self.retry_after: str | None = None  # sent with every non-2xx answer when set

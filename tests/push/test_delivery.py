@@ -208,7 +208,7 @@ async def test_private_addresses_are_refused_unless_allowed(
 
     ada, bob = await member("ada"), await member("bob")
     device = push_service.device("loopback")
-    port = push_service.port  # type: ignore[attr-defined]
+    port = push_service.port
     resp = await api.post(PATH, headers=ada.headers, json={
         "subscription": {"endpoint": f"http://127.0.0.1:{port}/wpush/loopback",
                          "keys": device.keys()}, "data": {"alerts": {"mention": True}}})
