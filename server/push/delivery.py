@@ -40,9 +40,12 @@ TIMEOUT = aiohttp.ClientTimeout(total=20, connect=10)
 async def notification_created(ctx: JobContext, job: dict[str, Any]) -> None:
     notification_id = int(job["notification_id"])
     now = ctx.clock.now()
-    async with ctx.db.transaction() as conn:
+    # Most accounts have no subscription: then this is one statement, with no transaction.
+    async with ctx.db.acquire() as conn:
         targets = await queries.list_subscriptions_to_push(conn, notification_id=notification_id)
-        if targets:
+        if not targets:
+            return
+        async with conn.transaction():
             await jobs.enqueue_many(
                 conn, DELIVER_KIND,
                 [{"subscription_id": s, "notification_id": notification_id} for s in targets],
