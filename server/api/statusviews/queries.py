@@ -99,14 +99,23 @@ async def list_page(conn: Conn, *, status_ids: list[int], viewer_id: int | None)
 HOME_PAGE_MAX = 40   # /api/v1/timelines/home's maximum limit
 
 
+@dataclass(frozen=True, slots=True)
+class HomePage:
+    ids: list[int]             # the entries, newest first
+    rows: list[PageRow]        # their rows, and the originals of the boosts among them
+    viewer_filters: bool       # whether the viewer has filters in force (False: none apply)
+
+
 async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
-                         limit: int, now: datetime) -> tuple[list[int], list[PageRow]]:
-    """The home timeline's entries (newest first) and the rows to render them, originals of
-    boosts included: list_home_timeline then list_page, in one round trip."""
+                         limit: int, now: datetime) -> HomePage:
+    """The home timeline's entries and the rows to render them: list_home_timeline then
+    list_page, in one round trip, which also tells whether any of the viewer's filters can
+    apply."""
     if limit > HOME_PAGE_MAX:   # the query cuts the feed there (see queries.sql)
         raise ValueError(f"list_home_page reads at most {HOME_PAGE_MAX} entries")
     rows = await conn.fetch(Q["list_home_page"], account_id, max_id, since_id, limit, now)
-    return [r["id"] for r in rows if r["in_page"]], _page_rows(rows)
+    return HomePage([r["id"] for r in rows if r["in_page"]], _page_rows(rows),
+                    bool(rows) and rows[0]["viewer_filters"])
 
 
 def _page_rows(rows: list[Any]) -> list[PageRow]:
