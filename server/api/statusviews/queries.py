@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from server.api.entities.cache import BoundedCache
 from server.api.queries import AccountView
@@ -41,9 +41,10 @@ ACCOUNT_COLUMNS = tuple(f.name for f in fields(AccountView) if f.name != "id")
 FIELDS_AT = ACCOUNT_COLUMNS.index("fields")
 
 
-@dataclass(frozen=True, slots=True)
-class PageRow:
-    """One status of a page with its author and what list_page says it embeds."""
+class PageRow(NamedTuple):
+    """One status of a page with its author and what list_page says it embeds. (A named
+    tuple: built about five times faster than a frozen dataclass, for every row of every
+    page.)"""
 
     status: Status
     author: AccountView
@@ -84,6 +85,11 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
                                          tuple(keys.index(name) for name in _EXTRAS))
     return found
 
+
+# Statuses as pages show them, keyed by all their columns as read: building the frozen
+# dataclass costs several times more than finding it again (its strings then come with
+# their hashes computed, which makes status_shared's key cheap too).
+_STATUSES: BoundedCache[tuple[Any, ...], Status] = BoundedCache(8192)
 
 # Authors as pages show them, keyed by their columns as read (profile fields still as text):
 # the same author on the next page is the same object, not parsed and built again, and any
@@ -128,7 +134,10 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
     for r in rows:
         values = tuple(r)   # by position: several times cheaper than by name, on every page
         if layout.by_position:
-            status = Status(*values[:n])
+            cut = values[:n]
+            status = _STATUSES.get(cut)
+            if status is None:
+                status = _STATUSES.put(cut, Status(*cut))
             raw = values[1:2] + values[n:n + m]   # the author's id and columns
             author = _AUTHORS.get(raw)
             if author is None:
