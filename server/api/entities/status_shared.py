@@ -28,7 +28,6 @@ from server.api.entities.status_parts import (
 from server.config import Config
 from server.jsonio import dumpb
 from server.statuses.queries import Status
-from server.statuses.text import plain_text
 
 # Media, mentions and tag names as the page query loads them; None when a status has none.
 Embeds = tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None, list[str] | None]
@@ -38,14 +37,14 @@ Embeds = tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None, list[st
 _KEY = attrgetter("id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive",
                   "spoiler_text", "visibility", "language", "uri", "url", "edited_at", "content")
 
-PARTS_MAX = 8192   # a few KiB each with their templates: some tens of MiB at most
+PARTS_MAX = 4096   # 2-4 KiB each with their templates: about 10 MiB at most
 
 
 class SharedPart:
     """What a status shows to everyone, as the entity shows it."""
 
     __slots__ = ("id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "edited_at",
-                 "media", "mentions", "tags", "_plain", "_for_viewer", "_anonymous")
+                 "media", "mentions", "tags", "_for_viewer", "_anonymous")
 
     def __init__(self, status: Status, embeds: Embeds | None, config: Config) -> None:
         media, mentions, tags = embeds or (None, None, None)
@@ -57,15 +56,8 @@ class SharedPart:
         self.media = [to_mastodon_media(m, config) for m in media] if media else []
         self.mentions = [to_mastodon_mention(m, config) for m in mentions] if mentions else []
         self.tags = [to_mastodon_status_tag(name, config) for name in tags] if tags else []
-        self._plain: str | None = None
         self._for_viewer: dict[str, Any] | None = None
         self._anonymous: dict[str, Any] | None = None
-
-    def plain_content(self, status: Status) -> str:
-        """The content as plain text, for filters (the content is part of the key)."""
-        if self._plain is None:
-            self._plain = plain_text(status.content)
-        return self._plain
 
     def template(self, status: Status, *, viewer: bool) -> dict[str, Any]:
         """The entity with neutral per-request values, every key in place. Not to be changed:

@@ -89,7 +89,7 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
 # Statuses as pages show them, keyed by all their columns as read: building the frozen
 # dataclass costs several times more than finding it again (its strings then come with
 # their hashes computed, which makes status_shared's key cheap too).
-_STATUSES: BoundedCache[tuple[Any, ...], Status] = BoundedCache(8192)
+_STATUSES: BoundedCache[tuple[Any, ...], Status] = BoundedCache(4096)
 
 # Authors as pages show them, keyed by their columns as read (profile fields still as text):
 # the same author on the next page is the same object, not parsed and built again, and any
