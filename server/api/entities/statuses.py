@@ -3,7 +3,10 @@
 `render_statuses` renders a whole page for one viewer with a fixed number of queries,
 whatever the page size: statuses (and boosted originals), accounts, then one query for what
 they embed and what the viewer did with them (media, mentions, tags, favourited, boosted,
-bookmarked, pinned, muted); polls and applications only when a status has one.
+bookmarked, pinned, muted); polls and applications only when a status has one. What every
+viewer sees alike comes from status_shared's template, built once per version of a status;
+counters, the viewer's flags, the account, the boosted status and the poll are filled in
+per request.
 """
 
 from __future__ import annotations
