@@ -21,6 +21,7 @@ from urllib.parse import quote_plus
 
 from aiohttp import web
 
+from server.api.entities.cache import BoundedCache
 from server.api.params import Params, parse_id
 from server.config import Config
 
@@ -76,14 +77,30 @@ def _encode(pairs: list[tuple[str, str]]) -> str:
                     f"{v if _PLAIN.fullmatch(v) else quote_plus(v)}" for k, v in pairs)
 
 
+# Link prefixes of the lists read lately (the public URL and the parameters kept, up to the
+# cursor): every page of every list answers with two links, and the next request for the
+# same list, whatever its cursor, has the same prefix.
+_PREFIXES: BoundedCache[tuple[str, str, tuple[tuple[str, str], ...]], str] = BoundedCache(1024)
+
+
 def link_header(config: Config, path: str, query: Mapping[str, str] | Sequence[tuple[str, str]],
                 *, next_max_id: int | None, prev_min_id: int | None) -> str | None:
+    if next_max_id is None and prev_min_id is None:
+        return None
+    items = query.items() if isinstance(query, Mapping) else query
+    kept = tuple((k, v) for k, v in items if k not in DROPPED_KEYS)
+    key = (config.base_url, path, kept)
+    prefix = _PREFIXES.get(key)
+    if prefix is None:   # page_url's text before its cursor, ending in `?` or `&`
+        prefix = _PREFIXES.put(key, config.url(path.rstrip("/") or "/") + "?"
+                               + (_encode(list(kept)) + "&" if kept else ""))
+    # Cursors are integers: nothing in them to quote (page_url's encoding gives the same).
     links = []
     if next_max_id is not None:
-        links.append(f'<{page_url(config, path, query, max_id=next_max_id)}>; rel="next"')
+        links.append(f'<{prefix}max_id={next_max_id}>; rel="next"')
     if prev_min_id is not None:
-        links.append(f'<{page_url(config, path, query, min_id=prev_min_id)}>; rel="prev"')
-    return ", ".join(links) or None
+        links.append(f'<{prefix}min_id={prev_min_id}>; rel="prev"')
+    return ", ".join(links)
 
 
 def paginate(response: web.StreamResponse, request: web.Request, config: Config, page: Page,

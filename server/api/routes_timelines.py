@@ -32,17 +32,19 @@ async def timelines_home(request: web.Request) -> web.Response:
     # may skip the pool's reset query.
     now = request.app[CLOCK].now()
     async with request.app[DB].acquire_plain() as conn:
-        loaded = None
         if page.min_id is None:   # the usual reading: entries and their rows in one query
-            ids, loaded = await views_q.list_home_page(
+            home = await views_q.list_home_page(
                 conn, account_id=token.account_id, max_id=page.max_id, since_id=page.since_id,
                 limit=page.limit, now=now)
-        else:
-            ids = await timeline_q.list_home_timeline(
-                conn, account_id=token.account_id, max_id=page.max_id, since_id=page.since_id,
-                min_id=page.min_id, limit=page.limit, now=now)
+            # Without filters in force, the filter query would find none: not asked.
+            return await statuses_page(request, conn, home.ids, viewer_id=token.account_id,
+                                       page=page, loaded=home.rows,
+                                       filter_context="home" if home.viewer_filters else None)
+        ids = await timeline_q.list_home_timeline(
+            conn, account_id=token.account_id, max_id=page.max_id, since_id=page.since_id,
+            min_id=page.min_id, limit=page.limit, now=now)
         return await statuses_page(request, conn, ids, viewer_id=token.account_id, page=page,
-                                   filter_context="home", loaded=loaded)
+                                   filter_context="home")
 
 
 @routes.get(r"/api/v1/timelines/list/{id}")

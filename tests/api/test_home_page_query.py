@@ -39,10 +39,13 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
     async with db.acquire() as conn:
         cols = list((await conn.fetch(views_q.Q["list_home_page"], viewer, None, None, 3, now))[0].keys())
         page_cols = list((await conn.fetch(views_q.Q["list_page"], [int(posts[0]["id"])], viewer))[0].keys())
-        assert cols == [*page_cols, "in_page"] and views_q._columns_in_order(cols)
+        assert cols == [*page_cols, "in_page", "viewer_filters"]
+        assert views_q._columns_in_order(cols)
         for max_id, since_id, limit in ((None, None, 20), (None, None, 3), (None, int(posts[2]["id"]), 4)):
-            ids, loaded = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,
-                                                       since_id=since_id, limit=limit, now=now)
+            home = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,
+                                                since_id=since_id, limit=limit, now=now)
+            ids, loaded = home.ids, home.rows
+            assert home.viewer_filters is False
             assert ids == await timeline_q.list_home_timeline(
                 conn, account_id=viewer, max_id=max_id, since_id=since_id, min_id=None,
                 limit=limit, now=now)
@@ -52,6 +55,6 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
                                         filter_context="home")
             assert one == two and len(one) == len(ids)
         assert any(e["reblog"] for e in one)
-        nxt, _ = await views_q.list_home_page(conn, account_id=viewer, max_id=ids[-1],
-                                              since_id=None, limit=20, now=now)
+        nxt = (await views_q.list_home_page(conn, account_id=viewer, max_id=ids[-1],
+                                            since_id=None, limit=20, now=now)).ids
         assert nxt and max(nxt) < ids[-1]

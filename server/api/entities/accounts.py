@@ -13,6 +13,7 @@ from operator import attrgetter
 from typing import Any
 
 from server.api import queries
+from server.api.entities.cache import BoundedCache
 from server.api.entities.common import iso, iso_date, midnight
 from server.api.queries import AccountSource, AccountView, RelationshipRow
 from server.config import Config
@@ -171,8 +172,8 @@ async def render_accounts(conn: Conn, config: Config,
 # never serves a stale entity. Only for status pages, which serialise what they get at once
 # (callers that add to an account entity must not get a shared one).
 _KEY = attrgetter(*(f.name for f in fields(AccountView) if f.name != "fields"))
-_SEEN: dict[tuple[Any, ...], dict[str, Any]] = {}
 SEEN_MAX = 4096   # about 1.5 KiB each: a few MiB at most
+_SEEN: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(SEEN_MAX)
 
 
 def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:
@@ -181,10 +182,7 @@ def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:
     key = (config.base_url, _KEY(view))
     entity = _SEEN.get(key)
     if entity is None:
-        if len(_SEEN) >= SEEN_MAX:
-            for old in list(_SEEN)[: SEEN_MAX // 4]:
-                del _SEEN[old]
-        entity = _SEEN[key] = to_mastodon_account(view, config)
+        entity = _SEEN.put(key, to_mastodon_account(view, config))
     return entity
 
 
@@ -200,6 +198,8 @@ async def entities_for_views(conn: Conn, config: Config, views: dict[int, Accoun
         views = views | await queries.list_account_views(conn, account_ids=moved_ids)
     out: dict[int, dict[str, Any]] = {}
     for account_id in account_ids:
+        if account_id in out:   # a page repeats its authors: one entity each
+            continue
         view = views.get(account_id)
         if view is None:
             continue

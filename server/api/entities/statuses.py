@@ -3,7 +3,10 @@
 `render_statuses` renders a whole page for one viewer with a fixed number of queries,
 whatever the page size: statuses (and boosted originals), accounts, then one query for what
 they embed and what the viewer did with them (media, mentions, tags, favourited, boosted,
-bookmarked, pinned, muted); polls and applications only when a status has one.
+bookmarked, pinned, muted); polls and applications only when a status has one. What every
+viewer sees alike comes from status_shared's template, built once per version of a status;
+counters, the viewer's flags, the account, the boosted status and the poll are filled in
+per request.
 """
 
 from __future__ import annotations
@@ -14,12 +17,8 @@ from typing import Any
 
 from server.api.entities.accounts import entities_for_views
 from server.api.entities.common import iso
-from server.api.entities.status_parts import (
-    to_mastodon_media,
-    to_mastodon_mention,
-    to_mastodon_poll,
-    to_mastodon_status_tag,
-)
+from server.api.entities.status_parts import to_mastodon_poll
+from server.api.entities.status_shared import Embeds, shared_part
 from server.api.queries import AccountView
 from server.api.statusviews import queries as views_q
 from server.config import Config
@@ -34,11 +33,10 @@ PINNABLE = ("public", "unlisted", "private")
 
 @dataclass
 class _Loaded:
+    config: Config
     statuses: dict[int, Status]
     accounts: dict[int, dict[str, Any]]
-    media: dict[int, list[dict[str, Any]]]
-    mentions: dict[int, list[dict[str, Any]]]
-    tags: dict[int, list[dict[str, str]]]
+    embeds: dict[int, Embeds]
     polls: dict[int, dict[str, Any]]
     flags: dict[int, dict[str, bool]]
     applications: dict[int, dict[str, Any]]
@@ -49,9 +47,7 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
                 loaded: list[views_q.PageRow] | None = None) -> _Loaded:
     rows = dict(known or {})
     views: dict[int, AccountView] = {}
-    media: dict[int, list[dict[str, Any]]] = {}
-    mentions: dict[int, list[dict[str, Any]]] = {}
-    tags: dict[int, list[dict[str, str]]] = {}
+    embeds: dict[int, Embeds] = {}
     flags: dict[int, dict[str, bool]] = {}
     with_poll = []
     applications: dict[int, dict[str, Any]] = {}
@@ -61,12 +57,8 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
             status_id = row.status.id
             rows.setdefault(status_id, row.status)   # a status the caller holds wins
             views.setdefault(row.author.id, row.author)
-            if row.media:
-                media[status_id] = [to_mastodon_media(m, config) for m in row.media]
-            if row.mentions:
-                mentions[status_id] = [to_mastodon_mention(m, config) for m in row.mentions]
-            if row.tags:
-                tags[status_id] = [to_mastodon_status_tag(name, config) for name in row.tags]
+            if row.media or row.mentions or row.tags:   # turned into entities when not cached
+                embeds[status_id] = (row.media, row.mentions, row.tags)
             if row.has_poll:
                 with_poll.append(status_id)
             if viewer_id is not None:
@@ -92,7 +84,7 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
               for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
                                                                 viewer_id=viewer_id)}
              if with_poll else {})
-    return _Loaded(rows, accounts, media, mentions, tags, polls, flags, applications)
+    return _Loaded(config, rows, accounts, embeds, polls, flags, applications)
 
 
 def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
@@ -106,49 +98,37 @@ def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
         reblog = _entity(original, data, viewer_id=viewer_id) if original else None
         if reblog is None:
             return None
-    entity: dict[str, Any] = {
-        "id": str(status.id),
-        "created_at": iso(status.created_at),
-        "in_reply_to_id": _str(status.in_reply_to_id),
-        "in_reply_to_account_id": _str(status.in_reply_to_account_id),
-        "sensitive": status.sensitive,
-        "spoiler_text": status.spoiler_text,
-        "visibility": status.visibility,
-        "language": status.language,
-        "uri": status.uri,
-        "url": status.url,
-        "replies_count": status.replies_count,
-        "reblogs_count": status.reblogs_count,
-        "favourites_count": status.favourites_count,
-        "edited_at": iso(status.edited_at),
-    }
-    if viewer_id is not None:
+    part = shared_part(status, data.embeds.get(status.id), data.config)
+    if viewer_id is not None and status.account_id == viewer_id:
+        # The author's own status may show `pinned` and `application`, keys the template
+        # does not have: composed in full.
+        own = status.reblog_of_id is None and status.visibility in PINNABLE
         flags = data.flags.get(status.id, {})
-        for name in ("favourited", "reblogged", "muted", "bookmarked"):
-            entity[name] = flags.get(name, False)
-        if (status.account_id == viewer_id and status.reblog_of_id is None
-                and status.visibility in PINNABLE):
-            entity["pinned"] = flags.get("pinned", False)
-    entity["content"] = status.content
-    if viewer_id is not None:
-        entity["filtered"] = []
+        entity = part.compose(status, viewer=True, flags=flags,
+                              pinned=flags.get("pinned", False) if own else None,
+                              application=data.applications.get(status.application_id or 0),
+                              with_application=status.application_id is not None)
+    else:
+        entity = part.template(status, viewer=viewer_id is not None).copy()
+        entity["replies_count"] = status.replies_count
+        entity["reblogs_count"] = status.reblogs_count
+        entity["favourites_count"] = status.favourites_count
+        if viewer_id is not None:
+            flags = data.flags.get(status.id)
+            if flags:
+                entity["favourited"] = flags.get("favourited", False)
+                entity["reblogged"] = flags.get("reblogged", False)
+                entity["muted"] = flags.get("muted", False)
+                entity["bookmarked"] = flags.get("bookmarked", False)
+            entity["filtered"] = []
     entity["reblog"] = reblog
-    if status.account_id == viewer_id and status.application_id is not None:
-        entity["application"] = data.applications.get(status.application_id)
     entity["account"] = account
-    entity["media_attachments"] = data.media.get(status.id, [])
-    entity["mentions"] = data.mentions.get(status.id, [])
-    entity["tags"] = data.tags.get(status.id, [])
     entity["emojis"] = []
-    entity["card"] = None
-    entity["poll"] = data.polls.get(status.id)
+    if data.polls:
+        entity["poll"] = data.polls.get(status.id)
     if with_source:
         entity["text"] = status.text_source if status.text_source is not None else ""
     return entity
-
-
-def _str(value: int | None) -> str | None:
-    return None if value is None else str(value)
 
 
 async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
