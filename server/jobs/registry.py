@@ -16,6 +16,7 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 
 def _builtin_handlers() -> dict[str, JobHandler]:
+    from server.cards import service as cards
     from server.federation import delivery
     from server.federation.activitypub import process, remote_actors, threads
     from server.federation.outbound import HANDLERS as outbound_handlers
@@ -48,6 +49,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         governance_publish.OUTCOME_JOB: governance_publish.publish_outcome,
         "media.process": media_service.process_pending,
         scheduled.JOB_KIND: scheduled.publish_scheduled,
+        cards.JOB_KIND: cards.fetch_card,
     }
 
 
