@@ -27,9 +27,11 @@ CREATE TABLE preview_cards (
 );
 
 CREATE TABLE preview_cards_statuses (
-    status_id        bigint PRIMARY KEY REFERENCES statuses (id) ON DELETE CASCADE,
-    preview_card_id  bigint NOT NULL REFERENCES preview_cards (id) ON DELETE CASCADE,
-    url              text   NOT NULL   -- the link as written in the status, before redirects
+    status_id        bigint      PRIMARY KEY REFERENCES statuses (id) ON DELETE CASCADE,
+    preview_card_id  bigint      NOT NULL REFERENCES preview_cards (id) ON DELETE CASCADE,
+    url              text        NOT NULL,  -- the link as written in the status
+    status_created_at timestamptz NOT NULL   -- the status's, so recent links are found by index
 );
+CREATE INDEX preview_cards_statuses_card_idx ON preview_cards_statuses (preview_card_id);
 -- Trending links count sharers per card among recent statuses.
-CREATE INDEX preview_cards_statuses_card_idx ON preview_cards_statuses (preview_card_id, status_id);
+CREATE INDEX preview_cards_statuses_recent_idx ON preview_cards_statuses (status_created_at);

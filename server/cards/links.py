@@ -2,7 +2,9 @@
 
 As Mastodon chooses: links in the status's HTML, in order, skipping hashtags (rel="tag"),
 mentions (the microformats classes `u-url` / `h-card`, or an address that is the profile of
-an account the status mentions), links back to this server, and anything but http(s).
+an account the status mentions), links back to this server, and anything but http(s); and,
+because remote HTML is stored without its rel values, links marked or written as a
+mention or hashtag.
 Local and remote statuses are read the same way, from their stored HTML, whose mention and
 hashtag links our own formatter marks exactly as Mastodon's does.
 """
@@ -22,10 +24,21 @@ class _Anchors(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.anchors: list[dict[str, str]] = []
+        self._open: dict[str, str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "a":
-            self.anchors.append({k.lower(): (v or "") for k, v in attrs})
+            self._open = {k.lower(): (v or "") for k, v in attrs}
+            self._open[" text"] = ""
+            self.anchors.append(self._open)
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open[" text"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._open = None
 
 
 def normalize(url: str) -> str | None:
@@ -49,8 +62,11 @@ def normalize(url: str) -> str | None:
 
 def _skipped(anchor: dict[str, str], mention_urls: Collection[str]) -> bool:
     classes = anchor.get("class", "").split()
+    # Stored remote HTML has lost its rel="tag" (our sanitiser sets rel itself), so the
+    # `mention` / `hashtag` classes, and a link text that is a #tag or an @name, stand in.
     return ("tag" in anchor.get("rel", "").lower().split()
-            or "u-url" in classes or "h-card" in classes
+            or any(c in classes for c in ("u-url", "h-card", "mention", "hashtag"))
+            or anchor[" text"].lstrip().startswith(("#", "@"))
             or anchor.get("href", "") in mention_urls)
 
 

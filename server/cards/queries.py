@@ -92,13 +92,13 @@ async def load_cards(conn: Conn, *, status_ids: list[int]) -> dict[int, dict[str
             for row in await conn.fetch(Q["load_cards"], status_ids)}
 
 
-async def trending_links(conn: Conn, *, since_id: int, limit: int,
+async def trending_links(conn: Conn, *, since: datetime, limit: int,
                          offset: int) -> list[dict[str, Any]]:
-    return [dict(row) for row in await conn.fetch(Q["trending_links"], since_id, limit, offset)]
+    return [dict(row) for row in await conn.fetch(Q["trending_links"], since, limit, offset)]
 
 
 async def link_history(conn: Conn, *, card_ids: list[int],
-                       since_id: int) -> list[dict[str, Any]]:
+                       since: datetime) -> list[dict[str, Any]]:
     if not card_ids:
         return []
-    return [dict(row) for row in await conn.fetch(Q["link_history"], card_ids, since_id)]
+    return [dict(row) for row in await conn.fetch(Q["link_history"], card_ids, since)]

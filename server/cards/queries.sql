@@ -47,8 +47,8 @@ RETURNING c.id, (SELECT image_path FROM previous) AS previous_image_path;
 -- name: link_status
 -- The status shows this card (replacing the one an earlier version of it showed).
 -- $1 status id, $2 card id, $3 url as written in the status
-INSERT INTO preview_cards_statuses (status_id, preview_card_id, url)
-SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM statuses WHERE id = $1)
+INSERT INTO preview_cards_statuses (status_id, preview_card_id, url, status_created_at)
+SELECT id, $2, $3, created_at FROM statuses WHERE id = $1
 ON CONFLICT (status_id) DO UPDATE
    SET preview_card_id = EXCLUDED.preview_card_id, url = EXCLUDED.url;
 
@@ -66,9 +66,9 @@ SELECT l.status_id, l.url AS link_url, c.id, c.url, c.type, c.title, c.descripti
  WHERE l.status_id = ANY($1::bigint[]);
 
 -- name: trending_links
--- Cards linked from public statuses since $1 (a status id made at that time), ranked by
--- how many distinct accounts shared them, then by the latest share.
--- $1 smallest status id, $2 limit, $3 offset
+-- Cards linked from public statuses made since $1, ranked by how many distinct accounts
+-- shared them, then by the latest share.
+-- $1 since, $2 limit, $3 offset
 SELECT c.id, c.url, c.type, c.title, c.description, c.author_name, c.author_url,
        c.provider_name, c.provider_url, c.html, c.width, c.height, c.embed_url, c.image_path,
        c.image_description, c.blurhash, c.language, c.published_at
@@ -77,7 +77,7 @@ SELECT c.id, c.url, c.type, c.title, c.description, c.author_name, c.author_url,
       FROM preview_cards_statuses l
       JOIN statuses s ON s.id = l.status_id
       JOIN accounts a ON a.id = s.account_id
-     WHERE l.status_id >= $1 AND s.deleted_at IS NULL AND s.visibility = 'public'
+     WHERE l.status_created_at >= $1 AND s.deleted_at IS NULL AND s.visibility = 'public'
        AND a.suspended_at IS NULL
      GROUP BY l.preview_card_id) shared ON shared.preview_card_id = c.id
  ORDER BY shared.accounts DESC, shared.latest DESC
@@ -85,12 +85,12 @@ SELECT c.id, c.url, c.type, c.title, c.description, c.author_name, c.author_url,
 
 -- name: link_history
 -- Per card and UTC day since $2: statuses linking it and distinct accounts.
--- $1 card ids, $2 smallest status id
+-- $1 card ids, $2 since
 SELECT l.preview_card_id AS card_id,
-       date_trunc('day', s.created_at AT TIME ZONE 'UTC') AS day,
+       date_trunc('day', l.status_created_at AT TIME ZONE 'UTC') AS day,
        count(*) AS uses, count(DISTINCT s.account_id) AS accounts
   FROM preview_cards_statuses l
   JOIN statuses s ON s.id = l.status_id
- WHERE l.preview_card_id = ANY($1::bigint[]) AND l.status_id >= $2
+ WHERE l.preview_card_id = ANY($1::bigint[]) AND l.status_created_at >= $2
    AND s.deleted_at IS NULL AND s.visibility = 'public'
  GROUP BY 1, 2;

@@ -15,7 +15,6 @@ from server.cards import queries as q
 from server.cards.render import render_card
 from server.config import Config
 from server.db import Conn
-from server.ids import id_at
 
 HISTORY_DAYS = 7
 
@@ -24,9 +23,9 @@ async def trending_links(conn: Conn, config: Config, *, limit: int, offset: int,
                          now: datetime) -> list[dict[str, Any]]:
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today - timedelta(days=HISTORY_DAYS - 1)
-    rows = await q.trending_links(conn, since_id=id_at(since), limit=limit, offset=offset)
+    rows = await q.trending_links(conn, since=since, limit=limit, offset=offset)
     counts: dict[tuple[int, datetime], tuple[int, int]] = {}
-    for row in await q.link_history(conn, card_ids=[r["id"] for r in rows], since_id=id_at(since)):
+    for row in await q.link_history(conn, card_ids=[r["id"] for r in rows], since=since):
         counts[(row["card_id"], row["day"].replace(tzinfo=UTC))] = (row["uses"], row["accounts"])
     out = []
     for row in rows:

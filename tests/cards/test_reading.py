@@ -118,3 +118,12 @@ def test_charset_from_header_then_meta_then_utf8() -> None:
     assert "Café" in decode_html(meta, None)
     assert decode_html("é".encode(), None) == "é"
     assert decode_html(b"\xff\xfe ok", "no-such-charset").endswith(" ok")
+
+
+def test_stored_remote_html_without_rel_still_hides_its_hashtags_and_mentions() -> None:
+    content = ('<p><a href="https://m.test/tags/a" class="mention hashtag" '
+               'rel="nofollow noopener noreferrer">#<span>a</span></a> '
+               '<a href="https://misskey.test/tags/b" rel="nofollow">#b</a> '
+               '<a href="https://misskey.test/@c" rel="nofollow">@c</a> '
+               '<a href="https://m.test/read" rel="nofollow">read</a></p>')
+    assert choose_link(content, mention_urls=set(), local_host="ch.test") == "https://m.test/read"
