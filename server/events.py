@@ -35,9 +35,9 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "proposal.closed": ("governance.publish_outcome",),
     "report.created": (),
     # Remote posts and boosts reach home feeds and streams in the transaction that stores
-    # them (server/statuses/remote.py); nothing is sent back out. A post's link preview is
-    # fetched afterwards (cards.fetch).
-    "status.received": ("cards.fetch",),
+    # them (server/statuses/remote.py); nothing is sent back out.
+    # A remote post's link preview is asked for there, only when it has a link (cards/enqueue.py).
+    "status.received": (),
     "status.reblog_received": (),
 }
 

@@ -1,6 +1,7 @@
 """The `cards.fetch` job: give a status the preview card of the first link it shares.
 
-It runs after a status is created, edited or received (server/events.py). The card for a
+It runs after a status is created or edited (server/events.py) and after a remote status
+with a link is stored (server/cards/enqueue.py). The card for a
 URL is shared by every status linking it and fetched again only when it is two weeks old
 (or its picture never arrived), as Mastodon does. A page that cannot be fetched, is not
 HTML or has neither a title nor an embed gives no card: the status keeps `card: null`.
@@ -18,13 +19,13 @@ from urllib.parse import urlsplit
 
 from server.cards import extract, http, image, oembed
 from server.cards import queries as q
+from server.cards.enqueue import JOB_KIND
 from server.cards.links import choose_link
 from server.ids import new_id
 from server.jobs.context import JobContext
 from server.media import storage
 
 log = logging.getLogger(__name__)
-JOB_KIND = "cards.fetch"
 REFRESH_AFTER = timedelta(weeks=2)
 IMAGE_FOLDER = "preview_cards"
 

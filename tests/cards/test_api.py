@@ -9,6 +9,7 @@ from typing import Any
 
 from server.db import Database
 from server.federation import vocabulary as v
+from server.jobs import queries as jobs_q
 from server.jobs.worker import Worker
 from server.statuses import remote
 from tests.api.test_media import picture, upload
@@ -117,27 +118,41 @@ async def test_an_edit_changes_or_removes_the_card(api: Any, member: Any, jobs: 
     assert await card_of(api, ada, status_id) is None
 
 
+def remote_note(alice: Any, clock: Any, content: str, number: int) -> v.Note:
+    return v.Note(uri=f"https://mastodon.test/users/alice/statuses/{number}",
+                  author_uri=alice.uri, kind="Note", content=content, summary="",
+                  sensitive=False, published=clock.now(), updated=None, url=None,
+                  in_reply_to=None, to=(PUBLIC,), cc=(), language="en",
+                  mentions=(v.Mention("https://ch.test/users/ada", "@ada"),))
+
+
 async def test_a_remote_status_gets_its_card(api: Any, member: Any, jobs: Worker, db: Database,
                                              clock: Any, site: Site) -> None:
     ada = await member("ada")
     alice = await make_remote_account(db, clock, "alice", "mastodon.test")
-    content = ('<p><span class="h-card"><a href="https://ch.test/@ada" class="u-url mention">'
-               '@<span>ada</span></a></span> <a href="https://mastodon.test/tags/coops" '
-               'class="mention hashtag" rel="tag">#<span>coops</span></a> '
-               f'<a href="{BASE}/jsonld" rel="nofollow noopener" target="_blank">news</a></p>')
-    note = v.Note(uri="https://mastodon.test/users/alice/statuses/1", author_uri=alice.uri,
-                  kind="Note", content=content, summary="", sensitive=False,
-                  published=clock.now(), updated=None, url=None, in_reply_to=None,
-                  to=(PUBLIC,), cc=(), language="en",
-                  mentions=(v.Mention("https://ch.test/users/ada", "@ada"),))
+    tags_and_mentions = ('<p><span class="h-card"><a href="https://ch.test/@ada" '
+                         'class="u-url mention">@<span>ada</span></a></span> '
+                         '<a href="https://mastodon.test/tags/coops" class="mention hashtag" '
+                         'rel="tag">#<span>coops</span></a></p>')
+    with_link = tags_and_mentions.replace(
+        "</p>", f' <a href="{BASE}/jsonld" rel="nofollow noopener" target="_blank">news</a></p>')
     async with db.transaction() as conn:
-        status = await remote.store_remote_status(conn, note=note, author=alice,
-                                                  config=jobs.ctx.config, now=clock.now())
-    assert status is not None
+        plain = await remote.store_remote_status(
+            conn, note=remote_note(alice, clock, tags_and_mentions, 1), author=alice,
+            config=jobs.ctx.config, now=clock.now())
+        assert plain is not None
+        # A remote post without a link of its own costs no job.
+        assert await jobs_q.list_jobs(conn, kind="cards.fetch") == []
+        status = await remote.store_remote_status(
+            conn, note=remote_note(alice, clock, with_link, 2), author=alice,
+            config=jobs.ctx.config, now=clock.now())
+        assert status is not None
+        assert len(await jobs_q.list_jobs(conn, kind="cards.fetch")) == 1
     await jobs.run_until_idle()
     card = await card_of(api, ada, str(status.id))
     assert card["title"] == "Structured headline"
     assert site.hits["/jsonld"] == 1
+    assert await card_of(api, ada, str(plain.id)) is None
 
 
 async def test_trending_links_rank_by_distinct_sharers(api: Any, member: Any, jobs: Worker,
