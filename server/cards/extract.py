@@ -20,8 +20,9 @@ from urllib.parse import urljoin, urlsplit
 from server.cards.queries import NewCard
 
 # Some sites wrap their JSON-LD in commented-out CDATA markers, which JSON does not allow.
-_CDATA_JUNK = re.compile(r"^\s*(/\*\s*<!\[CDATA\[\s*\*/|//\s*<!\[CDATA\[|/\*\s*\]\]>\s*\*/|//\s*\]\]>)\s*$",
-                         re.MULTILINE)
+_CDATA_JUNK = re.compile(
+    r"^\s*(/\*\s*<!\[CDATA\[\s*\*/|//\s*<!\[CDATA\[|/\*\s*\]\]>\s*\*/|//\s*\]\]>)\s*$",
+    re.MULTILINE)
 _STRUCTURED_TYPES = ("NewsArticle", "WebPage")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _SIZE_LIMITS = {"title": 1000, "description": 4000, "name": 500}
@@ -156,9 +157,10 @@ def _date(value: Any) -> datetime | None:
 
 
 def oembed_endpoint(facts: PageFacts, page_url: str) -> str | None:
-    """The page's JSON oEmbed link (XML ones are not read)."""
-    for rel, type_, href in facts.links:
-        if "alternate" in rel.split() and type_ == "application/json+oembed":
+    """The page's JSON oEmbed link (XML ones are not read); like Mastodon, any <link> of
+    that type counts, whatever its rel."""
+    for _rel, type_, href in facts.links:
+        if type_ == "application/json+oembed":
             return absolute_url(page_url, href)
     return None
 

@@ -2,9 +2,11 @@
 
 The requests go through the server's one outgoing client, whose resolver refuses private
 addresses unless the configuration allows them (see `federation.netguard`); every URL, and
-every redirect hop, is also checked before it is requested (`fetch.check_url`: scheme,
-credentials, literal addresses). Redirects are followed by hand, at most MAX_REDIRECTS; the
-whole exchange has a time limit, and no more than the byte limit is ever read.
+every redirect hop, is also checked before it is requested (scheme, credentials, literal
+addresses). Unlike ActivityPub fetches, plain http is allowed: many pages people share are
+still served that way, and Mastodon previews them too. Redirects are followed by hand, at
+most MAX_REDIRECTS; the whole exchange has a time limit, and no more than the byte limit is
+ever read.
 
 A page is read only when it answers 200 with text/html, as Mastodon does. A page larger
 than the limit is cut there rather than refused: its head, which is what a card needs,
@@ -17,7 +19,7 @@ import asyncio
 import codecs
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
@@ -29,9 +31,8 @@ from server.federation.activitypub.fetch import (
     FetchRefusedError,
     FetchTooLargeError,
     FetchUnavailableError,
-    check_url,
 )
-from server.federation.netguard import AddressRefusedError
+from server.federation.netguard import AddressRefusedError, check_url_host
 from server.jobs.context import JobContext
 
 PAGE_BYTES = 1024 * 1024
@@ -51,6 +52,23 @@ class Response:
     media_type: str     # lower case, without parameters
     charset: str | None
     body: bytes
+
+
+def check_url(url: str, ctx: JobContext) -> None:
+    """Refuse a URL before any connection is made: http(s) only, no credentials, no literal
+    private address (host names are judged by the resolver when connecting)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise FetchRefusedError(url, "not a URL") from None
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefusedError(url, f"{parts.scheme or 'a missing'} scheme is not allowed")
+    if not parts.hostname or parts.username or parts.password:
+        raise FetchRefusedError(url, "the URL has no host, or carries credentials")
+    try:
+        check_url_host(parts.hostname, allow_private=ctx.config.allow_private_addresses)
+    except AddressRefusedError as exc:
+        raise FetchRefusedError(url, str(exc)) from None
 
 
 def _session(ctx: JobContext) -> aiohttp.ClientSession:
@@ -132,4 +150,4 @@ def _meta_charset(body: bytes) -> str | None:
     return found.group(1).decode("ascii", "ignore") if found else None
 
 
-__all__ = ["FetchError", "Response", "decode_html", "fetch_page", "get"]
+__all__ = ["FetchError", "Response", "check_url", "decode_html", "fetch_page", "get"]

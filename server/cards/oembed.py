@@ -36,7 +36,10 @@ async def fetch(ctx: JobContext, endpoint: str) -> dict[str, Any] | None:
         data = json.loads(resp.body)
     except ValueError:
         return None
-    return data if isinstance(data, dict) and data.get("type") in TYPES else None
+    # Mastodon takes an answer only if it says it is oEmbed 1.0 and has a known type.
+    if not isinstance(data, dict) or str(data.get("version")) != "1.0":
+        return None
+    return data if data.get("type") in TYPES else None
 
 
 def _str(data: dict[str, Any], key: str) -> str:

@@ -60,8 +60,8 @@ DELETE FROM preview_cards_statuses WHERE status_id = $1;
 -- The cards of a page of statuses.
 -- $1 status ids
 SELECT l.status_id, l.url AS link_url, c.id, c.url, c.type, c.title, c.description,
-       c.author_name, c.author_url,       c.provider_name, c.provider_url, c.html, c.width, c.height, c.embed_url, c.image_path,
-       c.image_description, c.blurhash, c.language, c.published_at
+       c.author_name, c.author_url, c.provider_name, c.provider_url, c.html, c.width, c.height,
+       c.embed_url, c.image_path, c.image_description, c.blurhash, c.language, c.published_at
   FROM preview_cards_statuses l JOIN preview_cards c ON c.id = l.preview_card_id
  WHERE l.status_id = ANY($1::bigint[]);
 

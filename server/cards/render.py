@@ -42,7 +42,8 @@ def render_card(row: dict[str, Any], config: Config, *, url: str | None = None) 
     }
 
 
-async def load_cards(conn: Conn, config: Config, status_ids: list[int]) -> dict[int, dict[str, Any]]:
+async def load_cards(conn: Conn, config: Config,
+                     status_ids: list[int]) -> dict[int, dict[str, Any]]:
     """status id -> card entity, for those of `status_ids` that have one (one query)."""
     rows = await q.load_cards(conn, status_ids=status_ids)
     return {status_id: render_card(row, config, url=row["link_url"])

@@ -26,7 +26,7 @@ from tests.fakes.fediverse import FakeResolver
 @pytest.fixture
 async def site(aiohttp_server: Any) -> Site:
     fake = Site()
-    fake.port = (await aiohttp_server(fake.app())).port  # type: ignore[attr-defined]
+    fake.port = (await aiohttp_server(fake.app())).port
     return fake
 
 
@@ -38,7 +38,7 @@ def api_config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 async def http(site: Site, api_config: Config) -> AsyncIterator[Any]:
-    session = make_client_session(api_config, resolver=FakeResolver({HOST: site.port}))  # type: ignore[attr-defined]
+    session = make_client_session(api_config, resolver=FakeResolver({HOST: site.port}))
     yield session
     await session.close()
 

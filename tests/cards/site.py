@@ -98,6 +98,7 @@ LATIN1 = "<html><head><title>Caf\xe9 cr\xe8me</title></head></html>".encode("lat
 class Site:
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        self.port = 0   # set once it listens
         self.image = picture()
         self.pages: dict[str, str] = {
             "/og": OPENGRAPH, "/twitter": TWITTER_PLAYER, "/plain": PLAIN,
@@ -123,9 +124,11 @@ class Site:
         if path == "/oembed.json":
             return web.json_response(OEMBED_VIDEO)
         if path == "/rich.json":
-            return web.json_response({"version": "1.0", "type": "rich", "html": "<script></script>"})
+            return web.json_response({"version": "1.0", "type": "rich",
+                                      "html": "<script></script>"})
         if path == "/latin1":
-            return web.Response(body=LATIN1, headers={"Content-Type": "text/html; charset=iso-8859-1"})
+            return web.Response(body=LATIN1,
+                                headers={"Content-Type": "text/html; charset=iso-8859-1"})
         if path == "/redirect":
             raise web.HTTPFound("/og")
         if path == "/loop":

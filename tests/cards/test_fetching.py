@@ -142,7 +142,7 @@ async def test_private_addresses_are_refused_unless_allowed(ctx: JobContext, sit
     from tests.fakes.fediverse import FakeResolver
 
     config = replace(ctx.config, allow_private_addresses=False)
-    session = make_client_session(config, resolver=FakeResolver({HOST: site.port}))  # type: ignore[attr-defined]
+    session = make_client_session(config, resolver=FakeResolver({HOST: site.port}))
     strict = replace(ctx, config=config, http=session)
     try:
         with pytest.raises(service.http.FetchError) as err:

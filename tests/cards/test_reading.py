@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
+
 from server.cards import extract, oembed
-from server.cards.http import decode_html
+from server.cards.http import FetchError, check_url, decode_html
 from server.cards.links import choose_link, normalize
+from server.jobs.context import JobContext
 from tests.cards import site
+from tests.conftest import make_config
 
 MENTION = ('<span class="h-card" translate="no"><a href="https://mastodon.test/@alice" '
            'class="u-url mention">@<span>alice</span></a></span>')
@@ -127,3 +132,14 @@ def test_stored_remote_html_without_rel_still_hides_its_hashtags_and_mentions() 
                '<a href="https://misskey.test/@c" rel="nofollow">@c</a> '
                '<a href="https://m.test/read" rel="nofollow">read</a></p>')
     assert choose_link(content, mention_urls=set(), local_host="ch.test") == "https://m.test/read"
+
+
+def test_card_urls_may_be_plain_http_but_nothing_else() -> None:
+    config = replace(make_config(), allow_http=False, allow_private_addresses=False)
+    ctx = JobContext(db=None, clock=None, config=config)  # type: ignore[arg-type]
+    check_url("http://news.test/a", ctx)          # unlike ActivityPub fetches
+    check_url("https://news.test/a", ctx)
+    for bad in ("ftp://news.test/", "https://u:p@news.test/", "http://10.0.0.1/",
+                "http://[::1]/", "file:///etc/passwd"):
+        with pytest.raises(FetchError):
+            check_url(bad, ctx)
