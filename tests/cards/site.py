@@ -103,6 +103,10 @@ class Site:
         self.pages: dict[str, str] = {
             "/og": OPENGRAPH, "/twitter": TWITTER_PLAYER, "/plain": PLAIN,
             "/notitle": NO_TITLE, "/jsonld": JSON_LD, "/video": OEMBED_PAGE, "/rich": RICH_PAGE,
+            "/hugepic": ('<html><head><title>Huge picture</title>'
+                         '<meta property="og:image" content="/huge.jpg"></head></html>'),
+            "/notpic": ('<html><head><title>Not a picture</title>'
+                        '<meta property="og:image" content="/plain"></head></html>'),
         }
 
     def app(self) -> web.Application:
@@ -121,6 +125,9 @@ class Site:
             return web.Response(text=self.pages[path], content_type="text/html")
         if path == "/pic.jpg":
             return web.Response(body=self.image, content_type="image/jpeg")
+        if path == "/huge.jpg":   # over the 2 MB a card picture may weigh
+            return web.Response(body=self.image + b"\0" * (2 * 1024 * 1024),
+                                content_type="image/jpeg")
         if path == "/oembed.json":
             return web.json_response(OEMBED_VIDEO)
         if path == "/rich.json":

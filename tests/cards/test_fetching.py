@@ -90,6 +90,17 @@ async def test_the_picture_is_a_small_thumbnail_without_exif(api: Any, member: A
     assert card["image_description"] == "A blue square"
 
 
+@pytest.mark.parametrize("path", ["/hugepic", "/notpic"])
+async def test_a_picture_that_cannot_be_had_leaves_a_card_without_one(
+        api: Any, member: Any, jobs: Worker, path: str) -> None:
+    ada = await member("ada")
+    status_id = await post(api, ada, f"{BASE}{path}")
+    await jobs.run_until_idle()
+    card = await card_of(api, ada, status_id)
+    assert card["title"] and card["image"] is None and card["blurhash"] is None
+    assert (card["width"], card["height"]) == (0, 0)
+
+
 async def test_one_card_per_url_shared_by_statuses(api: Any, member: Any, jobs: Worker,
                                                    db: Database, site: Site) -> None:
     ada, bea = await member("ada"), await member("bea")

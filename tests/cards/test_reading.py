@@ -143,3 +143,18 @@ def test_card_urls_may_be_plain_http_but_nothing_else() -> None:
                 "http://[::1]/", "file:///etc/passwd"):
         with pytest.raises(FetchError):
             check_url(bad, ctx)
+
+
+def test_oembed_photo_and_link_answers() -> None:
+    photo = oembed.to_card({"version": "1.0", "type": "photo", "url": "/p/1.jpg", "width": 800,
+                            "height": "600", "title": "A photo", "provider_url": "/"},
+                           page_url="https://pics.test/p/1", endpoint="https://pics.test/oembed")
+    assert photo is not None
+    assert (photo.type, photo.embed_url, photo.image_remote_url) == (
+        "photo", "https://pics.test/p/1.jpg", "https://pics.test/p/1.jpg")
+    assert (photo.width, photo.height, photo.provider_url) == (800, 600, "https://pics.test/")
+    link = oembed.to_card({"version": "1.0", "type": "link", "title": "T",
+                           "thumbnail_url": "https://pics.test/t.png"},
+                          page_url="https://pics.test/a", endpoint="https://pics.test/oembed")
+    assert link is not None and link.image_remote_url == "https://pics.test/t.png"
+    assert link.html == "" and (link.width, link.height) == (0, 0)
