@@ -33,5 +33,7 @@ CREATE TABLE preview_cards_statuses (
     status_created_at timestamptz NOT NULL   -- the status's, so recent links are found by index
 );
 CREATE INDEX preview_cards_statuses_card_idx ON preview_cards_statuses (preview_card_id);
+-- A link shared again finds the card its first sharing got, wherever it redirected.
+CREATE INDEX preview_cards_statuses_url_idx ON preview_cards_statuses (url);
 -- Trending links count sharers per card among recent statuses.
 CREATE INDEX preview_cards_statuses_recent_idx ON preview_cards_statuses (status_created_at);

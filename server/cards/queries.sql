@@ -14,9 +14,15 @@ SELECT s.id, s.local, s.content, s.reblog_of_id, s.deleted_at,
  WHERE s.id = $1;
 
 -- name: get_card_by_url
+-- The card stored under this URL, else the one a status linking this same URL got (a short
+-- link or a redirect leads to a card stored under where it led: not fetched again for it).
 -- $1 url
-SELECT id, url, updated_at, image_path, image_remote_url
-  FROM preview_cards WHERE url = $1;
+(SELECT id, url, updated_at, image_path, image_remote_url FROM preview_cards WHERE url = $1)
+UNION ALL
+(SELECT c.id, c.url, c.updated_at, c.image_path, c.image_remote_url
+   FROM preview_cards_statuses l JOIN preview_cards c ON c.id = l.preview_card_id
+  WHERE l.url = $1 LIMIT 1)
+LIMIT 1;
 
 -- name: upsert_card
 -- A card fetched now: new, or the fresh version of the one stored for this URL (its id,

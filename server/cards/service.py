@@ -56,7 +56,8 @@ async def fetch_card(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 async def card_for_url(ctx: JobContext, url: str) -> int | None:
-    """The stored card for `url`, fetched (again) when needed; None when there is none."""
+    """The stored card for `url` (or for where `url` led before), fetched (again) when
+    needed; None when there is none."""
     now = ctx.clock.now()
     async with ctx.db.acquire() as conn:
         stored = await q.get_card_by_url(conn, url=url)
@@ -64,6 +65,8 @@ async def card_for_url(ctx: JobContext, url: str) -> int | None:
         stored.image_remote_url and not stored.image_path)
     if fresh:
         return stored.id   # type: ignore[union-attr]
+    if stored is not None and stored.url != url:
+        url = stored.url   # refresh the card where the link led, not through the redirect
     try:
         card = await build_card(ctx, url)
     except http.FetchError as exc:

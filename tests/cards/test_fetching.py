@@ -114,6 +114,19 @@ async def test_one_card_per_url_shared_by_statuses(api: Any, member: Any, jobs: 
     assert (await card_of(api, ada, first)) == (await card_of(api, bea, second))
 
 
+async def test_a_redirecting_link_shared_again_is_not_fetched_again(
+        api: Any, member: Any, jobs: Worker, db: Database, site: Site) -> None:
+    ada = await member("ada")
+    first = await post(api, ada, f"{BASE}/redirect")
+    await jobs.run_until_idle()
+    second = await post(api, ada, f"once more {BASE}/redirect")
+    await jobs.run_until_idle()
+    assert (site.hits["/redirect"], site.hits["/og"]) == (1, 1)
+    assert await count(db, "preview_cards") == 1
+    assert (await card_of(api, ada, second)) == (await card_of(api, ada, first))
+    assert (await card_of(api, ada, second))["url"] == f"{BASE}/redirect"
+
+
 async def test_a_card_is_fetched_again_after_two_weeks(api: Any, member: Any, jobs: Worker,
                                                        db: Database, site: Site,
                                                        clock: Any) -> None:
