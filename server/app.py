@@ -31,6 +31,7 @@ from server.api import routes_timelines as api_timelines
 from server.api import routes_push as api_push
 from server.api.middleware import api_middleware
 from server.api.routing import add_api_routes
+from server.cards import routes as card_routes
 from server.clock import Clock, SystemClock
 from server.config import Config
 from server.db import Database
@@ -90,6 +91,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                   api_conversations.routes):
         add_api_routes(app, table)
     add_api_routes(app, api_push.routes)
+    add_api_routes(app, card_routes.routes)
     api_streaming.install(app)
     return app
 

@@ -16,8 +16,8 @@ from server.db import Conn
 
 # event -> job kinds that react to it. Areas add their kinds here, nowhere else.
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
-    "status.created": ("timeline.fanout_status", "federation.send_create"),
-    "status.updated": ("federation.send_update",),
+    "status.created": ("timeline.fanout_status", "federation.send_create", "cards.fetch"),
+    "status.updated": ("federation.send_update", "cards.fetch"),
     "status.deleted": ("timeline.status_deleted", "federation.send_delete"),
     "status.reblogged": ("timeline.fanout_status", "federation.send_announce"),
     "status.unreblogged": ("timeline.status_deleted", "federation.send_undo_announce"),
@@ -37,6 +37,7 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "notification.created": ("push.notification_created",),
     # Remote posts and boosts reach home feeds and streams in the transaction that stores
     # them (server/statuses/remote.py); nothing is sent back out.
+    # A remote post's link preview is asked for there, only when it has a link (cards/enqueue.py).
     "status.received": (),
     "status.reblog_received": (),
 }

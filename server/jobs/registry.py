@@ -16,6 +16,7 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 
 def _builtin_handlers() -> dict[str, JobHandler]:
+    from server.cards import service as cards
     from server.federation import delivery
     from server.federation.activitypub import process, remote_actors, threads
     from server.federation.outbound import HANDLERS as outbound_handlers
@@ -51,6 +52,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         scheduled.JOB_KIND: scheduled.publish_scheduled,
         push_delivery.FAN_OUT_KIND: push_delivery.notification_created,
         push_delivery.DELIVER_KIND: push_delivery.deliver,
+        cards.JOB_KIND: cards.fetch_card,
     }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from server import events, jobs
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
+from server.cards.enqueue import fetch_card_later
 from server.config import Config
 from server.db import Conn
 from server.federation import uris
@@ -137,6 +138,8 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
     # Into home feeds now: a job per incoming post would cost more than the fan-out itself.
     await fanout.fan_out(conn, status=status, now=now, facts=_stream_facts(status, note))
     await events.emit(conn, "status.received", {"status_id": status_id}, now=now)
+    await fetch_card_later(conn, status_id=status_id, content=status.content, config=config,
+                           now=now)
     return status
 
 

@@ -21,6 +21,7 @@ from server.api.entities.status_parts import to_mastodon_poll
 from server.api.entities.status_shared import Embeds, shared_part
 from server.api.queries import AccountView
 from server.api.statusviews import queries as views_q
+from server.cards.render import attach_cards
 from server.config import Config
 from server.filters import matcher
 from server.filters import service as filters_service
@@ -161,6 +162,7 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
                 continue
             entity["filtered"] = [to_mastodon_filter_result(r) for r in results]
         out.append(entity)
+    await attach_cards(conn, config, out)   # after the entities: a card is never cached with them
     return out
 
 
@@ -224,6 +226,7 @@ async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, 
             entity = plain
         if entity is not None:
             out[viewer] = entity
+    await attach_cards(conn, config, out.values())   # after the entities, as in render_statuses
     return out
 
 

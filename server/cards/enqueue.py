@@ -1,0 +1,28 @@
+"""Asking for a remote post's card only when it has a link that could make one.
+
+Local posts and edits reach `cards.fetch` through server/events.py. Remote posts arrive far
+more often and are stored with no job at all (see bench/README.md), so they enqueue it
+here, and only when their HTML holds a link other than mentions, hashtags and our own
+pages: most posts then cost nothing more than a parse of their HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from server import jobs
+from server.cards.links import choose_link
+from server.config import Config
+from server.db import Conn
+
+JOB_KIND = "cards.fetch"
+
+
+async def fetch_card_later(conn: Conn, *, status_id: int, content: str, config: Config,
+                           now: datetime) -> None:
+    if "<a" not in content:
+        return
+    local_host = urlsplit(config.url("/")).hostname or config.domain
+    if choose_link(content, mention_urls=(), local_host=local_host) is not None:
+        await jobs.enqueue(conn, JOB_KIND, {"status_id": status_id}, now=now)

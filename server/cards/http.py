@@ -1,0 +1,153 @@
+"""Fetching web pages, oEmbed answers and preview pictures for cards, with limits.
+
+The requests go through the server's one outgoing client, whose resolver refuses private
+addresses unless the configuration allows them (see `federation.netguard`); every URL, and
+every redirect hop, is also checked before it is requested (scheme, credentials, literal
+addresses). Unlike ActivityPub fetches, plain http is allowed: many pages people share are
+still served that way, and Mastodon previews them too. Redirects are followed by hand, at
+most MAX_REDIRECTS; the whole exchange has a time limit, and no more than the byte limit is
+ever read.
+
+A page is read only when it answers 200 with text/html, as Mastodon does. A page larger
+than the limit is cut there rather than refused: its head, which is what a card needs,
+comes first. Anything else is a `FetchError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+
+from server.federation.activitypub.fetch import (
+    MAX_REDIRECTS,
+    FetchDeniedError,
+    FetchError,
+    FetchInvalidError,
+    FetchRefusedError,
+    FetchTooLargeError,
+    FetchUnavailableError,
+)
+from server.federation.netguard import AddressRefusedError, check_url_host
+from server.jobs.context import JobContext
+
+PAGE_BYTES = 1024 * 1024
+OEMBED_BYTES = 256 * 1024
+IMAGE_BYTES = 2 * 1024 * 1024       # Mastodon refuses larger card pictures
+TIMEOUT_SECONDS = 10.0
+HTML_ACCEPT = "text/html"
+JSON_ACCEPT = "application/json"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# <meta charset="..."> or <meta http-equiv="Content-Type" content="...; charset=...">
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str            # after redirects
+    media_type: str     # lower case, without parameters
+    charset: str | None
+    body: bytes
+
+
+def check_url(url: str, ctx: JobContext) -> None:
+    """Refuse a URL before any connection is made: http(s) only, no credentials, no literal
+    private address (host names are judged by the resolver when connecting)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise FetchRefusedError(url, "not a URL") from None
+    if parts.scheme not in ("http", "https"):
+        raise FetchRefusedError(url, f"{parts.scheme or 'a missing'} scheme is not allowed")
+    if not parts.hostname or parts.username or parts.password:
+        raise FetchRefusedError(url, "the URL has no host, or carries credentials")
+    try:
+        check_url_host(parts.hostname, allow_private=ctx.config.allow_private_addresses)
+    except AddressRefusedError as exc:
+        raise FetchRefusedError(url, str(exc)) from None
+
+
+def _session(ctx: JobContext) -> aiohttp.ClientSession:
+    if ctx.http is None:
+        raise FetchUnavailableError("", "this context has no HTTP client")
+    return ctx.http
+
+
+async def get(ctx: JobContext, url: str, *, accept: str, max_bytes: int,
+              truncate: bool = False, timeout: float = TIMEOUT_SECONDS) -> Response:
+    """GET `url` (following redirects): only a 200 is an answer."""
+    start = url
+    try:
+        async with asyncio.timeout(timeout):
+            for _ in range(MAX_REDIRECTS + 1):
+                check_url(url, ctx)
+                async with _session(ctx).get(url, headers={"Accept": accept},
+                                             allow_redirects=False) as resp:
+                    if resp.status in _REDIRECTS:
+                        location = resp.headers.get("Location")
+                        if not location:
+                            raise FetchInvalidError(url, "a redirect without a Location")
+                        url = urljoin(url, location)
+                        continue
+                    if resp.status != 200:
+                        raise FetchDeniedError(url, f"the server answered {resp.status}")
+                    body = await _read(url, resp, max_bytes, truncate=truncate)
+                    return Response(url, resp.content_type.lower(), resp.charset, body)
+    except TimeoutError:
+        raise FetchUnavailableError(start, f"no answer within {timeout:g} s") from None
+    except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, AddressRefusedError):
+            raise FetchRefusedError(url, str(exc.os_error)) from None
+        raise FetchUnavailableError(url, f"cannot connect: {exc.os_error}") from None
+    except aiohttp.ClientError as exc:
+        raise FetchUnavailableError(url, f"request failed: {type(exc).__name__}") from None
+    raise FetchRefusedError(start, f"more than {MAX_REDIRECTS} redirects")
+
+
+async def _read(url: str, resp: aiohttp.ClientResponse, max_bytes: int, *,
+                truncate: bool) -> bytes:
+    if not truncate and resp.content_length is not None and resp.content_length > max_bytes:
+        raise FetchTooLargeError(url, f"the document is larger than {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            if not truncate:
+                raise FetchTooLargeError(url, f"the document is larger than {max_bytes} bytes")
+            break   # leaving the `async with` drops the connection and the rest of the body
+    return b"".join(chunks)[:max_bytes]
+
+
+async def fetch_page(ctx: JobContext, url: str) -> tuple[str, str]:
+    """(final URL, decoded text) of an HTML page."""
+    resp = await get(ctx, url, accept=HTML_ACCEPT, max_bytes=PAGE_BYTES, truncate=True)
+    if resp.media_type != "text/html":
+        raise FetchInvalidError(resp.url, f"{resp.media_type or 'no type'} is not text/html")
+    return resp.url, decode_html(resp.body, resp.charset)
+
+
+def decode_html(body: bytes, declared: str | None) -> str:
+    """The header's charset, else the page's own <meta> declaration, else UTF-8; bytes that
+    do not decode are replaced rather than refused."""
+    for candidate in (declared, _meta_charset(body), "utf-8"):
+        if candidate:
+            try:
+                codec = codecs.lookup(candidate).name
+            except LookupError:
+                continue
+            return body.decode(codec, errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def _meta_charset(body: bytes) -> str | None:
+    found = _META_CHARSET.search(body[:4096])
+    return found.group(1).decode("ascii", "ignore") if found else None
+
+
+__all__ = ["FetchError", "Response", "check_url", "decode_html", "fetch_page", "get"]
