@@ -18,7 +18,8 @@ from aiohttp import WSMsgType, web
 
 from server.api.auth import TokenContext, optional_token, require_token
 from server.api.params import Params, parse_id, read_params
-from server.api.streaming_render import NOT_READY, Outgoing, ready_outgoing, render_event, render_update
+from server.api.streaming_render import (NOT_READY, Outgoing, ready_outgoing, ready_payload,
+                                         render_event, render_update)
 from server.errors import BadRequestError, CommonholdError, UnauthorizedError
 from server.lists import queries as lists_q
 from server.streaming.hub import StreamClient, StreamHub
@@ -158,21 +159,15 @@ def _sse_sender(request: web.Request, response: web.StreamResponse, client: Stre
         transport = request.transport
         if transport is None or transport.get_write_buffer_size() > SEND_NOW_BUFFER_LIMIT:
             return False
-        out = ready_outgoing(client, event)
-        if out is NOT_READY:
+        frame = _ready_frame(client, event)
+        if frame is NOT_READY:
             return False
-        if out is None:
-            return True          # nothing this viewer may see
-        audience, key = event.audience, (out.event, id(out.payload))
-        frame = audience.encoded.get(key) if audience is not None else None
         if frame is None:
-            frame = _sse_frame(out)  # type: ignore[arg-type]
-            if audience is not None and out.payload is not None:  # type: ignore[union-attr]
-                audience.encoded[key] = frame   # the payload lives as long as the audience
+            return True          # nothing this viewer may see
         # An uncompressed write completes without suspending unless the socket asks for a
         # drain, and then only after the bytes were handed over: the drain is skipped here,
         # and the buffer check above sends later events through the task, which awaits it.
-        step = response.write(frame)
+        step = response.write(frame)  # type: ignore[arg-type]
         try:
             step.send(None)
         except StopIteration:
@@ -184,6 +179,23 @@ def _sse_sender(request: web.Request, response: web.StreamResponse, client: Stre
         return True
 
     return send_now
+
+
+def _ready_frame(client: StreamClient, event: Any) -> bytes | str | None:
+    """The SSE frame of a ready event (None: nothing for this viewer; NOT_READY). An update
+    shared by many streams is framed once per audience: SSE frames do not name the stream."""
+    audience = event.audience
+    payload = ready_payload(event, client.account_id)
+    if payload is NOT_READY:
+        out = ready_outgoing(client, event)    # a delete or a filters change
+        return out if out is None or out is NOT_READY else _sse_frame(out)  # type: ignore[arg-type]
+    if payload is None:
+        return None
+    key = id(payload)  # the payload lives as long as the audience, so its id names it
+    frame = audience.encoded.get(key)
+    if frame is None:
+        frame = audience.encoded[key] = _sse_frame(Outgoing([], event.event, payload))
+    return frame
 
 
 async def _serve_sse(request: web.Request, token: TokenContext | None, key: str) -> web.StreamResponse:

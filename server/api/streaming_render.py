@@ -40,6 +40,17 @@ def stream_name(key: str) -> list[str]:
 NOT_READY: Final = "not ready"
 
 
+def ready_payload(event: StreamEvent, viewer_id: int | None) -> str | None:
+    """An update's entity for this viewer from its audience's finished render (None: not
+    for this viewer), or NOT_READY when there is no such render, or it failed."""
+    audience = event.audience
+    rendered = audience.rendered if audience is not None else None
+    if (event.event != "update" or rendered is None or viewer_id not in audience.viewer_ids  # type: ignore[union-attr]
+            or not rendered.done() or rendered.cancelled() or rendered.exception() is not None):
+        return NOT_READY
+    return rendered.result().get(viewer_id)  # type: ignore[arg-type]
+
+
 def ready_outgoing(client: StreamClient, event: StreamEvent) -> Outgoing | None | str:
     """What the client receives, when that is known without the database: deletes, filter
     changes and updates whose audience was rendered already (None: nothing for this viewer).
@@ -49,13 +60,10 @@ def ready_outgoing(client: StreamClient, event: StreamEvent) -> Outgoing | None 
         return Outgoing(stream, "delete", str(event.ref))
     if event.event == "filters_changed":
         return Outgoing(stream, "filters_changed", None)
-    audience = event.audience
-    if (event.event == "update" and audience is not None and client.account_id in audience.viewer_ids
-            and audience.rendered is not None and audience.rendered.done()
-            and not audience.rendered.cancelled() and audience.rendered.exception() is None):
-        payload = audience.rendered.result().get(client.account_id)  # type: ignore[arg-type]
-        return Outgoing(stream, event.event, payload) if payload is not None else None
-    return NOT_READY
+    payload = ready_payload(event, client.account_id)
+    if payload is NOT_READY or payload is None:
+        return payload
+    return Outgoing(stream, event.event, payload)
 
 
 async def render_event(db: Database, config: Config, clock: Clock, client: StreamClient,
