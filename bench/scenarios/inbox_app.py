@@ -44,6 +44,8 @@ async def serve(args: argparse.Namespace) -> None:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     settle_heap()  # as serve does once it listens
+    from bench import looplag
+    looplag.start_from_env()  # when a scenario asks which stalls the loop had
     print(json.dumps({"pid": os.getpid(), "port": port}), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
