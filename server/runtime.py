@@ -4,6 +4,7 @@ not), migrations, web server, workers; and the reverse on SIGINT/SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -19,6 +20,17 @@ from server.db.migrate import apply_migrations
 from server.errors import ConfigError
 
 log = logging.getLogger(__name__)
+
+
+def settle_heap() -> None:
+    """Once the app has started: collect what start-up left behind, then move everything
+    still alive (modules, routes, templates, the pool) out of the collector's sight. A full
+    collection otherwise walks those tens of thousands of objects each time (about once
+    every 40 s while posting), stopping the event loop for 30 to 75 ms on a busy two-core
+    machine, and a request that arrives meanwhile waits for it. Objects made later are
+    collected as usual."""
+    gc.collect()
+    gc.freeze()
 
 
 @asynccontextmanager
@@ -72,6 +84,7 @@ async def serve(config: Config, *, web_server: bool = True, workers: bool = True
                       flush=True)
             else:
                 print("commonhold: job worker running", flush=True)
+            settle_heap()
             await stop.wait()
             print("commonhold: shutting down", flush=True)
         finally:

@@ -29,6 +29,7 @@ async def serve(args: argparse.Namespace) -> None:
     from bench.fakes.fleet import client_session
     from server.app import create_app
     from server.db import Database
+    from server.runtime import settle_heap
 
     config = bench_config(job_workers=args.workers, allow_private_addresses=True)
     db = await Database.connect(args.dsn, min_size=2, max_size=args.pool)
@@ -42,6 +43,9 @@ async def serve(args: argparse.Namespace) -> None:
     site = web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    settle_heap()  # as serve does once it listens
+    from bench import looplag
+    looplag.start_from_env()  # when a scenario asks which stalls the loop had
     print(json.dumps({"pid": os.getpid(), "port": port}), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -15,11 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from bench import looplag
 from bench.common import LOAD_CORE, Result, mmm, pin_self, say
 from bench.db import FAN_AUTHOR_BASE, FAN_BASE, SIZES, BenchPostgres, seed_dataset, seed_fanout_authors
 from bench.load.openloop import open_loop
@@ -105,13 +109,21 @@ async def big_fanout(port: int, dsn: str, token: str, count: int) -> dict[str, l
     return out
 
 
-def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int) -> Result:
+def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int,
+        stalls: bool = False) -> Result:
     duration = seconds or (4.0 if quick else 10.0)
     posts = int(rate * duration)
     res = Result("w5_api", params={"size": size, "rate_per_s": rate, "duration_s": duration,
                                    "job_workers": workers})
     pin_self(LOAD_CORE)
     rows: list[list[Any]] = []
+    stall_rows: list[list[Any]] = []
+    # The app notes its event loop's stalls here (bench/looplag.py), to tell its own pauses
+    # from waiting for a core that other processes hold.
+    # (Opt-in: the watcher's 500 wake-ups a second add about 1 ms of app CPU per post.)
+    lag_file = Path(tempfile.mkdtemp(prefix="commonhold-bench-lag-")) / "w5api.lag"
+    if stalls:
+        os.environ[looplag.ENV] = str(lag_file)
 
     async def main() -> dict[str, list[float]]:
         async with BenchPostgres() as pg:
@@ -125,10 +137,19 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                 for n in SIZES_OPEN:
                     pg.pin()
                     targets = post_targets(app.port, tokens[n], posts, f"f{n}-{now_tag()}")
+                    t_from = time.time()
                     with Meters(app.pid, pg.postmaster_pid) as m:
                         ol = await open_loop(app.url("/"), rate=rate, duration=duration,
                                              targets=targets, max_in_flight=512)
                         drain = await queue_drained(dsn)
+                    if stalls:
+                        lag = looplag.summarise(lag_file, t_from, time.time())
+                        res.metric(f"f{n}.loop_stall_ms", lag["stall_ms"], "ms")
+                        res.metric(f"f{n}.loop_own_work_ms", lag["own_work_ms"], "ms")
+                        stall_rows.append([f"{n:,}", lag["stalls"], lag["stall_ms"],
+                                           lag["longest_ms"], lag["own_work_stalls"],
+                                           lag["own_work_ms"], lag["full_gcs"],
+                                           lag["longest_gc_ms"]])
                     ok = max(ol["ok"], 1)
                     app_ms = m.out["app_s"] / ok * 1000
                     pg_ms = m.out["pg_s"] / ok * 1000
@@ -148,7 +169,16 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
             await pg.drop_database(dsn)
         return big
 
-    big = asyncio.run(main())
+    try:
+        big = asyncio.run(main())
+    finally:
+        os.environ.pop(looplag.ENV, None)
+    if stalls:
+        res.table(["local followers", "stalls > 3 ms", "stalled ms", "longest ms",
+                   "of which the app's own work", "own work ms", "full GCs", "longest GC ms"],
+                  stall_rows, title="W5 over HTTP: the app's event-loop stalls during each size "
+                                    "(own work: the loop's thread used at least half the "
+                                    "stall on CPU; the rest is waiting for a core)")
     res.table(["local followers", "posts", "achieved/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
                "non-2xx + errors", "queue empty after last answer, ms", "app CPU ms/post",
                "PG CPU ms/post"], rows,
@@ -174,9 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--rate", type=float, default=50.0, help="posts per second (open loop)")
     p.add_argument("--seconds", type=float, help="per size (default 4 quick, 10 full)")
     p.add_argument("--workers", type=int, default=32, help="job workers in the app (serve's default)")
+    p.add_argument("--stalls", action="store_true",
+                   help="also report the app's event-loop stalls (bench/looplag.py)")
     args = p.parse_args(argv)
     res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=args.seconds,
-              workers=args.workers)
+              workers=args.workers, stalls=args.stalls)
     res.write()
     print("\n\n".join(res.tables))
 

@@ -11,13 +11,15 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from server.api.auth import TokenContext, optional_token, require_token
 from server.api.params import Params, parse_id, read_params
-from server.api.streaming_render import Outgoing, render_event
+from server.api.streaming_render import (NOT_READY, Outgoing, ready_outgoing, ready_payload,
+                                         render_event, render_update)
 from server.errors import BadRequestError, CommonholdError, UnauthorizedError
 from server.lists import queries as lists_q
 from server.streaming.hub import StreamClient, StreamHub
@@ -29,11 +31,15 @@ STREAM_HUB: web.AppKey[StreamHub] = web.AppKey("stream_hub", StreamHub)
 HEARTBEAT_SECONDS = 30.0
 RETRY_SECONDS = 5.0
 USER_STREAMS = frozenset({"user", "user:notification", "direct", "list"})
+# Past this many unsent bytes an event waits in the client's queue (whose limit closes a
+# stream that stopped reading) instead of being written at once.
+SEND_NOW_BUFFER_LIMIT = 64 * 1024
 
 
 def install(app: web.Application) -> None:
     """One hub per app, listening for as long as the app runs."""
-    app[STREAM_HUB] = StreamHub(app[DB])
+    app[STREAM_HUB] = StreamHub(app[DB], renderer=partial(render_update, app[DB], app[CONFIG],
+                                                          app[CLOCK]))
     app.cleanup_ctx.append(_hub_context)
     app.on_shutdown.append(_end_streams)
 
@@ -138,12 +144,58 @@ for _path, _name in (("user", "user"), ("user/notification", "user:notification"
 
 
 async def _next(client: StreamClient) -> Any:
-    if not client.queue.empty():   # no timer to set up when an event is already waiting
-        return client.queue.get_nowait()
-    try:
-        return await asyncio.wait_for(client.queue.get(), timeout=HEARTBEAT_SECONDS)
-    except TimeoutError:
-        return "heartbeat"
+    return await client.next_event(HEARTBEAT_SECONDS)
+
+
+def _sse_frame(out: Outgoing) -> bytes:
+    data = out.payload if out.payload is not None else ""
+    return f"event: {out.event}\ndata: {data}\n\n".encode()
+
+
+def _sse_sender(request: web.Request, response: web.StreamResponse, client: StreamClient):  # type: ignore[no-untyped-def]
+    """Writes ready events (see ready_outgoing) from the hub's own call, while the socket
+    keeps up; anything else goes through the client's queue and task."""
+    def send_now(event: Any) -> bool:
+        transport = request.transport
+        if transport is None or transport.get_write_buffer_size() > SEND_NOW_BUFFER_LIMIT:
+            return False
+        frame = _ready_frame(client, event)
+        if frame is NOT_READY:
+            return False
+        if frame is None:
+            return True          # nothing this viewer may see
+        # An uncompressed write completes without suspending unless the socket asks for a
+        # drain, and then only after the bytes were handed over: the drain is skipped here,
+        # and the buffer check above sends later events through the task, which awaits it.
+        step = response.write(frame)  # type: ignore[arg-type]
+        try:
+            step.send(None)
+        except StopIteration:
+            return True
+        except ConnectionError:
+            client.close()
+            return True
+        step.close()
+        return True
+
+    return send_now
+
+
+def _ready_frame(client: StreamClient, event: Any) -> bytes | str | None:
+    """The SSE frame of a ready event (None: nothing for this viewer; NOT_READY). An update
+    shared by many streams is framed once per audience: SSE frames do not name the stream."""
+    audience = event.audience
+    payload = ready_payload(event, client.account_id)
+    if payload is NOT_READY:
+        out = ready_outgoing(client, event)    # a delete or a filters change
+        return out if out is None or out is NOT_READY else _sse_frame(out)  # type: ignore[arg-type]
+    if payload is None:
+        return None
+    key = id(payload)  # the payload lives as long as the audience, so its id names it
+    frame = audience.encoded.get(key)
+    if frame is None:
+        frame = audience.encoded[key] = _sse_frame(Outgoing([], event.event, payload))
+    return frame
 
 
 async def _serve_sse(request: web.Request, token: TokenContext | None, key: str) -> web.StreamResponse:
@@ -156,6 +208,7 @@ async def _serve_sse(request: web.Request, token: TokenContext | None, key: str)
     try:
         await response.prepare(request)
         await response.write(b":)\n\n")
+        client.send_now = _sse_sender(request, response, client)
         while True:
             item = await _next(client)
             if item is None:
@@ -165,11 +218,11 @@ async def _serve_sse(request: web.Request, token: TokenContext | None, key: str)
                 continue
             out = await _render(request, client, item)
             if out is not None:
-                data = out.payload if out.payload is not None else ""
-                await response.write(f"event: {out.event}\ndata: {data}\n\n".encode())
+                await response.write(_sse_frame(out))
     except ConnectionError:   # the client went away
         pass
     finally:
+        client.send_now = None
         hub.remove(client)
     return response
 

@@ -7,6 +7,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from server.api.entities.conversations import render_conversations
 from server.api.entities.notifications import render_notifications
@@ -36,13 +37,41 @@ def stream_name(key: str) -> list[str]:
     return [key]
 
 
-async def render_event(db: Database, config: Config, clock: Clock, client: StreamClient,
-                       event: StreamEvent) -> Outgoing | None:
+NOT_READY: Final = "not ready"
+
+
+def ready_payload(event: StreamEvent, viewer_id: int | None) -> str | None:
+    """An update's entity for this viewer from its audience's finished render (None: not
+    for this viewer), or NOT_READY when there is no such render, or it failed."""
+    audience = event.audience
+    rendered = audience.rendered if audience is not None else None
+    if (event.event != "update" or rendered is None or viewer_id not in audience.viewer_ids  # type: ignore[union-attr]
+            or not rendered.done() or rendered.cancelled() or rendered.exception() is not None):
+        return NOT_READY
+    return rendered.result().get(viewer_id)  # type: ignore[arg-type]
+
+
+def ready_outgoing(client: StreamClient, event: StreamEvent) -> Outgoing | None | str:
+    """What the client receives, when that is known without the database: deletes, filter
+    changes and updates whose audience was rendered already (None: nothing for this viewer).
+    NOT_READY otherwise, or when the audience's render failed (render_event reports it)."""
     stream = stream_name(event.stream[0]) if event.stream else []
     if event.event == "delete":
         return Outgoing(stream, "delete", str(event.ref))
     if event.event == "filters_changed":
         return Outgoing(stream, "filters_changed", None)
+    payload = ready_payload(event, client.account_id)
+    if payload is NOT_READY or payload is None:
+        return payload
+    return Outgoing(stream, event.event, payload)
+
+
+async def render_event(db: Database, config: Config, clock: Clock, client: StreamClient,
+                       event: StreamEvent) -> Outgoing | None:
+    ready = ready_outgoing(client, event)
+    if ready is not NOT_READY:
+        return ready  # type: ignore[return-value]
+    stream = stream_name(event.stream[0]) if event.stream else []
     viewer_id = client.account_id
     now = clock.now()
     audience = event.audience
@@ -83,6 +112,12 @@ async def render_event(db: Database, config: Config, clock: Clock, client: Strea
                                                   viewer_id=viewer_id, now=now)
             return Outgoing(stream, "notification", json.dumps(rendered[0])) if rendered else None
     return None
+
+
+async def render_update(db: Database, config: Config, clock: Clock, status_id: int,
+                        viewer_ids: frozenset[int]) -> dict[int, str]:
+    """The hub's renderer: a new status for all the signed-in viewers it is offered to."""
+    return await _render_for_audience(db, config, clock.now(), status_id, Audience(viewer_ids))
 
 
 async def _render_for_audience(db: Database, config: Config, now: datetime, status_id: int,

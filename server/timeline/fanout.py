@@ -27,8 +27,14 @@ BACKFILL = 40            # posts brought in when you follow someone
 
 
 async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Its COMMIT, which is also when the streams hear of the post, does not wait for the
+    WAL flush. That is safe: the status itself was committed durably by the post, and this
+    job's row is deleted only by a later, flushed commit (which flushes this one first), so
+    a crash in between leaves the job to run again, and the fan-out is idempotent. The
+    committed transaction leaves nothing for the pool's reset query to undo either."""
     status_id = int(payload["status_id"])
-    async with ctx.db.transaction() as conn:
+    async with ctx.db.acquire_plain() as conn, conn.transaction():
+        await queries.commit_without_flush(conn)
         status = await statuses_q.get_status(conn, status_id=status_id)
         if status is None or status.deleted_at is not None:
             return

@@ -92,3 +92,7 @@ async def list_favourites(conn: Conn, *, account_id: int, max_id: int | None, si
                           min_id: int | None, limit: int) -> list[tuple[int, int]]:
     """(favourite id, status id) pairs, newest first."""
     return await _paged(conn, "list_favourites", account_id, max_id, since_id, min_id, limit)
+
+
+async def commit_without_flush(conn: Conn) -> None:
+    await conn.execute(Q["commit_without_flush"])

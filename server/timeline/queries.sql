@@ -197,3 +197,7 @@ SELECT f.id AS page_id, f.status_id FROM favourites f JOIN statuses s ON s.id = 
    AND ($4::bigint IS NULL OR f.id > $4)
  ORDER BY CASE WHEN $4::bigint IS NULL THEN -f.id ELSE f.id END
  LIMIT $5;
+
+-- name: commit_without_flush
+-- For the rest of this transaction only: COMMIT returns before the WAL reaches disk.
+SELECT set_config('synchronous_commit', 'off', true);

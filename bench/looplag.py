@@ -1,0 +1,84 @@
+"""Event-loop stalls in an app under test, and whose they were.
+
+`start(path)` (inside the app) wakes every 2 ms and, whenever a wake-up comes more than 3 ms
+late, appends one line to `path`: the wall-clock time, how late it was and how much CPU the
+loop's thread used meanwhile. A stall that used about as much CPU as it lasted is the app's
+own work (a garbage collection, a long synchronous step); one that used almost none is the
+process waiting for a core (other processes' load). `summarise(path, t0, t1)` adds up the
+stalls in a window, for a scenario to report next to its latencies.
+
+The app starts it when BENCH_LOOP_LAG names a file (see scenarios/inbox_app.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+ENV = "BENCH_LOOP_LAG"
+TICK = 0.002
+REPORT_OVER_MS = 3.0
+OWN_WORK_SHARE = 0.5     # a stall with at least this much CPU counts as the app's own work
+_RUNNING: set[asyncio.Task[None]] = set()   # the loop holds tasks weakly
+
+
+def start(path: str) -> asyncio.Task[None]:
+    out = open(path, "a", buffering=1)  # noqa: SIM115 - held for the life of the process
+    gc_started: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            gc_started[:] = [time.perf_counter()]
+        elif gc_started and info.get("generation") == 2:
+            ms = (time.perf_counter() - gc_started[0]) * 1000
+            out.write(f"gc {time.time():.4f} {ms:.2f}\n")
+
+    gc.callbacks.append(on_gc)
+
+    async def watch() -> None:
+        while True:
+            wall, cpu = time.perf_counter(), time.thread_time()
+            await asyncio.sleep(TICK)
+            late = (time.perf_counter() - wall - TICK) * 1000
+            if late > REPORT_OVER_MS:
+                used = (time.thread_time() - cpu) * 1000
+                out.write(f"lag {time.time():.4f} {late:.2f} {used:.2f}\n")
+
+    task = asyncio.get_running_loop().create_task(watch(), name="loop-lag")
+    _RUNNING.add(task)
+    return task
+
+
+def start_from_env() -> None:
+    path = os.environ.get(ENV)
+    if path:
+        start(path)
+
+
+def summarise(path: str | Path, t0: float, t1: float) -> dict[str, float]:
+    """Stalls between wall-clock times t0 and t1: how many, their total ms, the part that was
+    the app's own work, the longest, and full collections (count, longest ms)."""
+    stalls: list[tuple[float, float]] = []
+    gcs: list[float] = []
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        kind, *fields = line.split()
+        at = float(fields[0])
+        if not t0 <= at <= t1:
+            continue
+        if kind == "lag":
+            stalls.append((float(fields[1]), float(fields[2])))
+        elif kind == "gc":
+            gcs.append(float(fields[1]))
+    own = [late for late, used in stalls if used >= OWN_WORK_SHARE * late]
+    return {"stalls": len(stalls), "stall_ms": sum(late for late, _ in stalls),
+            "own_work_stalls": len(own), "own_work_ms": sum(own),
+            "longest_ms": max((late for late, _ in stalls), default=0.0),
+            "full_gcs": len(gcs), "longest_gc_ms": max(gcs, default=0.0)}
