@@ -12,6 +12,11 @@ processing) and for deliveries apart: W7 runs no fake fleet, so deliveries to th
 remote hosts (`*.remote.bench.invalid`) fail and retry with backoff, and later deliveries to
 the same inbox wait behind them (per-inbox ordering). Reads and writes spread over every local user
 of the dataset, so no token reaches the API's 300 requests per 5 minutes at the default rate.
+
+`--minutes N` sets the length; `--probe` runs the app as w7_app, which reports every minute
+its RSS, glibc malloc figures, Python's allocated blocks, threads and cache sizes;
+`--trace-frames N` adds tracemalloc and the allocation sites (file:line) that grew between
+the warm-up, minute 1, minute 5 and the end.
 """
 
 from __future__ import annotations
@@ -19,14 +24,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
+import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from bench.common import LOAD_CORE, Result, fmt, pin_self, proc_rss_mib, say
+from bench.common import (
+    APP_CORE,
+    LOAD_CORE,
+    Result,
+    fmt,
+    pin_self,
+    proc_rss_mib,
+    proc_status_mib,
+    say,
+    spawn_app,
+    taskset_prefix,
+)
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
 from bench.load.openloop import Histogram, open_loop
 from bench.scenarios.api_common import ApiApp, seed_tokens, token_for
@@ -43,6 +63,7 @@ from bench.scenarios.inbox_common import (
 )
 
 N_ACTORS = 1000
+PROBE_EVERY = 60.0   # seconds between memory probes of the app (--probe)
 # kind -> share of requests, in a fixed interleaving of 20 slots
 SLOTS = ["home", "home", "notif", "acct", "home", "inbox", "home", "acct", "notif", "post",
          "home", "home", "acct", "notif", "home", "inbox", "acct", "home", "notif", "fav"]
@@ -91,6 +112,77 @@ async def setup(pg: BenchPostgres, size: str) -> tuple[str, list[int], list[int]
         await conn.close()
     pg.pin()
     return dsn, users, public
+
+
+class ProbedApiApp(ApiApp):
+    """api_app with w7_app's memory probe: `probe()` asks it for one line of figures (and a
+    tracemalloc snapshot when tracing)."""
+
+    def __init__(self, dsn: str, *, workers: int, max_seconds: float, probe_out: Path,
+                 trace_frames: int) -> None:
+        super().__init__(dsn, workers=workers, max_seconds=max_seconds)
+        self.probe_out, self.trace_frames = probe_out, trace_frames
+
+    def __enter__(self) -> ProbedApiApp:
+        cmd = [*taskset_prefix(APP_CORE), sys.executable, "-m", "bench.scenarios.w7_app",
+               "--dsn", self.dsn, "--workers", str(self.workers), "--pool", str(self.pool),
+               "--max-seconds", str(self.max_seconds), "--probe-out", str(self.probe_out),
+               "--trace-frames", str(self.trace_frames)]
+        self.proc, self.port = spawn_app(cmd, "w7_app")
+        return self
+
+    async def probe(self) -> dict[str, Any]:
+        """Signal the app and wait for its line (a traced snapshot takes a moment)."""
+        before = self.lines()
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGUSR2)
+        for _ in range(600):
+            await asyncio.sleep(0.1)
+            if len(now := self.lines()) > len(before):
+                return now[-1]
+        return {}
+
+    def lines(self) -> list[dict[str, Any]]:
+        if not self.probe_out.exists():
+            return []
+        return [json.loads(x) for x in self.probe_out.read_text().splitlines() if x.strip()]
+
+
+async def probe_every(app: ProbedApiApp, probes: list[dict[str, Any]], t0: float,
+                      stop: asyncio.Event, every: float = PROBE_EVERY) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except TimeoutError:
+            pass
+        if stop.is_set():
+            return
+        row = await app.probe()
+        row["soak_s"] = round(time.perf_counter() - t0)
+        row |= proc_status_mib(app.pid)
+        probes.append(row)
+
+
+def compare_snapshots(first: str, later: str, top: int = 12) -> list[list[Any]]:
+    """The allocation sites (file:line) that grew most between two tracemalloc snapshots."""
+    import tracemalloc
+
+    a = tracemalloc.Snapshot.load(first)
+    b = tracemalloc.Snapshot.load(later)
+    noise = [tracemalloc.Filter(False, tracemalloc.__file__),
+             tracemalloc.Filter(False, "<frozen importlib._bootstrap*>")]
+    a, b = a.filter_traces(noise), b.filter_traces(noise)
+    stats = b.compare_to(a, "lineno")
+    rows = []
+    for st in stats[:top]:
+        fr = st.traceback[0]
+        name = fr.filename
+        for marker in ("/site-packages/", "/wt-rss/", "/lib/python3"):
+            if marker in name:
+                name = name.split(marker, 1)[1]
+                break
+        rows.append([f"{name}:{fr.lineno}", st.size_diff / 1024, st.size / 1024, st.count_diff])
+    return rows
 
 
 def build_targets(port: int, users: list[int], public: list[int], n: int,
@@ -151,10 +243,15 @@ async def sample_queue(dsn: str, app_pid: int, samples: list[list[Any]], t0: flo
         await conn.close()
 
 
-def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int) -> Result:
+def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int,
+        probe: bool = False, trace_frames: int = 0) -> Result:
     duration = seconds or (60.0 if quick else 600.0)
+    probe = probe or trace_frames > 0
     res = Result("w7_soak", params={"size": size, "rate": rate, "duration_s": duration,
-                                    "job_workers": workers, "mix": dict(Counter(SLOTS))})
+                                    "job_workers": workers, "mix": dict(Counter(SLOTS)),
+                                    "probe": probe, "trace_frames": trace_frames})
+    probes: list[dict[str, Any]] = []
+    probe_dir = Path(tempfile.mkdtemp(prefix="commonhold-bench-w7-")) if probe else None
     pin_self(LOAD_CORE)
     n = int(rate * duration)
     say(f"  W7: signing {n // 10:,} inbox activities ...")
@@ -166,13 +263,19 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
     async def main() -> dict[str, Any]:
         async with BenchPostgres() as pg:
             dsn, users, public = await setup(pg, size)
-            with ApiApp(dsn, workers=workers, max_seconds=duration + 600) as app:
+            app_cm = (ProbedApiApp(dsn, workers=workers, max_seconds=duration + 600,
+                                   probe_out=probe_dir / "probe.jsonl", trace_frames=trace_frames)
+                      if probe_dir is not None else ApiApp(dsn, workers=workers,
+                                                           max_seconds=duration + 600))
+            with app_cm as app:
                 targets, kinds = build_targets(app.port, users, public, n, inbox)
                 say("  W7: warm-up (reads only) ...")
                 await open_loop(app.url("/"), rate=50, duration=3,
                                 targets=[t for t, k in zip(targets, kinds) if k == "home"][:150])
                 rss0 = proc_rss_mib(app.pid)
-
+                if isinstance(app, ProbedApiApp):
+                    probes.append(await app.probe() | {"soak_s": 0} | proc_status_mib(app.pid))
+                    rss0 = probes[-1]["rss"]
                 def done(i: int, due: float, status: int) -> None:
                     hists[kinds[i]].record(time.perf_counter() - due)
                     classes[f"{status // 100}xx"] += 1
@@ -182,14 +285,22 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                 stop = asyncio.Event()
                 t0 = time.perf_counter()
                 sampler = asyncio.create_task(sample_queue(dsn, app.pid, samples, t0, stop))
+                prober = (asyncio.create_task(probe_every(app, probes, t0, stop))
+                          if isinstance(app, ProbedApiApp) else None)
                 say(f"  W7: {duration:.0f} s at {rate:.0f} req/s ...")
                 ol = await open_loop(app.url("/"), rate=rate, duration=duration, targets=targets,
                                      on_done=done, max_in_flight=512)
                 stop.set()
                 await sampler
                 rss1 = proc_rss_mib(app.pid)
+                proc_hwm = proc_status_mib(app.pid).get("VmHWM", float("nan"))
+                if prober is not None:
+                    await prober
+                    probes.append(await app.probe() | {"soak_s": round(time.perf_counter() - t0)}
+                                  | proc_status_mib(app.pid))
+                    rss1 = probes[-1]["rss"]
             await pg.drop_database(dsn)
-        return {"ol": ol, "rss0": rss0, "rss1": rss1}
+        return {"ol": ol, "rss0": rss0, "rss1": rss1, "hwm": proc_hwm}
 
     out = asyncio.run(main())
     ol = out["ol"]
@@ -206,6 +317,8 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
         ["client errors (no answer)", f"{ol['errors']:,}", "0"],
         ["p50 / p99 / max ms (all)", f"{fmt(ol['p50_ms'])} / {fmt(ol['p99_ms'])} / {fmt(ol['max_ms'])}", ""],
         ["app RSS after warm-up → end, MiB", f"{out['rss0']:.1f} → {out['rss1']:.1f} ({growth:+.1f} %)", "≤ +10 %"],
+        ["app peak RSS (VmHWM; web and job workers are one process here), MiB",
+         fmt(out["hwm"]), "≤ 150"],
         ["local job queue lag, max s", fmt(res.metrics["max_queue_lag_s"]["median"]), "bounded"],
         ["delivery queue lag, max s (remote hosts do not exist here)",
          fmt(max((s[5] for s in samples), default=0.0)), ""],
@@ -217,7 +330,42 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                "oldest due delivery late by s", "app RSS MiB"],
               samples[::3] + ([samples[-1]] if len(samples) % 3 != 1 else []),
               title="W7 job queue and RSS over time (every 30 s)")
+    if probes:
+        res.metric("peak_rss_mib", out["hwm"], "MiB")
+        memory_tables(res, probes)
     return res
+
+
+def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
+    """The probe lines as a table, and with tracing the sites that grew between probes."""
+    traced = "traced" in probes[0]
+    cols = [("soak_s", "t s"), ("rss", "RSS"), ("RssAnon", "anon"), ("RssFile", "file"),
+            ("malloc_arena", "malloc arenas"), ("malloc_in_use", "malloc in use"),
+            ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
+            ("blocks", "Python blocks"), ("gc_objects", "gc objects"),
+            ("os_threads", "threads"), ("pg_connections", "pg conns"),
+            ("pg_closed_connections", "closed conns"),
+            ("pg_cached_statements", "cached stmts"), ("account_entities", "acct entities"),
+            ("keys_parsed", "keys"), ("keys_remembered", "signer keys"), ("token_rows", "tokens")]
+    if traced:
+        cols[2:2] = [("traced", "traced (Python heap)"), ("trace_overhead", "tracemalloc own")]
+    res.table([c[1] for c in cols], [[p.get(k, "–") for k, _ in cols] for p in probes],
+              title="W7 memory probes (MiB unless a count)")
+    if not traced:
+        return
+    # Growth by file:line between the warm-up, minute 1, minute 5 and the end.
+    marks = [0]
+    for minute in (60, 300):
+        i = min(range(len(probes)), key=lambda j: abs(probes[j]["soak_s"] - minute))
+        if i not in marks:
+            marks.append(i)
+    if len(probes) - 1 not in marks:
+        marks.append(len(probes) - 1)
+    for a, b in zip(marks, marks[1:]):
+        res.table(["site", "grew KiB", "now KiB", "blocks +"],
+                  compare_snapshots(probes[a]["snapshot"], probes[b]["snapshot"]),
+                  title=f"W7 top Python allocation growth, t {probes[a]['soak_s']} s → "
+                        f"{probes[b]['soak_s']} s")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -226,10 +374,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--size", default="S", choices=sorted(SIZES))
     p.add_argument("--rate", type=float, default=150.0, help="requests per second, all kinds")
     p.add_argument("--seconds", type=float)
+    p.add_argument("--minutes", type=float, help="duration in minutes (instead of --seconds)")
+    p.add_argument("--probe", action="store_true",
+                   help="record RSS, malloc and cache figures in the app every minute")
+    p.add_argument("--trace-frames", type=int, default=0,
+                   help="with the probe, trace Python allocations (tracemalloc, N frames) and "
+                        "report the sites that grew (costs memory and CPU: for attribution only)")
     p.add_argument("--workers", type=int, default=32)
     args = p.parse_args(argv)
-    res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=args.seconds,
-              workers=args.workers)
+    seconds = args.minutes * 60 if args.minutes else args.seconds
+    res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=seconds,
+              workers=args.workers, probe=args.probe, trace_frames=args.trace_frames)
     res.write()
     print("\n\n".join(res.tables))
 
