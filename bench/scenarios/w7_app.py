@@ -81,7 +81,11 @@ def _statement_caches() -> dict[str, int]:
         import asyncpg
     except ImportError:
         return {}
-    conns = [o for o in gc.get_objects() if isinstance(o, asyncpg.connection.Connection)]
+    from asyncpg.pool import PoolConnectionProxy
+
+    # The pool hands out proxies (one per acquire); only the connections themselves count.
+    conns = [o for o in gc.get_objects() if isinstance(o, asyncpg.connection.Connection)
+             and not isinstance(o, PoolConnectionProxy)]
     live = [c for c in conns if not c.is_closed()]
     stmts = 0
     for c in live:
@@ -96,6 +100,14 @@ def install_probe(out: Path, frames: int) -> None:
     n = [0]
 
     def probe(*_: Any) -> None:
+        # A signal handler runs inside whatever code the loop was running: nothing may escape.
+        try:
+            measure()
+        except Exception as exc:  # noqa: BLE001
+            with out.open("a") as fh:
+                fh.write(json.dumps({"error": repr(exc)}) + "\n")
+
+    def measure() -> None:
         n[0] += 1
         row: dict[str, Any] = {"t": round(time.monotonic() - t0, 1), "rss": proc_rss_mib(os.getpid()),
                                "threads": threading.active_count(),

@@ -119,15 +119,18 @@ class ProbedApiApp(ApiApp):
     tracemalloc snapshot when tracing)."""
 
     def __init__(self, dsn: str, *, workers: int, max_seconds: float, probe_out: Path,
-                 trace_frames: int) -> None:
+                 trace_frames: int, tune_memory: bool) -> None:
         super().__init__(dsn, workers=workers, max_seconds=max_seconds)
         self.probe_out, self.trace_frames = probe_out, trace_frames
+        self.tune_memory = tune_memory
 
     def __enter__(self) -> ProbedApiApp:
         cmd = [*taskset_prefix(APP_CORE), sys.executable, "-m", "bench.scenarios.w7_app",
                "--dsn", self.dsn, "--workers", str(self.workers), "--pool", str(self.pool),
                "--max-seconds", str(self.max_seconds), "--probe-out", str(self.probe_out),
                "--trace-frames", str(self.trace_frames)]
+        if not self.tune_memory:
+            cmd.append("--no-memory-tuning")
         self.proc, self.port = spawn_app(cmd, "w7_app")
         return self
 
@@ -244,12 +247,13 @@ async def sample_queue(dsn: str, app_pid: int, samples: list[list[Any]], t0: flo
 
 
 def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int,
-        probe: bool = False, trace_frames: int = 0) -> Result:
+        probe: bool = False, trace_frames: int = 0, tune_memory: bool = True) -> Result:
     duration = seconds or (60.0 if quick else 600.0)
     probe = probe or trace_frames > 0
     res = Result("w7_soak", params={"size": size, "rate": rate, "duration_s": duration,
                                     "job_workers": workers, "mix": dict(Counter(SLOTS)),
-                                    "probe": probe, "trace_frames": trace_frames})
+                                    "probe": probe, "trace_frames": trace_frames,
+                                    "memory_tuning": tune_memory})
     probes: list[dict[str, Any]] = []
     probe_dir = Path(tempfile.mkdtemp(prefix="commonhold-bench-w7-")) if probe else None
     pin_self(LOAD_CORE)
@@ -264,7 +268,8 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
         async with BenchPostgres() as pg:
             dsn, users, public = await setup(pg, size)
             app_cm = (ProbedApiApp(dsn, workers=workers, max_seconds=duration + 600,
-                                   probe_out=probe_dir / "probe.jsonl", trace_frames=trace_frames)
+                                   probe_out=probe_dir / "probe.jsonl", trace_frames=trace_frames,
+                                   tune_memory=tune_memory)
                       if probe_dir is not None else ApiApp(dsn, workers=workers,
                                                            max_seconds=duration + 600))
             with app_cm as app:
@@ -275,7 +280,7 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                 rss0 = proc_rss_mib(app.pid)
                 if isinstance(app, ProbedApiApp):
                     probes.append(await app.probe() | {"soak_s": 0} | proc_status_mib(app.pid))
-                    rss0 = probes[-1]["rss"]
+                    rss0 = probes[-1].get("rss", rss0)
                 def done(i: int, due: float, status: int) -> None:
                     hists[kinds[i]].record(time.perf_counter() - due)
                     classes[f"{status // 100}xx"] += 1
@@ -298,7 +303,7 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                     await prober
                     probes.append(await app.probe() | {"soak_s": round(time.perf_counter() - t0)}
                                   | proc_status_mib(app.pid))
-                    rss1 = probes[-1]["rss"]
+                    rss1 = probes[-1].get("rss", rss1)
             await pg.drop_database(dsn)
         return {"ol": ol, "rss0": rss0, "rss1": rss1, "hwm": proc_hwm}
 
@@ -338,7 +343,7 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
 
 def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
     """The probe lines as a table, and with tracing the sites that grew between probes."""
-    traced = "traced" in probes[0]
+    traced = any("traced" in p for p in probes)
     cols = [("soak_s", "t s"), ("rss", "RSS"), ("RssAnon", "anon"), ("RssFile", "file"),
             ("malloc_arena", "malloc arenas"), ("malloc_in_use", "malloc in use"),
             ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
@@ -362,6 +367,8 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
     if len(probes) - 1 not in marks:
         marks.append(len(probes) - 1)
     for a, b in zip(marks, marks[1:]):
+        if "snapshot" not in probes[a] or "snapshot" not in probes[b]:
+            continue
         res.table(["site", "grew KiB", "now KiB", "blocks +"],
                   compare_snapshots(probes[a]["snapshot"], probes[b]["snapshot"]),
                   title=f"W7 top Python allocation growth, t {probes[a]['soak_s']} s → "
@@ -380,11 +387,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--trace-frames", type=int, default=0,
                    help="with the probe, trace Python allocations (tracemalloc, N frames) and "
                         "report the sites that grew (costs memory and CPU: for attribution only)")
+    p.add_argument("--no-memory-tuning", action="store_true",
+                   help="with the probe, run the app without server.memtune (for comparison)")
     p.add_argument("--workers", type=int, default=32)
     args = p.parse_args(argv)
     seconds = args.minutes * 60 if args.minutes else args.seconds
     res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=seconds,
-              workers=args.workers, probe=args.probe, trace_frames=args.trace_frames)
+              workers=args.workers, probe=args.probe, trace_frames=args.trace_frames,
+              tune_memory=not args.no_memory_tuning)
     res.write()
     print("\n\n".join(res.tables))
 
