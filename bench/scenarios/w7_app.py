@@ -95,6 +95,17 @@ def _statement_caches() -> dict[str, int]:
             "pg_cached_statements": stmts}
 
 
+def _sockets() -> int:
+    """Open sockets: client connections (each keeps its handler's state), PostgreSQL's."""
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
 def install_probe(out: Path, frames: int) -> None:
     t0 = time.monotonic()
     n = [0]
@@ -110,7 +121,7 @@ def install_probe(out: Path, frames: int) -> None:
     def measure() -> None:
         n[0] += 1
         row: dict[str, Any] = {"t": round(time.monotonic() - t0, 1), "rss": proc_rss_mib(os.getpid()),
-                               "threads": threading.active_count(),
+                               "threads": threading.active_count(), "sockets": _sockets(),
                                "os_threads": len(os.listdir("/proc/self/task")),
                                "blocks": sys.getallocatedblocks(), "gc_objects": len(gc.get_objects())}
         row |= {f"malloc_{k}": round(v, 2) for k, v in _mallinfo().items()}

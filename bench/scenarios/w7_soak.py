@@ -348,7 +348,7 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
             ("malloc_arena", "malloc arenas"), ("malloc_in_use", "malloc in use"),
             ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
             ("blocks", "Python blocks"), ("gc_objects", "gc objects"),
-            ("os_threads", "threads"), ("pg_connections", "pg conns"),
+            ("os_threads", "threads"), ("sockets", "sockets"), ("pg_connections", "pg conns"),
             ("pg_closed_connections", "closed conns"),
             ("pg_cached_statements", "cached stmts"), ("account_entities", "acct entities"),
             ("keys_parsed", "keys"), ("keys_remembered", "signer keys"), ("token_rows", "tokens")]
