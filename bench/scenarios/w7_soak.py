@@ -172,8 +172,7 @@ def compare_snapshots(first: str, later: str, top: int = 12) -> list[list[Any]]:
 
     a = tracemalloc.Snapshot.load(first)
     b = tracemalloc.Snapshot.load(later)
-    noise = [tracemalloc.Filter(False, tracemalloc.__file__),
-             tracemalloc.Filter(False, "<frozen importlib._bootstrap*>")]
+    noise = [tracemalloc.Filter(False, tracemalloc.__file__)]
     a, b = a.filter_traces(noise), b.filter_traces(noise)
     stats = b.compare_to(a, "lineno")
     rows = []
@@ -322,6 +321,8 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
         ["client errors (no answer)", f"{ol['errors']:,}", "0"],
         ["p50 / p99 / max ms (all)", f"{fmt(ol['p50_ms'])} / {fmt(ol['p99_ms'])} / {fmt(ol['max_ms'])}", ""],
         ["app RSS after warm-up → end, MiB", f"{out['rss0']:.1f} → {out['rss1']:.1f} ({growth:+.1f} %)", "≤ +10 %"],
+        ["app RSS at minute 1 → end (every kind of request seen, the client's connections "
+         "open), MiB", minute1_growth(samples, out["rss1"]), ""],
         ["app peak RSS (VmHWM; web and job workers are one process here), MiB",
          fmt(out["hwm"]), "≤ 150"],
         ["local job queue lag, max s", fmt(res.metrics["max_queue_lag_s"]["median"]), "bounded"],
@@ -339,6 +340,15 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
         res.metric("peak_rss_mib", out["hwm"], "MiB")
         memory_tables(res, probes)
     return res
+
+
+def minute1_growth(samples: list[list[Any]], rss1: float) -> str:
+    """RSS from the queue sample nearest 60 s to the end, for runs long enough to have one."""
+    later = [s for s in samples if s[0] >= 55]
+    if not later or samples[-1][0] < 120:
+        return "–"
+    r = later[0][6]
+    return f"{r:.1f} → {rss1:.1f} ({(rss1 - r) / r * 100:+.1f} %)"
 
 
 def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
