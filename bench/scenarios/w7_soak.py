@@ -48,7 +48,7 @@ from bench.common import (
     taskset_prefix,
 )
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
-from bench.load.openloop import Histogram, open_loop
+from bench.load.openloop import HARD_MAX_SECONDS, Histogram, open_loop
 from bench.scenarios.api_common import ApiApp, seed_tokens, token_for
 from bench.scenarios.inbox_common import (
     ACTOR_BASE,
@@ -292,8 +292,12 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                 prober = (asyncio.create_task(probe_every(app, probes, t0, stop))
                           if isinstance(app, ProbedApiApp) else None)
                 say(f"  W7: {duration:.0f} s at {rate:.0f} req/s ...")
-                ol = await open_loop(app.url("/"), rate=rate, duration=duration, targets=targets,
-                                     on_done=done, max_in_flight=512)
+                if duration <= HARD_MAX_SECONDS:
+                    ol = await open_loop(app.url("/"), rate=rate, duration=duration,
+                                         targets=targets, on_done=done, max_in_flight=512)
+                else:
+                    ol = await open_loop_segments(app.url("/"), rate=rate, duration=duration,
+                                                  targets=targets, on_done=done)
                 stop.set()
                 await sampler
                 rss1 = proc_rss_mib(app.pid)
@@ -340,6 +344,39 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
         res.metric("peak_rss_mib", out["hwm"], "MiB")
         memory_tables(res, probes)
     return res
+
+
+async def open_loop_segments(url: str, *, rate: float, duration: float,
+                             targets: list[tuple[str, str, bytes | None, dict[str, str]]],
+                             on_done: Any) -> dict[str, Any]:
+    """A soak longer than one open loop may run (HARD_MAX_SECONDS): open loops one after the
+    other over one client session, so its connections stay open between them as a client's
+    would. Each loop waits up to 10 s for its last answers before the next starts."""
+    import aiohttp
+
+    total: dict[str, Any] = {"sent": 0, "ok": 0, "errors": 0}
+    everything = Histogram()
+    start, left, wall = 0, duration, 0.0
+
+    def done(offset: int) -> Any:
+        def record(i: int, due: float, status: int) -> None:
+            everything.record(time.perf_counter() - due)
+            on_done(offset + i, due, status)
+        return record
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as session:
+        while left > 0:
+            seg = min(left, HARD_MAX_SECONDS)
+            n = int(rate * seg)
+            t0 = time.perf_counter()
+            r = await open_loop(url, rate=rate, duration=seg, targets=targets[start:start + n],
+                                on_done=done(start), max_in_flight=512, session=session)
+            wall += time.perf_counter() - t0
+            for k in total:
+                total[k] += r[k]
+            start, left = start + n, left - seg
+    return total | {"achieved_rps": total["ok"] / wall if wall else 0.0,
+                    **everything.summary()}
 
 
 def minute1_growth(samples: list[list[Any]], rss1: float) -> str:
