@@ -155,6 +155,21 @@ def proc_rss_mib(pid: int) -> float:
         return 0.0
 
 
+def proc_status_mib(pid: int, keys: tuple[str, ...] = ("VmRSS", "RssAnon", "RssFile", "VmHWM")) -> dict[str, float]:
+    """Memory lines of /proc/<pid>/status in MiB: RSS split into anonymous memory (heap,
+    arenas, stacks) and file pages (mapped libraries), and the peak RSS (VmHWM)."""
+    out: dict[str, float] = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                name, _, rest = line.partition(":")
+                if name in keys:
+                    out[name] = int(rest.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
 @dataclass
 class CpuMeter:
     """CPU seconds used by a set of processes between `start()` and `stop()`.

@@ -12,6 +12,11 @@ processing) and for deliveries apart: W7 runs no fake fleet, so deliveries to th
 remote hosts (`*.remote.bench.invalid`) fail and retry with backoff, and later deliveries to
 the same inbox wait behind them (per-inbox ordering). Reads and writes spread over every local user
 of the dataset, so no token reaches the API's 300 requests per 5 minutes at the default rate.
+
+`--minutes N` sets the length; `--probe` runs the app as w7_app, which reports every minute
+its RSS, glibc malloc figures, Python's allocated blocks, threads and cache sizes;
+`--trace-frames N` adds tracemalloc and the allocation sites (file:line) that grew between
+the warm-up, minute 1, minute 5 and the end.
 """
 
 from __future__ import annotations
@@ -19,17 +24,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from bench.common import LOAD_CORE, Result, fmt, pin_self, proc_rss_mib, say
+from bench.common import LOAD_CORE, Result, fmt, pin_self, proc_rss_mib, proc_status_mib, say
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
-from bench.load.openloop import Histogram, open_loop
+from bench.load.openloop import HARD_MAX_SECONDS, Histogram, open_loop
 from bench.scenarios.api_common import ApiApp, seed_tokens, token_for
+from bench.scenarios.w7_memory import ProbedApiApp, memory_tables, minute1_growth, probe_every
 from bench.scenarios.inbox_common import (
     ACTOR_BASE,
     INBOX_URL,
@@ -100,7 +108,9 @@ def build_targets(port: int, users: list[int], public: list[int], n: int,
     k_inbox = 0
     for i in range(n):
         kind = SLOTS[i % len(SLOTS)]
-        user = users[(i * 7919) % len(users)]
+        # + i // len(SLOTS): without it each slot (so all posts, all favourites) cycled through
+        # only 10 of dataset S's 200 users, who passed the 300 posts per 3 hours in 12 minutes.
+        user = users[(i * 7919 + i // len(SLOTS)) % len(users)]
         auth = {"Authorization": f"Bearer {token_for(user)}"}
         if kind == "home":
             t = ("GET", f"{base}/api/v1/timelines/home?limit=20", None, auth)
@@ -151,10 +161,16 @@ async def sample_queue(dsn: str, app_pid: int, samples: list[list[Any]], t0: flo
         await conn.close()
 
 
-def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int) -> Result:
+def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int,
+        probe: bool = False, trace_frames: int = 0, tune_memory: bool = True) -> Result:
     duration = seconds or (60.0 if quick else 600.0)
+    probe = probe or trace_frames > 0
     res = Result("w7_soak", params={"size": size, "rate": rate, "duration_s": duration,
-                                    "job_workers": workers, "mix": dict(Counter(SLOTS))})
+                                    "job_workers": workers, "mix": dict(Counter(SLOTS)),
+                                    "probe": probe, "trace_frames": trace_frames,
+                                    "memory_tuning": tune_memory})
+    probes: list[dict[str, Any]] = []
+    probe_dir = Path(tempfile.mkdtemp(prefix="commonhold-bench-w7-")) if probe else None
     pin_self(LOAD_CORE)
     n = int(rate * duration)
     say(f"  W7: signing {n // 10:,} inbox activities ...")
@@ -166,13 +182,20 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
     async def main() -> dict[str, Any]:
         async with BenchPostgres() as pg:
             dsn, users, public = await setup(pg, size)
-            with ApiApp(dsn, workers=workers, max_seconds=duration + 600) as app:
+            app_cm = (ProbedApiApp(dsn, workers=workers, max_seconds=duration + 600,
+                                   probe_out=probe_dir / "probe.jsonl", trace_frames=trace_frames,
+                                   tune_memory=tune_memory)
+                      if probe_dir is not None else ApiApp(dsn, workers=workers,
+                                                           max_seconds=duration + 600))
+            with app_cm as app:
                 targets, kinds = build_targets(app.port, users, public, n, inbox)
                 say("  W7: warm-up (reads only) ...")
                 await open_loop(app.url("/"), rate=50, duration=3,
                                 targets=[t for t, k in zip(targets, kinds) if k == "home"][:150])
                 rss0 = proc_rss_mib(app.pid)
-
+                if isinstance(app, ProbedApiApp):
+                    probes.append(await app.probe() | {"soak_s": 0} | proc_status_mib(app.pid))
+                    rss0 = probes[-1].get("rss", rss0)
                 def done(i: int, due: float, status: int) -> None:
                     hists[kinds[i]].record(time.perf_counter() - due)
                     classes[f"{status // 100}xx"] += 1
@@ -182,14 +205,26 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                 stop = asyncio.Event()
                 t0 = time.perf_counter()
                 sampler = asyncio.create_task(sample_queue(dsn, app.pid, samples, t0, stop))
+                prober = (asyncio.create_task(probe_every(app, probes, t0, stop))
+                          if isinstance(app, ProbedApiApp) else None)
                 say(f"  W7: {duration:.0f} s at {rate:.0f} req/s ...")
-                ol = await open_loop(app.url("/"), rate=rate, duration=duration, targets=targets,
-                                     on_done=done, max_in_flight=512)
+                if duration <= HARD_MAX_SECONDS:
+                    ol = await open_loop(app.url("/"), rate=rate, duration=duration,
+                                         targets=targets, on_done=done, max_in_flight=512)
+                else:
+                    ol = await open_loop_segments(app.url("/"), rate=rate, duration=duration,
+                                                  targets=targets, on_done=done)
                 stop.set()
                 await sampler
                 rss1 = proc_rss_mib(app.pid)
+                proc_hwm = proc_status_mib(app.pid).get("VmHWM", float("nan"))
+                if prober is not None:
+                    await prober
+                    probes.append(await app.probe() | {"soak_s": round(time.perf_counter() - t0)}
+                                  | proc_status_mib(app.pid))
+                    rss1 = probes[-1].get("rss", rss1)
             await pg.drop_database(dsn)
-        return {"ol": ol, "rss0": rss0, "rss1": rss1}
+        return {"ol": ol, "rss0": rss0, "rss1": rss1, "hwm": proc_hwm}
 
     out = asyncio.run(main())
     ol = out["ol"]
@@ -206,6 +241,10 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
         ["client errors (no answer)", f"{ol['errors']:,}", "0"],
         ["p50 / p99 / max ms (all)", f"{fmt(ol['p50_ms'])} / {fmt(ol['p99_ms'])} / {fmt(ol['max_ms'])}", ""],
         ["app RSS after warm-up → end, MiB", f"{out['rss0']:.1f} → {out['rss1']:.1f} ({growth:+.1f} %)", "≤ +10 %"],
+        ["app RSS at minute 1 → end (every kind of request seen, the client's connections "
+         "open), MiB", minute1_growth(samples, out["rss1"]), ""],
+        ["app peak RSS (VmHWM; web and job workers are one process here), MiB",
+         fmt(out["hwm"]), "≤ 150"],
         ["local job queue lag, max s", fmt(res.metrics["max_queue_lag_s"]["median"]), "bounded"],
         ["delivery queue lag, max s (remote hosts do not exist here)",
          fmt(max((s[5] for s in samples), default=0.0)), ""],
@@ -217,7 +256,43 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                "oldest due delivery late by s", "app RSS MiB"],
               samples[::3] + ([samples[-1]] if len(samples) % 3 != 1 else []),
               title="W7 job queue and RSS over time (every 30 s)")
+    if probes:
+        res.metric("peak_rss_mib", out["hwm"], "MiB")
+        memory_tables(res, probes)
     return res
+
+
+async def open_loop_segments(url: str, *, rate: float, duration: float,
+                             targets: list[tuple[str, str, bytes | None, dict[str, str]]],
+                             on_done: Any) -> dict[str, Any]:
+    """A soak longer than one open loop may run (HARD_MAX_SECONDS): open loops one after the
+    other over one client session, so its connections stay open between them as a client's
+    would. Each loop waits up to 10 s for its last answers before the next starts."""
+    import aiohttp
+
+    total: dict[str, Any] = {"sent": 0, "ok": 0, "errors": 0}
+    everything = Histogram()
+    start, left, wall = 0, duration, 0.0
+
+    def done(offset: int) -> Any:
+        def record(i: int, due: float, status: int) -> None:
+            everything.record(time.perf_counter() - due)
+            on_done(offset + i, due, status)
+        return record
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as session:
+        while left > 0:
+            seg = min(left, HARD_MAX_SECONDS)
+            n = int(rate * seg)
+            t0 = time.perf_counter()
+            r = await open_loop(url, rate=rate, duration=seg, targets=targets[start:start + n],
+                                on_done=done(start), max_in_flight=512, session=session)
+            wall += time.perf_counter() - t0
+            for k in total:
+                total[k] += r[k]
+            start, left = start + n, left - seg
+    return total | {"achieved_rps": total["ok"] / wall if wall else 0.0,
+                    **everything.summary()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -226,10 +301,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--size", default="S", choices=sorted(SIZES))
     p.add_argument("--rate", type=float, default=150.0, help="requests per second, all kinds")
     p.add_argument("--seconds", type=float)
+    p.add_argument("--minutes", type=float, help="duration in minutes (instead of --seconds)")
+    p.add_argument("--probe", action="store_true",
+                   help="record RSS, malloc and cache figures in the app every minute")
+    p.add_argument("--trace-frames", type=int, default=0,
+                   help="with the probe, trace Python allocations (tracemalloc, N frames) and "
+                        "report the sites that grew (costs memory and CPU: for attribution only)")
+    p.add_argument("--no-memory-tuning", action="store_true",
+                   help="with the probe, run the app without server.memtune (for comparison)")
     p.add_argument("--workers", type=int, default=32)
     args = p.parse_args(argv)
-    res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=args.seconds,
-              workers=args.workers)
+    seconds = args.minutes * 60 if args.minutes else args.seconds
+    res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=seconds,
+              workers=args.workers, probe=args.probe, trace_frames=args.trace_frames,
+              tune_memory=not args.no_memory_tuning)
     res.write()
     print("\n\n".join(res.tables))
 

@@ -8,6 +8,7 @@ from server.api.auth import require_token
 from server.api.entities.notifications import render_notifications
 from server.api.pagination import page_params, paginate
 from server.api.params import match_id, parse_id, read_params
+from server.api.status_responses import json_body
 from server.errors import NotFoundError
 from server.markers import queries as markers_q
 from server.notifications import queries as notifications_q
@@ -34,7 +35,7 @@ async def notifications_list(request: web.Request) -> web.Response:
         entities = await render_notifications(conn, request.app[CONFIG], rows,
                                               viewer_id=token.account_id,
                                               now=request.app[CLOCK].now())
-    response = web.json_response(entities)
+    response = json_body(entities)
     paginate(response, request, request.app[CONFIG], page, [r["id"] for r in rows])
     return response
 

@@ -37,10 +37,22 @@ async def status_response(request: web.Request, conn: Conn, status: Status, *,
     return json_body(entity)
 
 
+class ReleasedBodyResponse(web.Response):
+    """A response that lets go of its body once sent. aiohttp's connection handler keeps its
+    last response until the connection's next request, and an idle keep-alive connection
+    may stay open for an hour: a page of statuses is tens of KiB, so a client's few hundred
+    open connections kept tens of MiB of pages already sent."""
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        await super().write_eof(data)
+        self.body = None
+
+
 def json_body(value: Any) -> web.Response:
     """A JSON answer encoded by orjson straight to bytes (pages of statuses are the biggest
     answers the API gives, and the standard encoder was a tenth of their cost)."""
-    return web.Response(body=dumpb(value), content_type="application/json", charset="utf-8")
+    return ReleasedBodyResponse(body=dumpb(value), content_type="application/json",
+                                charset="utf-8")
 
 
 async def statuses_page(request: web.Request, conn: Conn, ids: Sequence[int], *,

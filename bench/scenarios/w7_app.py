@@ -1,0 +1,165 @@
+"""api_app with a memory probe, for W7: on each SIGUSR2 it appends one JSON line to
+`--probe-out` with the process's RSS, what Python holds (tracemalloc's traced bytes when
+tracing, else allocated blocks), glibc's malloc figures (mallinfo2: bytes taken from the
+system by all arenas, in use, free inside them, mmapped), its thread count and the sizes of
+the process-wide caches; with `--trace-frames N` it traces allocations (tracemalloc, N frames
+each) and dumps a snapshot next to the probe file, for W7 to compare by file:line.
+
+Tracing costs memory of its own (counted in RSS, reported apart) and CPU, so the RSS of a
+traced run is only read for attribution; untraced runs give the RSS figures.
+
+    python -m bench.scenarios.w7_app --dsn ... --workers 32 --probe-out /tmp/p.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import gc
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from bench.common import proc_rss_mib
+from bench.scenarios.inbox_app import serve
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def _mallinfo() -> dict[str, float]:
+    """glibc's own figures, in MiB: `arena` is what all malloc arenas took with brk/mmap,
+    `in_use` what is allocated in them, `free` what they hold unused (fragmentation or not yet
+    given back), `mmapped` the large blocks malloc mmaps one by one. {} off glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        fn = libc.mallinfo2
+    except (OSError, AttributeError):
+        return {}
+    fn.restype = _MallInfo2
+    m = fn()
+    mib = 1 / (1024 * 1024)
+    return {"arena": m.arena * mib, "in_use": m.uordblks * mib, "free": m.fordblks * mib,
+            "mmapped": m.hblkhd * mib}
+
+
+def _cache_sizes() -> dict[str, int]:
+    """Entries in the process-wide caches the soak can fill (absent modules are skipped)."""
+    out: dict[str, int] = {}
+    mods = sys.modules
+    if (m := mods.get("server.api.entities.accounts")) is not None:
+        out["account_entities"] = len(getattr(m, "_SEEN", ()))
+    if (m := mods.get("server.federation.activitypub.keyring")) is not None:
+        out["keys_parsed"] = len(getattr(m, "_parsed", ()))
+        out["keys_remembered"] = len(getattr(m, "_remembered", ()))
+    if (m := mods.get("server.api.auth")) is not None:
+        out["token_rows"] = sum(len(getattr(c, "_rows", ())) for c in list(m._CACHES.values()))
+    for name, attr in (("server.filters.matcher", None), ("server.federation.uris", None),
+                       ("server.federation.delivery", None)):
+        m = mods.get(name)
+        if m is None:
+            continue
+        for key, fn in vars(m).items():
+            if hasattr(fn, "cache_info"):
+                out[f"{name.rsplit('.', 1)[1]}.{key}"] = fn.cache_info().currsize
+    return out
+
+
+def _statement_caches() -> dict[str, int]:
+    """asyncpg connections alive and the prepared statements their caches hold."""
+    try:
+        import asyncpg
+    except ImportError:
+        return {}
+    from asyncpg.pool import PoolConnectionProxy
+
+    # The pool hands out proxies (one per acquire); only the connections themselves count.
+    conns = [o for o in gc.get_objects() if isinstance(o, asyncpg.connection.Connection)
+             and not isinstance(o, PoolConnectionProxy)]
+    live = [c for c in conns if not c.is_closed()]
+    stmts = 0
+    for c in live:
+        cache = getattr(c, "_stmt_cache", None)
+        stmts += len(cache) if cache is not None else 0
+    return {"pg_connections": len(live), "pg_closed_connections": len(conns) - len(live),
+            "pg_cached_statements": stmts}
+
+
+def _sockets() -> int:
+    """Open sockets: client connections (each keeps its handler's state), PostgreSQL's."""
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
+def install_probe(out: Path, frames: int) -> None:
+    t0 = time.monotonic()
+    n = [0]
+
+    def probe(*_: Any) -> None:
+        # A signal handler runs inside whatever code the loop was running: nothing may escape.
+        try:
+            measure()
+        except Exception as exc:  # noqa: BLE001
+            with out.open("a") as fh:
+                fh.write(json.dumps({"error": repr(exc)}) + "\n")
+
+    def measure() -> None:
+        n[0] += 1
+        row: dict[str, Any] = {"t": round(time.monotonic() - t0, 1), "rss": proc_rss_mib(os.getpid()),
+                               "threads": threading.active_count(), "sockets": _sockets(),
+                               "os_threads": len(os.listdir("/proc/self/task")),
+                               "blocks": sys.getallocatedblocks(), "gc_objects": len(gc.get_objects())}
+        row |= {f"malloc_{k}": round(v, 2) for k, v in _mallinfo().items()}
+        row |= _cache_sizes() | _statement_caches()
+        if tracemalloc.is_tracing():
+            cur, peak = tracemalloc.get_traced_memory()
+            row |= {"traced": cur / 2**20, "traced_peak": peak / 2**20,
+                    "trace_overhead": tracemalloc.get_tracemalloc_memory() / 2**20}
+            snap = out.with_name(f"{out.stem}.{n[0]}.snapshot")
+            tracemalloc.take_snapshot().dump(str(snap))
+            row["snapshot"] = str(snap)
+        with out.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+    if frames:
+        tracemalloc.start(frames)
+    signal.signal(signal.SIGUSR2, probe)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from server.cli import run_loop
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dsn", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0)
+    p.add_argument("--pool", type=int, default=20)
+    p.add_argument("--fleet-ports", default="")
+    p.add_argument("--cert-file")
+    p.add_argument("--max-seconds", type=float, default=1800.0)
+    p.add_argument("--probe-out", type=Path, required=True)
+    p.add_argument("--trace-frames", type=int, default=0, help="tracemalloc frames (0: off)")
+    p.add_argument("--no-memory-tuning", action="store_true",
+                   help="without server.memtune's arena cap and periodic trim (for comparison)")
+    args = p.parse_args(argv)
+    install_probe(args.probe_out, args.trace_frames)
+    run_loop(serve(args), tune_memory=not args.no_memory_tuning)
+
+
+if __name__ == "__main__":
+    main()
