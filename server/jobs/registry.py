@@ -17,12 +17,13 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation import delivery
-    from server.federation.activitypub import process, remote_actors, threads
+    from server.federation.activitypub import process, process_batch, remote_actors, threads
     from server.federation.outbound import HANDLERS as outbound_handlers
     from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
     from server.governance.federation import publish as governance_publish
     from server.jobs import maintenance
+    from server.jobs.batch import Batched
     from server.polls import federation as polls_federation
     from server.polls import service as polls
     from server.media import service as media_service
@@ -37,7 +38,8 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         "timeline.follow_created": fanout.follow_created,
         "timeline.follow_removed": fanout.follow_removed,
         **governance_timers.HANDLERS,
-        "federation.process_inbox_item": process.process_inbox_item,
+        "federation.process_inbox_item": Batched(process.process_inbox_item,
+                                                 process_batch.process_inbox_items),
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
         **jury_timers.HANDLERS,
         **outbound_handlers,

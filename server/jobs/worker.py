@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from server.jobs import NOTIFY_CHANNEL, PermanentJobError, RetryLaterError, queries
+from server.jobs.batch import Batched
 from server.jobs.context import JobContext
 from server.jobs.registry import JobHandler
 
@@ -86,11 +87,11 @@ class Worker:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def run(job: queries.ClaimedJob) -> None:
+        async def run(unit: list[queries.ClaimedJob]) -> None:
             async with gate:
-                await self._run_one(job)
+                await self._run_unit(unit)
 
-        await asyncio.gather(*(run(job) for job in claimed))
+        await asyncio.gather(*(run(unit) for unit in self._units(claimed)))
         await self._flush_finished()
         return len(claimed)
 
@@ -107,11 +108,12 @@ class Worker:
         wake = self._wake = asyncio.Event()
         on_notify = lambda *_: wake.set()  # noqa: E731
         listener = await self._listen(on_notify)
-        running: set[asyncio.Task[None]] = set()
+        # Slots count jobs, not tasks: a batch of n jobs takes n slots.
+        running: dict[asyncio.Task[None], int] = {}
         try:
             while not stop.is_set():
                 wake.clear()
-                free = self.concurrency - len(running)
+                free = self.concurrency - sum(running.values())
                 wanted = min(free, self.batch)
                 claimed: list[queries.ClaimedJob] = []
                 if wanted > 0 or self._finished:
@@ -119,15 +121,16 @@ class Worker:
                         claimed = await self._claim(wanted)
                     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                         log.warning("job worker cannot reach the database: %s", exc)
-                for job in claimed:
-                    task = asyncio.create_task(self._run_one(job))
-                    running.add(task)
-                    task.add_done_callback(running.discard)
-                if claimed and len(claimed) == wanted and len(running) < self.concurrency:
+                for unit in self._units(claimed):
+                    task = asyncio.create_task(self._run_unit(unit))
+                    running[task] = len(unit)
+                    task.add_done_callback(running.pop)
+                if claimed and len(claimed) == wanted \
+                        and sum(running.values()) < self.concurrency:
                     continue  # the queue may hold more: claim again at once
                 waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(wake.wait()),
                                                      asyncio.ensure_future(stop.wait())}
-                if len(running) >= self.concurrency:
+                if sum(running.values()) >= self.concurrency:
                     waiters |= set(running)
                 await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
                 for w in waiters:
@@ -154,6 +157,36 @@ class Worker:
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("job worker runs without LISTEN (%s); polling only", exc)
             return None
+
+    def _units(self, claimed: list[queries.ClaimedJob]) -> list[list[queries.ClaimedJob]]:
+        """What runs as one task: the claimed jobs of a batched kind together, any other job
+        alone."""
+        batches: dict[str, list[queries.ClaimedJob]] = {}
+        units: list[list[queries.ClaimedJob]] = []
+        for job in claimed:
+            if isinstance(self.handlers.get(job.kind), Batched):
+                batches.setdefault(job.kind, []).append(job)
+            else:
+                units.append([job])
+        return list(batches.values()) + units
+
+    async def _run_unit(self, unit: list[queries.ClaimedJob]) -> None:
+        if len(unit) == 1:
+            await self._run_one(unit[0])
+            return
+        handler = self.handlers[unit[0].kind]
+        assert isinstance(handler, Batched)
+        try:
+            left = set(await handler.many(self.ctx, [job.payload for job in unit]))
+        except Exception:  # a bug in the batch path: each job still gets its own run
+            log.exception("batch of %d %s jobs crashed; running them one by one",
+                          len(unit), unit[0].kind)
+            left = set(range(len(unit)))
+        self._finished.extend(job.id for n, job in enumerate(unit) if n not in left)
+        # The rest keep their slots (this task holds them) and run side by side.
+        await asyncio.gather(*(self._run_one(job) for n, job in enumerate(unit) if n in left))
+        if self._wake is not None:
+            self._wake.set()
 
     async def _run_one(self, job: queries.ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
