@@ -67,3 +67,31 @@ async def test_a_batched_kind_still_runs_a_lone_job_through_its_single_handler(
     await _enqueue(db, clock, range(1))
     await worker({"t.batched": Batched(kind.one, kind.many)}).run_until_idle()
     assert kind.batches == [] and kind.singles == [0]
+
+
+async def test_the_worker_loop_claims_for_batches_and_counts_a_batch_as_fewer_slots(
+        db: Database, clock: FrozenClock, config: Any) -> None:
+    import asyncio
+
+    from server.jobs.context import JobContext
+    from server.jobs.worker import Worker
+
+    kind = Kind()
+    handler = Batched(kind.one, kind.many, per_slot=5)
+    w = Worker(JobContext(db=db, clock=clock, config=config), {"t.batched": handler},
+               concurrency=2, batch=10)
+    job = queries.ClaimedJob(id=1, kind="t.batched", payload={}, attempts=1, max_attempts=10)
+    assert (w._weight([job]), w._weight([job] * 10), w._weight([job] * 11)) == (1, 2, 3)
+    await _enqueue(db, clock, range(30))
+    stop = asyncio.Event()
+    loop_task = asyncio.create_task(w.run_forever(stop))
+    for _ in range(200):
+        if sum(map(len, kind.batches)) + len(kind.singles) == 30:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(loop_task, timeout=5)
+    # Two slots, five jobs to a slot: claims of ten, each one batch.
+    assert kind.batches[0] == list(range(10)) and sorted(
+        n for b in kind.batches for n in b) + sorted(kind.singles) == list(range(30))
+    assert await _states(db) == {}

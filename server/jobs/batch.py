@@ -6,6 +6,10 @@ single job, as every handler does; `many` gets the payloads of several claimed j
 returns the positions it left undone, which the worker then runs through `one`, each with its
 own retries and failure. `many` must leave a job either done or untouched, so that `one` can
 still take it; when `many` raises, every job of the batch goes through `one`.
+
+`per_slot`: how many jobs of the kind share one of the worker's slots when batched. A batch
+is one transaction on one connection, so counting each of its jobs as a slot would leave a
+worker few batches in flight and its round trips waiting on one another.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ BatchHandler = Callable[[JobContext, Sequence[dict[str, Any]]], Awaitable[Sequen
 class Batched:
     one: JobHandler
     many: BatchHandler
+    per_slot: int = 1
 
     async def __call__(self, ctx: JobContext, payload: dict[str, Any]) -> None:
         await self.one(ctx, payload)

@@ -52,6 +52,13 @@ class Worker:
         # runs them again, which at-least-once handlers allow.
         self._finished: list[int] = []
         self._wake: asyncio.Event | None = None
+        # Jobs of a batched kind share slots (see _weight); claims are sized for the most
+        # sharing kind this worker serves, so that a freed slot brings a batch, not one job.
+        self._per_slot = max((h.per_slot for kind, h in handlers.items()
+                              if isinstance(h, Batched) and self._serves(kind)), default=1)
+
+    def _serves(self, kind: str) -> bool:
+        return (self.only is None or kind in self.only) and kind not in self.skip
 
     async def _claim(self, limit: int) -> list[queries.ClaimedJob]:
         now = self.ctx.clock.now()
@@ -108,13 +115,15 @@ class Worker:
         wake = self._wake = asyncio.Event()
         on_notify = lambda *_: wake.set()  # noqa: E731
         listener = await self._listen(on_notify)
-        # Slots count jobs, not tasks: a batch of n jobs takes n slots.
+        # Slots count jobs (a batch of n takes n / per_slot of them, see _weight). A claim
+        # sized for batches may bring single jobs instead, which can then overfill the slots
+        # by a few until they finish; with no batched kind served, claims fit the free slots.
         running: dict[asyncio.Task[None], int] = {}
         try:
             while not stop.is_set():
                 wake.clear()
                 free = self.concurrency - sum(running.values())
-                wanted = min(free, self.batch)
+                wanted = min(free * self._per_slot, self.batch) if free > 0 else 0
                 claimed: list[queries.ClaimedJob] = []
                 if wanted > 0 or self._finished:
                     try:
@@ -123,7 +132,7 @@ class Worker:
                         log.warning("job worker cannot reach the database: %s", exc)
                 for unit in self._units(claimed):
                     task = asyncio.create_task(self._run_unit(unit))
-                    running[task] = len(unit)
+                    running[task] = self._weight(unit)
                     task.add_done_callback(running.pop)
                 if claimed and len(claimed) == wanted \
                         and sum(running.values()) < self.concurrency:
@@ -169,6 +178,14 @@ class Worker:
             else:
                 units.append([job])
         return list(batches.values()) + units
+
+    def _weight(self, unit: list[queries.ClaimedJob]) -> int:
+        """The slots a unit takes: one per job, or for a batch one per `per_slot` of its jobs
+        (a batch is one transaction on one connection, not n jobs side by side)."""
+        handler = self.handlers.get(unit[0].kind)
+        if len(unit) == 1 or not isinstance(handler, Batched):
+            return len(unit)
+        return -(-len(unit) // handler.per_slot)
 
     async def _run_unit(self, unit: list[queries.ClaimedJob]) -> None:
         if len(unit) == 1:

@@ -22,6 +22,11 @@ from server.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
 
+# Inbox jobs that share one worker slot when batched (server/jobs/batch.py). Measured with
+# bench/scenarios/w2_processing.py at 32 slots and claims of 20: one job per slot left about
+# two batches in flight (~300-450 Creates/s); five per slot, about eight (~800-1,100/s).
+JOBS_PER_SLOT = 5
+
 
 async def process_inbox_items(ctx: JobContext, payloads: Sequence[dict[str, Any]]) -> list[int]:
     """Returns the positions (in `payloads`) left for process_inbox_item."""
