@@ -200,8 +200,14 @@ class Worker:
                           len(unit), unit[0].kind)
             left = set(range(len(unit)))
         self._finished.extend(job.id for n, job in enumerate(unit) if n not in left)
-        # The rest keep their slots (this task holds them) and run side by side.
-        await asyncio.gather(*(self._run_one(job) for n, job in enumerate(unit) if n in left))
+        # The rest run in the slots this batch holds, no more of them at once.
+        gate = asyncio.Semaphore(self._weight(unit))
+
+        async def run(job: queries.ClaimedJob) -> None:
+            async with gate:
+                await self._run_one(job)
+
+        await asyncio.gather(*(run(job) for n, job in enumerate(unit) if n in left))
         if self._wake is not None:
             self._wake.set()
 
