@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from server.accounts.queries import Account
 from server.federation import uris
 from server.federation import vocabulary as v
 from server.federation.activitypub import queries as ap_q
@@ -52,6 +53,7 @@ async def store_creates(ctx: JobContext, creates: list[PlainCreate]) -> dict[int
     now = ctx.clock.now()
     outcomes: dict[int, Outcome] = {}
     plain: list[tuple[PlainCreate, plain_posts.Post]] = []
+    richer: list[tuple[PlainCreate, Account]] = []
     # Same commit mode as InboxContext.transaction (see there why a lost commit is harmless).
     async with ctx.db.acquire_plain() as conn, conn.transaction():
         await inbox_q.commit_without_flush(conn)
@@ -70,15 +72,18 @@ async def store_creates(ctx: JobContext, creates: list[PlainCreate]) -> dict[int
                 continue  # to be fetched or refreshed: one by one
             if plain_posts.is_plain(create.note, author):
                 plain.append((create, plain_posts.Post(create.note, author)))
-                continue
-            if create.note.mentions and await posts.unknown_mentions(conn, ctx, create.note):
-                continue
-            status = await remote.store_remote_status(conn, note=create.note, author=author,
-                                                      config=ctx.config, now=now)
-            outcomes[create.item.id] = _stored(status is not None)
+            elif not (create.note.mentions
+                      and await posts.unknown_mentions(conn, ctx, create.note)):
+                richer.append((create, author))
+            # else: a mentioned account to fetch first, one by one
+        # Plain posts first: they reply to nothing, and a reply in this batch may answer one.
         stored = await plain_posts.store_plain_posts(conn, posts=[p for _, p in plain], now=now)
         for (create, _), was_stored in zip(plain, stored, strict=True):
             outcomes[create.item.id] = _stored(was_stored)
+        for create, author in richer:
+            status = await remote.store_remote_status(conn, note=create.note, author=author,
+                                                      config=ctx.config, now=now)
+            outcomes[create.item.id] = _stored(status is not None)
         await ap_q.finish_inbox_items(
             conn, outcomes=[(item_id, o.state, o.reason) for item_id, o in outcomes.items()],
             now=now)
