@@ -18,12 +18,13 @@ JobHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 def _builtin_handlers() -> dict[str, JobHandler]:
     from server.cards import service as cards
     from server.federation import delivery
-    from server.federation.activitypub import process, remote_actors, threads
+    from server.federation.activitypub import process, process_batch, remote_actors, threads
     from server.federation.outbound import HANDLERS as outbound_handlers
     from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
     from server.governance.federation import publish as governance_publish
     from server.jobs import maintenance
+    from server.jobs.batch import Batched
     from server.polls import federation as polls_federation
     from server.polls import service as polls
     from server.push import delivery as push_delivery
@@ -39,7 +40,9 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         "timeline.follow_created": fanout.follow_created,
         "timeline.follow_removed": fanout.follow_removed,
         **governance_timers.HANDLERS,
-        "federation.process_inbox_item": process.process_inbox_item,
+        "federation.process_inbox_item": Batched(process.process_inbox_item,
+                                                 process_batch.process_inbox_items,
+                                                 per_slot=process_batch.JOBS_PER_SLOT),
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
         **jury_timers.HANDLERS,
         **outbound_handlers,

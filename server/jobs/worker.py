@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from server.jobs import NOTIFY_CHANNEL, PermanentJobError, RetryLaterError, queries
+from server.jobs.batch import Batched
 from server.jobs.context import JobContext
 from server.jobs.registry import JobHandler
 
@@ -51,6 +52,13 @@ class Worker:
         # runs them again, which at-least-once handlers allow.
         self._finished: list[int] = []
         self._wake: asyncio.Event | None = None
+        # Jobs of a batched kind share slots (see _weight); claims are sized for the most
+        # sharing kind this worker serves, so that a freed slot brings a batch, not one job.
+        self._per_slot = max((h.per_slot for kind, h in handlers.items()
+                              if isinstance(h, Batched) and self._serves(kind)), default=1)
+
+    def _serves(self, kind: str) -> bool:
+        return (self.only is None or kind in self.only) and kind not in self.skip
 
     async def _claim(self, limit: int) -> list[queries.ClaimedJob]:
         now = self.ctx.clock.now()
@@ -86,11 +94,11 @@ class Worker:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def run(job: queries.ClaimedJob) -> None:
+        async def run(unit: list[queries.ClaimedJob]) -> None:
             async with gate:
-                await self._run_one(job)
+                await self._run_unit(unit)
 
-        await asyncio.gather(*(run(job) for job in claimed))
+        await asyncio.gather(*(run(unit) for unit in self._units(claimed)))
         await self._flush_finished()
         return len(claimed)
 
@@ -107,27 +115,31 @@ class Worker:
         wake = self._wake = asyncio.Event()
         on_notify = lambda *_: wake.set()  # noqa: E731
         listener = await self._listen(on_notify)
-        running: set[asyncio.Task[None]] = set()
+        # Slots count jobs (a batch of n takes n / per_slot of them, see _weight). A claim
+        # sized for batches may bring single jobs instead, which can then overfill the slots
+        # by a few until they finish; with no batched kind served, claims fit the free slots.
+        running: dict[asyncio.Task[None], int] = {}
         try:
             while not stop.is_set():
                 wake.clear()
-                free = self.concurrency - len(running)
-                wanted = min(free, self.batch)
+                free = self.concurrency - sum(running.values())
+                wanted = min(free * self._per_slot, self.batch) if free > 0 else 0
                 claimed: list[queries.ClaimedJob] = []
                 if wanted > 0 or self._finished:
                     try:
                         claimed = await self._claim(wanted)
                     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                         log.warning("job worker cannot reach the database: %s", exc)
-                for job in claimed:
-                    task = asyncio.create_task(self._run_one(job))
-                    running.add(task)
-                    task.add_done_callback(running.discard)
-                if claimed and len(claimed) == wanted and len(running) < self.concurrency:
+                for unit in self._units(claimed):
+                    task = asyncio.create_task(self._run_unit(unit))
+                    running[task] = self._weight(unit)
+                    task.add_done_callback(running.pop)
+                if claimed and len(claimed) == wanted \
+                        and sum(running.values()) < self.concurrency:
                     continue  # the queue may hold more: claim again at once
                 waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(wake.wait()),
                                                      asyncio.ensure_future(stop.wait())}
-                if len(running) >= self.concurrency:
+                if sum(running.values()) >= self.concurrency:
                     waiters |= set(running)
                 await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
                 for w in waiters:
@@ -154,6 +166,50 @@ class Worker:
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("job worker runs without LISTEN (%s); polling only", exc)
             return None
+
+    def _units(self, claimed: list[queries.ClaimedJob]) -> list[list[queries.ClaimedJob]]:
+        """What runs as one task: the claimed jobs of a batched kind together, any other job
+        alone."""
+        batches: dict[str, list[queries.ClaimedJob]] = {}
+        units: list[list[queries.ClaimedJob]] = []
+        for job in claimed:
+            if isinstance(self.handlers.get(job.kind), Batched):
+                batches.setdefault(job.kind, []).append(job)
+            else:
+                units.append([job])
+        return list(batches.values()) + units
+
+    def _weight(self, unit: list[queries.ClaimedJob]) -> int:
+        """The slots a unit takes: one per job, or for a batch one per `per_slot` of its jobs
+        (a batch is one transaction on one connection, not n jobs side by side)."""
+        handler = self.handlers.get(unit[0].kind)
+        if len(unit) == 1 or not isinstance(handler, Batched):
+            return len(unit)
+        return -(-len(unit) // handler.per_slot)
+
+    async def _run_unit(self, unit: list[queries.ClaimedJob]) -> None:
+        if len(unit) == 1:
+            await self._run_one(unit[0])
+            return
+        handler = self.handlers[unit[0].kind]
+        assert isinstance(handler, Batched)
+        try:
+            left = set(await handler.many(self.ctx, [job.payload for job in unit]))
+        except Exception:  # a bug in the batch path: each job still gets its own run
+            log.exception("batch of %d %s jobs crashed; running them one by one",
+                          len(unit), unit[0].kind)
+            left = set(range(len(unit)))
+        self._finished.extend(job.id for n, job in enumerate(unit) if n not in left)
+        # The rest run in the slots this batch holds, no more of them at once.
+        gate = asyncio.Semaphore(self._weight(unit))
+
+        async def run(job: queries.ClaimedJob) -> None:
+            async with gate:
+                await self._run_one(job)
+
+        await asyncio.gather(*(run(job) for n, job in enumerate(unit) if n in left))
+        if self._wake is not None:
+            self._wake.set()
 
     async def _run_one(self, job: queries.ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)

@@ -14,6 +14,20 @@ async def fanout_status(conn: Conn, *, status_id: int) -> list[int]:
     return [r["account_id"] for r in await conn.fetch(Q["fanout_status"], status_id)]
 
 
+async def fanout_statuses(conn: Conn, *, status_ids: list[int],
+                          now: datetime) -> tuple[list[tuple[int, int]], dict[int, list[int]]]:
+    """Fill the home feeds with several new statuses; return (status id, follower to
+    notify) pairs and the lists showing each status."""
+    bells: list[tuple[int, int]] = []
+    lists: dict[int, list[int]] = {}
+    for r in await conn.fetch(Q["fanout_statuses"], status_ids, now):
+        if r["kind"] == "bell":
+            bells.append((r["status_id"], r["id"]))
+        else:
+            lists.setdefault(r["status_id"], []).append(r["id"])
+    return bells, lists
+
+
 async def remove_status_from_feeds(conn: Conn, *, status_id: int) -> None:
     await conn.execute(Q["remove_status_from_feeds"], status_id)
 

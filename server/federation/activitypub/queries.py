@@ -73,6 +73,18 @@ async def finish_inbox_item(conn: Conn, *, item_id: int, state: str, error: str 
     return await conn.fetchval(Q["finish_inbox_item"], item_id, state, error, now) is not None
 
 
+async def get_inbox_items(conn: Conn, *, item_ids: list[int]) -> list[InboxItem]:
+    return [InboxItem(**dict(r)) for r in await conn.fetch(Q["get_inbox_items"], item_ids)]
+
+
+async def finish_inbox_items(conn: Conn, *, outcomes: list[tuple[int, str, str | None]],
+                             now: datetime) -> None:
+    """`outcomes`: (item id, state, error) per item."""
+    if outcomes:
+        ids, states, errors = (list(c) for c in zip(*outcomes))
+        await conn.execute(Q["finish_inbox_items"], ids, states, errors, now)
+
+
 async def note_inbox_item_error(conn: Conn, *, item_id: int, error: str) -> None:
     await conn.execute(Q["note_inbox_item_error"], item_id, error)
 

@@ -70,6 +70,20 @@ UPDATE inbox_items SET state = $2, error = $3, processed_at = $4
  WHERE id = $1 AND state = 'received'
 RETURNING id;
 
+-- name: get_inbox_items
+-- Several items at once (a batch of jobs); ids not found are left out.
+-- $1 ids
+SELECT id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id, received_at, state,
+       error, processed_at
+  FROM inbox_items WHERE id = ANY($1::bigint[]);
+
+-- name: finish_inbox_items
+-- finish_inbox_item for several items, each with its own state and error.
+-- $1 ids, $2 states, $3 errors, $4 now
+UPDATE inbox_items i SET state = f.state, error = f.error, processed_at = $4
+  FROM unnest($1::bigint[], $2::text[], $3::text[]) AS f (id, state, error)
+ WHERE i.id = f.id AND i.state = 'received';
+
 -- name: note_inbox_item_error
 -- A passing failure: the item waits for the job's next attempt, with the reason kept.
 -- $1 id, $2 error

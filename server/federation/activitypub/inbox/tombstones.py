@@ -30,3 +30,9 @@ async def post_arrival(conn: Conn, *, uri: str, actor_uri: str, author_uri: str,
     stored already, and its stored author."""
     return await queries.get_post_arrival(conn, uri=uri, actor_uri=actor_uri, since=now - KEEP,
                                           author_uri=author_uri)
+
+
+async def post_arrivals(conn: Conn, *, posts: list[tuple[str, str, str]],
+                        now: datetime) -> list[queries.PostArrival]:
+    """post_arrival for each (uri, actor_uri, author_uri), in one round trip."""
+    return await queries.get_post_arrivals(conn, posts=posts, since=now - KEEP)
