@@ -19,10 +19,11 @@ import asyncio
 import codecs
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import aiohttp
 
+from server.federation.activitypub.fetch import check_url as fetch_check_url
 from server.federation.activitypub.fetch import (
     MAX_REDIRECTS,
     FetchDeniedError,
@@ -32,7 +33,7 @@ from server.federation.activitypub.fetch import (
     FetchTooLargeError,
     FetchUnavailableError,
 )
-from server.federation.netguard import AddressRefusedError, check_url_host
+from server.federation.netguard import AddressRefusedError
 from server.jobs.context import JobContext
 
 PAGE_BYTES = 1024 * 1024
@@ -55,20 +56,9 @@ class Response:
 
 
 def check_url(url: str, ctx: JobContext) -> None:
-    """Refuse a URL before any connection is made: http(s) only, no credentials, no literal
-    private address (host names are judged by the resolver when connecting)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise FetchRefusedError(url, "not a URL") from None
-    if parts.scheme not in ("http", "https"):
-        raise FetchRefusedError(url, f"{parts.scheme or 'a missing'} scheme is not allowed")
-    if not parts.hostname or parts.username or parts.password:
-        raise FetchRefusedError(url, "the URL has no host, or carries credentials")
-    try:
-        check_url_host(parts.hostname, allow_private=ctx.config.allow_private_addresses)
-    except AddressRefusedError as exc:
-        raise FetchRefusedError(url, str(exc)) from None
+    """Web pages are read over http too, whatever federation requires; the other checks
+    (credentials, literal private addresses) are federation's."""
+    fetch_check_url(url, ctx, schemes=("http", "https"))
 
 
 def _session(ctx: JobContext) -> aiohttp.ClientSession:

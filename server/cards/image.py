@@ -8,17 +8,15 @@ BlurHash (4 x 4 components, as Mastodon's cards) is computed from a tiny copy.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
-import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from server.media import blurhash
-from server.media.attachments import BLURHASH_SIDE
-from server.media.images import ACCEPTED_FORMATS, IMAGE_MATRIX_LIMIT
+from server.errors import ValidationError
+from server.media.attachments import BLURHASH_SIDE, decode_image, upright
 
 THUMBNAIL_SIDE = 640
 THUMBNAIL_PIXELS = 640 * 360
@@ -38,12 +36,10 @@ class NotAnImageError(ValueError):
 
 
 def make_thumbnail(data: bytes) -> Thumbnail:
-    image = _decode(data)
-    with contextlib.suppress(OSError, ValueError, SyntaxError):
-        image = ImageOps.exif_transpose(image)
-    alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info)
-    image = image.convert("RGBA" if alpha else "RGB")
+    try:
+        image, alpha = upright(decode_image(data))
+    except ValidationError as exc:
+        raise NotAnImageError(str(exc)) from None
     image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     if image.width * image.height > THUMBNAIL_PIXELS:
         scale = math.sqrt(THUMBNAIL_PIXELS / (image.width * image.height))
@@ -64,22 +60,3 @@ def make_thumbnail(data: bytes) -> Thumbnail:
     return Thumbnail(out.getvalue(), extension, image.width, image.height,
                      blurhash.encode(pixels, tiny.width, tiny.height,
                                                    x_components=4, y_components=4))
-
-
-def _decode(data: bytes) -> Image.Image:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED_FORMATS:
-                raise NotAnImageError(f"{image.format} pictures are not accepted")
-            if image.width * image.height > IMAGE_MATRIX_LIMIT:
-                raise NotAnImageError("the picture has too many pixels")
-            image.seek(0)
-            image.load()
-        except NotAnImageError:
-            raise
-        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombWarning,
-                Image.DecompressionBombError) as exc:
-            raise NotAnImageError(f"not a picture we can read: {type(exc).__name__}") from None
-    return image

@@ -63,7 +63,17 @@ def _encode(image: Image.Image, alpha: bool) -> tuple[bytes, str, str]:
     return out.getvalue(), "jpeg", "image/jpeg"
 
 
-def _decode(data: bytes) -> Image.Image:
+def upright(image: Image.Image) -> tuple[Image.Image, bool]:
+    """The picture turned as its EXIF says and converted to RGB(A), and whether it has
+    transparency (kept as PNG then)."""
+    with contextlib.suppress(OSError, ValueError, SyntaxError):
+        image = ImageOps.exif_transpose(image)
+    alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info)
+    return image.convert("RGBA" if alpha else "RGB"), alpha
+
+
+def decode_image(data: bytes) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -115,12 +125,7 @@ def probe(data: bytes, content_type: str = "") -> None:
 
 def process_media(data: bytes, content_type: str = "") -> ProcessedMedia:
     check_upload(data, content_type)
-    image = _decode(data)
-    with contextlib.suppress(OSError, ValueError, SyntaxError):
-        image = ImageOps.exif_transpose(image)
-    alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info)
-    image = image.convert("RGBA" if alpha else "RGB")
+    image, alpha = upright(decode_image(data))
     original = _fit(image, ORIGINAL_PIXELS)
     small = _fit(original, PREVIEW_PIXELS)
     original_bytes, extension, mime = _encode(original, alpha)

@@ -80,13 +80,14 @@ class Fetched:
     data: dict[str, Any]
 
 
-def check_url(url: str, ctx: JobContext) -> None:
-    """Refuse a URL before any connection is made (scheme, credentials, literal addresses)."""
+def check_url(url: str, ctx: JobContext, *, schemes: tuple[str, ...] | None = None) -> None:
+    """Refuse a URL before any connection is made (scheme, credentials, literal addresses).
+    `schemes` defaults to what federation allows: https, and http only where configured."""
     try:
         parts = urlsplit(url)
     except ValueError:
         raise FetchRefusedError(url, "not a URL") from None
-    allowed = ("https", "http") if ctx.config.allow_http else ("https",)
+    allowed = schemes or (("https", "http") if ctx.config.allow_http else ("https",))
     if parts.scheme not in allowed:
         raise FetchRefusedError(url, f"{parts.scheme or 'a missing'} scheme is not allowed")
     if not parts.hostname or parts.username or parts.password:
