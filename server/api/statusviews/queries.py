@@ -108,7 +108,10 @@ HOME_PAGE_MAX = 40   # /api/v1/timelines/home's maximum limit
 @dataclass(frozen=True, slots=True)
 class HomePage:
     ids: list[int]             # the entries, newest first
-    rows: list[PageRow]        # their rows, and the originals of the boosts among them
+    # Their rows, and the originals of the boosts among them, for rendering only: their
+    # statuses' in_reply_to_uri, text_source, deleted_at and updated_at are None (see
+    # queries.sql), which never matches a full row in _STATUSES (updated_at is never NULL).
+    rows: list[PageRow]
     viewer_filters: bool       # whether the viewer has filters in force (False: none apply)
 
 
