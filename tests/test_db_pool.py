@@ -55,3 +55,32 @@ async def test_a_plain_body_that_raises_is_reset(database_url: str) -> None:
             assert await conn.fetchval("SHOW application_name") != "failed"
     finally:
         await db.close()
+
+
+async def test_json_values_keep_the_standard_librarys_meaning(database_url: str) -> None:
+    """The codecs parse with orjson but must read and refuse exactly what json did."""
+    import math
+    from datetime import UTC, datetime
+
+    import asyncpg
+    import pytest
+
+    db = await _one_connection(database_url)
+    big = {"n": 2**70, "neg": -(2**63) - 1, "u64": 2**64 - 1, "f": 0.1, "s": "é\u2028"}
+    try:
+        async with db.acquire() as conn:
+            assert await conn.fetchval("SELECT $1::jsonb", big) == big
+            assert await conn.fetchval("SELECT $1::json", big) == big
+            huge = await conn.fetchval("SELECT '[1e400, 123456789012345678901234567890]'::jsonb")
+            assert huge == [10**400, 123456789012345678901234567890]
+            assert await conn.fetchval("""SELECT '"\\ud800"'::json""") == "\ud800"
+            assert await conn.fetchval("SELECT $1::jsonb", {"a": None, "annul": [1]}) == {
+                "a": None, "annul": [1]}
+            assert await conn.fetchval("SELECT $1::jsonb", {1: 2}) == {"1": 2}
+            for bad in ({"x": math.nan}, [math.inf]):
+                with pytest.raises(Exception):   # json writes NaN and Infinity; jsonb refuses
+                    await conn.fetchval("SELECT $1::jsonb", bad)
+            with pytest.raises(asyncpg.DataError, match="not JSON serializable"):
+                await conn.fetchval("SELECT $1::jsonb", {"at": datetime.now(UTC)})
+    finally:
+        await db.close()

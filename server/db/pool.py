@@ -8,16 +8,59 @@ from contextlib import asynccontextmanager
 from typing import TypeAlias
 
 import asyncpg
+import orjson
 
 from server.errors import ConfigError
 
 Conn: TypeAlias = asyncpg.Connection
 
 
+# JSON through orjson (several times faster; every page of statuses decodes a few jsonb
+# values per row), with the standard library's results wherever orjson's would differ:
+# orjson reads an integer beyond 64 bits as a float, and refuses what json accepts (lone
+# surrogates in a json column, numbers beyond a double). Such an integer needs a run of at
+# least 19 digits; a value holding one is left to json (ids have 18 digits, so this is rare).
+# The run is looked for with every digit made "0" by bytes.translate and one substring
+# search, about ten times cheaper than a regular expression over the text.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
+# datetimes, dataclasses and subclasses of str, int, dict and list go to json, which refuses
+# the first two as before and writes the others its own way.
+_DUMPS_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                  | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+def _json_decode(text: str) -> object:
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:   # not from PostgreSQL (its text is UTF-8); json decides
+        return json.loads(text)
+    if _LONG_RUN not in data.translate(_DIGITS_TO_ZERO):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
+def _json_encode(value: object) -> str:
+    try:
+        out = orjson.dumps(value, option=_DUMPS_OPTIONS)
+    except TypeError:   # integers beyond 64 bits, non-string keys, lone surrogates, ...
+        return json.dumps(value)
+    # orjson writes NaN and infinities as null; json writes NaN, which PostgreSQL refuses:
+    # a value with a null in it is written by json, so such a value is still refused.
+    if b"null" in out:
+        return json.dumps(value)
+    return out.decode()
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     # jsonb columns come back as Python values and go in from Python values.
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
-    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("jsonb", encoder=_json_encode, decoder=_json_decode,
+                              schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=_json_encode, decoder=_json_decode,
+                              schema="pg_catalog")
 
 
 class _Connection(asyncpg.Connection):

@@ -46,6 +46,9 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
                                                 since_id=since_id, limit=limit, now=now)
             ids, loaded = home.ids, home.rows
             assert home.viewer_filters is False
+            # what a timeline never renders is not read (see queries.sql)
+            assert all(r.status.text_source is None and r.status.updated_at is None
+                       for r in loaded)
             assert ids == await timeline_q.list_home_timeline(
                 conn, account_id=viewer, max_id=max_id, since_id=since_id, min_id=None,
                 limit=limit, now=now)

@@ -222,13 +222,28 @@ SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted
 -- only `LIMIT $4` it plans for a tenth of the feed and plans again on every call, 2-3 ms).
 -- `viewer_filters`: whether the viewer has any filter in force at $5 (the same on every
 -- row): most have none, and then the page needs no query for them.
+-- The columns are list_page's, in its order (rows are cut by position), but the four that
+-- rendering a timeline never reads come as NULL: in_reply_to_uri, text_source (shown only
+-- by a delete's response), deleted_at and updated_at. A NULL costs the client next to
+-- nothing to decode; a text or a timestamp does, on every row of every page.
 -- $1 account_id (the viewer), $2 max_id, $3 since_id, $4 limit (at most 40), $5 now
 WITH feed AS (
     SELECT status_id FROM home_entries($1, $2, $3, $5) ORDER BY status_id DESC LIMIT 40
 ), page AS (
     SELECT status_id FROM feed ORDER BY status_id DESC LIMIT $4
 )
-SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
+SELECT r.id, r.account_id, r.uri, r.url, r.local, r.in_reply_to_id, r.in_reply_to_account_id,
+       NULL::text AS in_reply_to_uri, r.reblog_of_id, r.conversation_id, r.content,
+       NULL::text AS text_source, r.spoiler_text, r.sensitive, r.visibility, r.language,
+       r.application_id, r.edited_at, NULL::timestamptz AS deleted_at, r.created_at,
+       NULL::timestamptz AS updated_at, r.replies_count, r.reblogs_count, r.favourites_count,
+       r.a_username, r.a_domain, r.a_display_name, r.a_note, r.a_uri, r.a_url, r.a_actor_type,
+       r.a_locked, r.a_bot, r.a_discoverable, r.a_indexable, r.a_avatar_url, r.a_header_url,
+       r.a_avatar_path, r.a_header_path, r.a_fields, r.a_moved_to_account_id, r.a_suspended_at,
+       r.a_created_at, r.a_statuses_count, r.a_followers_count, r.a_following_count,
+       r.a_last_status_at, r.a_role, r.a_hide_collections, r.app_name, r.app_website, r.media,
+       r.mentions, r.tags, r.has_poll,
+       vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
        r.id IN (SELECT status_id FROM page) AS in_page,
        EXISTS (SELECT 1 FROM filters f WHERE f.account_id = $1
                   AND (f.expires_at IS NULL OR f.expires_at > $5)) AS viewer_filters
