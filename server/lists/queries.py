@@ -113,9 +113,5 @@ async def list_timeline(conn: Conn, *, list_id: int, owner_id: int, max_id: int 
     return [r["id"] for r in rows]
 
 
-async def lists_showing_status(conn: Conn, *, status_id: int, now: datetime) -> list[int]:
-    return [r["id"] for r in await conn.fetch(Q["lists_showing_status"], status_id, now)]
-
-
 async def owns_list(conn: Conn, *, list_id: int, account_id: int) -> bool:
     return bool(await conn.fetchval(Q["owns_list"], list_id, account_id))

@@ -118,16 +118,6 @@ SELECT x.id FROM lists l
  ORDER BY x.id ASC
  LIMIT $5;
 
--- name: lists_showing_status
--- The lists whose timeline a new status belongs on (their streams get an `update`).
--- $1 status id, $2 now
-SELECT l.id FROM statuses s
-  JOIN list_accounts la ON la.account_id = s.account_id
-  JOIN lists l ON l.id = la.list_id
-  JOIN follows f ON f.account_id = l.account_id AND f.target_account_id = s.account_id
- WHERE s.id = $1 AND list_shows_status(l, s, f.show_reblogs, $2)
- ORDER BY l.id;
-
 -- name: owns_list
 -- $1 list id, $2 account id
 SELECT EXISTS (SELECT 1 FROM lists WHERE id = $1 AND account_id = $2);

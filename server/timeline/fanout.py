@@ -14,7 +14,6 @@ from typing import Any
 from server.accounts import queries as accounts_q
 from server.db import Conn
 from server.jobs.context import JobContext
-from server.lists import queries as lists_q
 from server.notifications import service as notifications
 from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
@@ -47,13 +46,14 @@ async def fan_out(conn: Conn, *, status: Status, now: datetime,
     transaction. Local posts get it from the job above; remote posts and boosts call it as
     they are stored, which spares each incoming post a job of its own. `facts` are those of
     streaming_q.get_stream_facts, when the caller knows them already."""
-    bells = await queries.fanout_status(conn, status_id=status.id)
+    # The batched statement with one id: the same rules fill the feeds and find the bells
+    # and the lists whose timeline this status is on (their owners' streams).
+    rung, lists = await queries.fanout_statuses(conn, status_ids=[status.id], now=now)
+    bells = [follower_id for _, follower_id in rung]
     if facts is None:
         facts = await streaming_q.get_stream_facts(conn, status_id=status.id)
     streams = publish.public_streams(facts) if facts else []
-    # List streams: the lists whose timeline this status is on (their owners' streams).
-    streams += [f"list:{list_id}" for list_id in
-                await lists_q.lists_showing_status(conn, status_id=status.id, now=now)]
+    streams += [f"list:{list_id}" for list_id in lists.get(status.id, [])]
     await publish.status_published(conn, status_id=status.id, home=True, streams=streams)
     if status.visibility == "direct" and status.reblog_of_id is None:
         # Each local participant's `direct` stream hears of the conversation.

@@ -9,11 +9,6 @@ from server.db import Conn, load_queries
 Q = load_queries("server.timeline")
 
 
-async def fanout_status(conn: Conn, *, status_id: int) -> list[int]:
-    """Fill the home feeds; return the followers to notify of the new post."""
-    return [r["account_id"] for r in await conn.fetch(Q["fanout_status"], status_id)]
-
-
 async def fanout_statuses(conn: Conn, *, status_ids: list[int],
                           now: datetime) -> tuple[list[tuple[int, int]], dict[int, list[int]]]:
     """Fill the home feeds with several new statuses; return (status id, follower to

@@ -1,63 +1,12 @@
--- name: fanout_status
--- Put a status (or boost) into the home feeds of the local accounts that should see it:
--- its author if local; local followers (not for direct messages; not boosts for followers
--- who hide them; replies to others only for followers of both); local accounts it mentions
--- when it is a direct message. Blocks and mutes keep it out; a boost of something already
--- in a feed is not added again. Returns the local followers to tell about it (those who
--- asked to be notified of the author's posts: original public or unlisted posts only), so
--- the fan-out is one round trip.
--- $1 status_id
-WITH s AS (
-    SELECT st.id, st.account_id, st.reblog_of_id, st.visibility, st.in_reply_to_account_id,
-           orig.account_id AS original_author
-      FROM statuses st LEFT JOIN statuses orig ON orig.id = st.reblog_of_id
-     WHERE st.id = $1 AND st.deleted_at IS NULL
-),
-candidates AS (
-    SELECT a.id AS account_id FROM s JOIN accounts a ON a.id = s.account_id AND a.domain IS NULL
-    UNION
-    SELECT f.account_id FROM s
-      JOIN follows f ON f.target_account_id = s.account_id
-      JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
-     WHERE s.visibility <> 'direct'
-       AND (s.reblog_of_id IS NULL OR f.show_reblogs)
-       AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id
-            OR s.in_reply_to_account_id = f.account_id
-            OR EXISTS (SELECT 1 FROM follows f2 WHERE f2.account_id = f.account_id
-                          AND f2.target_account_id = s.in_reply_to_account_id))
-    UNION
-    SELECT m.account_id FROM s
-      JOIN mentions m ON m.status_id = s.id
-      JOIN accounts a ON a.id = m.account_id AND a.domain IS NULL
-     WHERE s.visibility = 'direct'
-),
-fed AS (
-    INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id)
-    SELECT c.account_id, s.id, s.account_id, s.reblog_of_id
-      FROM candidates c CROSS JOIN s
- WHERE NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = c.account_id
-                      AND b.target_account_id IN (s.account_id, coalesce(s.original_author, s.account_id)))
-   AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = c.account_id
-                      AND mu.target_account_id IN (s.account_id, coalesce(s.original_author, s.account_id)))
-   -- an author on one of the reader's exclusive lists is read there, not in the home feed
-   AND (c.account_id = s.account_id OR NOT EXISTS (
-            SELECT 1 FROM list_accounts la JOIN lists l ON l.id = la.list_id
-             WHERE la.account_id = s.account_id AND l.account_id = c.account_id AND l.exclusive))
-   AND (s.reblog_of_id IS NULL OR (
-            c.account_id <> s.original_author
-        AND NOT EXISTS (SELECT 1 FROM home_feed h WHERE h.account_id = c.account_id
-                           AND (h.status_id = s.reblog_of_id OR h.reblog_of_id = s.reblog_of_id))))
-    ON CONFLICT DO NOTHING
-)
-SELECT f.account_id FROM s
-  JOIN follows f ON f.target_account_id = s.account_id AND f.notify
-  JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
- WHERE s.reblog_of_id IS NULL AND s.visibility IN ('public', 'unlisted');
-
 -- name: fanout_statuses
--- fanout_status for several new statuses at once (same rules, one INSERT), and the lists
--- whose timeline each belongs on (lists_showing_status), in one round trip. Rows:
--- ('bell', status id, follower to notify) and ('list', status id, list id).
+-- Put new statuses (or boosts) into the home feeds of the local accounts that should see
+-- them: the author if local; local followers (not for direct messages; not boosts for
+-- followers who hide them; replies to others only for followers of both); local accounts
+-- mentioned in a direct message. Blocks and mutes keep a status out; a boost of something
+-- already in a feed is not added again; an author on an exclusive list is read there only.
+-- Returns, in the same round trip, ('bell', status id, follower to notify: those who asked
+-- to hear of the author's original public or unlisted posts) and ('list', status id, list
+-- id) for the lists whose timeline each status is on (list_shows_status).
 -- $1 status ids, $2 now
 WITH s AS (
     SELECT st.id, st.account_id, st.reblog_of_id, st.visibility, st.in_reply_to_account_id,
