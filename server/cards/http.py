@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from server.federation.activitypub.fetch import check_url as fetch_check_url
+from server.federation.activitypub.fetch import client_failure
 from server.federation.activitypub.fetch import (
     MAX_REDIRECTS,
     FetchDeniedError,
@@ -33,7 +34,6 @@ from server.federation.activitypub.fetch import (
     FetchTooLargeError,
     FetchUnavailableError,
 )
-from server.federation.netguard import AddressRefusedError
 from server.jobs.context import JobContext
 
 PAGE_BYTES = 1024 * 1024
@@ -89,12 +89,8 @@ async def get(ctx: JobContext, url: str, *, accept: str, max_bytes: int,
                     return Response(url, resp.content_type.lower(), resp.charset, body)
     except TimeoutError:
         raise FetchUnavailableError(start, f"no answer within {timeout:g} s") from None
-    except aiohttp.ClientConnectorError as exc:
-        if isinstance(exc.os_error, AddressRefusedError):
-            raise FetchRefusedError(url, str(exc.os_error)) from None
-        raise FetchUnavailableError(url, f"cannot connect: {exc.os_error}") from None
     except aiohttp.ClientError as exc:
-        raise FetchUnavailableError(url, f"request failed: {type(exc).__name__}") from None
+        raise client_failure(url, exc) from None
     raise FetchRefusedError(start, f"more than {MAX_REDIRECTS} redirects")
 
 

@@ -80,6 +80,16 @@ class Fetched:
     data: dict[str, Any]
 
 
+def client_failure(url: str, exc: aiohttp.ClientError) -> FetchError:
+    """What an aiohttp failure means for a fetch: a refused address is final, anything else
+    may work later."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, AddressRefusedError):
+            return FetchRefusedError(url, str(exc.os_error))
+        return FetchUnavailableError(url, f"cannot connect: {exc.os_error}")
+    return FetchUnavailableError(url, f"request failed: {type(exc).__name__}")
+
+
 def check_url(url: str, ctx: JobContext, *, schemes: tuple[str, ...] | None = None) -> None:
     """Refuse a URL before any connection is made (scheme, credentials, literal addresses).
     `schemes` defaults to what federation allows: https, and http only where configured."""
@@ -131,12 +141,8 @@ async def fetch_json(ctx: JobContext, url: str, *, accept: str = AP_ACCEPT, sign
                 return Fetched(url, _parse(url, body))
     except TimeoutError:
         raise FetchUnavailableError(start, f"no answer within {timeout:g} s") from None
-    except aiohttp.ClientConnectorError as exc:
-        if isinstance(exc.os_error, AddressRefusedError):
-            raise FetchRefusedError(url, str(exc.os_error)) from None
-        raise FetchUnavailableError(url, f"cannot connect: {exc.os_error}") from None
     except aiohttp.ClientError as exc:
-        raise FetchUnavailableError(url, f"request failed: {type(exc).__name__}") from None
+        raise client_failure(url, exc) from None
     raise FetchRefusedError(start, f"more than {MAX_REDIRECTS} redirects")
 
 
