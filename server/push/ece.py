@@ -82,18 +82,24 @@ class Encrypted:
     server_public: bytes   # the ephemeral key; the aesgcm headers carry it
 
 
+def _agree(plaintext: bytes, ua_public: bytes, as_private: ec.EllipticCurvePrivateKey | None,
+           salt: bytes | None) -> tuple[bytes, bytes, bytes]:
+    """What both encodings start from: (our ephemeral public key, the ECDH secret shared with
+    the subscriber's key, the salt)."""
+    if len(plaintext) > MAX_PLAINTEXT:
+        raise ValueError("push message too long for one record")
+    as_private = as_private or ec.generate_private_key(ec.SECP256R1())
+    ua_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), ua_public)
+    return (public_bytes(as_private.public_key()), as_private.exchange(ec.ECDH(), ua_key),
+            salt or os.urandom(16))
+
+
 def encrypt_aes128gcm(plaintext: bytes, *, ua_public: bytes, auth_secret: bytes,
                       as_private: ec.EllipticCurvePrivateKey | None = None,
                       salt: bytes | None = None) -> Encrypted:
     """RFC 8291 §3.4 and §4. `as_private` and `salt` are fresh per message; tests pass the
     RFC's fixed ones to reproduce its example."""
-    if len(plaintext) > MAX_PLAINTEXT:
-        raise ValueError("push message too long for one record")
-    as_private = as_private or ec.generate_private_key(ec.SECP256R1())
-    salt = salt or os.urandom(16)
-    as_public = public_bytes(as_private.public_key())
-    ua_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), ua_public)
-    shared = as_private.exchange(ec.ECDH(), ua_key)
+    as_public, shared, salt = _agree(plaintext, ua_public, as_private, salt)
     ikm = _hkdf(shared, salt=auth_secret, info=b"WebPush: info\x00" + ua_public + as_public,
                 length=32)
     cek = _hkdf(ikm, salt=salt, info=b"Content-Encoding: aes128gcm\x00", length=16)
@@ -109,13 +115,7 @@ def encrypt_aesgcm(plaintext: bytes, *, ua_public: bytes, auth_secret: bytes,
                    salt: bytes | None = None) -> Encrypted:
     """The draft-04 scheme: a key schedule bound to both public keys through a length-prefixed
     context, and a two-byte padding length in front of the plaintext."""
-    if len(plaintext) > MAX_PLAINTEXT:
-        raise ValueError("push message too long for one record")
-    as_private = as_private or ec.generate_private_key(ec.SECP256R1())
-    salt = salt or os.urandom(16)
-    as_public = public_bytes(as_private.public_key())
-    ua_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), ua_public)
-    shared = as_private.exchange(ec.ECDH(), ua_key)
+    as_public, shared, salt = _agree(plaintext, ua_public, as_private, salt)
     ikm = _hkdf(shared, salt=auth_secret, info=b"Content-Encoding: auth\x00", length=32)
     context = (b"P-256\x00" + struct.pack("!H", len(ua_public)) + ua_public
                + struct.pack("!H", len(as_public)) + as_public)
