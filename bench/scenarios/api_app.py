@@ -4,6 +4,10 @@ server.cli.run_loop. `--profile FILE` records a cProfile in CPU time (time.proce
 time spent waiting for PostgreSQL is not counted as the app's; it starts on SIGUSR1 (after
 the warm-up, so imports and statement preparation stay out of it) and is written on exit.
 
+`--cache-stats FILE` counts the lookups of every entity cache (server.api.entities.cache),
+from SIGUSR2 on (sent after the warm-up), and writes hits, sizes and bytes per entry there as
+JSON on exit.
+
     python -m bench.scenarios.api_app --dsn postgresql://... [--workers 4] [--profile FILE]
 """
 
@@ -11,15 +15,43 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import signal
+import sys
 import time
+from typing import Any
 
 from bench.scenarios.inbox_app import serve
 
 
-def main(argv: list[str] | None = None) -> None:
-    from server.cli import run_loop
+def deep_size(obj: Any, seen: set[int]) -> int:
+    """Bytes held by obj and everything it references that was not counted yet."""
+    if id(obj) in seen or obj is None or isinstance(obj, (bool, type)):
+        return 0
+    seen.add(id(obj))
+    size = sys.getsizeof(obj)
+    if isinstance(obj, dict):
+        size += sum(deep_size(k, seen) + deep_size(v, seen) for k, v in obj.items())
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        size += sum(deep_size(v, seen) for v in obj)
+    elif hasattr(obj, "__slots__") or hasattr(obj, "__dict__"):
+        names = [n for k in type(obj).__mro__ for n in getattr(k, "__slots__", ())]
+        size += sum(deep_size(getattr(obj, n, None), seen) for n in names)
+        if hasattr(obj, "__dict__"):
+            size += deep_size(vars(obj), seen)
+    return size
 
+
+def _with_size(cache: Any) -> dict[str, Any]:
+    """The cache's counts and the bytes of an entry (key and value, each object once)."""
+    out = cache.stats()
+    seen: set[int] = set()
+    total = sum(deep_size(k, seen) + deep_size(v, seen) for k, v in list(cache._data.items()))
+    out["bytes_per_entry"] = round(total / len(cache)) if len(cache) else None
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dsn", required=True)
     p.add_argument("--port", type=int, default=0)
@@ -29,7 +61,25 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cert-file")
     p.add_argument("--max-seconds", type=float, default=1800.0)
     p.add_argument("--profile", help="write cProfile stats (CPU time) here on exit")
+    p.add_argument("--cache-stats", help="write the entity caches' hit counts here on exit")
     args = p.parse_args(argv)
+    if args.cache_stats:
+        from server.api.entities import cache
+
+        cache.instrument_all()
+        signal.signal(signal.SIGUSR2, lambda *_: cache.reset_counts())
+        try:
+            _run(args)
+        finally:
+            with open(args.cache_stats, "w") as f:
+                json.dump([_with_size(c) for c in cache.REGISTRY], f)
+        return
+    _run(args)
+
+
+def _run(args: argparse.Namespace) -> None:
+    from server.cli import run_loop
+
     if not args.profile:
         run_loop(serve(args))
         return

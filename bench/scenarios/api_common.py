@@ -74,8 +74,10 @@ class ApiApp:
     """api_app in a subprocess on the app core; stopped by PID."""
 
     def __init__(self, dsn: str, *, workers: int = 0, profile: str | None = None,
-                 max_seconds: float = 1800, pool: int = 20) -> None:
+                 max_seconds: float = 1800, pool: int = 20,
+                 cache_stats: str | None = None) -> None:
         self.dsn, self.workers, self.profile = dsn, workers, profile
+        self.cache_stats = cache_stats
         self.max_seconds, self.pool = max_seconds, pool
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
@@ -86,6 +88,8 @@ class ApiApp:
                "--max-seconds", str(self.max_seconds)]
         if self.profile:
             cmd += ["--profile", self.profile]
+        if self.cache_stats:
+            cmd += ["--cache-stats", self.cache_stats]
         self.proc, self.port = spawn_app(cmd, "api_app")
         return self
 
@@ -98,6 +102,12 @@ class ApiApp:
         """With `profile`: start recording now (after the warm-up)."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGUSR1)
+        time.sleep(0.2)
+
+    def reset_cache_counts(self) -> None:
+        """With `cache_stats`: count the entity caches' lookups from now on."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGUSR2)
         time.sleep(0.2)
 
     def url(self, path: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import pstats
 import tempfile
 from pathlib import Path
@@ -83,8 +84,8 @@ def profile_app(dsn: str, pairs: list[tuple[str, str]], duration: float, top: in
     return rows
 
 
-def run(*, quick: bool, size: str, profile: bool, hello: bool) -> Result:
-    runs = runs_for(quick, full=5, fast=2)
+def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None = None) -> Result:
+    runs = runs or runs_for(quick, full=5, fast=2)
     duration = 3.0 if quick else 5.0
     res = Result("w6_home_timeline", params={"runs": runs, "duration_s": duration, "size": size,
                                              "connections": 32, "job_workers": 0})
@@ -104,10 +105,12 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool) -> Result:
             sat: dict[str, list[float]] = {"rps": [], "app_us": [], "pg_us": [], "non_2xx": []}
             opn: dict[str, list[float]] = {"p50": [], "p90": [], "p99": [], "achieved": [],
                                            "errors": [], "rate": []}
-            with ApiApp(dsn) as app:
+            stats_file = Path(tempfile.mkdtemp(prefix="commonhold-bench-caches-")) / "caches.json"
+            with ApiApp(dsn, cache_stats=str(stats_file)) as app:
                 res.params["bytes"] = await check(app.port, pairs)
                 say("  W6: warm-up ...")
                 await asyncio.to_thread(wrk_get, app.port, pairs, duration=2)
+                app.reset_cache_counts()   # hit rates of the measured runs only
                 for r in range(runs):
                     pg.pin()
                     with Meters(app.pid, pg.postmaster_pid) as m:
@@ -132,12 +135,15 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool) -> Result:
                     say(f"    open loop {rate:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
                         f"{ol['p99_ms']:.2f} ms, achieved {ol['achieved_rps']:,.0f}/s, errors "
                         f"{ol['errors'] + ol['non_2xx']}, late starts {ol['late_starts']}")
+            caches = json.loads(stats_file.read_text()) if stats_file.exists() else []
+            res.params["caches"] = caches
             prof_rows = []
             if profile:
                 say("  W6: cProfile run ...")
                 prof_rows = await asyncio.to_thread(profile_app, dsn, pairs, duration)
             await pg.drop_database(dsn)
         report(res, sat, opn, base, prof_rows)
+        report_caches(res, res.params["caches"])
 
     asyncio.run(main())
     return res
@@ -178,14 +184,28 @@ def report(res: Result, sat: dict[str, list[float]], opn: dict[str, list[float]]
                    "cumulative"], prof_rows, title="W6 where the app's CPU goes (top own time)")
 
 
+def report_caches(res: Result, caches: list[dict[str, Any]]) -> None:
+    """The entity caches during the saturation and open-loop runs (counted after the warm-up)."""
+    rows = [[c["name"] or "?", f"{c['lookups']:,}", f"{c['hits']:,}",
+             "–" if c["hit_rate"] is None else f"{c['hit_rate'] * 100:.1f} %",
+             f"{c['size']:,} / {c['maxsize']:,}",
+             "–" if c["bytes_per_entry"] is None else f"{c['bytes_per_entry']:,}"]
+            for c in caches]
+    if rows:
+        res.table(["cache", "lookups", "hits", "hit rate", "entries / bound", "bytes per entry"],
+                  rows, title="W6 entity caches (after the warm-up)")
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--size", choices=sorted(SIZES), help="dataset (default M; S with --quick)")
     p.add_argument("--profile", action="store_true")
     p.add_argument("--no-hello", action="store_true")
+    p.add_argument("--runs", type=int, help="saturation and open-loop runs (default 5; 2 with --quick)")
     args = p.parse_args(argv)
-    res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"), profile=args.profile, hello=not args.no_hello)
+    res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"), profile=args.profile,
+              hello=not args.no_hello, runs=args.runs)
     res.write()
     print("\n\n".join(res.tables))
 

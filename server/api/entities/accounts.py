@@ -173,7 +173,7 @@ async def render_accounts(conn: Conn, config: Config,
 # (callers that add to an account entity must not get a shared one).
 _KEY = attrgetter(*(f.name for f in fields(AccountView) if f.name != "fields"))
 SEEN_MAX = 4096   # about 1.5 KiB each: a few MiB at most
-_SEEN: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(SEEN_MAX)
+_SEEN: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(SEEN_MAX, "account_entities")
 
 
 def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:

@@ -114,7 +114,7 @@ class SharedPart:
         return entity
 
 
-_PARTS: BoundedCache[tuple[Any, ...], SharedPart] = BoundedCache(PARTS_MAX)
+_PARTS: BoundedCache[tuple[Any, ...], SharedPart] = BoundedCache(PARTS_MAX, "status_parts")
 
 
 def shared_part(status: Status, embeds: Embeds | None, config: Config) -> SharedPart:

@@ -90,13 +90,13 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
 # Statuses as pages show them, keyed by all their columns as read: building the frozen
 # dataclass costs several times more than finding it again (its strings then come with
 # their hashes computed, which makes status_shared's key cheap too).
-_STATUSES: BoundedCache[tuple[Any, ...], Status] = BoundedCache(4096)
+_STATUSES: BoundedCache[tuple[Any, ...], Status] = BoundedCache(4096, "page_statuses")
 
 # Authors as pages show them, keyed by their columns as read (profile fields still as text):
 # the same author on the next page is the same object, not parsed and built again, and any
 # changed column is a new key. Sharing the object also makes the account entity cache's key
 # cheap to hash (same strings, hashes already computed).
-_AUTHORS: BoundedCache[tuple[Any, ...], AccountView] = BoundedCache(4096)
+_AUTHORS: BoundedCache[tuple[Any, ...], AccountView] = BoundedCache(4096, "page_authors")
 
 
 async def list_page(conn: Conn, *, status_ids: list[int], viewer_id: int | None) -> list[PageRow]:
