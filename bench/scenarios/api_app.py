@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache-stats", help="write the entity caches' hit counts here on exit")
     args = p.parse_args(argv)
     if args.cache_stats:
+        import server.app  # noqa: F401  (the modules that make the caches)
         from server.api.entities import cache
 
         cache.instrument_all()

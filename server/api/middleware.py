@@ -2,8 +2,10 @@
 CORS for browser clients, and no caching of personal data.
 
 Limits follow Mastodon's: 300 requests per 5 minutes per token (per address without one),
-media uploads 30 per 30 minutes and posting 300 per 3 hours per account. The counters live
-in PostgreSQL (server.web.ratelimit), so every web process shares them.
+media uploads 30 per 30 minutes and posting 300 per 3 hours per account. Requests are
+counted in process memory and the counts added to PostgreSQL in batches (server.api.
+ratecounter), so every web process shares them, approximately, without a statement per
+request.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from server.api.auth import lookup_token
+from server.api.ratecounter import rate_counter
 from server.web import ratelimit
 from server.web.errors import Handler
 from server.web.sessions import client_ip
@@ -55,18 +58,20 @@ async def _count(request: web.Request, now: datetime) -> tuple[ratelimit.Usage, 
     token = await lookup_token(request)
     key = f"token:{token.token_id}" if token else f"ip:{client_ip(request)}"
     account_key = f"account:{token.account_id}" if token and token.account_id else key
-    # Each hit is one upsert, atomic by itself: no transaction (BEGIN and COMMIT would be two
-    # more round trips on every API request). Single autocommit statements leave nothing for
-    # the pool's reset query to undo, so the release skips it (one round trip fewer).
-    async with request.app[DB].acquire_plain() as conn:
-        usage = await ratelimit.consume(conn, GENERAL, key, now=now)
-        exceeded = usage.exceeded
-        for method, pattern, limit in ENDPOINT_LIMITS:
-            if request.method == method and pattern.match(request.path):
-                specific = await ratelimit.consume(conn, limit, account_key, now=now)
-                exceeded = exceeded or specific.exceeded
-                if specific.remaining < usage.remaining or specific.exceeded:
-                    usage = specific
+    counter = rate_counter(request.app)
+    usage = counter.hit(GENERAL, key, now)
+    exceeded = usage.exceeded
+    for method, pattern, limit in ENDPOINT_LIMITS:
+        if request.method == method and pattern.match(request.path):
+            specific = counter.hit(limit, account_key, now)
+            exceeded = exceeded or specific.exceeded
+            if specific.remaining < usage.remaining or specific.exceeded:
+                usage = specific
+    if counter.due():
+        try:
+            await counter.flush(request.app, now)
+        except Exception:  # the counts stay pending; this request is answered all the same
+            log.exception("rate limit flush failed")
     return usage, exceeded
 
 

@@ -149,3 +149,9 @@ async def get_contact_account_id(conn: Conn) -> int | None:
 async def get_preferences(conn: Conn, *, account_id: int) -> Preferences | None:
     row = await conn.fetchrow(Q["get_preferences"], account_id)
     return Preferences(**dict(row)) if row else None
+
+
+async def add_rate_limit_hits(conn: Conn, *, buckets: list[str], window_starts: list[datetime],
+                              hits: list[int]) -> list[tuple[str, datetime, int]]:
+    rows = await conn.fetch(Q["add_rate_limit_hits"], buckets, window_starts, hits)
+    return [(r["bucket"], r["window_start"], r["hits"]) for r in rows]

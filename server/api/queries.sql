@@ -105,3 +105,13 @@ SELECT u.account_id FROM users u
 -- $1 account id
 SELECT u.default_privacy, u.default_sensitive, u.default_language
   FROM users u WHERE u.account_id = $1;
+
+-- name: add_rate_limit_hits
+-- Add a web process's hits counted since its last flush, many buckets at once, and return
+-- every bucket's total over all processes. Rows come sorted by bucket (see ratecounter.py),
+-- so two processes flushing at once lock them in the same order.
+-- $1 buckets, $2 window starts, $3 hits to add
+INSERT INTO rate_limit_hits AS r (bucket, window_start, hits)
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::integer[])
+ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + excluded.hits
+RETURNING bucket, window_start, hits;

@@ -1,0 +1,107 @@
+"""The client API's rate-limit counters, counted in process memory and added to PostgreSQL
+in batches.
+
+Every API request is counted. Writing each count to PostgreSQL as it happens cost a pool
+connection and an upsert per request — as much as a small page's own queries. Here a request
+is counted in memory and answered from what this process knows: the window's total over all
+processes as of the last flush, plus its own hits since. Once a second at most, the request
+that finds the last flush older than that adds every pending count in one statement and
+learns the new totals, so several processes still share one limit, approximately: each may
+let through up to a second of the others' requests past it. Within one process the count is
+exact.
+
+If a flush fails, the counts stay pending and go with the next one.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+
+from server.api import queries
+from server.web.ratelimit import Limit, Usage
+from server.web.state import DB
+
+FLUSH_SECONDS = 1.0
+# A flood of distinct addresses must not grow the process without end: past this many
+# buckets, the flushed ones are forgotten (the next hit learns the total at the next flush).
+MAX_BUCKETS = 50_000
+
+
+@dataclass(slots=True)
+class _Bucket:
+    shared: int            # the total over all processes at the last flush, ours included
+    pending: int           # this process's hits since
+    reset_at: datetime
+
+
+class RateCounter:
+    """(bucket, window start) -> counts; one per application (a web process)."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, datetime], _Bucket] = {}
+        # Monotonic on purpose: how stale the shared totals are, not domain time.
+        self._flushed_at = time.monotonic()
+        self._flushing = False
+
+    def hit(self, limit: Limit, key: str, now: datetime) -> Usage:
+        """Count one request against `limit` for `key` and report the window's state."""
+        start = limit.window_start(now)
+        name = f"{limit.name}:{key}"
+        bucket = self._buckets.get((name, start))
+        if bucket is None:
+            bucket = self._buckets[(name, start)] = _Bucket(0, 0, start + limit.window)
+        bucket.pending += 1
+        return Usage(limit=limit.max_hits, hits=bucket.shared + bucket.pending,
+                     reset_at=bucket.reset_at)
+
+    def due(self) -> bool:
+        return not self._flushing and time.monotonic() - self._flushed_at >= FLUSH_SECONDS
+
+    async def flush(self, app: web.Application, now: datetime) -> None:
+        """Add the pending counts to PostgreSQL and learn every bucket's total; forget
+        windows that are over."""
+        if self._flushing:
+            return
+        self._flushing = True
+        self._flushed_at = time.monotonic()
+        try:
+            sent = sorted((k, b.pending) for k, b in self._buckets.items() if b.pending)
+            if sent:
+                # Autocommit, one statement: nothing for the pool's reset query to undo.
+                async with app[DB].acquire_plain() as conn:
+                    totals = await queries.add_rate_limit_hits(
+                        conn, buckets=[k[0] for k, _ in sent],
+                        window_starts=[k[1] for k, _ in sent], hits=[n for _, n in sent])
+                for key, n in sent:   # hits counted during the await stay pending
+                    self._buckets[key].pending -= n
+                for name, start, total in totals:
+                    found = self._buckets.get((name, start))
+                    if found is not None:
+                        found.shared = total
+            self._forget(now)
+        finally:
+            self._flushing = False
+
+    def _forget(self, now: datetime) -> None:
+        over = [k for k, b in self._buckets.items() if b.reset_at <= now and not b.pending]
+        for key in over:
+            del self._buckets[key]
+        if len(self._buckets) > MAX_BUCKETS:
+            for key in [k for k, b in self._buckets.items() if not b.pending]:
+                del self._buckets[key]
+
+
+# One counter per application object, made on first use.
+_COUNTERS: weakref.WeakKeyDictionary[web.Application, RateCounter] = weakref.WeakKeyDictionary()
+
+
+def rate_counter(app: web.Application) -> RateCounter:
+    counter = _COUNTERS.get(app)
+    if counter is None:
+        counter = _COUNTERS[app] = RateCounter()
+    return counter
