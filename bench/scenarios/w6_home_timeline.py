@@ -84,7 +84,8 @@ def profile_app(dsn: str, pairs: list[tuple[str, str]], duration: float, top: in
     return rows
 
 
-def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None = None) -> Result:
+def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None = None,
+        cache_stats: bool = True) -> Result:
     runs = runs or runs_for(quick, full=5, fast=2)
     duration = 3.0 if quick else 5.0
     res = Result("w6_home_timeline", params={"runs": runs, "duration_s": duration, "size": size,
@@ -106,11 +107,12 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
             opn: dict[str, list[float]] = {"p50": [], "p90": [], "p99": [], "achieved": [],
                                            "errors": [], "rate": []}
             stats_file = Path(tempfile.mkdtemp(prefix="commonhold-bench-caches-")) / "caches.json"
-            with ApiApp(dsn, cache_stats=str(stats_file)) as app:
+            with ApiApp(dsn, cache_stats=str(stats_file) if cache_stats else None) as app:
                 res.params["bytes"] = await check(app.port, pairs)
                 say("  W6: warm-up ...")
                 await asyncio.to_thread(wrk_get, app.port, pairs, duration=2)
-                app.reset_cache_counts()   # hit rates of the measured runs only
+                if cache_stats:
+                    app.reset_cache_counts()   # hit rates of the measured runs only
                 for r in range(runs):
                     pg.pin()
                     with Meters(app.pid, pg.postmaster_pid) as m:
@@ -203,9 +205,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--profile", action="store_true")
     p.add_argument("--no-hello", action="store_true")
     p.add_argument("--runs", type=int, help="saturation and open-loop runs (default 5; 2 with --quick)")
+    p.add_argument("--no-cache-stats", action="store_true",
+                   help="do not count cache lookups (counting costs a call per lookup)")
     args = p.parse_args(argv)
     res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"), profile=args.profile,
-              hello=not args.no_hello, runs=args.runs)
+              hello=not args.no_hello, runs=args.runs, cache_stats=not args.no_cache_stats)
     res.write()
     print("\n\n".join(res.tables))
 
