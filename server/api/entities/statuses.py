@@ -41,6 +41,7 @@ class _Loaded:
     polls: dict[int, dict[str, Any]]
     flags: dict[int, dict[str, bool]]
     applications: dict[int, dict[str, Any]]
+    with_cards: bool   # whether any of the statuses links a preview card
 
 
 async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id: int | None,
@@ -52,8 +53,10 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
     flags: dict[int, dict[str, bool]] = {}
     with_poll = []
     applications: dict[int, dict[str, Any]] = {}
+    cards = False
 
     def absorb(page: list[views_q.PageRow]) -> None:
+        nonlocal cards
         for row in page:
             status_id = row.status.id
             rows.setdefault(status_id, row.status)   # a status the caller holds wins
@@ -62,6 +65,8 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
                 embeds[status_id] = (row.media, row.mentions, row.tags)
             if row.has_poll:
                 with_poll.append(status_id)
+            if row.has_card:
+                cards = True
             if viewer_id is not None:
                 flags[status_id] = row.flags
             if row.application is not None and row.status.application_id is not None:
@@ -85,7 +90,7 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
               for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
                                                                 viewer_id=viewer_id)}
              if with_poll else {})
-    return _Loaded(config, rows, accounts, embeds, polls, flags, applications)
+    return _Loaded(config, rows, accounts, embeds, polls, flags, applications, cards)
 
 
 def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
@@ -162,7 +167,8 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
                 continue
             entity["filtered"] = [to_mastodon_filter_result(r) for r in results]
         out.append(entity)
-    await attach_cards(conn, config, out)   # after the entities: a card is never cached with them
+    if data.with_cards:   # after the entities: a card is never cached with them
+        await attach_cards(conn, config, out)
     return out
 
 
@@ -226,7 +232,8 @@ async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, 
             entity = plain
         if entity is not None:
             out[viewer] = entity
-    await attach_cards(conn, config, out.values())   # after the entities, as in render_statuses
+    if data.with_cards:   # after the entities, as in render_statuses
+        await attach_cards(conn, config, out.values())
     return out
 
 

@@ -55,6 +55,7 @@ class PageRow(NamedTuple):
     has_poll: bool
     flags: dict[str, bool]
     application: dict[str, Any] | None
+    has_card: bool = False
 
 
 def _columns_in_order(keys: list[str]) -> bool:
@@ -65,7 +66,8 @@ def _columns_in_order(keys: list[str]) -> bool:
             and tuple(keys[n:n + m]) == tuple("a_" + f for f in ACCOUNT_COLUMNS))
 
 
-_EXTRAS = ("media", "mentions", "tags", "has_poll", "app_name", "app_website", *FLAG_NAMES)
+_EXTRAS = ("media", "mentions", "tags", "has_poll", "app_name", "app_website", "has_card",
+           *FLAG_NAMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,7 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
     out = []
     layout = _layout(tuple(rows[0].keys()))
     n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
-    media_at, mentions_at, tags_at, poll_at, app_at, site_at, *flags_at = layout.extras
+    media_at, mentions_at, tags_at, poll_at, app_at, site_at, card_at, *flags_at = layout.extras
     flags_of = itemgetter(*flags_at)   # the five flags as a tuple, in C (no list per row)
     for r in rows:
         values = tuple(r)   # by position: several times cheaper than by name, on every page
@@ -159,7 +161,7 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
                            values[tags_at], values[poll_at],
                            dict(zip(FLAG_NAMES, flags_of(values))),
                            {"name": app_name, "website": values[site_at]}
-                           if app_name is not None else None))
+                           if app_name is not None else None, values[card_at]))
     return out
 
 

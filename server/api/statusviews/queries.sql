@@ -204,8 +204,10 @@ SELECT coalesce(conversation_id, id) FROM statuses
 -- A page of statuses in one round trip, one row per status: status_page_rows (migration
 -- 0041) and what the viewer did with it (status_viewer_flags; all false without a viewer).
 -- The originals of the boosts among them come too, in the same round trip (rows in no order).
+-- `has_card`: whether a preview card is linked, so a page without any asks for no cards.
 -- $1 status ids, $2 viewer account id (may be null)
-SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted
+SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
+       EXISTS (SELECT 1 FROM preview_cards_statuses pc WHERE pc.status_id = r.id) AS has_card
   FROM status_page_rows r
   CROSS JOIN LATERAL status_viewer_flags(r.id, r.conversation_id, $2) vf
  WHERE r.id = ANY($1::bigint[] || ARRAY(SELECT o.reblog_of_id FROM statuses o
@@ -221,7 +223,7 @@ SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted
 -- bound the planner sizes the page the same for every limit and keeps one generic plan (with
 -- only `LIMIT $4` it plans for a tenth of the feed and plans again on every call, 2-3 ms).
 -- `viewer_filters`: whether the viewer has any filter in force at $5 (the same on every
--- row): most have none, and then the page needs no query for them.
+-- row): most have none, and then the page needs no query for them. `has_card` as in list_page.
 -- The columns are list_page's, in its order (rows are cut by position), but the four that
 -- rendering a timeline never reads come as NULL: in_reply_to_uri, text_source (shown only
 -- by a delete's response), deleted_at and updated_at. A NULL costs the client next to
@@ -244,6 +246,7 @@ SELECT r.id, r.account_id, r.uri, r.url, r.local, r.in_reply_to_id, r.in_reply_t
        r.a_last_status_at, r.a_role, r.a_hide_collections, r.app_name, r.app_website, r.media,
        r.mentions, r.tags, r.has_poll,
        vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
+       EXISTS (SELECT 1 FROM preview_cards_statuses pc WHERE pc.status_id = r.id) AS has_card,
        r.id IN (SELECT status_id FROM page) AS in_page,
        EXISTS (SELECT 1 FROM filters f WHERE f.account_id = $1
                   AND (f.expires_at IS NULL OR f.expires_at > $5)) AS viewer_filters
