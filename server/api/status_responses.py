@@ -65,7 +65,7 @@ async def statuses_page(request: web.Request, conn: Conn, ids: Sequence[int], *,
     render_statuses takes it."""
     entities: list[dict[str, Any]] = await render_statuses(
         conn, request.app[CONFIG], list(ids), viewer_id=viewer_id, now=request.app[CLOCK].now(),
-        filter_context=filter_context, loaded=loaded)
+        filter_context=filter_context, loaded=loaded, serialised_at_once=True)
     response = json_body(entities)
     if page is not None:
         paginate(response, request, request.app[CONFIG], page,

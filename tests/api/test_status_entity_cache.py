@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from server.api.entities import accounts, status_shared
+from server.api.entities import accounts, status_shared, statuses
 from server.api.statusviews import queries as views_q
 from server.clock import FrozenClock
 from server.config import Config
@@ -22,6 +22,8 @@ def forget_everything() -> None:
     status_shared._PARTS.clear()
     accounts._SEEN.clear()
     views_q._AUTHORS.clear()
+    views_q._STATUSES.clear()
+    statuses._FILLED.clear()
 
 
 async def home(api: Any, who: Any) -> list[dict[str, Any]]:
@@ -191,3 +193,35 @@ async def test_entities_match_the_uncached_reference(api: Any, member: Any, db: 
                     want = reference_entity(status, data, viewer_id=viewer)
                     assert want is not None
                     assert dumpb(got) == dumpb(want), (viewer, status_id)
+
+
+async def test_a_page_of_shared_entities_is_the_same_bytes(api: Any, member: Any, db: Database,
+                                                           api_config: Config, clock: FrozenClock,
+                                                           worker: Any) -> None:
+    """A page without polls, cards or filters is made of whole entities kept in process:
+    read cold, warm, by another reader with the same flags and by one with other flags."""
+    ada, bea, cy = await member("ada"), await member("bea"), await member("cy")
+    for reader in (bea, cy):
+        await follow(db, api_config, clock, reader, ada)
+    await follow(db, api_config, clock, ada, bea)
+    await worker().run_until_idle()
+    plain = await post(api, ada, status="hello #coop @bea")
+    await post(api, bea, status="a reply", in_reply_to_id=plain["id"])
+    await api.post(f"/api/v1/statuses/{plain['id']}/reblog", headers=bea.headers)
+    await post(api, ada, status="quiet", visibility="unlisted", spoiler_text="cw")
+    await worker().run_until_idle()
+    pages = {}
+    for who in (ada, bea, cy):
+        forget_everything()
+        cold = await (await api.get(HOME, headers=who.headers)).read()
+        warm = await (await api.get(HOME, headers=who.headers)).read()
+        assert cold == warm
+        pages[who.user.account_id] = warm
+    assert len(statuses._FILLED) > 0
+    # bea's own flag on a status cy sees unflagged: each still gets their own
+    await api.post(f"/api/v1/statuses/{plain['id']}/bookmark", headers=bea.headers)
+    mine = [s for s in await home(api, bea) if s["id"] == plain["id"]]
+    theirs = [s for s in await home(api, cy) if s["id"] == plain["id"]]
+    assert mine[0]["bookmarked"] is True and theirs[0]["bookmarked"] is False
+    forget_everything()
+    assert await (await api.get(HOME, headers=cy.headers)).read() == pages[cy.user.account_id]

@@ -18,6 +18,7 @@ from server.api.entities.common import iso, iso_date, midnight
 from server.api.queries import AccountSource, AccountView, RelationshipRow
 from server.config import Config
 from server.db import Conn
+from server.jsonio import dumpb
 from server.media.defaults import MISSING_AVATAR_PATH, MISSING_HEADER_PATH
 from server.media.storage import public_url
 
@@ -177,9 +178,9 @@ _SEEN: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(SEEN_MAX, "a
 
 
 def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:
-    if view.fields:   # profile fields are a list of dicts, not a key; rare enough to skip
-        return to_mastodon_account(view, config)
-    key = (config.base_url, _KEY(view))
+    # Profile fields are a list of dicts: in the key as their JSON. (Always the same object
+    # for the same columns also lets status entities be found again by its identity.)
+    key = (config.base_url, _KEY(view), dumpb(view.fields) if view.fields else None)
     entity = _SEEN.get(key)
     if entity is None:
         entity = _SEEN.put(key, to_mastodon_account(view, config))

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from server.api.entities.accounts import entities_for_views
+from server.api.entities.cache import BoundedCache
 from server.api.entities.common import iso
 from server.api.entities.status_parts import to_mastodon_poll
 from server.api.entities.status_shared import Embeds, shared_part
@@ -93,15 +94,26 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
     return _Loaded(config, rows, accounts, embeds, polls, flags, applications, cards)
 
 
+# Whole entities as a reader without a relation of their own sees them, found again by the
+# identity of everything they are made from: the Status object (one per version of the row,
+# counters included: statusviews' cache), its shared part (one per version of its embeds), the
+# account entity, the viewer's flags (one object per combination) and the boosted entity.
+# Each entry holds those objects, so none of their ids can be reused while it lives, and a
+# hit checks them with `is`. Only for callers that serialise the list at once and leave it
+# alone (statuses_page, without cards, polls or filters on the page).
+_FILLED: BoundedCache[tuple[Any, ...], tuple[Any, ...]] = BoundedCache(4096, "status_entities")
+
+
 def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
-            with_source: bool = False) -> dict[str, Any] | None:
+            with_source: bool = False, shared: bool = False) -> dict[str, Any] | None:
     account = data.accounts.get(status.account_id)
     if account is None:
         return None
     reblog = None
     if status.reblog_of_id is not None:
         original = data.statuses.get(status.reblog_of_id)
-        reblog = _entity(original, data, viewer_id=viewer_id) if original else None
+        reblog = (_entity(original, data, viewer_id=viewer_id, shared=shared)
+                  if original else None)
         if reblog is None:
             return None
     part = shared_part(status, data.embeds.get(status.id), data.config)
@@ -115,18 +127,29 @@ def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
                               application=data.applications.get(status.application_id or 0),
                               with_application=status.application_id is not None)
     else:
+        flags = data.flags.get(status.id) if viewer_id is not None else None
+        if shared:
+            key = (id(status), id(part), id(account), id(flags), id(reblog), viewer_id is None)
+            found = _FILLED.get(key)
+            if (found is not None and found[0] is status and found[1] is part
+                    and found[2] is account and found[3] is flags and found[4] is reblog):
+                return found[5]
         entity = part.template(status, viewer=viewer_id is not None).copy()
         entity["replies_count"] = status.replies_count
         entity["reblogs_count"] = status.reblogs_count
         entity["favourites_count"] = status.favourites_count
         if viewer_id is not None:
-            flags = data.flags.get(status.id)
             if flags:
                 entity["favourited"] = flags.get("favourited", False)
                 entity["reblogged"] = flags.get("reblogged", False)
                 entity["muted"] = flags.get("muted", False)
                 entity["bookmarked"] = flags.get("bookmarked", False)
             entity["filtered"] = []
+        if shared:
+            entity["reblog"] = reblog
+            entity["account"] = account
+            _FILLED.put(key, (status, part, account, flags, reblog, entity))
+            return entity
     entity["reblog"] = reblog
     entity["account"] = account
     entity["emojis"] = []
@@ -142,23 +165,30 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
                           known: dict[int, Status] | None = None,
                           with_source: bool = False,
                           filter_context: str | None = None,
-                          loaded: list[views_q.PageRow] | None = None) -> list[dict[str, Any]]:
+                          loaded: list[views_q.PageRow] | None = None,
+                          serialised_at_once: bool = False) -> list[dict[str, Any]]:
     """Entities for these ids, in their order; ids that no longer resolve are left out.
     Callers decide visibility before (timeline queries, filter_visible). With a
     `filter_context` (home, public, account, thread, notifications) the viewer's filters
     apply: matches are listed in `filtered`, and a `hide` match leaves the status out.
     `loaded`: list_page rows for these ids (and the originals they boost) the caller
-    already holds, for this viewer."""
+    already holds, for this viewer. `serialised_at_once`: the caller encodes the list
+    and leaves it alone, so entities may be shared with other requests."""
     if not status_ids:
         return []
     data = await _load(conn, config, status_ids, viewer_id=viewer_id, now=now, known=known,
                        loaded=loaded)
     filters = (await filters_service.active_filters(conn, account_id=viewer_id, now=now)
                if filter_context is not None and viewer_id is not None else [])
+    # Shared entities must come out as they went in: nothing on the page may add to them
+    # (a card, a poll, filter results, the source text).
+    shared = (serialised_at_once and not filters and not data.with_cards and not data.polls
+              and not with_source)
     out = []
     for status_id in status_ids:
         status = data.statuses.get(status_id)
-        entity = _entity(status, data, viewer_id=viewer_id, with_source=with_source) if status else None
+        entity = (_entity(status, data, viewer_id=viewer_id, with_source=with_source,
+                          shared=shared) if status else None)
         if entity is None:
             continue
         if filters and filter_context is not None:

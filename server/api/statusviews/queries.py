@@ -130,6 +130,19 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
                     bool(rows) and rows[0]["viewer_filters"])
 
 
+# The viewer's flags as dicts, one shared object per combination of values (a few dozen at
+# most): no dict built per row, and the same flags are the same object, which lets the
+# entities built from them be found again by identity (entities.statuses). Never changed.
+_FLAG_DICTS: dict[tuple[Any, ...], dict[str, bool]] = {}
+
+
+def _flags_dict(values: tuple[Any, ...]) -> dict[str, bool]:
+    found = _FLAG_DICTS.get(values)
+    if found is None:
+        found = _FLAG_DICTS[values] = dict(zip(FLAG_NAMES, values))
+    return found
+
+
 def _page_rows(rows: list[Any]) -> list[PageRow]:
     if not rows:
         return []
@@ -159,7 +172,7 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
         app_name = values[app_at]
         out.append(PageRow(status, author, values[media_at], values[mentions_at],
                            values[tags_at], values[poll_at],
-                           dict(zip(FLAG_NAMES, flags_of(values))),
+                           _flags_dict(flags_of(values)),
                            {"name": app_name, "website": values[site_at]}
                            if app_name is not None else None, values[card_at]))
     return out
