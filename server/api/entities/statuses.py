@@ -116,8 +116,9 @@ def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
                   if original else None)
         if reblog is None:
             return None
-    part = shared_part(status, data.embeds.get(status.id), data.config)
+    embeds = data.embeds.get(status.id)
     if viewer_id is not None and status.account_id == viewer_id:
+        part = shared_part(status, embeds, data.config)
         # The author's own status may show `pinned` and `application`, keys the template
         # does not have: composed in full.
         own = status.reblog_of_id is None and status.visibility in PINNABLE
@@ -128,12 +129,18 @@ def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
                               with_application=status.application_id is not None)
     else:
         flags = data.flags.get(status.id) if viewer_id is not None else None
+        # Without embeds the part follows from the status alone: not even looked up on a hit.
+        part = shared_part(status, embeds, data.config) if embeds is not None else None
         if shared:
-            key = (id(status), id(part), id(account), id(flags), id(reblog), viewer_id is None)
+            key = (id(status), id(part), id(account), id(flags), id(reblog), viewer_id is None,
+                   data.config.base_url)
             found = _FILLED.get(key)
             if (found is not None and found[0] is status and found[1] is part
                     and found[2] is account and found[3] is flags and found[4] is reblog):
                 return found[5]
+            keyed_part = part
+        if part is None:
+            part = shared_part(status, None, data.config)
         entity = part.template(status, viewer=viewer_id is not None).copy()
         entity["replies_count"] = status.replies_count
         entity["reblogs_count"] = status.reblogs_count
@@ -148,7 +155,7 @@ def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
         if shared:
             entity["reblog"] = reblog
             entity["account"] = account
-            _FILLED.put(key, (status, part, account, flags, reblog, entity))
+            _FILLED.put(key, (status, keyed_part, account, flags, reblog, entity))
             return entity
     entity["reblog"] = reblog
     entity["account"] = account
