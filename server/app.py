@@ -29,6 +29,7 @@ from server.api import routes_statuses as api_statuses
 from server.api import routes_streaming as api_streaming
 from server.api import routes_timelines as api_timelines
 from server.api import routes_push as api_push
+from server.api.auth import token_listener
 from server.api.middleware import api_middleware
 from server.api.routing import add_api_routes
 from server.cards import routes as card_routes
@@ -75,6 +76,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app.on_cleanup.append(_close_http_session)
     else:
         app[HTTP] = http
+    app.cleanup_ctx.append(token_listener)   # remembered tokens are forgotten on any change
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
     for table in (pages.routes, account_routes.routes, oauth_pages.routes, oauth_routes.routes,

@@ -7,18 +7,23 @@ belongs to an application alone, 403 when that user is disabled or not yet appro
 
 A verified token is remembered in this process for `token_cache_seconds` (5 by default),
 keyed by its hash, so a busy client's requests do not each pay a database round trip for
-it. The price: revoking a token, or disabling its user, takes effect in every web process
-within that many seconds rather than at once (a revocation through this process is dropped
-from its memory at once). Unknown tokens are never remembered.
+it. Copies are used only while the process listens for changes (`token_listener`, on its own
+connection): a trigger (migration 0042) announces every revocation, disabled or unapproved
+user, changed role or scopes, and every process then forgets all its copies, so such a change
+takes effect everywhere once it commits. Without a listening connection nothing is
+remembered. Unknown tokens never are.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import asyncpg
 from aiohttp import web
 
 from server.errors import ForbiddenError, UnauthorizedError, ValidationError
@@ -33,6 +38,10 @@ OUTSIDE_SCOPES = "This action is outside the authorized scopes"
 NEEDS_USER = "This method requires an authenticated user"
 # Sign-in time and the weekly activity row are refreshed at most this often per user.
 ACTIVITY_EVERY = timedelta(hours=1)
+# Where migration 0042's trigger announces changes to what a token lookup reads.
+CHANGES_CHANNEL = "commonhold_tokens"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,15 @@ class TokenCache:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._rows: dict[bytes, tuple[TokenRow, float]] = {}
+        # True only while a connection listens for token changes (token_listener).
+        self.listening = False
+        # Counts the times everything was forgotten: a row read from the database before a
+        # change was heard must not be remembered after it.
+        self.generation = 0
 
     def get(self, key: bytes) -> TokenRow | None:
+        if not self.listening:
+            return None
         hit = self._rows.get(key)
         if hit is None:
             return None
@@ -82,8 +98,11 @@ class TokenCache:
             return None
         return hit[0]
 
-    def put(self, key: bytes, row: TokenRow) -> None:
-        if self.seconds <= 0:
+    def put(self, key: bytes, row: TokenRow, *, read_in: int | None = None) -> None:
+        """`read_in`: the generation when the row was read (None: the current one)."""
+        if self.seconds <= 0 or not self.listening:
+            return
+        if read_in is not None and read_in != self.generation:
             return
         if len(self._rows) >= CACHE_MAX_ENTRIES:
             for old in list(self._rows)[: CACHE_MAX_ENTRIES // 10]:
@@ -92,6 +111,14 @@ class TokenCache:
 
     def forget(self, key: bytes) -> None:
         self._rows.pop(key, None)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._rows.clear()
+
+    def stop_listening(self) -> None:
+        self.listening = False
+        self.clear()
 
 
 # One cache per application object, made on first use (a started app takes no new keys).
@@ -103,6 +130,29 @@ def token_cache(app: web.Application) -> TokenCache:
     if cache is None:
         cache = _CACHES[app] = TokenCache(float(app[CONFIG].token_cache_seconds))
     return cache
+
+
+async def token_listener(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: while the app runs, listen for token changes on a connection of its
+    own (outside the pool, held for the life of the process) and forget every copy on each.
+    Not started when tokens are not remembered at all."""
+    cache = token_cache(app)
+    listener = None
+    if cache.seconds > 0:
+        try:
+            listener = await asyncpg.connect(app[DB].dsn)
+            await listener.add_listener(CHANGES_CHANNEL, lambda *_: cache.clear())
+            listener.add_termination_listener(lambda *_: cache.stop_listening())
+            cache.listening = True
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("token changes not heard (%s): tokens are looked up on every request",
+                        exc)
+    try:
+        yield
+    finally:
+        cache.stop_listening()
+        if listener is not None and not listener.is_closed():
+            await listener.close()
 
 
 def forget_token(app: web.Application, token: str) -> None:
@@ -141,10 +191,11 @@ async def lookup_token(request: web.Request) -> TokenRow | None:
         cache = token_cache(request.app)
         row = cache.get(key)
         if row is None:
+            generation = cache.generation
             async with request.app[DB].acquire() as conn:
                 row = await oauth_q.get_token_context(conn, token_hash=key)
             if row is not None:
-                cache.put(key, row)
+                cache.put(key, row, read_in=generation)
     request[_LOOKUP] = (row,)
     return row
 

@@ -1,9 +1,11 @@
-"""Verified tokens are remembered for a few seconds per process (token_cache_seconds): a
-change made behind the process's back shows within that time, a revocation through it at
-once, and an unknown token is never remembered."""
+"""Verified tokens are remembered for a few seconds per process (token_cache_seconds) while
+the process listens for token changes: a change made behind its back (another process, an
+admin's SQL) shows as soon as it commits, a revocation through it at once, and an unknown
+token is never remembered."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -26,19 +28,54 @@ async def cached_api(aiohttp_client: Any, db: Database, clock: FrozenClock, tmp_
     return await aiohttp_client(create_app(config, db=db, clock=clock))
 
 
-async def test_a_verified_token_is_trusted_until_its_copy_expires(
-        cached_api: Any, db: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+async def answers(api: Any, token: str, status: int) -> bool:
+    """Whether the API soon answers `status` (a notice takes a moment to arrive)."""
+    for _ in range(50):
+        if (await api.get(VERIFY, headers=bearer(token))).status == status:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def test_changes_behind_the_process_take_effect_once_committed(
+        cached_api: Any, db: Database, clock: FrozenClock) -> None:
     user = await make_user(db, make_config(), clock, "ada", password=PASSWORD)
     token = await password_token(cached_api, await register_app(cached_api), "ada")
     assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 200
+    assert auth.token_cache(cached_api.server.app).listening
+    assert auth.token_cache(cached_api.server.app)._rows   # remembered
     async with db.acquire() as conn:
         await conn.execute("UPDATE users SET disabled = true WHERE id = $1", user.id)
-    # Within the TTL the remembered copy answers (the documented price of the cache) ...
+    assert await answers(cached_api, token, 403)
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE users SET disabled = false WHERE id = $1", user.id)
+    assert await answers(cached_api, token, 200)
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE oauth_access_tokens SET revoked_at = now()")
+    assert await answers(cached_api, token, 401)
+
+
+async def test_a_copy_still_expires_and_none_is_kept_without_listening(
+        cached_api: Any, db: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    await make_user(db, make_config(), clock, "ada", password=PASSWORD)
+    token = await password_token(cached_api, await register_app(cached_api), "ada")
     assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 200
-    # ... and once it has expired the database does.
+    cache = auth.token_cache(cached_api.server.app)
+    key = auth.digest(token)
+    assert cache.get(key) is not None
     now = auth.time.monotonic()
     monkeypatch.setattr(auth.time, "monotonic", lambda: now + 6)
-    assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 403
+    assert cache.get(key) is None
+    cache.stop_listening()
+    assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 200
+    assert cache.get(key) is None and not cache._rows
+    # A row read before a change was heard is not remembered after it.
+    cache.listening = True
+    row: Any = object()
+    before = cache.generation
+    cache.clear()
+    cache.put(key, row, read_in=before)
+    assert cache.get(key) is None
 
 
 async def test_revoking_through_this_process_takes_effect_at_once(
@@ -56,6 +93,7 @@ async def test_revoking_through_this_process_takes_effect_at_once(
 
 def test_unknown_tokens_are_not_remembered_and_the_cache_is_bounded() -> None:
     cache = auth.TokenCache(5)
+    cache.listening = True
     assert cache.get(b"nope") is None
     row: Any = object()
     for i in range(auth.CACHE_MAX_ENTRIES + 5):
