@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from aiohttp import web
 
@@ -42,7 +43,9 @@ _CORS = (*_LIMITED, "/.well-known/oauth-authorization-server", "/nodeinfo/",
 _EXPOSED = "Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id"
 
 
+@lru_cache(maxsize=256)
 def _iso(when: datetime) -> str:
+    # Windows start on whole seconds and every request in one shows the same reset time.
     return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
