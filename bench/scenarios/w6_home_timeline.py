@@ -204,12 +204,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--size", choices=sorted(SIZES), help="dataset (default M; S with --quick)")
     p.add_argument("--profile", action="store_true")
     p.add_argument("--no-hello", action="store_true")
-    p.add_argument("--runs", type=int, help="saturation and open-loop runs (default 5; 2 with --quick)")
+    p.add_argument("--runs", type=int,
+                   help="saturation and open-loop runs (default 5; 2 with --quick)")
     p.add_argument("--no-cache-stats", action="store_true",
                    help="do not count cache lookups (counting costs a call per lookup)")
     args = p.parse_args(argv)
-    res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"), profile=args.profile,
-              hello=not args.no_hello, runs=args.runs, cache_stats=not args.no_cache_stats)
+    res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"),
+              profile=args.profile, hello=not args.no_hello, runs=args.runs, cache_stats=not args.no_cache_stats)
     res.write()
     print("\n\n".join(res.tables))
 

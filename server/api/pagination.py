@@ -80,7 +80,8 @@ def _encode(pairs: list[tuple[str, str]]) -> str:
 # Link prefixes of the lists read lately (the public URL and the parameters kept, up to the
 # cursor): every page of every list answers with two links, and the next request for the
 # same list, whatever its cursor, has the same prefix.
-_PREFIXES: BoundedCache[tuple[str, str, tuple[tuple[str, str], ...]], str] = BoundedCache(1024, "link_prefixes")
+_PREFIXES: BoundedCache[tuple[str, str, tuple[tuple[str, str], ...]], str] = BoundedCache(
+    1024, "link_prefixes")
 
 
 def link_header(config: Config, path: str, query: Mapping[str, str] | Sequence[tuple[str, str]],
