@@ -190,7 +190,7 @@ def _dropped(outcome: ap_q.StoreOutcome) -> str | None:
     return None
 
 
-async def _accept_known_signer(ctx: JobContext, request: web.Request, body: bytes,
+async def _accept_known_signer(ctx: JobContext, parsed: ParsedSignature, body: bytes,
                                doc: dict[str, Any], env: Envelope,
                                inbox_account_id: int | None) -> bool:
     """The common case in one round trip: a key that verified before (remembered by this
@@ -198,10 +198,6 @@ async def _accept_known_signer(ctx: JobContext, request: web.Request, body: byte
     12 against the database while it stores. True when the request is answered (202);
     False sends it the long way (policy lookups, key lookup or fetch, then store), which
     decides every other row, so an answer never depends on what this process remembers."""
-    try:
-        parsed = keyring.parse_signature(ctx, request, body)
-    except SignatureError:
-        return False
     found = keyring.remembered(parsed.key_id)
     if found is None or found[0].owner_uri != env.actor \
             or not uris.acceptable_id(parsed.key_id, ctx.config):
@@ -251,14 +247,22 @@ async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.
     except JsonRefusedError as exc:
         raise BadRequestError(f"Not an activity: {exc}.") from None
     env = check_shape(doc, ctx.config)
-    if await _accept_known_signer(ctx, request, body, doc, env, inbox_account_id):
+    # Parsed once for both ways; a refusal waits for rows 7 and 8, which come first.
+    try:
+        parsed, refused = keyring.parse_signature(ctx, request, body), None
+    except SignatureError as exc:
+        parsed, refused = None, exc
+    if parsed is not None \
+            and await _accept_known_signer(ctx, parsed, body, doc, env, inbox_account_id):
         return web.Response(status=202)
     reason = await _dropped_by_policy(ctx, env)
     if reason is not None:
         log.info("inbox: dropped %s %s from %s (%s)", env.type, env.id, env.actor, reason)
         return web.Response(status=202)
     try:
-        parsed = keyring.parse_signature(ctx, request, body)
+        if parsed is None:
+            assert refused is not None
+            raise refused
         if ctx.config.inbox_defer_unknown_keys and not await keyring.is_stored(ctx, parsed.key_id):
             await _defer(ctx, parsed, body, doc, env, inbox_account_id)
             return web.Response(status=202)
