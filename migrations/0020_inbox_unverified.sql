@@ -24,4 +24,6 @@ CREATE TABLE inbox_unverified (
     sig_created         timestamptz
 );
 CREATE UNIQUE INDEX inbox_unverified_activity_id_key ON inbox_unverified (activity_id);
-CREATE INDEX inbox_unverified_host_idx ON inbox_unverified (host);
+CREATE INDEX inbox_unverified_host_idx ON inbox_unverified (host, received_at);
+-- for the purge of rows whose job gave up without deleting them (see defer_unverified)
+CREATE INDEX inbox_unverified_received_idx ON inbox_unverified (received_at);

@@ -123,3 +123,16 @@ async def test_a_sender_suspended_while_waiting_is_dropped(local: Local,
     assert await waiting(local) == 1
     await local.worker.run_until_idle()
     assert await waiting(local) == 0 and await local.inbox_items() == []
+
+
+async def test_rows_left_behind_by_a_lost_job_stop_counting_and_are_purged(
+        local: Local, mastodon: FakeServer, monkeypatch: Any) -> None:
+    monkeypatch.setattr(unverified, "MAX_PER_HOST", 1)
+    first, second, third = (mastodon.add_actor(name) for name in ("one", "two", "three"))
+    assert (await mastodon.deliver(first, follow_of_ada(first), to=INBOX))[0] == 202
+    async with local.db.acquire() as conn:  # as if its job had failed for good
+        await conn.execute("DELETE FROM jobs WHERE kind = $1", unverified.JOB_KIND)
+    assert (await mastodon.deliver(second, follow_of_ada(second), to=INBOX))[0] == 503
+    local.clock.advance(unverified.STALE_AFTER + timedelta(minutes=1))
+    assert (await mastodon.deliver(third, follow_of_ada(third), to=INBOX))[0] == 202
+    assert await waiting(local) == 1  # the third; the first was purged

@@ -1,16 +1,23 @@
 -- name: defer_unverified
 -- Keep an inbox POST whose key we do not have, with its verify job, in ONE statement,
 -- unless the host already has $17 waiting or all hosts together $18 (counted with LIMIT, so
--- the count never reads more rows than the bound). An activity id already waiting or
--- already stored is not kept again. The NOTIFY goes out on commit, only with a job.
+-- the count never reads more rows than the bound). Rows received before $22 do not count:
+-- their job has given up (or failed on a bug) and they are purged here, a few at a time.
+-- An activity id already waiting or already stored is not kept again. The NOTIFY goes
+-- out on commit, only with a job.
 -- $1 id, $2 activity_id, $3 actor_uri, $4 type, $5 host, $6 raw (JSON text),
 -- $7 inbox_account_id, $8 received_at, $9 sig_scheme, $10 key_id, $11 sig_algorithm,
 -- $12 signing_string, $13 legacy_signing_string, $14 signature, $15 covered, $16 sig_created,
--- $17 per-host bound, $18 total bound, $19 job kind, $20 notify channel, $21 job attempts
-WITH room AS (
-    SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified WHERE host = $5
-                                   LIMIT $17) h) < $17
-           AND (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified LIMIT $18) t) < $18
+-- $17 per-host bound, $18 total bound, $19 job kind, $20 notify channel, $21 job attempts,
+-- $22 stale before, $23 purge limit
+WITH purged AS (
+    DELETE FROM inbox_unverified
+     WHERE id IN (SELECT id FROM inbox_unverified WHERE received_at < $22 LIMIT $23)
+), room AS (
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
+                                   WHERE host = $5 AND received_at >= $22 LIMIT $17) h) < $17
+           AND (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
+                                       WHERE received_at >= $22 LIMIT $18) t) < $18
                AS has_room,
            EXISTS (SELECT 1 FROM inbox_items WHERE activity_id = $2)
            OR EXISTS (SELECT 1 FROM inbox_unverified WHERE activity_id = $2) AS seen

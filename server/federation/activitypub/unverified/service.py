@@ -34,6 +34,10 @@ RETRY_AFTER_SECONDS = 60
 # up once the POST is this old, as the Date window would refuse it by then anyway.
 GIVE_UP_AFTER = timedelta(hours=1)
 JOB_ATTEMPTS = 30
+# A row its job never deleted (the job failed on a bug, or was lost) stops counting against
+# the bounds this long after it arrived, and is purged by later POSTs, a few at a time.
+STALE_AFTER = timedelta(hours=2)
+PURGED_PER_POST = 10
 
 # Why verified-later POSTs were dropped, in this process (also logged one by one).
 DROPPED: Counter[str] = Counter()
@@ -65,7 +69,8 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
                 host=uris.host_of(parsed.key_id), raw_json=raw_json,
                 inbox_account_id=inbox_account_id, received_at=now, parsed=parsed,
                 per_host=MAX_PER_HOST, total=MAX_TOTAL, job_kind=JOB_KIND,
-                channel=jobs.NOTIFY_CHANNEL, job_attempts=JOB_ATTEMPTS)
+                channel=jobs.NOTIFY_CHANNEL, job_attempts=JOB_ATTEMPTS,
+                stale_before=now - STALE_AFTER, purge_limit=PURGED_PER_POST)
     except asyncpg.DataError:
         # e.g. a NUL escaped in the text, which PostgreSQL's text refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None
