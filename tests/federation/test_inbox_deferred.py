@@ -136,3 +136,24 @@ async def test_rows_left_behind_by_a_lost_job_stop_counting_and_are_purged(
     local.clock.advance(unverified.STALE_AFTER + timedelta(minutes=1))
     assert (await mastodon.deliver(third, follow_of_ada(third), to=INBOX))[0] == 202
     assert await waiting(local) == 1  # the third; the first was purged
+
+
+async def test_one_host_holds_few_worker_slots(local: Local, mastodon: FakeServer,
+                                              gts: FakeServer) -> None:
+    """Ten new actors on one host: their verify jobs queue in LANES_PER_HOST lanes, so a
+    slow key server cannot take every worker slot, and another host's job is claimed too."""
+    for n in range(10):
+        sender = mastodon.add_actor(f"new{n}")
+        assert (await mastodon.deliver(sender, follow_of_ada(sender), to=INBOX))[0] == 202
+    bob = gts.add_actor("bob")
+    assert (await gts.deliver(bob, follow_of_ada(bob), to=INBOX))[0] == 202
+    now = local.clock.now()
+    async with local.db.acquire() as conn:
+        claimed = await jobs_q.claim_jobs(conn, limit=32, now=now,
+                                          locked_until=now + timedelta(minutes=5),
+                                          only=[unverified.JOB_KIND])
+        items = [await unverified_q.get_unverified(conn, item_id=job.payload["item_id"])
+                 for job in claimed]
+    hosts = [item.host for item in items if item is not None]
+    assert hosts.count("gts.test") == 1
+    assert 1 <= hosts.count("mastodon.test") <= unverified.LANES_PER_HOST

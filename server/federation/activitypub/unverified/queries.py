@@ -35,13 +35,14 @@ async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_
                            type: str, host: str, raw_json: str, inbox_account_id: int | None,
                            received_at: datetime, parsed: ParsedSignature, per_host: int,
                            total: int, job_kind: str, channel: str, job_attempts: int,
-                           stale_before: datetime, purge_limit: int) -> DeferOutcome:
+                           stale_before: datetime, purge_limit: int,
+                           ordering_key: str) -> DeferOutcome:
     row = await conn.fetchrow(
         Q["defer_unverified"], item_id, activity_id, actor_uri, type, host, raw_json,
         inbox_account_id, received_at, parsed.scheme, parsed.key_id, parsed.algorithm,
         parsed.signing_string, parsed.legacy_signing_string, parsed.signature,
         list(parsed.covered), parsed.created, per_host, total, job_kind, channel, job_attempts,
-        stale_before, purge_limit)
+        stale_before, purge_limit, ordering_key)
     return DeferOutcome(row["has_room"], row["seen"], row["kept"])
 
 

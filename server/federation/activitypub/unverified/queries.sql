@@ -9,7 +9,7 @@
 -- $7 inbox_account_id, $8 received_at, $9 sig_scheme, $10 key_id, $11 sig_algorithm,
 -- $12 signing_string, $13 legacy_signing_string, $14 signature, $15 covered, $16 sig_created,
 -- $17 per-host bound, $18 total bound, $19 job kind, $20 notify channel, $21 job attempts,
--- $22 stale before, $23 purge limit
+-- $22 stale before, $23 purge limit, $24 the job's ordering key
 WITH purged AS (
     DELETE FROM inbox_unverified
      WHERE id IN (SELECT id FROM inbox_unverified WHERE received_at < $22 LIMIT $23)
@@ -31,7 +31,7 @@ WITH purged AS (
     RETURNING id
 ), job AS (
     INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
-    SELECT $19, jsonb_build_object('item_id', id), $8, $21, NULL, $8 FROM item
+    SELECT $19, jsonb_build_object('item_id', id), $8, $21, $24, $8 FROM item
     RETURNING id
 )
 SELECT r.has_room, r.seen, (SELECT count(pg_notify($20, $19)) FROM job) > 0 AS kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -38,6 +39,11 @@ JOB_ATTEMPTS = 30
 # the bounds this long after it arrived, and is purged by later POSTs, a few at a time.
 STALE_AFTER = timedelta(hours=2)
 PURGED_PER_POST = 10
+# The verify jobs of one host run at most this many at a time (ordered queues keyed by
+# host and actor): a slow or silent key server then holds that many of the job workers'
+# slots, not all of them, and one actor's POSTs are verified in order, so its second
+# finds the key the first one fetched.
+LANES_PER_HOST = 4
 
 # Why verified-later POSTs were dropped, in this process (also logged one by one).
 DROPPED: Counter[str] = Counter()
@@ -62,11 +68,13 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
     """Keep the POST for the verify job. False when it was already waiting or stored;
     raises InboxBacklogFullError (503 with Retry-After) when the bounds are reached."""
     now = ctx.clock.now()
+    host = uris.host_of(parsed.key_id)
+    lane = zlib.crc32(actor_uri.encode("utf-8", "surrogatepass")) % LANES_PER_HOST
     try:
         async with ctx.db.acquire_plain() as conn:
             outcome = await q.defer_unverified(
                 conn, item_id=new_id(), activity_id=activity_id, actor_uri=actor_uri, type=type,
-                host=uris.host_of(parsed.key_id), raw_json=raw_json,
+                host=host, raw_json=raw_json, ordering_key=f"{JOB_KIND}:{host}:{lane}",
                 inbox_account_id=inbox_account_id, received_at=now, parsed=parsed,
                 per_host=MAX_PER_HOST, total=MAX_TOTAL, job_kind=JOB_KIND,
                 channel=jobs.NOTIFY_CHANNEL, job_attempts=JOB_ATTEMPTS,
