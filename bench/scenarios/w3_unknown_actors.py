@@ -34,8 +34,8 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import APP_CORE, LOAD_CORE, Result, mmm, pin_self, process_meter, runs_for, \
-    say, spawn_app, stop_process, taskset_prefix
+from bench.common import APP_CORE, LOAD_CORE, Result, mmm, pg_meter, pin_self, process_meter, \
+    runs_for, say, spawn_app, stop_process, taskset_prefix
 from bench.db import BenchPostgres
 from bench.fakes.fleet import FleetProcess
 from bench.scenarios.inbox_common import (
@@ -51,6 +51,8 @@ from bench.scenarios.w1_inbox import SAT_CAP, _setup
 CONNECTIONS = 256
 VERIFY_KIND = "federation.verify_inbox_item"
 MODES = ("sync", "serve", "split")
+NEW_ACTORS = 200   # per run of the new-actors-only measurement
+NEW_AT_ONCE = 64
 
 
 class W3App:
@@ -92,6 +94,18 @@ class W3App:
             stop_process(self.worker)
 
 
+async def _forget_processing_jobs(dsn: str) -> None:
+    """W1 and W3 measure ingest: the inbox's processing jobs are never run here. Left queued,
+    tens of thousands of them would make every claim of the verify workers step over them
+    (the claim walks ready jobs in run_at order), a cost no deployment that processes its
+    inbox pays; so they are deleted before each measurement."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("DELETE FROM jobs WHERE kind = 'federation.process_inbox_item'")
+    finally:
+        await conn.close()
+
+
 async def _counts(dsn: str) -> tuple[int, int, int]:
     conn = await asyncpg.connect(dsn)
     try:
@@ -123,6 +137,7 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
     specs = [(k, a.replace("/users/n", f"/users/n{tag}x") if "/users/n" in a else a, i, t)
              for k, a, i, t in specs]
     signed = sign_all(specs)
+    asyncio.run(_forget_processing_jobs(dsn))
     k0, u0, _ = asyncio.run(_counts(dsn))
     pg.pin()
     worker = process_meter(app.worker.pid) if app.worker is not None else None
@@ -154,6 +169,62 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
         f"app {out['app_us'][-1]:,.0f} µs/act, non-2xx {sat.get('non_2xx', 0)}")
 
 
+async def _post_all(port: int, signed: list[Any], concurrency: int) -> dict[int, int]:
+    import aiohttp
+
+    gate = asyncio.Semaphore(concurrency)
+    statuses: dict[int, int] = {}
+
+    async def one(session: aiohttp.ClientSession, s: Any) -> None:
+        async with gate:
+            async with session.post(f"http://127.0.0.1:{port}/inbox", data=s.body,
+                                    headers=s.headers) as resp:
+                await resp.read()
+                statuses[resp.status] = statuses.get(resp.status, 0) + 1
+
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        await asyncio.gather(*(one(session, s) for s in signed))
+    return statuses
+
+
+def _new_actor_cost(app: W3App, dsn: str, pg: BenchPostgres, *, n: int, drain: float,
+                    out: dict[str, list[float]]) -> None:
+    """n activities, each from a brand-new actor, `NEW_AT_ONCE` in flight: the CPU one new
+    actor costs the web process (and the worker process), until every one is stored."""
+    tag = f"{app.mode[:2]}n{now_tag()}"
+    specs = mixed_specs(n, 1, tag, unknown_every=1, n_unknown=10**9)
+    specs = [(k, a.replace("/users/n", f"/users/n{tag}x"), i, t) for k, a, i, t in specs]
+    signed = sign_all(specs)
+    asyncio.run(_forget_processing_jobs(dsn))
+    _, u0, _ = asyncio.run(_counts(dsn))
+    pg.pin()
+    worker = process_meter(app.worker.pid) if app.worker is not None else None
+    web = process_meter(app.web.pid)
+    pgm = pg_meter(pg.postmaster_pid)
+    for meter in (worker, web, pgm):
+        if meter:
+            meter.start()
+    t0 = time.perf_counter()
+    statuses = asyncio.run(_post_all(app.port, signed, NEW_AT_ONCE))
+    answered = time.perf_counter() - t0
+    _drain(dsn, drain)
+    done = time.perf_counter() - t0
+    web_s = web.stop()
+    worker_s = worker.stop() if worker else 0.0
+    pg_s = pgm.stop() if pgm else float("nan")
+    _, u1, _ = asyncio.run(_counts(dsn))
+    stored = max(u1 - u0, 1)
+    out.setdefault("web_us", []).append(web_s / stored * 1e6)
+    out.setdefault("worker_us", []).append(worker_s / stored * 1e6)
+    out.setdefault("pg_us", []).append(pg_s / stored * 1e6)
+    out.setdefault("answered_s", []).append(answered)
+    out.setdefault("stored_s", []).append(done)
+    out.setdefault("stored", []).append(u1 - u0)
+    say(f"    {app.mode} new actors only: {u1 - u0}/{n} stored, answers {statuses}, all answered "
+        f"{answered:.2f} s, stored {done:.2f} s, web {web_s / stored * 1e6:,.0f} µs, worker "
+        f"{worker_s / stored * 1e6:,.0f} µs, PG {pg_s / stored * 1e6:,.0f} µs per new actor")
+
+
 def run(*, quick: bool, n_actors: int, latency_ms: float, modes: list[str],
         worker_core: int, drain: float, profile_worker: str | None = None) -> Result:
     import tempfile
@@ -169,33 +240,40 @@ def run(*, quick: bool, n_actors: int, latency_ms: float, modes: list[str],
 
     async def main() -> dict[str, Any]:
         async with BenchPostgres() as pg:
-            dsn = await _setup(pg, n_actors, "w3")
-            async with FleetProcess(tls=True, fetch_latency_ms=latency_ms,
+            # One database per mode: every process with job workers claims from its own
+            # database's queue, so no mode's worker verifies another mode's POSTs.
+            dsns = {mode: await _setup(pg, n_actors, f"w3{mode}") for mode in modes}
+            # three modes alternated on a busy machine can outlast the fleet's default 15 min
+            async with FleetProcess(tls=True, fetch_latency_ms=latency_ms, max_seconds=3600,
                                     actor_public_pem=key_pool()[0][1]) as fleet:
                 with tempfile.TemporaryDirectory(prefix="commonhold-bench-w3-") as d:
-                    apps = [W3App(mode, dsn, fleet, Path(d), worker_core, profile_worker)
+                    apps = [W3App(mode, dsns[mode], fleet, Path(d), worker_core, profile_worker)
                             for mode in modes]
                     for app in apps:
                         app.__enter__()
                     try:
                         for app in apps:
                             say(f"  W3 {app.mode}: warm-up (known and unknown) ...")
-                            await asyncio.to_thread(_run, app, dsn, pg, duration=1.0,
+                            await asyncio.to_thread(_run, app, app.dsn, pg, duration=1.0,
                                                     n_actors=n_actors, unknown_every=10,
                                                     drain=drain, out={})
                         await fleet.reset()
                         for _ in range(runs):  # alternate: every mode sees the same load
                             for app in apps:
+                                await asyncio.to_thread(
+                                    _new_actor_cost, app, app.dsn, pg, n=NEW_ACTORS, drain=drain,
+                                    out=out.setdefault(app.mode, {}).setdefault("new", {}))
                                 for label, every in (("known", 0), ("mixed", 10)):
                                     await asyncio.to_thread(
-                                        _run, app, dsn, pg, duration=duration,
+                                        _run, app, app.dsn, pg, duration=duration,
                                         n_actors=n_actors, unknown_every=every, drain=drain,
                                         out=out.setdefault(app.mode, {}).setdefault(label, {}))
                         stats = await fleet.stats()
                     finally:
                         for app in apps:
                             app.__exit__(None, None, None)
-            await pg.drop_database(dsn)
+            for dsn in dsns.values():
+                await pg.drop_database(dsn)
             return stats
 
     fl = asyncio.run(main())
@@ -220,6 +298,21 @@ def run(*, quick: bool, n_actors: int, latency_ms: float, modes: list[str],
                      f"{max(o['mixed']['left_after_drain']):,.0f}"])
         against.append([f"{mode}: known-actor throughput drop (medians)", f"{drop * 100:.1f} %",
                         "≤ 10 %"])
+    new_rows = []
+    for mode in modes:
+        o = out[mode]["new"]
+        new_rows.append([mode, mmm(res.metric(f"{mode}.new_web_us", o["web_us"], "µs")),
+                         mmm(res.metric(f"{mode}.new_worker_us", o["worker_us"], "µs"))
+                         if mode == "split" else "–",
+                         mmm(res.metric(f"{mode}.new_pg_us", o["pg_us"], "µs")),
+                         mmm(res.metric(f"{mode}.new_answered_s", o["answered_s"], "s")),
+                         mmm(res.metric(f"{mode}.new_stored_s", o["stored_s"], "s")),
+                         f"{min(o['stored']):,.0f} / {NEW_ACTORS}"])
+    res.table(["mode", "web process CPU µs per new actor", "worker process CPU µs per new actor",
+               "PG CPU µs per new actor", f"all {NEW_ACTORS} answered, s", "all stored, s",
+               "stored (min)"], new_rows,
+              title=f"W3 the cost of a new actor ({NEW_ACTORS} activities, each from a new "
+                    f"actor, {NEW_AT_ONCE} in flight, key fetch {latency_ms:.0f} ms over TLS)")
     res.table(["mode", "known/s, all known", "known/s, 10 % new", "new actors stored per run",
                "drain after run, s", "web app µs/act, all known", "web app µs/act, mixed",
                "web app µs/act, mixed, run + drain", "PG µs/act, mixed", "worker µs per new actor", "non-2xx", "left waiting"], rows,
