@@ -34,6 +34,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "allow_private_addresses": ("COMMONHOLD_ALLOW_PRIVATE_ADDRESSES", "bool"),
     "trust_proxy_headers": ("COMMONHOLD_TRUST_PROXY_HEADERS", "bool"),
     "authorized_fetch": ("COMMONHOLD_AUTHORIZED_FETCH", "bool"),
+    "inbox_defer_unknown_keys": ("COMMONHOLD_INBOX_DEFER_UNKNOWN_KEYS", "bool"),
     "host": ("COMMONHOLD_HOST", "str"),
     "port": ("COMMONHOLD_PORT", "int"),
     "job_workers": ("COMMONHOLD_JOB_WORKERS", "int"),
@@ -63,6 +64,9 @@ class Config:
     allow_private_addresses: bool = False
     trust_proxy_headers: bool = False
     authorized_fetch: bool = False
+    # Inbox POSTs signed by a key we do not have are verified by a job, not by the web
+    # process (server.federation.activitypub.unverified).
+    inbox_defer_unknown_keys: bool = True
     host: str = "127.0.0.1"
     port: int = 8080
     job_workers: int = 32

@@ -7,6 +7,13 @@ runs, an HTTP client that reaches it through `FleetResolver` (never the real net
 
 Prints one JSON line ({"pid", "port"}) when listening; stops on SIGTERM or after
 --max-seconds. With --profile FILE it runs under cProfile and writes the stats on exit.
+
+W3 options: `--only-kinds K1,K2` runs the job workers for those kinds only (e.g. the
+deferred key checks, while the inbox's processing jobs stay queued as in W1); `--no-web`
+runs those workers alone, as `commonhold worker` does (port 0 in the JSON line);
+`--sync-keys` turns `inbox_defer_unknown_keys` off (unknown keys fetched by the POST).
+The client session is the app's own (`activitypub.http.client_session`: keep-alive 75 s,
+8 connections per host) with a resolver that reaches only the fleet.
 """
 
 from __future__ import annotations
@@ -26,23 +33,42 @@ async def serve(args: argparse.Namespace) -> None:
     from aiohttp import web
 
     from bench.db import bench_config
-    from bench.fakes.fleet import client_session
+    from bench.fakes.fleet import FleetResolver, client_ssl_context
     from server.app import create_app
+    from server.clock import SystemClock
     from server.db import Database
+    from server.federation.activitypub import http as ap_http
+    from server.jobs.context import JobContext
+    from server.jobs.registry import job_handlers
+    from server.jobs.worker import Worker
     from server.runtime import settle_heap
 
-    config = bench_config(job_workers=args.workers, allow_private_addresses=True)
+    only = [k for k in args.only_kinds.split(",") if k] or None
+    config = bench_config(job_workers=args.workers, allow_private_addresses=True,
+                          inbox_defer_unknown_keys=not args.sync_keys)
     db = await Database.connect(args.dsn, min_size=2, max_size=args.pool)
     http = None
     if args.fleet_ports:
         cert = Path(args.cert_file).read_text() if args.cert_file else None
-        http = client_session([int(p) for p in args.fleet_ports.split(",")], cert_pem=cert)
-    app = create_app(config, db=db, http=http, job_workers=args.workers)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        http = ap_http.client_session(
+            config, resolver=FleetResolver([int(p) for p in args.fleet_ports.split(",")]),
+            ssl_context=client_ssl_context(cert) if cert else None)
+    stop_workers = asyncio.Event()
+    worker_tasks = []
+    if only is not None and args.workers > 0:
+        ctx = JobContext(db=db, clock=SystemClock(), config=config, http=http)
+        worker = _KindWorker(ctx, job_handlers(), concurrency=args.workers, only=only)
+        worker_tasks.append(asyncio.ensure_future(worker.run_forever(stop_workers)))
+    runner = None
+    port = 0
+    if not args.no_web:
+        app = create_app(config, db=db, http=http,
+                         job_workers=args.workers if only is None else 0)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     settle_heap()  # as serve does once it listens
     from bench import looplag
     looplag.start_from_env()  # when a scenario asks which stalls the loop had
@@ -56,10 +82,35 @@ async def serve(args: argparse.Namespace) -> None:
     except TimeoutError:
         print("inbox_app: --max-seconds reached, stopping", file=sys.stderr)
     finally:
-        await runner.cleanup()
+        stop_workers.set()
+        if worker_tasks:
+            await asyncio.wait(worker_tasks, timeout=10)
+        if runner is not None:
+            await runner.cleanup()
         if http is not None:
             await http.close()
         await db.close()
+
+
+def _kind_worker_class():  # type: ignore[no-untyped-def]
+    from server.jobs.worker import Worker
+
+    class KindWorker(Worker):
+        """Wakes only for NOTIFYs of the kinds it runs (the payload is the kind): here the
+        inbox's processing jobs stay queued, and waking a verify-only worker for each of
+        them would charge this process a claim per stored activity."""
+
+        async def _listen(self, on_notify):  # type: ignore[no-untyped-def]
+            def filtered(*args):  # type: ignore[no-untyped-def]
+                if self._serves(args[3]):
+                    on_notify(*args)
+            return await super()._listen(filtered)
+
+    return KindWorker
+
+
+def _KindWorker(*args, **kwargs):  # type: ignore[no-untyped-def]
+    return _kind_worker_class()(*args, **kwargs)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,6 +119,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="job worker concurrency (0: none)")
     p.add_argument("--pool", type=int, default=20, help="database pool size (serve's default)")
+    p.add_argument("--only-kinds", default="", help="comma-separated job kinds the workers run")
+    p.add_argument("--no-web", action="store_true", help="job workers only (commonhold worker)")
+    p.add_argument("--sync-keys", action="store_true",
+                   help="fetch unknown keys in the POST (inbox_defer_unknown_keys off)")
     p.add_argument("--fleet-ports", default="")
     p.add_argument("--cert-file")
     p.add_argument("--max-seconds", type=float, default=900.0)

@@ -19,6 +19,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.cards import service as cards
     from server.federation import delivery
     from server.federation.activitypub import process, process_batch, remote_actors, threads
+    from server.federation.activitypub.unverified import service as unverified
     from server.federation.outbound import HANDLERS as outbound_handlers
     from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
@@ -44,6 +45,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
                                                  process_batch.process_inbox_items,
                                                  per_slot=process_batch.JOBS_PER_SLOT),
         "federation.fetch_actor_counts": remote_actors.fetch_actor_counts,
+        unverified.JOB_KIND: unverified.verify_inbox_item,
         **jury_timers.HANDLERS,
         **outbound_handlers,
         "federation.fetch_parent": threads.fetch_parent,

@@ -42,6 +42,12 @@ class Local:
         async with self.db.acquire() as conn:
             return await ap_q.list_inbox_items(conn)
 
+    async def verify_deferred(self) -> None:
+        """Run only the jobs that verify inbox POSTs kept until their key is fetched
+        (inbox policy row 10), not the processing they hand over to."""
+        from server.federation.activitypub.unverified.service import JOB_KIND
+        await Worker(self.ctx, job_handlers(), only=[JOB_KIND]).run_until_idle()
+
     async def count(self, table: str) -> int:
         assert table in ("inbox_items", "jobs", "reports", "accounts")
         async with self.db.acquire() as conn:

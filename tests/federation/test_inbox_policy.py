@@ -1,5 +1,9 @@
 """The inbox policy table (server/federation/activitypub/inbox_routes.py), row by row: each
-condition gets its answer, and nothing is stored unless the table says so."""
+condition gets its answer, and nothing is stored unless the table says so.
+
+Rows 11-13 are what a POST signed by an unknown key is answered when the inbox checks it
+at once (`inbox_defer_unknown_keys` off), so this module's instance runs that way; the
+deferred path (row 10, on by default) has its tests below and in test_inbox_deferred.py."""
 
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ from server.clock import FrozenClock
 from server.db import Database
 from server.federation import queries as fed_q
 from server.federation.activitypub import keyring
+from server.federation.activitypub.signatures import sign_request
+from server.federation.activitypub.unverified import queries as unverified_q
+from server.federation.activitypub.unverified import service as unverified
 from server.jobs import queries as jobs_q
 from tests.governance.factories import found_coop, propose, vote
 from tests.fakes.fediverse import FakeActor, FakeServer, Fediverse, never
@@ -31,6 +38,24 @@ def follow_of_ada(sender: FakeActor, **changes: Any) -> dict[str, Any]:
                 "actor": sender.uri, "object": "http://ch.test/users/ada"}
     activity.update(changes)
     return activity
+
+
+@pytest.fixture
+async def local(aiohttp_server: Any, db: Database, clock: FrozenClock,
+                fediverse: Fediverse) -> AsyncIterator[Local]:
+    instance, session = await start_local(aiohttp_server, db, clock, fediverse,
+                                          inbox_defer_unknown_keys=False)
+    yield instance
+    await session.close()
+
+
+@pytest.fixture
+async def deferring(aiohttp_server: Any, db: Database, clock: FrozenClock,
+                    fediverse: Fediverse) -> AsyncIterator[Local]:
+    instance, session = await start_local(aiohttp_server, db, clock, fediverse,
+                                          domain="defer.test", base_url="http://defer.test")
+    yield instance
+    await session.close()
 
 
 @pytest.fixture
@@ -176,7 +201,7 @@ async def test_row8_delete_of_an_actor_we_never_knew_is_a_no_op(local: Local,
     assert mastodon.fetches_of("/users/gone") == 0
 
 
-# --- rows 9-12: the signature ----------------------------------------------------------------
+# --- rows 9-13: the signature ----------------------------------------------------------------
 
 async def test_row9_an_unsigned_activity_is_unauthorized(local: Local, alice: FakeActor) -> None:
     status, text = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX, sign=False)
@@ -184,7 +209,71 @@ async def test_row9_an_unsigned_activity_is_unauthorized(local: Local, alice: Fa
     await assert_nothing_stored(local)
 
 
-async def test_row10_a_signature_by_another_key_is_unauthorized(local: Local,
+DEFER_INBOX = "http://defer.test/inbox"
+
+
+async def post_for_answer(sender: FakeActor, activity: dict[str, Any]) -> tuple[int, Any]:
+    """deliver, keeping the answer's headers."""
+    body = json.dumps(activity).encode()
+    headers = sign_request(method="POST", url=DEFER_INBOX, body=body, key_id=sender.key_id,
+                           private_key=sender.private_key,
+                           now=sender.server.fediverse.clock.now(),
+                           extra_headers={"Content-Type": "application/activity+json"})
+    async with sender.server.fediverse.session.post(DEFER_INBOX, data=body,
+                                                    headers=headers) as resp:
+        await resp.read()
+        return resp.status, resp.headers
+
+
+async def test_row10_an_unknown_key_is_kept_and_verified_later(deferring: Local,
+                                                               mastodon: FakeServer) -> None:
+    await make_member(deferring.db, deferring.config, deferring.clock, "ada")
+    alice = mastodon.add_actor("alice")
+    activity = follow_of_ada(alice, object="http://defer.test/users/ada")
+    status, text = await mastodon.deliver(alice, activity, to=DEFER_INBOX)
+    assert (status, text) == (202, "")
+    assert mastodon.fetches_of("/users/alice") == 0  # not while the sender waited
+    assert await deferring.count("inbox_items") == 0
+    await deferring.worker.run_until_idle()
+    assert mastodon.fetches_of("/users/alice") == 1
+    [item] = await deferring.inbox_items()
+    assert item.activity_id == activity["id"] and item.state == "processed"
+    assert item.signed_by == alice.key_id
+
+
+async def test_row10_a_key_off_the_actors_host_is_forbidden_at_once(deferring: Local,
+                                                                    mastodon: FakeServer,
+                                                                    gts: FakeServer) -> None:
+    alice, bob = mastodon.add_actor("alice"), gts.add_actor("bob")
+    status, text = await gts.deliver(bob, follow_of_ada(alice), to=DEFER_INBOX)
+    assert status == 403 and "does not belong" in json.loads(text)["error"]
+    await deferring.worker.run_until_idle()
+    assert await deferring.count("inbox_items") == 0
+    assert gts.fetches_of("/users/bob") == 0
+
+
+async def test_row10_a_full_backlog_answers_503_with_retry_after(deferring: Local,
+                                                                 mastodon: FakeServer,
+                                                                 gts: FakeServer,
+                                                                 monkeypatch: Any) -> None:
+    monkeypatch.setattr(unverified, "MAX_PER_HOST", 2)
+    senders = [mastodon.add_actor(f"new{n}") for n in range(3)]
+    activities = [follow_of_ada(sender) for sender in senders]
+    answers = [await post_for_answer(s, a) for s, a in zip(senders, activities, strict=True)]
+    assert [status for status, _ in answers] == [202, 202, 503]
+    assert answers[2][1]["Retry-After"] == str(unverified.RETRY_AFTER_SECONDS)
+    # A redelivery of one that waits is not refused; another host still has room.
+    assert (await post_for_answer(senders[0], activities[0]))[0] == 202
+    bob = gts.add_actor("bob")
+    assert (await post_for_answer(bob, follow_of_ada(bob)))[0] == 202
+    monkeypatch.setattr(unverified, "MAX_TOTAL", 3)
+    carol = gts.add_actor("carol")
+    assert (await post_for_answer(carol, follow_of_ada(carol)))[0] == 503
+    async with deferring.db.acquire() as conn:
+        assert await unverified_q.count_unverified(conn) == 3
+
+
+async def test_row11_a_signature_by_another_key_is_unauthorized(local: Local,
                                                                alice: FakeActor) -> None:
     impostor = alice.server.add_actor("impostor")
     status, _ = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX,
@@ -211,7 +300,7 @@ async def test_row9_a_date_outside_the_window_is_unauthorized(local: Local, alic
     await assert_nothing_stored(local)
 
 
-async def test_row10_a_key_that_cannot_be_found_is_unauthorized(local: Local, alice: FakeActor,
+async def test_row11_a_key_that_cannot_be_found_is_unauthorized(local: Local, alice: FakeActor,
                                                                mastodon: FakeServer) -> None:
     ghost = mastodon.add_actor("ghost")
     del mastodon.actors["ghost"]
@@ -220,7 +309,7 @@ async def test_row10_a_key_that_cannot_be_found_is_unauthorized(local: Local, al
     await assert_nothing_stored(local)
 
 
-async def test_row11_a_key_server_that_fails_gets_a_retry_later(local: Local, alice: FakeActor,
+async def test_row12_a_key_server_that_fails_gets_a_retry_later(local: Local, alice: FakeActor,
                                                                monkeypatch: Any) -> None:
     async def broken(request: web.Request) -> web.Response:
         return web.Response(status=502)
@@ -234,7 +323,7 @@ async def test_row11_a_key_server_that_fails_gets_a_retry_later(local: Local, al
     await assert_nothing_stored(local)
 
 
-async def test_row12_a_key_owned_by_an_actor_on_another_host_is_forbidden(
+async def test_row13_a_key_owned_by_an_actor_on_another_host_is_forbidden(
         local: Local, alice: FakeActor, gts: FakeServer) -> None:
     bob = gts.add_actor("bob")
     status, text = await gts.deliver(bob, follow_of_ada(alice), to=INBOX)
@@ -242,7 +331,7 @@ async def test_row12_a_key_owned_by_an_actor_on_another_host_is_forbidden(
     await assert_nothing_stored(local)
 
 
-async def test_row12_another_account_on_the_actors_own_server_cannot_speak_for_it(
+async def test_row13_another_account_on_the_actors_own_server_cannot_speak_for_it(
         local: Local, alice: FakeActor) -> None:
     bob = alice.server.add_actor("bob")
     instance = alice.server.instance_actor
@@ -253,9 +342,9 @@ async def test_row12_another_account_on_the_actors_own_server_cannot_speak_for_i
     await assert_nothing_stored(local)
 
 
-# --- rows 13-14: stored ----------------------------------------------------------------------
+# --- rows 14-15: stored ----------------------------------------------------------------------
 
-async def test_row13_a_redelivered_activity_is_accepted_once(local: Local,
+async def test_row14_a_redelivered_activity_is_accepted_once(local: Local,
                                                              alice: FakeActor) -> None:
     activity = follow_of_ada(alice)
     for _ in range(3):
@@ -266,7 +355,7 @@ async def test_row13_a_redelivered_activity_is_accepted_once(local: Local,
 
 @pytest.mark.parametrize("inbox", [INBOX, "http://ch.test/users/ada/inbox",
                                    "http://ch.test/actor/inbox"])
-async def test_row14_a_valid_activity_is_stored_with_its_job(local: Local, alice: FakeActor,
+async def test_row15_a_valid_activity_is_stored_with_its_job(local: Local, alice: FakeActor,
                                                              inbox: str) -> None:
     activity = follow_of_ada(alice)
     status, text = await alice.server.deliver(alice, activity, to=inbox)
@@ -279,13 +368,13 @@ async def test_row14_a_valid_activity_is_stored_with_its_job(local: Local, alice
     assert await process_jobs(local) == ["federation.process_inbox_item"]
 
 
-async def test_row14_rfc9421_signatures_are_accepted_too(local: Local, alice: FakeActor) -> None:
+async def test_row15_rfc9421_signatures_are_accepted_too(local: Local, alice: FakeActor) -> None:
     status, _ = await alice.server.deliver(alice, follow_of_ada(alice), to=INBOX, rfc9421=True)
     assert status == 202
     assert len(await local.inbox_items()) == 1
 
 
-async def test_row14_a_gotosocial_key_id_is_followed_to_its_owner(local: Local,
+async def test_row15_a_gotosocial_key_id_is_followed_to_its_owner(local: Local,
                                                                   alice: FakeActor,
                                                                   gts: FakeServer) -> None:
     bob = gts.add_actor("bob")

@@ -31,6 +31,7 @@ async def test_a_known_key_is_not_fetched_again(local: Local, mastodon: FakeServ
     alice = mastodon.add_actor("alice")
     for _ in range(3):
         assert (await mastodon.deliver(alice, like(alice), to=INBOX))[0] == 202
+        await local.verify_deferred()
     assert mastodon.fetches_of("/users/alice") == 1
 
 
@@ -38,6 +39,7 @@ async def test_a_rotated_key_is_refetched_once_and_then_verifies(local: Local,
                                                                  mastodon: FakeServer) -> None:
     alice = mastodon.add_actor("alice")
     assert (await mastodon.deliver(alice, like(alice), to=INBOX))[0] == 202
+    await local.verify_deferred()
     alice.rotate_key()
     local.clock.advance(timedelta(minutes=5))
     # The cached key fails, the actor is fetched again, the new key verifies.
@@ -53,6 +55,7 @@ async def test_bad_signatures_do_not_make_us_refetch_over_and_over(
     alice = mastodon.add_actor("alice")
     mallory = mastodon.add_actor("mallory")
     assert (await mastodon.deliver(alice, like(alice), to=INBOX))[0] == 202
+    await local.verify_deferred()
     local.clock.advance(timedelta(minutes=5))
     for _ in range(3):
         status, _ = await mastodon.deliver(alice, like(alice), to=INBOX,
@@ -65,9 +68,10 @@ async def test_bad_signatures_do_not_make_us_refetch_over_and_over(
 async def test_a_slow_unknown_key_does_not_hold_up_known_actors(
         aiohttp_server: Any, database_url: str, clock: FrozenClock, fediverse: Fediverse,
         mastodon: FakeServer, gts: FakeServer) -> None:
+    # When the inbox checks unknown keys itself (not the default: see the next test).
     # One database connection only: if the slow fetch held it, the second delivery would wait.
     db = await Database.connect(database_url, min_size=1, max_size=1)
-    config = make_config(allow_private_addresses=True)
+    config = make_config(allow_private_addresses=True, inbox_defer_unknown_keys=False)
     session = make_client_session(config, resolver=fediverse.resolver())
     try:
         app = create_app(config, db=db, clock=clock, http=session)
@@ -98,6 +102,39 @@ async def test_a_slow_unknown_key_does_not_hold_up_known_actors(
     finally:
         await session.close()
         await db.close()
+
+
+async def test_an_unknown_key_is_fetched_by_the_job_not_while_the_sender_waits(
+        local: Local, mastodon: FakeServer) -> None:
+    asked = asyncio.Event()
+    alice = mastodon.add_actor("alice")
+
+    async def stalled(request: web.Request) -> web.Response:
+        asked.set()
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+    mastodon.custom["/users/alice"] = stalled
+    status, _ = await asyncio.wait_for(mastodon.deliver(alice, like(alice), to=INBOX), 5)
+    assert status == 202 and not asked.is_set()
+    assert await local.count("inbox_items") == 0
+
+
+async def test_kept_posts_signed_before_and_after_a_rotation(local: Local,
+                                                             mastodon: FakeServer) -> None:
+    """Both wait for the key; the one fetch gives the new key: the POST signed by the key it
+    replaced is dropped, the other stored."""
+    from server.federation.activitypub.unverified import service as unverified
+
+    dropped = sum(unverified.DROPPED.values())
+    alice = mastodon.add_actor("alice")
+    await mastodon.deliver(alice, like(alice), to=INBOX)
+    alice.rotate_key()
+    local.clock.advance(timedelta(minutes=5))
+    await mastodon.deliver(alice, like(alice), to=INBOX)  # old key not stored yet: kept too
+    await local.verify_deferred()
+    assert len(await local.inbox_items()) == 1  # the first was signed by the old key
+    assert mastodon.fetches_of("/users/alice") == 1
+    assert sum(unverified.DROPPED.values()) == dropped + 1
 
 
 async def test_concurrent_requests_for_one_unknown_key_fetch_it_once(

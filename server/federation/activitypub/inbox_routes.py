@@ -14,17 +14,28 @@ nothing is stored unless the last column says so.
 | 7  | Actor's domain (or a parent) suspended, or the actor suspended     | 202    | no     |
 | 8  | `Delete` of an actor by itself that we never knew                  | 202    | no     |
 | 9  | No signature; malformed; Date outside ±1 h; digest ≠ body          | 401    | no     |
-| 10 | Key not found, or not verifying even after one refetch             | 401    | no     |
-| 11 | The key's server does not answer in time (or answers 5xx)          | 503    | no     |
-| 12 | Key owner is not the activity's actor                              | 403    | no     |
-| 13 | Same activity id as an activity stored before                      | 202    | once   |
-| 14 | Valid                                                              | 202    | yes    |
+| 10 | Key not stored here: off the actor's host 403; backlog full 503    | 202    | later  |
+| 11 | Key not found, or not verifying even after one refetch             | 401    | no     |
+| 12 | The key's server does not answer in time (or answers 5xx)          | 503    | no     |
+| 13 | Key owner is not the activity's actor                              | 403    | no     |
+| 14 | Same activity id as an activity stored before                      | 202    | once   |
+| 15 | Valid                                                              | 202    | yes    |
 
 "yes" is one transaction: the raw activity in `inbox_items` and a
 `federation.process_inbox_item` job.
 
-Most POSTs come from senders whose key verified here before. For them, rows 9 and 10 are
-checked with the key this process remembers (no lookup), and rows 7, 12, 13 and 14 are
+"later" (row 10, with `inbox_defer_unknown_keys`, the default): a key the database does not
+have would cost this process a signed GET to the key's server, often a TLS handshake, and
+storing the actor, while the sender waits on a server that may be slow. Instead the request,
+with its signature already parsed (row 9 passed: digest and Date checked), is kept in
+`inbox_unverified` (at most `unverified.MAX_PER_HOST` per key host and `MAX_TOTAL` in all;
+beyond, 503 with Retry-After) with a `federation.verify_inbox_item` job. The job decides
+rows 11–15 as the POST would have, except that what would be refused is dropped (logged
+and counted) and a key server that does not answer is retried for an hour. Without the
+setting rows 11–13 answer the POST directly.
+
+Most POSTs come from senders whose key verified here before. For them, rows 9 and 11 are
+checked with the key this process remembers (no lookup), and rows 7, 13, 14 and 15 are
 decided by the one statement that stores: it stores only if the sender's domain and
 account are not suspended and the database still gives that key to that actor. Anything
 else (no remembered key, a failed check, a changed key) goes the long way, row by row.
@@ -58,7 +69,9 @@ from server.federation.activitypub import keyring
 from server.federation.activitypub import queries as ap_q
 from server.federation.activitypub.http import context
 from server.federation.activitypub.parse import uri_of
+from server.federation.activitypub.sigcore import ParsedSignature
 from server.federation.activitypub.signatures import verify_parsed
+from server.federation.activitypub.unverified import service as unverified
 from server.federation.jsonlimits import JsonRefusedError, parse_json_object
 from server.ids import new_id
 from server.jobs.context import JobContext
@@ -133,11 +146,10 @@ def _domains(env: Envelope) -> list[str]:
     return uris.domain_suffixes(uris.host_of(env.actor))
 
 
-async def verify(ctx: JobContext, request: web.Request, body: bytes,
-                 env: Envelope) -> keyring.SignerKey:
+async def verify(ctx: JobContext, parsed: ParsedSignature, env: Envelope) -> keyring.SignerKey:
     """The key that signed this request, checked; raises SignatureError (401),
     KeyUnavailableError (503) or ActorMismatchError (403)."""
-    key = await keyring.verified_signer(ctx, request, body)
+    key = await keyring.signer_for(ctx, parsed)
     # Only the actor itself speaks for the actor. A key of another account on the same
     # server is not enough: that would let any user of a big server speak for the others.
     # Forwarded activities (signed by the forwarder) are refused too: Mastodon takes them
@@ -178,7 +190,7 @@ def _dropped(outcome: ap_q.StoreOutcome) -> str | None:
     return None
 
 
-async def _accept_known_signer(ctx: JobContext, request: web.Request, body: bytes,
+async def _accept_known_signer(ctx: JobContext, parsed: ParsedSignature, body: bytes,
                                doc: dict[str, Any], env: Envelope,
                                inbox_account_id: int | None) -> bool:
     """The common case in one round trip: a key that verified before (remembered by this
@@ -186,10 +198,6 @@ async def _accept_known_signer(ctx: JobContext, request: web.Request, body: byte
     12 against the database while it stores. True when the request is answered (202);
     False sends it the long way (policy lookups, key lookup or fetch, then store), which
     decides every other row, so an answer never depends on what this process remembers."""
-    try:
-        parsed = keyring.parse_signature(ctx, request, body)
-    except SignatureError:
-        return False
     found = keyring.remembered(parsed.key_id)
     if found is None or found[0].owner_uri != env.actor \
             or not uris.acceptable_id(parsed.key_id, ctx.config):
@@ -214,6 +222,20 @@ async def _accept_known_signer(ctx: JobContext, request: web.Request, body: byte
     return True
 
 
+async def _defer(ctx: JobContext, parsed: ParsedSignature, body: bytes, doc: dict[str, Any],
+                 env: Envelope, inbox_account_id: int | None) -> None:
+    """Row 10: keep the POST for the verify job. A key and its owner are always on one host
+    (a key document must name an owner on its own host), and only the actor may sign, so a
+    key id off the actor's host can never verify: refused now, without a fetch."""
+    if not uris.acceptable_id(parsed.key_id, ctx.config):
+        raise SignatureError("the key id is not an acceptable URI", reason="bad_key_id")
+    if not uris.same_host(parsed.key_id, env.actor):
+        raise ActorMismatchError("The signing key does not belong to the activity's actor.")
+    await unverified.defer(ctx, parsed=parsed, activity_id=env.id, actor_uri=env.actor,
+                           type=env.type, raw_json=unverified.raw_text(body, doc),
+                           inbox_account_id=inbox_account_id)
+
+
 async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.Response:
     ctx = context(request.app)
     body = await read_body(request)
@@ -225,14 +247,26 @@ async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.
     except JsonRefusedError as exc:
         raise BadRequestError(f"Not an activity: {exc}.") from None
     env = check_shape(doc, ctx.config)
-    if await _accept_known_signer(ctx, request, body, doc, env, inbox_account_id):
+    # Parsed once for both ways; a refusal waits for rows 7 and 8, which come first.
+    try:
+        parsed, refused = keyring.parse_signature(ctx, request, body), None
+    except SignatureError as exc:
+        parsed, refused = None, exc
+    if parsed is not None \
+            and await _accept_known_signer(ctx, parsed, body, doc, env, inbox_account_id):
         return web.Response(status=202)
     reason = await _dropped_by_policy(ctx, env)
     if reason is not None:
         log.info("inbox: dropped %s %s from %s (%s)", env.type, env.id, env.actor, reason)
         return web.Response(status=202)
     try:
-        key = await verify(ctx, request, body, env)
+        if parsed is None:
+            assert refused is not None
+            raise refused
+        if ctx.config.inbox_defer_unknown_keys and not await keyring.is_stored(ctx, parsed.key_id):
+            await _defer(ctx, parsed, body, doc, env, inbox_account_id)
+            return web.Response(status=202)
+        key = await verify(ctx, parsed, env)
     except CommonholdError as exc:
         log.info("inbox: refused %s %s from %s: %s", env.type, env.id, env.actor, exc.message)
         raise

@@ -124,6 +124,13 @@ def forget(key_id: str) -> None:
     _remembered.pop(key_id, None)
 
 
+async def is_stored(ctx: JobContext, key_id: str) -> bool:
+    """Whether the database has this key: a POST signed by a key it does not have is
+    verified later, by a job (see activitypub.unverified)."""
+    async with ctx.db.acquire_plain() as conn:
+        return await queries.get_key_owner(conn, key_id=key_id) is not None
+
+
 async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False) -> SignerKey:
     """The key for `key_id`: stored, or fetched from its server (and then stored).
 
@@ -190,7 +197,7 @@ async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
                 if row.public_key_id != key_id:
                     raise SignatureError("the actor does not publish that key",
                                          reason="unknown_key")
-                await store_actor(ctx, row, counts=embedded_counts(fetched.data))
+                account = await store_actor(ctx, row, counts=embedded_counts(fetched.data))
     except TimeoutError:
         raise KeyUnavailableError("The signer's key could not be fetched in time; "
                                   "try again later.") from None
@@ -200,18 +207,21 @@ async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
                                       "try again later.") from None
         raise SignatureError(f"the signer's key could not be fetched: {exc.reason}",
                              reason="unknown_key") from None
-    async with ctx.db.acquire_plain() as conn:
-        ref = await queries.get_key_owner(conn, key_id=key_id)
-    if ref is None:
-        raise SignatureError("the signer's key could not be stored", reason="unknown_key")
-    return ref
+    # What get_key_owner would read back: the row just stored is the key's newest owner.
+    return ActorRef(account.id, account.uri, account.domain, account.public_key_id,
+                    account.public_key_pem, account.fetched_at, account.suspended_at)
 
 
 async def verified_signer(ctx: JobContext, request: web.Request, body: bytes) -> SignerKey:
     """The key that signed this request, after checking the signature; when the cached key
     fails, the key is fetched again once (keys rotate). Raises SignatureError (401) or
     KeyUnavailableError (503)."""
-    parsed = parse_signature(ctx, request, body)
+    return await signer_for(ctx, parse_signature(ctx, request, body))
+
+
+async def signer_for(ctx: JobContext, parsed: ParsedSignature) -> SignerKey:
+    """verified_signer for a signature parsed before (now, or when an inbox POST was kept
+    to be verified later)."""
     key = await key_for(ctx, parsed.key_id)
     try:
         verify_parsed(parsed, key.public_key)

@@ -52,6 +52,7 @@ async def test_a_remote_server_that_is_down_makes_the_job_retry(local: Local, ad
     flag = {**payload("mastodon/flag.json"), "actor": alice.uri, "id": f"{alice.uri}#flags/2"}
     status, _ = await mastodon.deliver(alice, flag, to=INBOX)
     assert status == 202
+    await local.verify_deferred()  # alice's key is fetched (stored) while her server is up
     async with local.db.transaction() as conn:  # make the reporter look stale
         await conn.execute("UPDATE accounts SET fetched_at = fetched_at - interval '2 days'"
                            " WHERE uri = $1", alice.uri)
@@ -66,6 +67,7 @@ async def test_a_remote_server_that_is_down_makes_the_job_retry(local: Local, ad
     bob = mastodon.add_actor("bob")
     flag2 = {**flag, "actor": bob.uri, "id": f"{bob.uri}#flags/3"}
     status, _ = await mastodon.deliver(bob, flag2, to=INBOX)
+    await local.verify_deferred()  # bob's key is fetched (stored) before he is deleted
     async with local.db.transaction() as conn:
         await conn.execute("DELETE FROM accounts WHERE uri = $1", bob.uri)
     mastodon.custom["/users/bob"] = down

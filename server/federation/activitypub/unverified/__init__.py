@@ -1,0 +1,10 @@
+"""Inbox POSTs whose signer's key we do not have yet.
+
+Fetching an unknown key is a signed GET to another server, often a new TLS connection, and
+storing the actor: several milliseconds of CPU and a wait on someone else's server. The web
+process does none of it. It checks what needs no key (see inbox_routes), keeps the request
+with its parsed signature in `inbox_unverified` and answers 202; the job
+`federation.verify_inbox_item`, run by the job workers (a deployment can run them in their
+own processes: `commonhold web` and `commonhold worker`), fetches the key, verifies the kept
+signature and hands the activity to the ordinary inbox storage and processing, or drops it.
+"""

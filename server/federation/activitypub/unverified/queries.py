@@ -1,0 +1,68 @@
+"""SQL for inbox POSTs that wait for their signer's key (see the package docstring)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from server.db import Conn, load_queries
+from server.federation.activitypub.sigcore import ParsedSignature
+
+Q = load_queries("server.federation.activitypub.unverified")
+
+
+@dataclass(frozen=True, slots=True)
+class DeferOutcome:
+    has_room: bool
+    seen: bool   # already waiting or already stored: nothing kept, the answer is still 202
+    kept: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Unverified:
+    id: int
+    activity_id: str
+    actor_uri: str
+    type: str
+    host: str
+    raw: str
+    inbox_account_id: int | None
+    received_at: datetime
+    signature: ParsedSignature
+
+
+async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_uri: str,
+                           type: str, host: str, raw_json: str, inbox_account_id: int | None,
+                           received_at: datetime, parsed: ParsedSignature, per_host: int,
+                           total: int, job_kind: str, channel: str, job_attempts: int,
+                           stale_before: datetime, purge_limit: int,
+                           ordering_key: str) -> DeferOutcome:
+    row = await conn.fetchrow(
+        Q["defer_unverified"], item_id, activity_id, actor_uri, type, host, raw_json,
+        inbox_account_id, received_at, parsed.scheme, parsed.key_id, parsed.algorithm,
+        parsed.signing_string, parsed.legacy_signing_string, parsed.signature,
+        list(parsed.covered), parsed.created, per_host, total, job_kind, channel, job_attempts,
+        stale_before, purge_limit, ordering_key)
+    return DeferOutcome(row["has_room"], row["seen"], row["kept"])
+
+
+async def get_unverified(conn: Conn, *, item_id: int) -> Unverified | None:
+    row = await conn.fetchrow(Q["get_unverified"], item_id)
+    if row is None:
+        return None
+    parsed = ParsedSignature(
+        scheme=row["sig_scheme"], key_id=row["key_id"], algorithm=row["sig_algorithm"],
+        signing_string=bytes(row["signing_string"]), signature=bytes(row["signature"]),
+        covered=tuple(row["covered"]), created=row["sig_created"],
+        legacy_signing_string=(bytes(row["legacy_signing_string"])
+                               if row["legacy_signing_string"] is not None else None))
+    return Unverified(row["id"], row["activity_id"], row["actor_uri"], row["type"], row["host"],
+                      row["raw"], row["inbox_account_id"], row["received_at"], parsed)
+
+
+async def delete_unverified(conn: Conn, *, item_id: int) -> None:
+    await conn.execute(Q["delete_unverified"], item_id)
+
+
+async def count_unverified(conn: Conn) -> int:
+    return await conn.fetchval(Q["count_unverified"])

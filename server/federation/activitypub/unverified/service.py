@@ -1,0 +1,142 @@
+"""Keeping unverified inbox POSTs, and the job that verifies them later."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from server import jobs
+from server.errors import ActorMismatchError, BadRequestError, RateLimitedError, SignatureError
+from server.federation import uris
+from server.federation.activitypub import keyring
+from server.federation.activitypub import queries as ap_q
+from server.federation.activitypub.sigcore import ParsedSignature
+from server.federation.activitypub.unverified import queries as q
+from server.ids import new_id
+from server.jobs.context import JobContext
+
+log = logging.getLogger(__name__)
+
+JOB_KIND = "federation.verify_inbox_item"
+PROCESS_JOB = "federation.process_inbox_item"  # inbox_routes.PROCESS_JOB
+# Bounds on what waits, so unsigned-by-a-known-key traffic cannot fill the database: one
+# host may have MAX_PER_HOST POSTs waiting (a busy server's new accounts, a relay), all
+# hosts together MAX_TOTAL. Beyond them the sender is asked to come back later.
+MAX_PER_HOST = 500
+MAX_TOTAL = 10_000
+RETRY_AFTER_SECONDS = 60
+# A key server that stays down: the job retries with backoff (15 s, 30 s, ...) and gives
+# up once the POST is this old, as the Date window would refuse it by then anyway.
+GIVE_UP_AFTER = timedelta(hours=1)
+JOB_ATTEMPTS = 30
+# A row its job never deleted (the job failed on a bug, or was lost) stops counting against
+# the bounds this long after it arrived, and is purged by later POSTs, a few at a time.
+STALE_AFTER = timedelta(hours=2)
+PURGED_PER_POST = 10
+# The verify jobs of one host run at most this many at a time (ordered queues keyed by
+# host and actor): a slow or silent key server then holds that many of the job workers'
+# slots, not all of them, and one actor's POSTs are verified in order, so its second
+# finds the key the first one fetched.
+LANES_PER_HOST = 4
+
+# Why verified-later POSTs were dropped, in this process (also logged one by one).
+DROPPED: Counter[str] = Counter()
+
+
+class InboxBacklogFullError(RateLimitedError):
+    """Too many POSTs wait for their keys (from this host, or in all): try again later."""
+
+    status = 503
+    code = "inbox_backlog_full"
+
+
+def raw_text(body: bytes, doc: dict[str, Any]) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:  # JSON may also arrive as UTF-16 or UTF-32
+        return json.dumps(doc)
+
+
+async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, actor_uri: str,
+                type: str, raw_json: str, inbox_account_id: int | None) -> bool:
+    """Keep the POST for the verify job. False when it was already waiting or stored;
+    raises InboxBacklogFullError (503 with Retry-After) when the bounds are reached."""
+    now = ctx.clock.now()
+    host = uris.host_of(parsed.key_id)
+    lane = zlib.crc32(actor_uri.encode("utf-8", "surrogatepass")) % LANES_PER_HOST
+    try:
+        async with ctx.db.acquire_plain() as conn:
+            outcome = await q.defer_unverified(
+                conn, item_id=new_id(), activity_id=activity_id, actor_uri=actor_uri, type=type,
+                host=host, raw_json=raw_json, ordering_key=f"{JOB_KIND}:{host}:{lane}",
+                inbox_account_id=inbox_account_id, received_at=now, parsed=parsed,
+                per_host=MAX_PER_HOST, total=MAX_TOTAL, job_kind=JOB_KIND,
+                channel=jobs.NOTIFY_CHANNEL, job_attempts=JOB_ATTEMPTS,
+                stale_before=now - STALE_AFTER, purge_limit=PURGED_PER_POST)
+    except asyncpg.DataError:
+        # e.g. a NUL escaped in the text, which PostgreSQL's text refuses
+        raise BadRequestError("The activity contains text that cannot be stored.") from None
+    if not outcome.has_room and not outcome.seen:
+        log.warning("inbox: backlog of unverified activities full, refused %s %s from %s",
+                    type, activity_id, actor_uri)
+        raise InboxBacklogFullError("Too many activities wait for their signers' keys; "
+                                    "try again later.", retry_after=RETRY_AFTER_SECONDS)
+    return outcome.kept
+
+
+async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """The job: fetch the key, verify, then store for processing or drop. Idempotent: the
+    row is deleted last, and storing an activity id twice stores it once."""
+    async with ctx.db.acquire_plain() as conn:
+        item = await q.get_unverified(conn, item_id=int(payload["item_id"]))
+    if item is None:
+        return
+    try:
+        key = await keyring.signer_for(ctx, item.signature)
+        if key.owner_uri != item.actor_uri:
+            raise ActorMismatchError("The signing key does not belong to the activity's actor.")
+    except keyring.KeyUnavailableError as exc:
+        if ctx.clock.now() - item.received_at < GIVE_UP_AFTER:
+            raise jobs.RetryLaterError(exc.message) from None
+        await _drop(ctx, item, "key_unavailable", exc.message)
+        return
+    except (SignatureError, ActorMismatchError) as exc:
+        await _drop(ctx, item, str(exc.detail.get("reason", exc.code)), exc.message)
+        return
+    await _hand_over(ctx, item, key.key_id)
+
+
+async def _hand_over(ctx: JobContext, item: q.Unverified, signed_by: str) -> None:
+    """To the ordinary inbox storage: the same statement a verified POST is stored with
+    (suspensions re-checked, a redelivery stored once), then its processing job runs."""
+    try:
+        async with ctx.db.acquire_plain() as conn:
+            outcome = await ap_q.store_inbox_item(
+                conn, domains=uris.domain_suffixes(uris.host_of(item.actor_uri)),
+                item_id=new_id(), actor_uri=item.actor_uri, signed_by=signed_by,
+                remembered_pem=None, activity_id=item.activity_id, type=item.type,
+                raw_json=item.raw, inbox_account_id=item.inbox_account_id,
+                received_at=item.received_at, job_kind=PROCESS_JOB,
+                channel=jobs.NOTIFY_CHANNEL)
+    except asyncpg.DataError:  # a lone UTF-16 surrogate, which jsonb refuses
+        await _drop(ctx, item, "unstorable", "text that cannot be stored")
+        return
+    if outcome.domain_suspended or outcome.actor_suspended:
+        await _drop(ctx, item, "suspended", "sender suspended")
+        return
+    async with ctx.db.acquire_plain() as conn:
+        await q.delete_unverified(conn, item_id=item.id)
+
+
+async def _drop(ctx: JobContext, item: q.Unverified, reason: str, message: str) -> None:
+    DROPPED[reason] += 1
+    log.info("inbox: dropped unverified %s %s from %s (%s)", item.type, item.activity_id,
+             item.actor_uri, message)
+    async with ctx.db.acquire_plain() as conn:
+        await q.delete_unverified(conn, item_id=item.id)
