@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from server.db import Conn, load_queries
+from server.statuses.queries import Status
 
 Q = load_queries("server.timeline")
 
@@ -21,6 +23,21 @@ async def fanout_statuses(conn: Conn, *, status_ids: list[int],
         else:
             lists.setdefault(r["status_id"], []).append(r["id"])
     return bells, lists
+
+
+STREAM_FACTS = ("visibility", "local", "reblog_of_id", "reply_to_other", "has_media", "tags")
+
+
+async def get_status_to_fan_out(conn: Conn, *, status_id: int) -> tuple[Status, dict[str, Any]] | None:
+    """The status and its stream facts (as streaming.queries.get_stream_facts gives them)."""
+    row = await conn.fetchrow(Q["get_status_to_fan_out"], status_id)
+    if row is None:
+        return None
+    values = dict(row)
+    facts = {key: values[key] for key in STREAM_FACTS}
+    for key in ("reply_to_other", "has_media", "tags"):
+        del values[key]
+    return Status(**values), facts
 
 
 async def remove_status_from_feeds(conn: Conn, *, status_id: int) -> None:

@@ -62,6 +62,21 @@ SELECT 'list', st.id, l.id FROM statuses st
  WHERE st.id = ANY($1::bigint[]) AND list_shows_status(l, st, f.show_reblogs, $2)
 ORDER BY 1, 2, 3;
 
+-- name: get_status_to_fan_out
+-- A status for its fan-out job, with what decides its public streams (get_stream_facts's
+-- columns after the status's): one round trip instead of two.
+-- $1 status_id
+SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
+       s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
+       s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id, s.edited_at,
+       s.deleted_at, s.created_at, s.updated_at, s.replies_count, s.reblogs_count,
+       s.favourites_count,
+       (s.in_reply_to_account_id IS NOT NULL AND s.in_reply_to_account_id <> s.account_id) AS reply_to_other,
+       EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id) AS has_media,
+       coalesce((SELECT array_agg(lower(t.name)) FROM status_tags st JOIN tags t ON t.id = st.tag_id
+                  WHERE st.status_id = s.id), '{}') AS tags
+  FROM statuses s WHERE s.id = $1;
+
 -- name: remove_status_from_feeds
 -- $1 status_id
 DELETE FROM home_feed WHERE status_id = $1;
