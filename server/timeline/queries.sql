@@ -78,8 +78,19 @@ SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_t
   FROM statuses s WHERE s.id = $1;
 
 -- name: remove_status_from_feeds
+-- The feeds a status can be in are those fan-out and backfill put it in: its author's, its
+-- author's followers' and, for a direct message, those of the accounts it mentions. Naming
+-- them lets each row be found by the primary key; home_feed has no index on status_id
+-- alone (one would slow every fan-out), so "WHERE status_id = $1" read the whole table.
 -- $1 status_id
-DELETE FROM home_feed WHERE status_id = $1;
+DELETE FROM home_feed h
+ USING (SELECT s.account_id FROM statuses s WHERE s.id = $1
+        UNION
+        SELECT f.account_id FROM statuses s JOIN follows f ON f.target_account_id = s.account_id
+         WHERE s.id = $1
+        UNION
+        SELECT m.account_id FROM mentions m WHERE m.status_id = $1) AS owners
+ WHERE h.account_id = owners.account_id AND h.status_id = $1;
 
 -- name: backfill_home_feed
 -- After a follow: the followed account's recent posts the follower may see.

@@ -70,6 +70,21 @@ async def test_a_deleted_status_leaves_every_feed(db: Database, config: Config, 
     assert await stored(db, status_id=status.id) == 0
 
 
+async def test_a_deleted_direct_message_leaves_the_feeds_of_those_it_mentions(
+        db: Database, config: Config, clock: FrozenClock, people: dict[str, Any], worker: Any) -> None:
+    ada, bea = people["ada"], people["bea"]
+    async with db.transaction() as conn:
+        dm = await statuses.create_status(conn, config=config, author=ada,
+                                          draft=Draft(text="@bea just between us", visibility="direct"),
+                                          now=clock.now())
+    await worker().run_until_idle()
+    assert await stored(db, account_id=bea.id, status_id=dm.id) == 1
+    async with db.transaction() as conn:
+        await statuses.delete_status(conn, account=ada, status_id=dm.id, now=clock.now())
+    await worker().run_until_idle()
+    assert await stored(db, status_id=dm.id) == 0
+
+
 async def test_an_undone_boost_leaves_the_feeds(db: Database, config: Config, clock: FrozenClock,
                                                 people: dict[str, Any], worker: Any) -> None:
     ada, bea, cy = people["ada"], people["bea"], people["cy"]
