@@ -43,9 +43,12 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "status.reblog_received": (),
 }
 
-async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime) -> None:
+async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime,
+               also: tuple[str, ...] = ()) -> None:
+    """`also`: job kinds this one occurrence needs besides the event's subscribers (a post
+    with a link wants a card), enqueued in the same statement."""
     kinds = SUBSCRIBERS.get(event)
     if kinds is None:
         raise KeyError(f"unknown event {event!r}: add it to server.events.SUBSCRIBERS")
-    await jobs.enqueue_kinds(conn, kinds, {"event": event, **payload}, now=now)
+    await jobs.enqueue_kinds(conn, (*kinds, *also), {"event": event, **payload}, now=now)
 

@@ -10,7 +10,8 @@ from datetime import datetime
 from server import events
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
-from server.cards.enqueue import fetch_card_later
+from server.cards.enqueue import JOB_KIND as CARD_JOB
+from server.cards.enqueue import wants_card
 from server.config import Config
 from server.db import Conn
 from server.errors import ForbiddenError, NotFoundError, ValidationError
@@ -87,10 +88,9 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
     if draft.poll is not None:
         await polls.create_poll(conn, status_id=status_id, account_id=author.id, draft=draft.poll,
                                 now=now)
-    await events.emit(conn, "status.created", {"status_id": status_id}, now=now)
-    # Most posts have no link: the card job is enqueued only for those that do.
-    if not attached:
-        await fetch_card_later(conn, status_id=status_id, content=content, config=config, now=now)
+    # Most posts have no link: the card job goes only with those that do (and no media).
+    card = (CARD_JOB,) if not attached and wants_card(content, config) else ()
+    await events.emit(conn, "status.created", {"status_id": status_id}, now=now, also=card)
     return status
 
 
