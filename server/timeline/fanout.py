@@ -32,7 +32,6 @@ async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
     committed transaction leaves nothing for the pool's reset query to undo either."""
     status_id = int(payload["status_id"])
     async with ctx.db.acquire_plain() as conn, conn.transaction():
-        await queries.commit_without_flush(conn)
         found = await queries.get_status_to_fan_out(conn, status_id=status_id)
         if found is None or found[0].deleted_at is not None:
             return

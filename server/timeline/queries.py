@@ -29,13 +29,15 @@ STREAM_FACTS = ("visibility", "local", "reblog_of_id", "reply_to_other", "has_me
 
 
 async def get_status_to_fan_out(conn: Conn, *, status_id: int) -> tuple[Status, dict[str, Any]] | None:
-    """The status and its stream facts (as streaming.queries.get_stream_facts gives them)."""
+    """The status and its stream facts (as streaming.queries.get_stream_facts gives them);
+    the rest of the transaction commits without waiting for the WAL flush, as with
+    synchronous_commit off (see fanout.fanout_status for why that is safe)."""
     row = await conn.fetchrow(Q["get_status_to_fan_out"], status_id)
     if row is None:
         return None
     values = dict(row)
     facts = {key: values[key] for key in STREAM_FACTS}
-    for key in ("reply_to_other", "has_media", "tags"):
+    for key in ("no_flush", "reply_to_other", "has_media", "tags"):
         del values[key]
     return Status(**values), facts
 
@@ -119,6 +121,3 @@ async def list_favourites(conn: Conn, *, account_id: int, max_id: int | None, si
     """(favourite id, status id) pairs, newest first."""
     return await _paged(conn, "list_favourites", account_id, max_id, since_id, min_id, limit)
 
-
-async def commit_without_flush(conn: Conn) -> None:
-    await conn.execute(Q["commit_without_flush"])

@@ -64,9 +64,10 @@ ORDER BY 1, 2, 3;
 
 -- name: get_status_to_fan_out
 -- A status for its fan-out job, with what decides its public streams (get_stream_facts's
--- columns after the status's): one round trip instead of two.
+-- columns after the status's), and synchronous_commit off for the rest of the job's transaction when the
+-- status exists (the first column, dropped by the wrapper): one round trip instead of three.
 -- $1 status_id
-SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
+SELECT set_config('synchronous_commit', 'off', true) AS no_flush, s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
        s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
        s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id, s.edited_at,
        s.deleted_at, s.created_at, s.updated_at, s.replies_count, s.reblogs_count,
@@ -231,7 +232,3 @@ SELECT f.id AS page_id, f.status_id FROM favourites f JOIN statuses s ON s.id = 
    AND ($4::bigint IS NULL OR f.id > $4)
  ORDER BY CASE WHEN $4::bigint IS NULL THEN -f.id ELSE f.id END
  LIMIT $5;
-
--- name: commit_without_flush
--- For the rest of this transaction only: COMMIT returns before the WAL reaches disk.
-SELECT set_config('synchronous_commit', 'off', true);
