@@ -109,7 +109,8 @@ SELECT $1, s.id, s.account_id, s.reblog_of_id
 ON CONFLICT DO NOTHING;
 
 -- name: remove_author_from_feed
--- After an unfollow or block: the author's entries leave the feed.
+-- After an unfollow or block: the author's entries leave the feed (read through the primary
+-- key's account_id; there is no author index, see migration 0047).
 -- $1 feed owner account_id, $2 author account_id
 DELETE FROM home_feed WHERE account_id = $1 AND author_id = $2;
 
