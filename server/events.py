@@ -16,7 +16,8 @@ from server.db import Conn
 
 # event -> job kinds that react to it. Areas add their kinds here, nowhere else.
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
-    "status.created": ("timeline.fanout_status", "federation.send_create", "cards.fetch"),
+    # A new local post's card job is enqueued by create_status, only when it has a link.
+    "status.created": ("timeline.fanout_status", "federation.send_create"),
     "status.updated": ("federation.send_update", "cards.fetch"),
     "status.deleted": ("timeline.status_deleted", "federation.send_delete"),
     "status.reblogged": ("timeline.fanout_status", "federation.send_announce"),
@@ -42,10 +43,12 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "status.reblog_received": (),
 }
 
-async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime) -> None:
+async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime,
+               also: tuple[str, ...] = ()) -> None:
+    """`also`: job kinds this one occurrence needs besides the event's subscribers (a post
+    with a link wants a card), enqueued in the same statement."""
     kinds = SUBSCRIBERS.get(event)
     if kinds is None:
         raise KeyError(f"unknown event {event!r}: add it to server.events.SUBSCRIBERS")
-    for kind in kinds:
-        await jobs.enqueue(conn, kind, {"event": event, **payload}, now=now)
+    await jobs.enqueue_kinds(conn, (*kinds, *also), {"event": event, **payload}, now=now)
 

@@ -17,7 +17,7 @@ from server.api.params import match_id, read_params
 from server.api.status_params import read_draft, read_scheduled_at
 from server.api.status_responses import caller_account, status_response
 from server.api.statusviews import queries as views_q
-from server.errors import NotFoundError
+from server.errors import NotFoundError, UnauthorizedError
 from server.statuses import actions, scheduled, service
 from server.statuses import queries as statuses_q
 from server.web.state import CLOCK, CONFIG, DB
@@ -38,12 +38,15 @@ async def statuses_create(request: web.Request) -> web.Response:
     # undo (no SET, LISTEN, cursor or session lock here), so its release skips that round
     # trip and the answer goes out as soon as COMMIT returns; on an error it resets as usual.
     async with request.app[DB].acquire_plain() as conn, conn.transaction():
-        author = await caller_account(conn, token)
-        assert author is not None
-        prefs = await api_q.get_preferences(conn, account_id=author.id)
-        draft = read_draft(params, default_visibility=prefs.default_privacy if prefs else "public",
-                           default_sensitive=bool(prefs and prefs.default_sensitive),
-                           default_language=prefs.default_language if prefs else None)
+        # The caller and their posting defaults in one round trip (require_token has made
+        # sure the token has a user, hence an account).
+        poster = await statuses_q.get_poster(conn, account_id=token.account_id or 0)
+        if poster is None:
+            raise UnauthorizedError("The access token is invalid")
+        author, defaults = poster
+        draft = read_draft(params, default_visibility=defaults.visibility,
+                           default_sensitive=defaults.sensitive,
+                           default_language=defaults.language)
         scheduled_at = read_scheduled_at(params)
         if key is not None:
             earlier = await actions.claim_idempotency_key(conn, account_id=author.id, key=key, now=now)

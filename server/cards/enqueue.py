@@ -19,10 +19,15 @@ from server.db import Conn
 JOB_KIND = "cards.fetch"
 
 
+def wants_card(content: str, config: Config) -> bool:
+    """Whether this HTML holds a link a card could be made for."""
+    if "<a" not in content:
+        return False
+    local_host = urlsplit(config.url("/")).hostname or config.domain
+    return choose_link(content, mention_urls=(), local_host=local_host) is not None
+
+
 async def fetch_card_later(conn: Conn, *, status_id: int, content: str, config: Config,
                            now: datetime) -> None:
-    if "<a" not in content:
-        return
-    local_host = urlsplit(config.url("/")).hostname or config.domain
-    if choose_link(content, mention_urls=(), local_host=local_host) is not None:
+    if wants_card(content, config):
         await jobs.enqueue(conn, JOB_KIND, {"status_id": status_id}, now=now)

@@ -39,6 +39,16 @@ async def enqueue(conn: Conn, kind: str, payload: dict[str, Any], *, now: dateti
     return job_id
 
 
+async def enqueue_kinds(conn: Conn, kinds: Sequence[str], payload: dict[str, Any], *,
+                        now: datetime, max_attempts: int = 10) -> None:
+    """One job of each kind with the same payload (an event's subscribers), inserted and
+    announced in one statement: a post's three jobs cost one round trip, not six."""
+    if kinds:
+        await queries.insert_jobs_of_kinds(conn, kinds=list(kinds), payload=payload, run_at=now,
+                                           max_attempts=max_attempts, created_at=now,
+                                           channel=NOTIFY_CHANNEL)
+
+
 async def enqueue_many(conn: Conn, kind: str, payloads: Sequence[dict[str, Any]], *, now: datetime,
                        ordering_keys: Sequence[str | None] | None = None,
                        max_attempts: int = 10) -> int:

@@ -106,6 +106,13 @@ async def next_run_at(conn: Conn) -> datetime | None:
     return await conn.fetchval(Q["next_run_at"])
 
 
+async def insert_jobs_of_kinds(conn: Conn, *, kinds: list[str], payload: dict[str, Any],
+                               run_at: datetime, max_attempts: int, created_at: datetime,
+                               channel: str) -> None:
+    await conn.fetchval(Q["insert_jobs_of_kinds"], kinds, payload, run_at, max_attempts,
+                        created_at, channel)
+
+
 async def notify_workers(conn: Conn, *, channel: str, kind: str) -> None:
     await conn.execute(Q["notify_workers"], channel, kind)
 

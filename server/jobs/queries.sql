@@ -12,6 +12,18 @@ SELECT $1, u.payload, $4, $5, u.ordering_key, $6
   FROM unnest($2::jsonb[], $3::text[]) WITH ORDINALITY AS u(payload, ordering_key, n)
  ORDER BY u.n;
 
+-- name: insert_jobs_of_kinds
+-- One job of each kind, all with the same payload, and a wake-up for each kind: what an
+-- event enqueues for its subscribers, in one round trip (the NOTIFYs go out on commit).
+-- $1 kinds, $2 payload, $3 run_at, $4 max_attempts, $5 created_at, $6 channel
+WITH inserted AS (
+    INSERT INTO jobs (kind, payload, run_at, max_attempts, created_at)
+    SELECT u.kind, $2, $3, $4, $5
+      FROM unnest($1::text[]) WITH ORDINALITY AS u(kind, n)
+     ORDER BY u.n
+)
+SELECT count(pg_notify($6, u.kind)) FROM unnest($1::text[]) AS u(kind);
+
 -- name: finish_and_claim_jobs
 -- Delete the jobs the worker has finished since its last round trip, then claim up to $3
 -- ready jobs due at $2 and lock them until $4 (one statement for both). A job whose ordering

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from server.accounts.queries import Account
 from server.db import Conn, load_queries
 
 Q = load_queries("server.statuses")
@@ -67,11 +68,38 @@ def _status(row: Any) -> Status | None:
 
 async def insert_status(conn: Conn, s: NewStatus, *, now: datetime) -> int | None:
     """The new id, or None when a status with that URI already exists."""
-    return await conn.fetchval(
+    row = await insert_status_row(conn, s, now=now)
+    return row.id if row else None
+
+
+async def insert_status_row(conn: Conn, s: NewStatus, *, now: datetime) -> Status | None:
+    """The new status as stored (no second round trip to read it back), or None when a
+    status with that URI already exists."""
+    return _status(await conn.fetchrow(
         Q["insert_status"], s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id,
         s.in_reply_to_account_id, s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content,
         s.text_source, s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id,
-        s.created_at, now)
+        s.created_at, now))
+
+
+@dataclass(frozen=True, slots=True)
+class PostingDefaults:
+    visibility: str
+    sensitive: bool
+    language: str | None
+
+
+async def get_poster(conn: Conn, *, account_id: int) -> tuple[Account, PostingDefaults] | None:
+    """The account and its user's posting preferences (public, not sensitive, no language
+    when it has no user row)."""
+    row = await conn.fetchrow(Q["get_poster"], account_id)
+    if row is None:
+        return None
+    values = dict(row)
+    privacy = values.pop("default_privacy")
+    sensitive = values.pop("default_sensitive")
+    language = values.pop("default_language")
+    return Account(**values), PostingDefaults(privacy or "public", bool(sensitive), language)
 
 
 async def get_status(conn: Conn, *, status_id: int) -> Status | None:

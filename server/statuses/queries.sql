@@ -9,7 +9,22 @@ INSERT INTO statuses (id, account_id, uri, url, local, in_reply_to_id, in_reply_
                       updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 ON CONFLICT (uri) DO NOTHING
-RETURNING id;
+RETURNING id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
+          in_reply_to_uri, reblog_of_id, conversation_id, content, text_source, spoiler_text,
+          sensitive, visibility, language, application_id, edited_at, deleted_at, created_at,
+          updated_at, replies_count, reblogs_count, favourites_count;
+
+-- name: get_poster
+-- The local account about to post and its posting defaults, in one round trip.
+-- $1 account id
+SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox_url,
+       a.shared_inbox_url, a.outbox_url, a.followers_url, a.following_url, a.featured_url,
+       a.actor_type, a.public_key_pem, a.public_key_id, a.locked, a.bot, a.discoverable,
+       a.indexable, a.avatar_url, a.header_url, a.fields, a.also_known_as, a.moved_to_account_id,
+       a.suspended_at, a.fetched_at, a.created_at, a.updated_at,
+       u.default_privacy, u.default_sensitive, u.default_language
+  FROM accounts a LEFT JOIN users u ON u.account_id = a.id
+ WHERE a.id = $1;
 
 -- name: get_status
 -- A status by id, deleted or not (callers decide what a tombstone means for them).

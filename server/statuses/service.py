@@ -10,6 +10,8 @@ from datetime import datetime
 from server import events
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
+from server.cards.enqueue import JOB_KIND as CARD_JOB
+from server.cards.enqueue import wants_card
 from server.config import Config
 from server.db import Conn
 from server.errors import ForbiddenError, NotFoundError, ValidationError
@@ -61,7 +63,7 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
             mentioned.setdefault(parent_author.acct().lower(), parent_author)
     content = text.format_text(draft.text, mentions=_link_targets(mentioned, config),
                                tag_url=lambda n: urls.tag_url(config, n))
-    await queries.insert_status(conn, NewStatus(
+    status = await queries.insert_status_row(conn, NewStatus(
         id=status_id, account_id=author.id, uri=urls.status_uri(config, author.username, status_id),
         url=urls.status_url(config, author.username, status_id), local=True, content=content,
         text_source=draft.text, visibility=draft.visibility, created_at=now,
@@ -71,8 +73,13 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
         in_reply_to_uri=parent.uri if parent else None,
         conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
         application_id=application_id), now=now)
+    assert status is not None   # a fresh id makes a fresh URI
+    # Each step below costs a round trip only when the post has that part: a plain post is
+    # one INSERT here and one for its jobs.
     await _record_mentions(conn, status_id=status_id, author=author, mentioned=mentioned, now=now)
-    await _store_tags(conn, status_id=status_id, names=text.extract_hashtags(draft.text), now=now)
+    names = text.extract_hashtags(draft.text)
+    await queries.tag_status(conn, status_id=status_id, ids=[new_id() for _ in names], names=names,
+                             now=now)
     attached = await queries.attach_media(conn, media_ids=draft.media_ids, account_id=author.id,
                                           status_id=status_id)
     if len(attached) != len(draft.media_ids):
@@ -81,9 +88,9 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
     if draft.poll is not None:
         await polls.create_poll(conn, status_id=status_id, account_id=author.id, draft=draft.poll,
                                 now=now)
-    await events.emit(conn, "status.created", {"status_id": status_id}, now=now)
-    status = await queries.get_status(conn, status_id=status_id)
-    assert status is not None
+    # Most posts have no link: the card job goes only with those that do (and no media).
+    card = (CARD_JOB,) if not attached and wants_card(content, config) else ()
+    await events.emit(conn, "status.created", {"status_id": status_id}, now=now, also=card)
     return status
 
 
@@ -190,15 +197,14 @@ async def reblog(conn: Conn, *, config: Config, account: Account, status_id: int
     if visibility not in ("public", "unlisted", "private"):
         raise ValidationError("visibility must be public, unlisted or private.", field="visibility")
     reblog_id = new_id()
-    await queries.insert_status(conn, NewStatus(
+    made = await queries.insert_status_row(conn, NewStatus(
         id=reblog_id, account_id=account.id, uri=urls.reblog_uri(config, account.username, reblog_id),
         url=None, local=True, content="", visibility=visibility, created_at=now,
         reblog_of_id=original.id), now=now)
+    assert made is not None
     await _notify_author(conn, status=original, sender_id=account.id, type_="reblog", now=now)
     await events.emit(conn, "status.reblogged", {"status_id": reblog_id}, now=now)
-    found = await queries.get_status(conn, status_id=reblog_id)
-    assert found is not None
-    return found
+    return made
 
 
 async def unreblog(conn: Conn, *, account: Account, status_id: int, now: datetime) -> Status:

@@ -15,7 +15,6 @@ from server.accounts import queries as accounts_q
 from server.db import Conn
 from server.jobs.context import JobContext
 from server.notifications import service as notifications
-from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
 from server.streaming import publish
 from server.streaming import queries as streaming_q
@@ -33,11 +32,10 @@ async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
     committed transaction leaves nothing for the pool's reset query to undo either."""
     status_id = int(payload["status_id"])
     async with ctx.db.acquire_plain() as conn, conn.transaction():
-        await queries.commit_without_flush(conn)
-        status = await statuses_q.get_status(conn, status_id=status_id)
-        if status is None or status.deleted_at is not None:
+        found = await queries.get_status_to_fan_out(conn, status_id=status_id)
+        if found is None or found[0].deleted_at is not None:
             return
-        await fan_out(conn, status=status, now=ctx.clock.now())
+        await fan_out(conn, status=found[0], now=ctx.clock.now(), facts=found[1])
 
 
 async def fan_out(conn: Conn, *, status: Status, now: datetime,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from server.db import Conn, load_queries
+from server.statuses.queries import Status
 
 Q = load_queries("server.timeline")
 
@@ -21,6 +23,23 @@ async def fanout_statuses(conn: Conn, *, status_ids: list[int],
         else:
             lists.setdefault(r["status_id"], []).append(r["id"])
     return bells, lists
+
+
+STREAM_FACTS = ("visibility", "local", "reblog_of_id", "reply_to_other", "has_media", "tags")
+
+
+async def get_status_to_fan_out(conn: Conn, *, status_id: int) -> tuple[Status, dict[str, Any]] | None:
+    """The status and its stream facts (as streaming.queries.get_stream_facts gives them);
+    the rest of the transaction commits without waiting for the WAL flush, as with
+    synchronous_commit off (see fanout.fanout_status for why that is safe)."""
+    row = await conn.fetchrow(Q["get_status_to_fan_out"], status_id)
+    if row is None:
+        return None
+    values = dict(row)
+    facts = {key: values[key] for key in STREAM_FACTS}
+    for key in ("no_flush", "reply_to_other", "has_media", "tags"):
+        del values[key]
+    return Status(**values), facts
 
 
 async def remove_status_from_feeds(conn: Conn, *, status_id: int) -> None:
@@ -102,6 +121,3 @@ async def list_favourites(conn: Conn, *, account_id: int, max_id: int | None, si
     """(favourite id, status id) pairs, newest first."""
     return await _paged(conn, "list_favourites", account_id, max_id, since_id, min_id, limit)
 
-
-async def commit_without_flush(conn: Conn) -> None:
-    await conn.execute(Q["commit_without_flush"])
