@@ -90,10 +90,12 @@ async def send_create(ctx: JobContext, payload: dict[str, Any]) -> None:
         status, author = found
         if not await queries.lock_live_status(conn, status_id=status.id):
             return   # deleted before it went out: its Delete is all the peers need
+        inboxes = await status_audience(conn, status)
+        if not inboxes:
+            return   # nobody elsewhere to tell: most posts of a small server end here
         note = await _note(ctx, conn, status, author)
         create = serialize.to_ap_create(note, status=status, author=_ref(author))
-        await send(conn, actor=author, activity=create,
-                   inboxes=await status_audience(conn, status), now=ctx.clock.now())
+        await send(conn, actor=author, activity=create, inboxes=inboxes, now=ctx.clock.now())
 
 
 async def send_update(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -104,11 +106,13 @@ async def send_update(ctx: JobContext, payload: dict[str, Any]) -> None:
         status, author = found
         if not await queries.lock_live_status(conn, status_id=status.id):
             return
+        inboxes = await status_audience(conn, status)
+        if not inboxes:
+            return
         note = await _note(ctx, conn, status, author)
         update = activities.update_note(note, actor_uri=author.uri,
                                         edited_at=status.edited_at or ctx.clock.now())
-        await send(conn, actor=author, activity=update,
-                   inboxes=await status_audience(conn, status), now=ctx.clock.now())
+        await send(conn, actor=author, activity=update, inboxes=inboxes, now=ctx.clock.now())
 
 
 async def send_delete(ctx: JobContext, payload: dict[str, Any]) -> None:
