@@ -41,8 +41,9 @@ from server.federation.activitypub.authorized_fetch import authorized_fetch_midd
 from server.federation import delivery
 from server.federation.activitypub import http as ap_http
 from server.federation.routes import ROUTE_TABLES as FEDERATION_ROUTES
+from server.jobs import periodic
 from server.jobs.context import JobContext
-from server.jobs.registry import job_handlers
+from server.jobs.registry import PERIODIC, job_handlers
 from server.media import defaults as media_defaults
 from server.media import storage as media_storage
 from server.oauth import pages as oauth_pages
@@ -119,6 +120,8 @@ def _workers(count: int):  # type: ignore[no-untyped-def]
         workers = delivery.make_workers(job_context(app), job_handlers(), job_workers=count,
                                         delivery_workers=app[CONFIG].delivery_workers)
         tasks = [asyncio.create_task(w.run_forever(stop), name="job-worker") for w in workers]
+        tasks.append(asyncio.create_task(periodic.run_forever(job_context(app), PERIODIC, stop),
+                                         name="periodic-jobs"))
         yield
         stop.set()
         _, late = await asyncio.wait(tasks, timeout=30)

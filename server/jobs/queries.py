@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from server.db import Conn, load_queries
@@ -119,3 +119,9 @@ async def notify_workers(conn: Conn, *, channel: str, kind: str) -> None:
 
 async def purge_failed_jobs(conn: Conn, *, cutoff: datetime) -> None:
     await conn.execute(Q["purge_failed_jobs"], cutoff)
+
+
+async def queue_due_periodic_jobs(conn: Conn, *, kinds: list[str], periods: list[timedelta],
+                                  now: datetime, channel: str) -> list[str]:
+    rows = await conn.fetch(Q["queue_due_periodic_jobs"], kinds, periods, now, channel)
+    return [row["kind"] for row in rows]

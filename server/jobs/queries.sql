@@ -112,3 +112,20 @@ SELECT pg_notify($1, $2);
 -- name: purge_failed_jobs
 -- $1 cutoff
 DELETE FROM jobs WHERE state = 'failed' AND finished_at < $1;
+
+-- name: queue_due_periodic_jobs
+-- Move every due housekeeping kind to its next time and queue one job of each, in one
+-- statement; a kind seen for the first time is due at once. Returns the kinds queued.
+-- $1 kinds, $2 their periods, $3 now, $4 channel
+WITH due AS (
+    INSERT INTO periodic_jobs AS p (kind, next_run_at)
+    SELECT k, $3::timestamptz + i FROM unnest($1::text[], $2::interval[]) AS u(k, i)
+    ON CONFLICT (kind) DO UPDATE SET next_run_at = EXCLUDED.next_run_at
+     WHERE p.next_run_at <= $3
+    RETURNING p.kind
+), queued AS (
+    INSERT INTO jobs (kind, payload, run_at, max_attempts, created_at)
+    SELECT kind, '{}'::jsonb, $3::timestamptz, 3, $3::timestamptz FROM due
+    RETURNING kind
+)
+SELECT kind, pg_notify($4, kind) FROM queued;

@@ -8,6 +8,7 @@ worker dies mid-way.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from server.jobs.context import JobContext
@@ -32,10 +33,13 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.media import service as media_service
     from server.statuses import scheduled
     from server.timeline import fanout
+    from server.web import ratelimit
 
     return {
         "federation.deliver": delivery.deliver,
         "jobs.purge_failed": maintenance.purge_failed,
+        "ratelimits.purge": ratelimit.purge_job,
+        "timeline.trim_feeds": fanout.trim_feeds,
         "timeline.fanout_status": fanout.fanout_status,
         "timeline.status_deleted": fanout.status_deleted,
         "timeline.follow_created": fanout.follow_created,
@@ -59,6 +63,14 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         push_delivery.DELIVER_KIND: push_delivery.deliver,
         cards.JOB_KIND: cards.fetch_card,
     }
+
+
+# Housekeeping kinds and how often each is queued (server/jobs/periodic.py).
+PERIODIC: dict[str, timedelta] = {
+    "jobs.purge_failed": timedelta(hours=6),
+    "ratelimits.purge": timedelta(minutes=30),
+    "timeline.trim_feeds": timedelta(hours=1),
+}
 
 
 def job_handlers(extra: Mapping[str, JobHandler] | None = None) -> dict[str, JobHandler]:

@@ -79,7 +79,14 @@ async def follow_created(ctx: JobContext, payload: dict[str, Any]) -> None:
             return
         await queries.backfill_home_feed(conn, follower_id=follower.id,
                                          followed_id=int(payload["target_account_id"]), limit=BACKFILL)
-        await queries.trim_home_feed(conn, account_id=follower.id, keep=FEED_SIZE)
+        await queries.trim_home_feeds(conn, keep=FEED_SIZE, account_id=follower.id)
+
+
+async def trim_feeds(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Hourly: fan-out only adds, so every feed is cut back to its newest FEED_SIZE here
+    rather than on each insert."""
+    async with ctx.db.transaction() as conn:
+        await queries.trim_home_feeds(conn, keep=FEED_SIZE)
 
 
 async def follow_removed(ctx: JobContext, payload: dict[str, Any]) -> None:

@@ -54,8 +54,9 @@ async def remove_author_from_feed(conn: Conn, *, owner_id: int, author_id: int) 
     await conn.execute(Q["remove_author_from_feed"], owner_id, author_id)
 
 
-async def trim_home_feed(conn: Conn, *, account_id: int, keep: int) -> None:
-    await conn.execute(Q["trim_home_feed"], account_id, keep)
+async def trim_home_feeds(conn: Conn, *, keep: int, account_id: int | None = None) -> int:
+    status = await conn.execute(Q["trim_home_feeds"], keep, account_id)
+    return int(status.split()[-1])
 
 
 async def list_home_timeline(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,

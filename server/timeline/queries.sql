@@ -114,11 +114,19 @@ ON CONFLICT DO NOTHING;
 -- $1 feed owner account_id, $2 author account_id
 DELETE FROM home_feed WHERE account_id = $1 AND author_id = $2;
 
--- name: trim_home_feed
--- Feeds keep their newest entries only; older pages are rebuilt from follows if ever needed.
--- $1 account_id, $2 keep
-DELETE FROM home_feed WHERE account_id = $1 AND status_id < (
-    SELECT status_id FROM home_feed WHERE account_id = $1 ORDER BY status_id DESC OFFSET $2 LIMIT 1);
+-- name: trim_home_feeds
+-- Feeds keep their newest $1 entries only; older pages are rebuilt from follows if ever
+-- needed. One feed ($2) after a follow's backfill, or every local feed (the hourly
+-- timeline.trim_feeds), each read newest first through the primary key.
+-- $1 keep, $2 account_id or NULL for all
+DELETE FROM home_feed h USING (
+    SELECT a.id AS account_id, c.status_id AS oldest_kept
+      FROM accounts a
+     CROSS JOIN LATERAL (SELECT status_id FROM home_feed WHERE account_id = a.id
+                          ORDER BY status_id DESC OFFSET $1 - 1 LIMIT 1) c
+     WHERE a.domain IS NULL AND ($2::bigint IS NULL OR a.id = $2)
+) t
+ WHERE h.account_id = t.account_id AND h.status_id < t.oldest_kept;
 
 -- name: list_home_timeline
 -- Newest first below max_id and above since_id (home_entries, migration 0041).

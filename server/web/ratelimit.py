@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from server.db import Conn
 from server.errors import RateLimitedError
+from server.jobs.context import JobContext
 from server.web import queries
 
 
@@ -68,3 +70,13 @@ async def consume(conn: Conn, limit: Limit, key: str, *, now: datetime) -> Usage
     """Count this request and report the window's state; the caller refuses when exceeded."""
     hits = await hit(conn, limit, key, now=now)
     return Usage(limit=limit.max_hits, hits=hits, reset_at=limit.window_start(now) + limit.window)
+
+
+# Rows of windows that are over are kept a while, then purged by the periodic
+# `ratelimits.purge` job; this is longer than the longest window (api_statuses, 3 h).
+KEPT_FOR = timedelta(hours=6)
+
+
+async def purge_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as conn:
+        await queries.purge_rate_limits(conn, cutoff=ctx.clock.now() - KEPT_FOR)
