@@ -35,9 +35,10 @@ def build_request(method: str, url: str, body: bytes | None,
     if "host" not in names:
         lines.append(f"Host: {parts.netloc}")
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    if body is not None and "content-length" not in names:
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+    data = body.encode() if isinstance(body, str) else body or b""
+    if "content-length" not in names and (body is not None or method in ("POST", "PUT", "PATCH")):
+        lines.append(f"Content-Length: {len(data)}")  # an empty POST says so, as aiohttp does
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + data
 
 
 class _Connection(asyncio.Protocol):
