@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bench.load import rawhttp
+
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 HARD_MAX_SECONDS = 600.0
 HARD_MAX_REQUESTS = 5_000_000
@@ -94,7 +96,11 @@ async def open_loop(url: str, *, rate: float, duration: float, max_requests: int
     `payloads` gives request i its own (body, headers) (pre-signed activities; at most
     len(payloads) requests are sent); `on_done(i, due, status)` is called as each answer
     arrives (`due` on the time.perf_counter() clock). `targets` gives request i its own
-    (method, url, body, headers), taken in turn (many users, many pages)."""
+    (method, url, body, headers), taken in turn (many users, many pages); they must all be on
+    the host:port of `url`.
+
+    Requests go out over `bench.load.rawhttp` (pre-built bytes, up to `max_in_flight`
+    kept-alive connections); with a `session`, through that aiohttp session instead."""
     check_target(url)
     for t in targets or ():
         check_target(t[1])
@@ -102,14 +108,29 @@ async def open_loop(url: str, *, rate: float, duration: float, max_requests: int
     total = min(int(rate * duration), max_requests or HARD_MAX_REQUESTS, HARD_MAX_REQUESTS)
     if payloads is not None:
         total = min(total, len(payloads))
+    if session is not None:
+        return await _open_loop_aiohttp(url, rate=rate, total=total, method=method, body=body,
+                                        headers=headers, max_in_flight=max_in_flight,
+                                        session=session, payloads=payloads, on_done=on_done,
+                                        targets=targets)
+    return await rawhttp.open_loop(url, rate=rate, total=total, method=method, body=body,
+                                   headers=headers, max_in_flight=max_in_flight,
+                                   payloads=payloads, on_done=on_done, targets=targets,
+                                   hist=Histogram())
+
+
+async def _open_loop_aiohttp(url: str, *, rate: float, total: int, method: str,
+                             body: bytes | None, headers: dict[str, str] | None,
+                             max_in_flight: int, session: aiohttp.ClientSession,
+                             payloads: Sequence[tuple[bytes, dict[str, str]]] | None,
+                             on_done: Callable[[int, float, int], None] | None,
+                             targets: Sequence[tuple[str, str, bytes | None, dict[str, str]]]
+                             | None) -> dict[str, Any]:
     hist = Histogram()
     statuses: Counter[int] = Counter()
     errors = 0
     late_starts = 0
     gate = asyncio.Semaphore(max_in_flight)
-    own = session is None
-    if session is None:
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max_in_flight))
 
     async def one(i: int, due: float) -> None:
         nonlocal errors
@@ -147,12 +168,10 @@ async def open_loop(url: str, *, rate: float, duration: float, max_requests: int
     finally:
         for t in tasks:
             t.cancel()
-        if own:
-            await session.close()
     wall = time.perf_counter() - t0
     ok = sum(n for s, n in statuses.items() if 200 <= s < 400)
-    return {"mode": "open", "rate": rate, "sent": total, "ok": ok, "errors": errors,
-            "non_2xx": sum(n for s, n in statuses.items() if not 200 <= s < 400),
+    return {"mode": "open", "client": "aiohttp", "rate": rate, "sent": total, "ok": ok,
+            "errors": errors, "non_2xx": sum(n for s, n in statuses.items() if not 200 <= s < 400),
             "late_starts": late_starts, "achieved_rps": ok / wall if wall else 0.0,
             **hist.summary()}
 

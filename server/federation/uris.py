@@ -3,6 +3,7 @@ whether an id is acceptable at all under this configuration."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -12,6 +13,13 @@ PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 # Servers write the public collection three ways; all mean the same audience.
 PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 
+# The shape nearly every id has: a lower-case http(s) scheme, then a plain DNS name or IPv4
+# address with an optional port, then the end or a path, query or fragment. For it the
+# authority is read off directly; urlsplit (several passes, a result object) is left for the
+# rest. The match stops at the first character urlsplit would treat specially (tab and
+# newlines, which it deletes; `@`, `[`, non-ASCII), so both give the same answer.
+_PLAIN_AUTHORITY = re.compile(r"(https?)://([A-Za-z0-9.\-]+(?::[0-9]+)?)(?=[/?#]|\Z)")
+
 
 # Every inbox POST asks for the host of the same actor URI several times (shape check,
 # domain policy, key id); the answer depends on the string alone.
@@ -19,6 +27,10 @@ PUBLIC_FORMS = frozenset({PUBLIC, "as:Public", "Public"})
 def host_of(uri: str) -> str:
     """The lower-cased authority of an http(s) URI, without userinfo or a default port;
     "" when `uri` is not an absolute http(s) URI."""
+    plain = _PLAIN_AUTHORITY.match(uri)
+    if plain is not None:
+        scheme, host = plain.groups()
+        return host.lower().removesuffix(":443" if scheme == "https" else ":80")
     try:
         parts = urlsplit(uri)
     except ValueError:

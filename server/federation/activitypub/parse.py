@@ -247,9 +247,12 @@ _PARSERS: dict[str, Callable[[Doc, Config], v.Activity]] = {
 # --- posts -----------------------------------------------------------------------------------
 
 def parse_note(obj: Doc, config: Config, *, actor: str | None = None) -> v.Note:
-    """A Note (or Question, Article, ...). With `actor`, the post must be attributed to it."""
+    """A Note (or Question, Article, ...). With `actor` (an id already found acceptable, as
+    every activity's actor is), the post must be attributed to it."""
     uri = _required_uri(obj.get("id"), config, "the object id")
-    author = _required_uri(obj.get("attributedTo"), config, "attributedTo")
+    author = uri_of(obj.get("attributedTo"))
+    if author is None or author != actor:  # the actor's id was checked already
+        author = _required_uri(author, config, "attributedTo")
     if actor is not None and author != actor:
         raise _bad("the object is attributed to someone other than the activity's actor")
     kind = _type_of(obj) or "Note"
