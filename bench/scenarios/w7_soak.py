@@ -259,6 +259,7 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
     if probes:
         res.metric("peak_rss_mib", out["hwm"], "MiB")
         memory_tables(res, probes)
+        res.notes.append("probes: " + json.dumps(probes))  # every figure, every cache
     return res
 
 
