@@ -166,6 +166,34 @@ def _sockets() -> int:
     return n
 
 
+def _release_caches() -> None:
+    """After the soak only, for attribution: empty every module-level cache of the server
+    (as _cache_sizes finds them) and asyncpg's statement caches, collect and trim, so the
+    probe that follows shows how much RSS they held. Never done while load runs."""
+    bounded = getattr(sys.modules.get("server.api.entities.cache"), "BoundedCache", None)
+    for modname, m in list(sys.modules.items()):
+        if not modname.startswith("server.") or m is None:
+            continue
+        for obj in list(vars(m).values()):
+            if bounded is not None and isinstance(obj, bounded):
+                obj.clear()
+            elif hasattr(obj, "cache_clear") and getattr(obj, "__module__", None) == modname:
+                obj.cache_clear()
+    if (m := sys.modules.get("server.federation.activitypub.keyring")) is not None:
+        m._remembered.clear()
+    if (m := sys.modules.get("server.api.auth")) is not None:
+        for c in list(m._CACHES.values()):
+            c._rows.clear()
+    import asyncpg
+    from asyncpg.pool import PoolConnectionProxy
+    for o in gc.get_objects():
+        if isinstance(o, asyncpg.connection.Connection) and not isinstance(o, PoolConnectionProxy):
+            o._drop_local_statement_cache()
+    gc.collect()
+    from server import memtune
+    memtune.trim()
+
+
 def install_probe(out: Path, frames: int) -> None:
     t0 = time.monotonic()
     n = [0]
@@ -180,6 +208,10 @@ def install_probe(out: Path, frames: int) -> None:
 
     def measure() -> None:
         n[0] += 1
+        release = out.with_suffix(".release")
+        if release.exists():   # the soak is over: see what the caches held (_release_caches)
+            release.unlink()
+            _release_caches()
         row: dict[str, Any] = {"t": round(time.monotonic() - t0, 1), "rss": proc_rss_mib(os.getpid()),
                                "threads": threading.active_count(), "sockets": _sockets(),
                                "os_threads": len(os.listdir("/proc/self/task")),

@@ -50,6 +50,11 @@ class ProbedApiApp(ApiApp):
                 return now[-1]
         return {}
 
+    async def probe_released(self) -> dict[str, Any]:
+        """After the soak: empty the caches in the app, then probe (w7_app._release_caches)."""
+        self.probe_out.with_suffix(".release").touch()
+        return await self.probe()
+
     def lines(self) -> list[dict[str, Any]]:
         if not self.probe_out.exists():
             return []
@@ -128,13 +133,14 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
               title="W7 caches by t s (entries; _kib: estimated KiB held)")
     if not traced:
         return
+    timed = [j for j, p in enumerate(probes) if isinstance(p["soak_s"], (int, float))]
     marks = [0]
     for when in (30, 60, 120, 300):
-        i = min(range(len(probes)), key=lambda j: abs(probes[j]["soak_s"] - when))
+        i = min(timed, key=lambda j: abs(probes[j]["soak_s"] - when))
         if i not in marks and i > marks[-1]:
             marks.append(i)
-    if len(probes) - 1 not in marks:
-        marks.append(len(probes) - 1)
+    if timed[-1] not in marks:
+        marks.append(timed[-1])
     for a, b in zip(marks, marks[1:]):
         if "snapshot" not in probes[a] or "snapshot" not in probes[b]:
             continue
