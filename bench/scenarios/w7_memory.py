@@ -58,7 +58,9 @@ class ProbedApiApp(ApiApp):
     def lines(self) -> list[dict[str, Any]]:
         if not self.probe_out.exists():
             return []
-        return [json.loads(x) for x in self.probe_out.read_text().splitlines() if x.strip()]
+        # Only whole lines: the app may be writing the last one as it is read.
+        complete = self.probe_out.read_text().split("\n")[:-1]
+        return [json.loads(x) for x in complete if x.strip()]
 
 
 async def probe_every(app: ProbedApiApp, probes: list[dict[str, Any]], t0: float,
