@@ -1,6 +1,7 @@
 """W7's memory side: the app run as w7_app (its probe answering SIGUSR2), the probe taken
-every minute during the soak, and the tables made of the probe lines (with tracing, the
-allocation sites that grew between the warm-up, minute 1, minute 5 and the end)."""
+at 30 s, every 30 s to minute 2 and then every minute during the soak, once more after it
+with the caches emptied (attribution), and the tables made of the probe lines (with tracing,
+the allocation sites that grew between the warm-up, 30 s, minutes 1, 2, 5 and the end)."""
 
 from __future__ import annotations
 
