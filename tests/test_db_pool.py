@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.db import Database
+from server.db import Database, pool
 
 
 async def _one_connection(database_url: str) -> Database:
@@ -82,5 +82,18 @@ async def test_json_values_keep_the_standard_librarys_meaning(database_url: str)
                     await conn.fetchval("SELECT $1::jsonb", bad)
             with pytest.raises(asyncpg.DataError, match="not JSON serializable"):
                 await conn.fetchval("SELECT $1::jsonb", {"at": datetime.now(UTC)})
+    finally:
+        await db.close()
+
+
+async def test_prepared_statements_are_kept_without_a_time_limit(database_url: str) -> None:
+    db = await _one_connection(database_url)
+    try:
+        async with db.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+            cache = conn._con._stmt_cache  # the connection behind the pool's proxy
+            assert cache.get_max_lifetime() == 0
+            assert cache.get_max_size() == pool.STATEMENT_CACHE_SIZE
+            assert len(cache) == 1
     finally:
         await db.close()

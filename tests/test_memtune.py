@@ -81,3 +81,24 @@ def test_run_loop_tunes_memory_around_main_only_when_asked(monkeypatch: pytest.M
     assert seen, "main ran"
     assert (("mallopt", memtune.M_ARENA_MAX, memtune.ARENAS) in fake.calls) is tune
     assert (("malloc_trim", 0) in fake.calls) is tune
+
+
+async def test_the_trim_runs_off_the_event_loops_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    threads: list[int] = []
+
+    class ThreadRecordingLibc(FakeLibc):
+        def malloc_trim(self, pad: int) -> int:
+            threads.append(threading.get_ident())
+            return 0
+
+    monkeypatch.setattr(memtune, "_libc", ThreadRecordingLibc)
+    task = asyncio.create_task(memtune.trim_periodically(0.001))
+    while not threads:
+        await asyncio.sleep(0.001)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert threading.get_ident() not in threads
+    assert memtune.STATS["trims"] >= 1

@@ -53,25 +53,78 @@ def _mallinfo() -> dict[str, float]:
             "mmapped": m.hblkhd * mib}
 
 
-def _cache_sizes() -> dict[str, int]:
-    """Entries in the process-wide caches the soak can fill (absent modules are skipped)."""
-    out: dict[str, int] = {}
-    mods = sys.modules
-    if (m := mods.get("server.api.entities.accounts")) is not None:
-        out["account_entities"] = len(getattr(m, "_SEEN", ()))
+def _deep_bytes(obj: Any, seen: set[int]) -> int:
+    """sys.getsizeof over everything reachable through containers and instance dicts/slots
+    (objects already counted elsewhere are skipped through `seen`): an estimate of what a
+    cache holds, counting shared strings once per probe."""
+    stack, total = [obj], 0
+    while stack:
+        o = stack.pop()
+        if id(o) in seen or isinstance(o, type) or callable(o) and not hasattr(o, "__dict__"):
+            continue
+        seen.add(id(o))
+        total += sys.getsizeof(o)
+        if isinstance(o, dict):
+            stack.extend(o.keys())
+            stack.extend(o.values())
+        elif isinstance(o, (list, tuple, set, frozenset)):
+            stack.extend(o)
+        else:
+            d = getattr(o, "__dict__", None)
+            if isinstance(d, dict):
+                stack.append(d)
+            for cls in type(o).__mro__:
+                for name in getattr(cls, "__slots__", ()):
+                    if isinstance(name, str) and hasattr(o, name):
+                        stack.append(getattr(o, name))
+    return total
+
+
+def _cache_sizes() -> dict[str, Any]:
+    """Entries in every process-wide cache of the server's modules: each BoundedCache and
+    lru_cache found at module level, the key caches and the token caches; with the bytes the
+    larger ones hold (an estimate, `_deep_bytes`)."""
+    out: dict[str, Any] = {}
+    seen: set[int] = set()
+    mods = dict(sys.modules)
+    bounded = getattr(mods.get("server.api.entities.cache"), "BoundedCache", None)
+    for modname, m in sorted(mods.items()):
+        if not modname.startswith("server.") or m is None:
+            continue
+        short = modname.removeprefix("server.")
+        for key, obj in list(vars(m).items()):
+            if bounded is not None and isinstance(obj, bounded):
+                out[f"{short}.{key}"] = len(obj)
+                out[f"{short}.{key}_kib"] = round(_deep_bytes(obj._data, seen) / 1024)
+            elif hasattr(obj, "cache_info") and getattr(obj, "__module__", None) == modname:
+                out[f"{short}.{key}"] = obj.cache_info().currsize
     if (m := mods.get("server.federation.activitypub.keyring")) is not None:
         out["keys_parsed"] = len(getattr(m, "_parsed", ()))
         out["keys_remembered"] = len(getattr(m, "_remembered", ()))
     if (m := mods.get("server.api.auth")) is not None:
-        out["token_rows"] = sum(len(getattr(c, "_rows", ())) for c in list(m._CACHES.values()))
-    for name, attr in (("server.filters.matcher", None), ("server.federation.uris", None),
-                       ("server.federation.delivery", None)):
-        m = mods.get(name)
-        if m is None:
-            continue
-        for key, fn in vars(m).items():
-            if hasattr(fn, "cache_info"):
-                out[f"{name.rsplit('.', 1)[1]}.{key}"] = fn.cache_info().currsize
+        rows = [getattr(c, "_rows", {}) for c in list(m._CACHES.values())]
+        out["token_rows"] = sum(len(r) for r in rows)
+        out["token_rows_kib"] = round(sum(_deep_bytes(r, seen) for r in rows) / 1024)
+    return out
+
+
+def _connections() -> dict[str, int]:
+    """The HTTP client's pooled connections (idle keep-alive and in use), the server's
+    open client connections (one RequestHandler each) and the streaming hub's clients."""
+    out = {"client_idle": 0, "client_in_use": 0, "server_handlers": 0, "stream_clients": 0}
+    try:
+        from aiohttp import connector, web_protocol
+    except ImportError:
+        return out
+    hub_cls = getattr(sys.modules.get("server.streaming.hub"), "StreamHub", None)
+    for o in gc.get_objects():
+        if isinstance(o, connector.BaseConnector):
+            out["client_idle"] += sum(len(v) for v in getattr(o, "_conns", {}).values())
+            out["client_in_use"] += len(getattr(o, "_acquired", ()))
+        elif isinstance(o, web_protocol.RequestHandler):
+            out["server_handlers"] += 1
+        elif hub_cls is not None and isinstance(o, hub_cls):
+            out["stream_clients"] += len(o.clients)
     return out
 
 
@@ -95,6 +148,13 @@ def _statement_caches() -> dict[str, int]:
             "pg_cached_statements": stmts}
 
 
+def _trim_stats() -> dict[str, Any]:
+    """server.memtune's trims so far: how many, the longest pause and the total, in ms."""
+    m = sys.modules.get("server.memtune")
+    stats = getattr(m, "STATS", None)
+    return dict(stats) if stats is not None else {}
+
+
 def _sockets() -> int:
     """Open sockets: client connections (each keeps its handler's state), PostgreSQL's."""
     n = 0
@@ -104,6 +164,34 @@ def _sockets() -> int:
         except OSError:
             pass
     return n
+
+
+def _release_caches() -> None:
+    """After the soak only, for attribution: empty every module-level cache of the server
+    (as _cache_sizes finds them) and asyncpg's statement caches, collect and trim, so the
+    probe that follows shows how much RSS they held. Never done while load runs."""
+    bounded = getattr(sys.modules.get("server.api.entities.cache"), "BoundedCache", None)
+    for modname, m in list(sys.modules.items()):
+        if not modname.startswith("server.") or m is None:
+            continue
+        for obj in list(vars(m).values()):
+            if bounded is not None and isinstance(obj, bounded):
+                obj.clear()
+            elif hasattr(obj, "cache_clear") and getattr(obj, "__module__", None) == modname:
+                obj.cache_clear()
+    if (m := sys.modules.get("server.federation.activitypub.keyring")) is not None:
+        m._remembered.clear()
+    if (m := sys.modules.get("server.api.auth")) is not None:
+        for c in list(m._CACHES.values()):
+            c._rows.clear()
+    import asyncpg
+    from asyncpg.pool import PoolConnectionProxy
+    for o in gc.get_objects():
+        if isinstance(o, asyncpg.connection.Connection) and not isinstance(o, PoolConnectionProxy):
+            o._drop_local_statement_cache()
+    gc.collect()
+    from server import memtune
+    memtune.trim()
 
 
 def install_probe(out: Path, frames: int) -> None:
@@ -120,12 +208,16 @@ def install_probe(out: Path, frames: int) -> None:
 
     def measure() -> None:
         n[0] += 1
+        release = out.with_suffix(".release")
+        if release.exists():   # the soak is over: see what the caches held (_release_caches)
+            release.unlink()
+            _release_caches()
         row: dict[str, Any] = {"t": round(time.monotonic() - t0, 1), "rss": proc_rss_mib(os.getpid()),
                                "threads": threading.active_count(), "sockets": _sockets(),
                                "os_threads": len(os.listdir("/proc/self/task")),
                                "blocks": sys.getallocatedblocks(), "gc_objects": len(gc.get_objects())}
         row |= {f"malloc_{k}": round(v, 2) for k, v in _mallinfo().items()}
-        row |= _cache_sizes() | _statement_caches()
+        row |= _cache_sizes() | _statement_caches() | _connections() | _trim_stats()
         if tracemalloc.is_tracing():
             cur, peak = tracemalloc.get_traced_memory()
             row |= {"traced": cur / 2**20, "traced_peak": peak / 2**20,

@@ -1,6 +1,7 @@
 """W7's memory side: the app run as w7_app (its probe answering SIGUSR2), the probe taken
-every minute during the soak, and the tables made of the probe lines (with tracing, the
-allocation sites that grew between the warm-up, minute 1, minute 5 and the end)."""
+at 30 s, every 30 s to minute 2 and then every minute during the soak, once more after it
+with the caches emptied (attribution), and the tables made of the probe lines (with tracing,
+the allocation sites that grew between the warm-up, 30 s, minutes 1, 2, 5 and the end)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import APP_CORE, Result, proc_status_mib, spawn_app, taskset_prefix
+from bench.common import APP_CORE, REPO_DIR, Result, proc_status_mib, spawn_app, taskset_prefix
 from bench.scenarios.api_common import ApiApp
 
-PROBE_EVERY = 60.0   # seconds between memory probes of the app (--probe)
+# When the memory probe runs (--probe), in seconds of soak: dense at first, where the
+# working set arrives, then every minute.
+PROBE_AT = (30, 60, 90, 120, 180, 240, 300, 360, 420, 480, 540, 600, 720, 840, 960, 1080, 1200)
 
 class ProbedApiApp(ApiApp):
     """api_app with w7_app's memory probe: `probe()` asks it for one line of figures (and a
@@ -48,17 +51,24 @@ class ProbedApiApp(ApiApp):
                 return now[-1]
         return {}
 
+    async def probe_released(self) -> dict[str, Any]:
+        """After the soak: empty the caches in the app, then probe (w7_app._release_caches)."""
+        self.probe_out.with_suffix(".release").touch()
+        return await self.probe()
+
     def lines(self) -> list[dict[str, Any]]:
         if not self.probe_out.exists():
             return []
-        return [json.loads(x) for x in self.probe_out.read_text().splitlines() if x.strip()]
+        # Only whole lines: the app may be writing the last one as it is read.
+        complete = self.probe_out.read_text().split("\n")[:-1]
+        return [json.loads(x) for x in complete if x.strip()]
 
 
 async def probe_every(app: ProbedApiApp, probes: list[dict[str, Any]], t0: float,
-                      stop: asyncio.Event, every: float = PROBE_EVERY) -> None:
-    while not stop.is_set():
+                      stop: asyncio.Event, at: tuple[float, ...] = PROBE_AT) -> None:
+    for when in at:
         try:
-            await asyncio.wait_for(stop.wait(), timeout=every)
+            await asyncio.wait_for(stop.wait(), timeout=max(0.0, when - (time.perf_counter() - t0)))
         except TimeoutError:
             pass
         if stop.is_set():
@@ -82,7 +92,7 @@ def compare_snapshots(first: str, later: str, top: int = 12) -> list[list[Any]]:
     for st in stats[:top]:
         fr = st.traceback[0]
         name = fr.filename
-        for marker in ("/site-packages/", "/wt-rss/", "/lib/python3"):
+        for marker in ("/site-packages/", f"{REPO_DIR}/", "/lib/python3"):
             if marker in name:
                 name = name.split(marker, 1)[1]
                 break
@@ -100,30 +110,40 @@ def minute1_growth(samples: list[list[Any]], rss1: float) -> str:
 
 
 def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
-    """The probe lines as a table, and with tracing the sites that grew between probes."""
+    """The probe lines as tables (memory, connections, caches), and with tracing the sites
+    that grew between the warm-up, 30 s, minutes 1, 2, 5 and the end."""
     traced = any("traced" in p for p in probes)
     cols = [("soak_s", "t s"), ("rss", "RSS"), ("RssAnon", "anon"), ("RssFile", "file"),
             ("malloc_arena", "malloc arenas"), ("malloc_in_use", "malloc in use"),
             ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
-            ("blocks", "Python blocks"), ("gc_objects", "gc objects"),
-            ("os_threads", "threads"), ("sockets", "sockets"), ("pg_connections", "pg conns"),
-            ("pg_closed_connections", "closed conns"),
-            ("pg_cached_statements", "cached stmts"), ("account_entities", "acct entities"),
-            ("keys_parsed", "keys"), ("keys_remembered", "signer keys"), ("token_rows", "tokens")]
+            ("blocks", "Python blocks"), ("gc_objects", "gc objects"), ("os_threads", "threads"),
+            ("trims", "trims"), ("trim_max_ms", "trim max ms"), ("trim_total_ms", "trims ms")]
     if traced:
         cols[2:2] = [("traced", "traced (Python heap)"), ("trace_overhead", "tracemalloc own")]
     res.table([c[1] for c in cols], [[p.get(k, "–") for k, _ in cols] for p in probes],
               title="W7 memory probes (MiB unless a count)")
+    conns = [("soak_s", "t s"), ("sockets", "sockets"), ("pg_connections", "pg conns"),
+             ("pg_closed_connections", "closed pg conns"), ("pg_cached_statements", "cached stmts"),
+             ("server_handlers", "server conns"), ("client_idle", "client idle"),
+             ("client_in_use", "client in use"), ("stream_clients", "stream clients")]
+    res.table([c[1] for c in conns], [[p.get(k, "–") for k, _ in conns] for p in probes],
+              title="W7 connections")
+    known = {k for k, _ in cols + conns} | {"t", "rss", "threads", "snapshot", "traced_peak",
+                                            "VmRSS", "VmHWM", "trims_released", "error"}
+    caches = sorted({k for p in probes for k in p if k not in known})
+    res.table(["cache", *[str(p["soak_s"]) for p in probes]],
+              [[c, *[p.get(c, "–") for p in probes]] for c in caches],
+              title="W7 caches by t s (entries; _kib: estimated KiB held)")
     if not traced:
         return
-    # Growth by file:line between the warm-up, minute 1, minute 5 and the end.
+    timed = [j for j, p in enumerate(probes) if isinstance(p["soak_s"], (int, float))]
     marks = [0]
-    for minute in (60, 300):
-        i = min(range(len(probes)), key=lambda j: abs(probes[j]["soak_s"] - minute))
-        if i not in marks:
+    for when in (30, 60, 120, 300):
+        i = min(timed, key=lambda j: abs(probes[j]["soak_s"] - when))
+        if i not in marks and i > marks[-1]:
             marks.append(i)
-    if len(probes) - 1 not in marks:
-        marks.append(len(probes) - 1)
+    if timed[-1] not in marks:
+        marks.append(timed[-1])
     for a, b in zip(marks, marks[1:]):
         if "snapshot" not in probes[a] or "snapshot" not in probes[b]:
             continue

@@ -13,10 +13,12 @@ remote hosts (`*.remote.bench.invalid`) fail and retry with backoff, and later d
 the same inbox wait behind them (per-inbox ordering). Reads and writes spread over every local user
 of the dataset, so no token reaches the API's 300 requests per 5 minutes at the default rate.
 
-`--minutes N` sets the length; `--probe` runs the app as w7_app, which reports every minute
-its RSS, glibc malloc figures, Python's allocated blocks, threads and cache sizes;
-`--trace-frames N` adds tracemalloc and the allocation sites (file:line) that grew between
-the warm-up, minute 1, minute 5 and the end.
+`--minutes N` sets the length; `--probe` runs the app as w7_app, which reports at 30 s, every
+30 s to minute 2, then every minute its RSS, glibc malloc figures, Python's allocated blocks,
+threads, connections (database, clients', HTTP client's, streams), statement caches, every
+module-level cache (entries and estimated bytes) and malloc_trim's pauses, then once more with
+the caches emptied; `--trace-frames N` adds tracemalloc and the allocation sites (file:line)
+that grew between the warm-up, 30 s, minutes 1, 2, 5 and the end.
 """
 
 from __future__ import annotations
@@ -223,6 +225,10 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                     probes.append(await app.probe() | {"soak_s": round(time.perf_counter() - t0)}
                                   | proc_status_mib(app.pid))
                     rss1 = probes[-1].get("rss", rss1)
+                    # Attribution only, after the figures above: the caches emptied.
+                    await asyncio.sleep(5)
+                    probes.append(await app.probe_released() | {"soak_s": "emptied"}
+                                  | proc_status_mib(app.pid))
             await pg.drop_database(dsn)
         return {"ol": ol, "rss0": rss0, "rss1": rss1, "hwm": proc_hwm}
 
@@ -259,6 +265,7 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
     if probes:
         res.metric("peak_rss_mib", out["hwm"], "MiB")
         memory_tables(res, probes)
+        res.notes.append("probes: " + json.dumps(probes))  # every figure, every cache
     return res
 
 
@@ -303,7 +310,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float)
     p.add_argument("--minutes", type=float, help="duration in minutes (instead of --seconds)")
     p.add_argument("--probe", action="store_true",
-                   help="record RSS, malloc and cache figures in the app every minute")
+                   help="record RSS, malloc, connection and cache figures in the app at 30 s, "
+                        "every 30 s to minute 2, then every minute")
     p.add_argument("--trace-frames", type=int, default=0,
                    help="with the probe, trace Python allocations (tracemalloc, N frames) and "
                         "report the sites that grew (costs memory and CPU: for attribution only)")

@@ -86,6 +86,16 @@ class _Connection(asyncpg.Connection):
         return super().get_reset_query()
 
 
+# Prepared statements kept per connection (least recently used go first). A connection
+# meets 60-70 distinct statements in the mixed soak (W7) out of the 450 named queries, about
+# 1.7 KiB each on our side. They are kept without a time limit (asyncpg's default drops each
+# one 300 s after it was prepared): the schema changes only by migrations, and when one
+# invalidates a cached statement asyncpg drops the whole pool's cached statements on the first
+# error, whatever their age. The expiry only re-prepared every statement of every connection
+# every five minutes (a round trip each) and held a timer per cached statement.
+STATEMENT_CACHE_SIZE = 100
+
+
 class Database:
     """Owns an asyncpg pool. Services receive a connection, never the pool."""
 
@@ -99,6 +109,7 @@ class Database:
             pool = await asyncpg.create_pool(
                 dsn, min_size=min_size, max_size=max_size, init=_init_connection, timeout=10,
                 command_timeout=60, connection_class=_Connection,
+                statement_cache_size=STATEMENT_CACHE_SIZE, max_cached_statement_lifetime=0,
             )
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise ConfigError(f"DATABASE_URL: cannot connect to the database ({_why(exc)})") from None
