@@ -21,7 +21,7 @@ import sys
 import time
 from typing import Any
 
-from bench.scenarios.inbox_app import serve
+from bench.scenarios.inbox_app import app_arguments, serve
 
 
 def deep_size(obj: Any, seen: set[int]) -> int:
@@ -52,15 +52,7 @@ def _with_size(cache: Any) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dsn", required=True)
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--workers", type=int, default=0, help="job worker concurrency (0: none)")
-    p.add_argument("--pool", type=int, default=20)
-    p.add_argument("--fleet-ports", default="")
-    p.add_argument("--cert-file")
-    p.add_argument("--max-seconds", type=float, default=1800.0)
-    p.add_argument("--profile", help="write cProfile stats (CPU time) here on exit")
+    p = app_arguments(__doc__.splitlines()[0], max_seconds=1800.0)
     p.add_argument("--cache-stats", help="write the entity caches' hit counts here on exit")
     args = p.parse_args(argv)
     if args.cache_stats:

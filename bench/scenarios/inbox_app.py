@@ -40,7 +40,6 @@ async def serve(args: argparse.Namespace) -> None:
     from server.federation.activitypub import http as ap_http
     from server.jobs.context import JobContext
     from server.jobs.registry import job_handlers
-    from server.jobs.worker import Worker
     from server.runtime import settle_heap
 
     only = [k for k in args.only_kinds.split(",") if k] or None
@@ -113,8 +112,9 @@ def _KindWorker(*args, **kwargs):  # type: ignore[no-untyped-def]
     return _kind_worker_class()(*args, **kwargs)
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def app_arguments(description: str, *, max_seconds: float) -> argparse.ArgumentParser:
+    """What `serve` reads, for this module and for api_app, which serves the same app."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--dsn", required=True)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="job worker concurrency (0: none)")
@@ -125,9 +125,13 @@ def main(argv: list[str] | None = None) -> None:
                    help="fetch unknown keys in the POST (inbox_defer_unknown_keys off)")
     p.add_argument("--fleet-ports", default="")
     p.add_argument("--cert-file")
-    p.add_argument("--max-seconds", type=float, default=900.0)
-    p.add_argument("--profile", help="write cProfile stats here on exit")
-    args = p.parse_args(argv)
+    p.add_argument("--max-seconds", type=float, default=max_seconds)
+    p.add_argument("--profile", help="write cProfile stats (CPU time) here on exit")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = app_arguments(__doc__.splitlines()[0], max_seconds=900.0).parse_args(argv)
     from server.cli import run_loop  # uvloop where installed, as `commonhold serve` runs
     if args.profile:
         prof = cProfile.Profile(time.process_time)  # CPU time: waiting in epoll is no work
