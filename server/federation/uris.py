@@ -31,6 +31,11 @@ def host_of(uri: str) -> str:
     if plain is not None:
         scheme, host = plain.groups()
         return host.lower().removesuffix(":443" if scheme == "https" else ":80")
+    return host_by_urlsplit(uri)
+
+
+def host_by_urlsplit(uri: str) -> str:
+    """host_of for any shape: the rule the fast path above must agree with."""
     try:
         parts = urlsplit(uri)
     except ValueError:
