@@ -99,7 +99,7 @@ async def unfollow(conn: Conn, *, follower: Account, target: Account, now: datet
 async def remove_from_followers(conn: Conn, *, account: Account, follower: Account, now: datetime) -> None:
     removed = await queries.delete_follow(conn, account_id=follower.id, target_id=account.id)
     if removed is not None:
-        await events.emit(conn, "follow.request_rejected",
+        await events.emit(conn, "follower.removed",
                           _payload(follower, account, removed.get("uri")), now=now)
 
 

@@ -44,6 +44,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         "timeline.status_deleted": fanout.status_deleted,
         "timeline.follow_created": fanout.follow_created,
         "timeline.follow_removed": fanout.follow_removed,
+        "timeline.block_created": fanout.block_created,
         **governance_timers.HANDLERS,
         "federation.process_inbox_item": Batched(process.process_inbox_item,
                                                  process_batch.process_inbox_items,

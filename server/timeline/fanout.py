@@ -93,3 +93,11 @@ async def follow_removed(ctx: JobContext, payload: dict[str, Any]) -> None:
     async with ctx.db.transaction() as conn:
         await queries.remove_author_from_feed(conn, owner_id=int(payload["account_id"]),
                                               author_id=int(payload["target_account_id"]))
+
+
+async def block_created(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A block ends the follows both ways, so each side's feed loses the other's posts."""
+    one, other = int(payload["account_id"]), int(payload["target_account_id"])
+    async with ctx.db.transaction() as conn:
+        await queries.remove_author_from_feed(conn, owner_id=one, author_id=other)
+        await queries.remove_author_from_feed(conn, owner_id=other, author_id=one)

@@ -123,6 +123,29 @@ async def test_a_block_empties_the_blockers_feed(db: Database, config: Config,
     assert await stored(db, account_id=bea.id, status_id=status.id) == 0
 
 
+async def test_a_block_empties_the_blocked_accounts_feed_too(
+        db: Database, config: Config, clock: FrozenClock, people: dict[str, Any],
+        worker: Any) -> None:
+    ada, bea = people["ada"], people["bea"]
+    status = await following_post(db, config, clock, worker, bea, ada)
+    async with db.transaction() as conn:
+        await follows.block(conn, config=config, account=ada, target=bea, now=clock.now())
+    await worker().run_until_idle()
+    assert await stored(db, account_id=bea.id, status_id=status.id) == 0
+
+
+async def test_a_follower_removed_loses_the_posts_in_their_feed(
+        db: Database, config: Config, clock: FrozenClock, people: dict[str, Any],
+        worker: Any) -> None:
+    ada, bea = people["ada"], people["bea"]
+    status = await following_post(db, config, clock, worker, bea, ada)
+    async with db.transaction() as conn:
+        await follows.remove_from_followers(conn, account=ada, follower=bea, now=clock.now())
+    await worker().run_until_idle()
+    assert await stored(db, account_id=bea.id, status_id=status.id) == 0
+    assert await stored(db, account_id=ada.id, status_id=status.id) == 1
+
+
 async def test_a_mute_hides_what_is_already_in_the_feed(db: Database, config: Config,
                                                         clock: FrozenClock, people: dict[str, Any],
                                                         worker: Any) -> None:

@@ -17,7 +17,8 @@ inbox of a server, so one POST per server however many followers live there).
     follow.requested        send_follow        Follow (local follower, remote target)
     follow.removed          send_undo_follow   Undo(Follow)
     follow.created          send_accept        Accept(Follow) (remote follower, local target)
-    follow.request_rejected send_reject        Reject(Follow) (refused or removed follower)
+    follow.request_rejected send_reject        Reject(Follow) (refused follow request)
+    follower.removed        send_reject        Reject(Follow) (removed follower)
     block.created           send_block         Block
     block.removed           send_undo_block    Undo(Block)
     account.updated         send_actor_update  Update(Person) to followers' servers
