@@ -15,22 +15,18 @@ comes first. Anything else is a `FetchError`.
 
 from __future__ import annotations
 
-import asyncio
 import codecs
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 import aiohttp
 
 from server.federation.activitypub.fetch import check_url as fetch_check_url
-from server.federation.activitypub.fetch import client_failure
+from server.federation.activitypub.fetch import get_following_redirects
 from server.federation.activitypub.fetch import (
-    MAX_REDIRECTS,
     FetchDeniedError,
     FetchError,
     FetchInvalidError,
-    FetchRefusedError,
     FetchTooLargeError,
     FetchUnavailableError,
 )
@@ -42,7 +38,7 @@ IMAGE_BYTES = 2 * 1024 * 1024       # Mastodon refuses larger card pictures
 TIMEOUT_SECONDS = 10.0
 HTML_ACCEPT = "text/html"
 JSON_ACCEPT = "application/json"
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+WEB_SCHEMES = ("http", "https")
 # <meta charset="..."> or <meta http-equiv="Content-Type" content="...; charset=...">
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 
@@ -58,7 +54,7 @@ class Response:
 def check_url(url: str, ctx: JobContext) -> None:
     """Web pages are read over http too, whatever federation requires; the other checks
     (credentials, literal private addresses) are federation's."""
-    fetch_check_url(url, ctx, schemes=("http", "https"))
+    fetch_check_url(url, ctx, schemes=WEB_SCHEMES)
 
 
 def _session(ctx: JobContext) -> aiohttp.ClientSession:
@@ -70,28 +66,15 @@ def _session(ctx: JobContext) -> aiohttp.ClientSession:
 async def get(ctx: JobContext, url: str, *, accept: str, max_bytes: int,
               truncate: bool = False, timeout: float = TIMEOUT_SECONDS) -> Response:
     """GET `url` (following redirects): only a 200 is an answer."""
-    start = url
-    try:
-        async with asyncio.timeout(timeout):
-            for _ in range(MAX_REDIRECTS + 1):
-                check_url(url, ctx)
-                async with _session(ctx).get(url, headers={"Accept": accept},
-                                             allow_redirects=False) as resp:
-                    if resp.status in _REDIRECTS:
-                        location = resp.headers.get("Location")
-                        if not location:
-                            raise FetchInvalidError(url, "a redirect without a Location")
-                        url = urljoin(url, location)
-                        continue
-                    if resp.status != 200:
-                        raise FetchDeniedError(url, f"the server answered {resp.status}")
-                    body = await _read(url, resp, max_bytes, truncate=truncate)
-                    return Response(url, resp.content_type.lower(), resp.charset, body)
-    except TimeoutError:
-        raise FetchUnavailableError(start, f"no answer within {timeout:g} s") from None
-    except aiohttp.ClientError as exc:
-        raise client_failure(url, exc) from None
-    raise FetchRefusedError(start, f"more than {MAX_REDIRECTS} redirects")
+    async def read(url: str, resp: aiohttp.ClientResponse) -> Response:
+        if resp.status != 200:
+            raise FetchDeniedError(url, f"the server answered {resp.status}")
+        body = await _read(url, resp, max_bytes, truncate=truncate)
+        return Response(url, resp.content_type.lower(), resp.charset, body)
+
+    return await get_following_redirects(ctx, _session(ctx), url,
+                                         headers=lambda _: {"Accept": accept}, read=read,
+                                         timeout=timeout, schemes=WEB_SCHEMES)
 
 
 async def _read(url: str, resp: aiohttp.ClientResponse, max_bytes: int, *,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -31,6 +32,7 @@ AP_ACCEPT = ('application/activity+json, '
 JRD_ACCEPT = "application/jrd+json, application/json"
 MAX_BYTES = 1024 * 1024
 MAX_REDIRECTS = 3
+T = TypeVar("T")
 TIMEOUT_SECONDS = 20.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -118,27 +120,44 @@ async def fetch_json(ctx: JobContext, url: str, *, accept: str = AP_ACCEPT, sign
                      max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT_SECONDS) -> Fetched:
     """GET a JSON object, following at most MAX_REDIRECTS redirects."""
     signer = await instance_actor.get_instance_actor(ctx.db, ctx.clock) if signed else None
+
+    def headers(url: str) -> dict[str, str]:
+        if signer is None:
+            return {"Accept": accept}
+        return sign_request(
+            method="GET", url=url, body=None, key_id=instance_actor.key_id(ctx.config),
+            private_key=signer.private_key,  # type: ignore[arg-type]
+            now=ctx.clock.now(), extra_headers={"Accept": accept})
+
+    async def read(url: str, resp: aiohttp.ClientResponse) -> Fetched:
+        _check_status(url, resp.status)
+        return Fetched(url, _parse(url, await _read_capped(url, resp, max_bytes)))
+
+    return await get_following_redirects(ctx, _session(ctx), url, headers=headers, read=read,
+                                         timeout=timeout)
+
+
+async def get_following_redirects(ctx: JobContext, session: aiohttp.ClientSession, url: str, *,
+                                  headers: Callable[[str], dict[str, str]],
+                                  read: Callable[[str, aiohttp.ClientResponse], Awaitable[T]],
+                                  timeout: float, schemes: tuple[str, ...] | None = None) -> T:
+    """GET `url`, following at most MAX_REDIRECTS redirects by hand so that every hop is
+    checked (check_url) before it is requested, all within `timeout`; `read` takes the
+    final answer (any status but a redirect). `headers` are made per hop: a signature
+    covers the URL it is sent to."""
     start = url
     try:
         async with asyncio.timeout(timeout):
             for _ in range(MAX_REDIRECTS + 1):
-                check_url(url, ctx)
-                headers = {"Accept": accept}
-                if signer is not None:
-                    headers = sign_request(
-                        method="GET", url=url, body=None, key_id=instance_actor.key_id(ctx.config),
-                        private_key=signer.private_key,  # type: ignore[arg-type]
-                        now=ctx.clock.now(), extra_headers={"Accept": accept})
-                async with _session(ctx).get(url, headers=headers, allow_redirects=False) as resp:
+                check_url(url, ctx, schemes=schemes)
+                async with session.get(url, headers=headers(url), allow_redirects=False) as resp:
                     if resp.status in _REDIRECTS:
                         location = resp.headers.get("Location")
                         if not location:
                             raise FetchInvalidError(url, "a redirect without a Location")
                         url = urljoin(url, location)
                         continue
-                    _check_status(url, resp.status)
-                    body = await _read_capped(url, resp, max_bytes)
-                return Fetched(url, _parse(url, body))
+                    return await read(url, resp)
     except TimeoutError:
         raise FetchUnavailableError(start, f"no answer within {timeout:g} s") from None
     except aiohttp.ClientError as exc:
