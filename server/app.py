@@ -27,6 +27,8 @@ from server.api import routes_search as api_search
 from server.api import routes_status_actions as api_status_actions
 from server.api import routes_statuses as api_statuses
 from server.api import routes_streaming as api_streaming
+from server.api import routes_scheduled as api_scheduled
+from server.api import routes_tags as api_tags
 from server.api import routes_timelines as api_timelines
 from server.api import routes_push as api_push
 from server.api.auth import token_listener
@@ -87,7 +89,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     for table in (api_apps.routes, api_accounts.routes, api_instance.routes, poll_routes.routes,
                   api_media.routes, api_discovery.routes, api_relations.routes,
                   api_collections.routes, api_lists.routes, api_filters.routes,
-                  api_reports.routes):
+                  api_reports.routes, api_tags.routes, api_scheduled.routes):
         add_api_routes(app, table)
     for table in (api_statuses.routes, api_status_actions.routes, api_timelines.routes,
                   api_notifications.routes, api_streaming.routes, api_search.routes,

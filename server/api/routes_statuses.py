@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
-from server.api import queries as api_q
 from server.api.auth import optional_token, require_token
 from server.api.entities.accounts import render_accounts
 from server.api.entities.common import iso
+from server.api.entities.scheduled import render_scheduled
 from server.api.entities.statuses import render_statuses
 from server.api.entities.status_parts import to_mastodon_media
 from server.api.params import match_id, read_params
@@ -58,33 +58,14 @@ async def statuses_create(request: web.Request) -> web.Response:
             made = await scheduled.schedule_status(conn, author=author, draft=draft,
                                                    scheduled_at=scheduled_at,
                                                    application_id=token.application.id, now=now)
-            return web.json_response(_scheduled_entity(made))
+            [entity] = await render_scheduled(conn, config, [{**made, "account_id": author.id}])
+            return web.json_response(entity)
         status = await service.create_status(conn, config=config, author=author, draft=draft,
                                              now=now, application_id=token.application.id)
         if key is not None:
             await actions.remember_idempotency_key(conn, account_id=author.id, key=key,
                                                    status_id=status.id, now=now)
         return await status_response(request, conn, status, viewer_id=author.id)
-
-
-def _scheduled_entity(made: dict[str, Any]) -> dict[str, Any]:
-    """Mastodon's ScheduledStatus: its params as the client sent them."""
-    params = made["params"]
-    poll = params.get("poll")
-    return {
-        "id": str(made["id"]),
-        "scheduled_at": iso(made["scheduled_at"]),
-        "params": {
-            "text": params["text"], "poll": {**poll, "expires_in": str(poll["expires_in"])} if poll else None,
-            "media_ids": [str(i) for i in params["media_ids"]] or None,
-            "sensitive": params["sensitive"], "spoiler_text": params["spoiler_text"] or None,
-            "visibility": params["visibility"], "scheduled_at": None,
-            "in_reply_to_id": str(params["in_reply_to_id"]) if params["in_reply_to_id"] else None,
-            "language": params["language"], "application_id": None, "with_rate_limit": False,
-            "idempotency": None,
-        },
-        "media_attachments": [],
-    }
 
 
 @routes.get(r"/api/v1/statuses/{id:\d+}")

@@ -11,7 +11,7 @@ from server.db import Conn, load_queries
 
 Q = load_queries("server.relations")
 PAGED = ("page_followers", "page_following", "page_follow_requests", "page_blocks",
-         "page_mutes", "page_endorsements", "page_domain_blocks")
+         "page_mutes", "page_endorsements", "page_domain_blocks", "page_followed_tags")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +106,22 @@ async def count_featured_tags(conn: Conn, *, account_id: int) -> int:
 
 async def delete_featured_tag(conn: Conn, *, featured_id: int, account_id: int) -> bool:
     return await conn.fetchval(Q["delete_featured_tag"], featured_id, account_id) is not None
+
+
+async def get_tag_by_name(conn: Conn, *, name: str) -> tuple[int, str] | None:
+    row = await conn.fetchrow(Q["get_tag_by_name"], name)
+    return (row["id"], row["name"]) if row else None
+
+
+async def follow_tag(conn: Conn, *, follow_id: int, account_id: int, tag_id: int, name: str,
+                     now: datetime) -> tuple[int, str]:
+    row = await conn.fetchrow(Q["follow_tag"], follow_id, account_id, tag_id, name, now)
+    return row["id"], row["name"]
+
+
+async def unfollow_tag(conn: Conn, *, account_id: int, tag_id: int) -> None:
+    await conn.execute(Q["unfollow_tag"], account_id, tag_id)
+
+
+async def followed_tag_ids(conn: Conn, *, account_id: int, tag_ids: list[int]) -> set[int]:
+    return {r["tag_id"] for r in await conn.fetch(Q["followed_tag_ids"], account_id, tag_ids)}

@@ -46,6 +46,13 @@ SELECT p.id AS page_id, p.target_account_id AS account_id FROM account_pins p
    AND ($4::bigint IS NULL OR p.id > $4)
  ORDER BY CASE WHEN $4::bigint IS NULL THEN -p.id ELSE p.id END LIMIT $5;
 
+-- name: page_followed_tags
+SELECT f.id AS page_id, t.id AS tag_id, t.name FROM tag_follows f JOIN tags t ON t.id = f.tag_id
+ WHERE f.account_id = $1
+   AND ($2::bigint IS NULL OR f.id < $2) AND ($3::bigint IS NULL OR f.id > $3)
+   AND ($4::bigint IS NULL OR f.id > $4)
+ ORDER BY CASE WHEN $4::bigint IS NULL THEN -f.id ELSE f.id END LIMIT $5;
+
 -- name: page_domain_blocks
 SELECT d.id AS page_id, d.domain FROM account_domain_blocks d
  WHERE d.account_id = $1
@@ -180,3 +187,29 @@ SELECT count(*) FROM featured_tags WHERE account_id = $1;
 
 -- name: delete_featured_tag
 DELETE FROM featured_tags WHERE id = $1 AND account_id = $2 RETURNING id;
+
+-- name: get_tag_by_name
+-- $1 name (any case)
+SELECT id, name FROM tags WHERE lower(name) = lower($1);
+
+-- name: follow_tag
+-- The tag (made when new) and the follow in one statement; following again changes nothing.
+-- $1 follow id, $2 account id, $3 tag id if new, $4 name, $5 now
+WITH tag AS (
+    INSERT INTO tags (id, name, created_at) VALUES ($3, $4, $5)
+    ON CONFLICT (lower(name)) DO UPDATE SET name = tags.name
+    RETURNING id, name
+), follow AS (
+    INSERT INTO tag_follows (id, account_id, tag_id, created_at)
+    SELECT $1, $2, tag.id, $5 FROM tag
+    ON CONFLICT (account_id, tag_id) DO NOTHING
+)
+SELECT id, name FROM tag;
+
+-- name: unfollow_tag
+-- $1 account id, $2 tag id
+DELETE FROM tag_follows WHERE account_id = $1 AND tag_id = $2;
+
+-- name: followed_tag_ids
+-- Which of these tags the account follows. $1 account id, $2 tag ids
+SELECT tag_id FROM tag_follows WHERE account_id = $1 AND tag_id = ANY($2::bigint[]);

@@ -74,9 +74,15 @@ async def unendorse(conn: Conn, *, account: Account, target: Account) -> None:
     await queries.delete_pin(conn, account_id=account.id, target_id=target.id)
 
 
+def hashtag_name(text: str | None) -> str | None:
+    """The hashtag named by a user's text (`#` optional), or None when it is not one."""
+    tag = (text or "").strip().lstrip("#")
+    return tag if tag and len(tag) <= 100 and _TAG.match(tag) else None
+
+
 async def feature_tag(conn: Conn, *, account: Account, name: str | None, now: datetime) -> int:
-    tag = (name or "").strip().lstrip("#")
-    if not tag or len(tag) > 100 or not _TAG.match(tag):
+    tag = hashtag_name(name)
+    if tag is None:
         raise ValidationError("Validation failed: name is not a valid hashtag", field="name")
     if await queries.count_featured_tags(conn, account_id=account.id) >= MAX_FEATURED_TAGS:
         raise ValidationError(f"Validation failed: you can feature at most {MAX_FEATURED_TAGS} "
@@ -89,3 +95,29 @@ async def unfeature_tag(conn: Conn, *, account: Account, featured_id: int) -> No
     if not await queries.delete_featured_tag(conn, featured_id=featured_id,
                                              account_id=account.id):
         raise NotFoundError("Record not found")
+
+
+async def find_tag(conn: Conn, *, name: str) -> tuple[int | None, str]:
+    """The tag of a URL's name: (id, name as first used), or (None, name) when no post or
+    follow has used it yet. NotFoundError when the name is not a hashtag."""
+    tag = hashtag_name(name)
+    if tag is None:
+        raise NotFoundError("Record not found")
+    found = await queries.get_tag_by_name(conn, name=tag)
+    return found if found is not None else (None, tag)
+
+
+async def follow_tag(conn: Conn, *, account: Account, name: str, now: datetime) -> tuple[int, str]:
+    """Follow a hashtag (made here when nobody used it yet); following twice is one follow."""
+    tag = hashtag_name(name)
+    if tag is None:
+        raise NotFoundError("Record not found")
+    return await queries.follow_tag(conn, follow_id=new_id(), account_id=account.id,
+                                    tag_id=new_id(), name=tag, now=now)
+
+
+async def unfollow_tag(conn: Conn, *, account: Account, name: str) -> tuple[int | None, str]:
+    tag_id, tag = await find_tag(conn, name=name)
+    if tag_id is not None:
+        await queries.unfollow_tag(conn, account_id=account.id, tag_id=tag_id)
+    return tag_id, tag

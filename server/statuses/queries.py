@@ -285,10 +285,38 @@ async def insert_scheduled_status(conn: Conn, *, scheduled_id: int, account_id: 
                        params, application_id, now)
 
 
-async def take_scheduled_status(conn: Conn, *, scheduled_id: int) -> dict[str, Any] | None:
-    row = await conn.fetchrow(Q["take_scheduled_status"], scheduled_id)
+async def take_scheduled_status(conn: Conn, *, scheduled_id: int,
+                                now: datetime) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["take_scheduled_status"], scheduled_id, now)
     return dict(row) if row else None
 
 
-async def list_scheduled_statuses(conn: Conn, *, account_id: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in await conn.fetch(Q["list_scheduled_statuses"], account_id)]
+async def page_scheduled_statuses(conn: Conn, *, account_id: int, max_id: int | None,
+                                  since_id: int | None, min_id: int | None,
+                                  limit: int) -> list[dict[str, Any]]:
+    """Newest first, whichever way the cursor reads."""
+    rows = [dict(r) for r in await conn.fetch(Q["page_scheduled_statuses"], account_id, max_id,
+                                              since_id, min_id, limit)]
+    return rows[::-1] if min_id is not None else rows
+
+
+async def get_scheduled_status(conn: Conn, *, scheduled_id: int,
+                               account_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["get_scheduled_status"], scheduled_id, account_id)
+    return dict(row) if row else None
+
+
+async def reschedule_status(conn: Conn, *, scheduled_id: int, account_id: int,
+                            scheduled_at: datetime) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["reschedule_status"], scheduled_id, account_id, scheduled_at)
+    return dict(row) if row else None
+
+
+async def delete_scheduled_status(conn: Conn, *, scheduled_id: int, account_id: int) -> bool:
+    return await conn.fetchval(Q["delete_scheduled_status"], scheduled_id, account_id) is not None
+
+
+async def count_scheduled_statuses(conn: Conn, *, account_id: int, day_start: datetime,
+                                   day_end: datetime) -> tuple[int, int]:
+    row = await conn.fetchrow(Q["count_scheduled_statuses"], account_id, day_start, day_end)
+    return int(row["total"]), int(row["on_day"])

@@ -278,11 +278,38 @@ INSERT INTO scheduled_statuses (id, account_id, scheduled_at, params, applicatio
 VALUES ($1, $2, $3, $4, $5, $6);
 
 -- name: take_scheduled_status
--- Removes and returns a scheduled status, so it is published once.
--- $1 id
-DELETE FROM scheduled_statuses WHERE id = $1 RETURNING id, account_id, scheduled_at, params, application_id;
+-- Removes and returns a scheduled status that is due, so it is published once. One moved
+-- later by its owner is left for the job of its new time.
+-- $1 id, $2 now
+DELETE FROM scheduled_statuses WHERE id = $1 AND scheduled_at <= $2
+RETURNING id, account_id, scheduled_at, params, application_id;
 
--- name: list_scheduled_statuses
--- $1 account_id
+-- name: page_scheduled_statuses
+-- The account's scheduled statuses, newest first, paged by id.
+-- $1 account_id, $2 max_id, $3 since_id, $4 min_id, $5 limit
 SELECT id, account_id, scheduled_at, params, application_id FROM scheduled_statuses
- WHERE account_id = $1 ORDER BY id DESC LIMIT 100;
+ WHERE account_id = $1
+   AND ($2::bigint IS NULL OR id < $2) AND ($3::bigint IS NULL OR id > $3)
+   AND ($4::bigint IS NULL OR id > $4)
+ ORDER BY CASE WHEN $4::bigint IS NULL THEN -id ELSE id END LIMIT $5;
+
+-- name: get_scheduled_status
+-- $1 id, $2 account_id
+SELECT id, account_id, scheduled_at, params, application_id FROM scheduled_statuses
+ WHERE id = $1 AND account_id = $2;
+
+-- name: reschedule_status
+-- $1 id, $2 account_id, $3 scheduled_at
+UPDATE scheduled_statuses SET scheduled_at = $3 WHERE id = $1 AND account_id = $2
+RETURNING id, account_id, scheduled_at, params, application_id;
+
+-- name: delete_scheduled_status
+-- $1 id, $2 account_id
+DELETE FROM scheduled_statuses WHERE id = $1 AND account_id = $2 RETURNING id;
+
+-- name: count_scheduled_statuses
+-- How many the account has waiting: in all, and for the day of $2 (from $2 to $3).
+-- $1 account_id, $2 day start, $3 day end
+SELECT count(*) AS total,
+       count(*) FILTER (WHERE scheduled_at >= $2 AND scheduled_at < $3) AS on_day
+  FROM scheduled_statuses WHERE account_id = $1;
