@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +13,10 @@ Q = load_queries("server.notifications")
 
 async def insert_notification(conn: Conn, *, notification_id: int, account_id: int,
                               from_account_id: int, type_: str, status_id: int | None,
-                              now: datetime) -> int | None:
+                              now: datetime, join_keys: list[str] | None = None,
+                              own_key: str | None = None) -> int | None:
     return await conn.fetchval(Q["insert_notification"], notification_id, account_id,
-                               from_account_id, type_, status_id, now)
+                               from_account_id, type_, status_id, now, join_keys or [], own_key)
 
 
 async def delete_notifications_about(conn: Conn, *, account_id: int, from_account_id: int,
@@ -55,3 +57,57 @@ async def count_notifications(conn: Conn, *, account_id: int, after_id: int | No
                               from_account_id: int | None = None) -> int:
     return int(await conn.fetchval(Q["count_notifications"], account_id, after_id, limit, types,
                                    exclude_types or [], from_account_id))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFilter:
+    """What the grouped list shows: the v1 list's filters, and the types that group."""
+    types: list[str] | None
+    exclude_types: list[str]
+    from_account_id: int | None
+    grouped_types: list[str]
+
+
+async def page_notification_groups(conn: Conn, *, account_id: int, where: GroupFilter,
+                                   max_id: int | None, since_id: int | None,
+                                   min_id: int | None, limit: int,
+                                   walk: int) -> list[dict[str, Any]]:
+    """One notification standing for each group of the page, newest first."""
+    rows = [dict(r) for r in await conn.fetch(
+        Q["page_notification_groups"], account_id, where.types, where.exclude_types,
+        where.from_account_id, max_id, since_id, min_id, limit, where.grouped_types, walk)]
+    return rows[::-1] if min_id is not None else rows
+
+
+async def notification_group_facts(conn: Conn, *, account_id: int, group_keys: list[str],
+                                   start: int | None, end: int,
+                                   samples: int) -> dict[str, dict[str, Any]]:
+    rows = await conn.fetch(Q["notification_group_facts"], account_id, group_keys, start, end,
+                            samples)
+    return {r["group_key"]: dict(r) for r in rows}
+
+
+async def newest_in_group(conn: Conn, *, account_id: int, group_key: str,
+                          ungrouped_id: int | None) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["newest_in_group"], account_id, group_key, ungrouped_id)
+    return dict(row) if row else None
+
+
+async def page_group_senders(conn: Conn, *, account_id: int, group_key: str,
+                             ungrouped_id: int | None, max_id: int | None,
+                             since_id: int | None, min_id: int | None,
+                             limit: int) -> list[dict[str, Any]]:
+    rows = [dict(r) for r in await conn.fetch(Q["page_group_senders"], account_id, group_key,
+                                              ungrouped_id, max_id, since_id, min_id, limit)]
+    return rows[::-1] if min_id is not None else rows
+
+
+async def dismiss_group(conn: Conn, *, account_id: int, group_key: str,
+                        ungrouped_id: int | None) -> None:
+    await conn.execute(Q["dismiss_group"], account_id, group_key, ungrouped_id)
+
+
+async def count_notification_groups(conn: Conn, *, account_id: int, after_id: int | None,
+                                    limit: int, grouped_types: list[str]) -> int:
+    return min(limit, int(await conn.fetchval(Q["count_notification_groups"], account_id,
+                                              after_id, limit, grouped_types)))

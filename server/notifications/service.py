@@ -13,6 +13,21 @@ from server.streaming import publish
 
 TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
          "update", "admin.sign_up", "admin.report")
+# The types whose notifications may share a group (the v2 list), and how long a group stays
+# open: a notification joins its kind's group if that group began less than this ago, by
+# whole hours, as Mastodon groups them.
+GROUPABLE = ("favourite", "reblog", "follow", "admin.sign_up")
+GROUP_SPAN_HOURS = 12
+
+
+def group_keys(type_: str, status_id: int | None, now: datetime) -> tuple[list[str], str | None]:
+    """(keys of the groups this notification may join, the key of a group it would begin);
+    ([], None) for a type that does not group."""
+    if type_ not in GROUPABLE:
+        return [], None
+    kind = f"{type_}-{status_id}" if type_ in ("favourite", "reblog") else type_
+    hour = int(now.timestamp()) // 3600
+    return [f"{kind}-{h}" for h in range(hour - GROUP_SPAN_HOURS + 1, hour + 1)], f"{kind}-{hour}"
 
 
 async def notify(conn: Conn, *, recipient: Account, sender_id: int, type_: str,
@@ -22,9 +37,11 @@ async def notify(conn: Conn, *, recipient: Account, sender_id: int, type_: str,
         raise ValueError(f"unknown notification type {type_!r}")
     if not recipient.local or recipient.id == sender_id:
         return None
+    join_keys, own_key = group_keys(type_, status_id, now)
     made = await queries.insert_notification(conn, notification_id=new_id(), account_id=recipient.id,
                                              from_account_id=sender_id, type_=type_,
-                                             status_id=status_id, now=now)
+                                             status_id=status_id, now=now, join_keys=join_keys,
+                                             own_key=own_key)
     if made is not None:
         await publish.notification_created(conn, account_id=recipient.id, notification_id=made)
         await events.emit(conn, "notification.created", {"notification_id": made}, now=now)

@@ -31,7 +31,7 @@ async def render_notifications(conn: Conn, config: Config, rows: list[dict[str, 
             "id": str(row["id"]),
             "type": row["type"],
             "created_at": iso(row["created_at"]),
-            "group_key": f"ungrouped-{row['id']}",
+            "group_key": row.get("group_key") or f"ungrouped-{row['id']}",
             "account": account,
         }
         if row["type"] in WITH_STATUS:
