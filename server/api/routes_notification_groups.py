@@ -34,7 +34,8 @@ def _filter(params: Params) -> GroupFilter:
     sender = params.str("account_id", strip=True)
     return GroupFilter(types=types, exclude_types=params.list("exclude_types"),
                        from_account_id=parse_id(sender) if sender else None,
-                       grouped_types=_grouped_types(params))
+                       grouped_types=_grouped_types(params),
+                       include_filtered=params.bool("include_filtered") or bool(sender))
 
 
 def _partial(params: Params) -> bool:

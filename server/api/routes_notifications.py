@@ -31,7 +31,8 @@ async def notifications_list(request: web.Request) -> web.Response:
             conn, account_id=token.account_id, types=types,
             exclude_types=params.list("exclude_types"),
             from_account_id=parse_id(from_account) if from_account else None,
-            max_id=page.max_id, since_id=page.since_id, min_id=page.min_id, limit=page.limit)
+            max_id=page.max_id, since_id=page.since_id, min_id=page.min_id, limit=page.limit,
+            include_filtered=params.bool("include_filtered") or bool(from_account))
         entities = await render_notifications(conn, request.app[CONFIG], rows,
                                               viewer_id=token.account_id,
                                               now=request.app[CLOCK].now())

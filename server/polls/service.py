@@ -148,10 +148,11 @@ async def expire_poll(conn: Conn, *, poll_id: int, now: datetime) -> bool:
         # "Your poll has ended": from the author to the author, as Mastodon words it.
         made = await notifications_q.insert_notification(
             conn, notification_id=new_id(), account_id=poll.account_id,
-            from_account_id=poll.account_id, type_="poll", status_id=poll.status_id, now=now)
+            from_account_id=poll.account_id, type_="poll", status_id=poll.status_id, now=now,
+            filterable=[])
         if made is not None:
             await publish.notification_created(conn, account_id=poll.account_id,
-                                               notification_id=made)
+                                               notification_id=made.id)
     await publish.status_updated(conn, status_id=poll.status_id)
     return True
 
