@@ -15,12 +15,14 @@ from server.api.entities.instance import (
     instance_v1,
     instance_v2,
     to_mastodon_activity,
+    to_mastodon_domain_blocks,
     to_mastodon_preferences,
     to_mastodon_rule,
 )
 from server.api.rules import list_rules
 from server.db import Conn
 from server.errors import NotFoundError
+from server.governance.rules import queries as rules_q
 from server.push import service as push_service
 from server.web.state import CLOCK, CONFIG, DB
 
@@ -79,8 +81,11 @@ async def instance_activity(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/instance/domain_blocks")
 async def instance_domain_blocks(request: web.Request) -> web.Response:
-    # No domain policy exists until the charter's federation rules land: nothing is blocked.
-    return web.json_response([])
+    """The domains the members voted to suspend or limit, public like the rest of the
+    governance record."""
+    async with request.app[DB].acquire() as conn:
+        policies = await rules_q.list_active_domain_policies(conn)
+    return web.json_response(to_mastodon_domain_blocks(policies))
 
 
 @routes.get("/api/v1/custom_emojis")

@@ -99,3 +99,25 @@ async def test_lists_that_are_empty_for_good_reason(api: Any, member: Any) -> No
     assert await (await api.get("/api/v1/instance/domain_blocks")).json() == []
     assert (await api.get("/api/v1/announcements")).status == 401
     assert await (await api.get("/api/v1/announcements", headers=ada.headers)).json() == []
+
+
+async def test_domain_blocks_are_the_members_domain_policies(
+        api: Any, db: Database, api_config: Any, clock: Any, worker: Any) -> None:
+    from tests.governance.factories import found_coop, propose, run_past_close, vote
+
+    coop = await found_coop(db, api_config, clock, ["ada", "bea"])
+    motions = [("Spam.Example", "suspend", "Spam waves"), ("loud.example", "limit", "Pile-ons"),
+               ("pics.example", "reject_media", "Gore")]
+    for domain, policy, reason in motions:
+        proposal = await propose(db, clock, coop["ada"], "domain_policy", title=reason, motion={
+            "domain": domain, "policy": policy, "reason": reason, "clause": "§10.2"})
+        for name in ("ada", "bea"):
+            await vote(db, clock, coop[name], proposal, "agree")
+        await run_past_close(clock, worker, proposal)
+    blocks = await (await api.get("/api/v1/instance/domain_blocks")).json()
+    validate_list(blocks, "DomainBlock")
+    assert {b["domain"]: b["severity"] for b in blocks} == {
+        "spam.example": "suspend", "loud.example": "silence"}
+    loud = next(b for b in blocks if b["domain"] == "loud.example")
+    assert loud["comment"] == "Pile-ons (§10.2)"
+    assert len(loud["digest"]) == 64

@@ -5,6 +5,7 @@ The limits shown are the ones the server enforces, taken from the modules that e
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from server.api.queries import InstanceStats, Preferences, Rule, WeekActivity
@@ -143,3 +144,28 @@ def to_mastodon_preferences(prefs: Preferences) -> dict[str, Any]:
             "reading:expand:media": "default",
             "reading:expand:spoilers": False,
             "reading:autoplay:gifs": False}
+
+
+# How a domain policy adopted by the members reads as Mastodon's DomainBlock severity; the
+# media and report rejections have no severity there and are not listed.
+SEVERITY = {"suspend": "suspend", "limit": "silence"}
+
+
+def to_mastodon_domain_blocks(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One DomainBlock per domain from the policies in force: its strictest severity, and a
+    comment giving each reason with the charter clause it enforces."""
+    by_domain: dict[str, list[dict[str, Any]]] = {}
+    for policy in policies:
+        by_domain.setdefault(policy["domain"].lower(), []).append(policy)
+    out = []
+    for domain, found in by_domain.items():
+        if not any(p["policy"] in SEVERITY for p in found):
+            continue
+        severity = "suspend" if any(p["policy"] == "suspend" for p in found) else "silence"
+        out.append({
+            "domain": domain,
+            "digest": hashlib.sha256(domain.encode()).hexdigest(),
+            "severity": severity,
+            "comment": "; ".join(f"{p['reason']} ({p['clause']})" for p in found),
+        })
+    return out
