@@ -12,6 +12,7 @@ from aiohttp.abc import AbstractResolver
 
 from server.accounts import routes as account_routes
 from server.api import routes_accounts as api_accounts
+from server.api import routes_announcements as api_announcements
 from server.api import routes_apps as api_apps
 from server.api import routes_conversations as api_conversations
 from server.api import routes_instance as api_instance
@@ -91,7 +92,8 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     for table in (api_apps.routes, api_accounts.routes, api_instance.routes, poll_routes.routes,
                   api_media.routes, api_discovery.routes, api_relations.routes,
                   api_collections.routes, api_lists.routes, api_filters.routes,
-                  api_reports.routes, api_tags.routes, api_scheduled.routes):
+                  api_reports.routes, api_tags.routes, api_scheduled.routes,
+                  api_announcements.routes):
         add_api_routes(app, table)
     for table in (api_statuses.routes, api_status_actions.routes, api_timelines.routes,
                   api_notifications.routes, api_notification_requests.routes,

@@ -93,12 +93,6 @@ async def custom_emojis(request: web.Request) -> web.Response:
     return web.json_response([])   # there are no custom emoji on Commonhold
 
 
-@routes.get("/api/v1/announcements")
-async def announcements(request: web.Request) -> web.Response:
-    await require_token(request, "read")
-    return web.json_response([])   # announcements are not offered yet
-
-
 @routes.get("/api/v1/preferences")
 async def preferences(request: web.Request) -> web.Response:
     token = await require_token(request, "read:accounts")

@@ -101,23 +101,28 @@ def question_doc(proposal: Proposal, *, config: Config, members: list[dict[str, 
     return doc
 
 
-def outcome_doc(proposal: Proposal, *, config: Config, members: list[dict[str, Any]],
-                log_seq: int | None) -> dict[str, Any]:
-    assert proposal.closed_at is not None
+def outcome_html(proposal: Proposal, config: Config, log_seq: int | None = None) -> str:
+    """A closed proposal's outcome: its status, the counts, and where the log records it."""
     tally = proposal.tally or {}
     counts = tally.get("counts") if isinstance(tally.get("counts"), dict) else {}
     shown = " · ".join(f"{html.escape(str(k))} {v}" for k, v in counts.items())
     log_url = config.url("/governance/log" + (f"?before={log_seq + 1}" if log_seq else ""))
-    content = (f"<p><strong>{html.escape(proposal.title)}</strong>: "
-               f"{html.escape(proposal.status)} ({html.escape(proposal.outcome or '')})</p>"
-               f"<p>{shown} — {tally.get('cast', 0)} of {tally.get('eligible', 0)} voted</p>"
-               f'<p>Decision log: <a href="{html.escape(log_url)}">{html.escape(log_url)}</a></p>')
+    return sanitize_html(
+        f"<p><strong>{html.escape(proposal.title)}</strong>: "
+        f"{html.escape(proposal.status)} ({html.escape(proposal.outcome or '')})</p>"
+        f"<p>{shown} — {tally.get('cast', 0)} of {tally.get('eligible', 0)} voted</p>"
+        f'<p>Decision log: <a href="{html.escape(log_url)}">{html.escape(log_url)}</a></p>')
+
+
+def outcome_doc(proposal: Proposal, *, config: Config, members: list[dict[str, Any]],
+                log_seq: int | None) -> dict[str, Any]:
+    assert proposal.closed_at is not None
     return {
         "id": actor.outcome_uri(config, proposal.id),
         "type": "Note",
         "attributedTo": actor.uri(config),
         "inReplyTo": actor.proposal_uri(config, proposal.id),
-        "content": sanitize_html(content),
+        "content": outcome_html(proposal, config, log_seq),
         "url": config.url(f"/proposals/{proposal.id}"),
         "published": serialize.iso(proposal.closed_at),
         "sensitive": False,
