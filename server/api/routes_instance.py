@@ -11,6 +11,7 @@ from aiohttp import web
 from server.api import queries
 from server.api.auth import require_token
 from server.api.entities.accounts import render_account
+from server.api.entities.common import iso
 from server.api.entities.instance import (
     instance_v1,
     instance_v2,
@@ -22,6 +23,8 @@ from server.api.entities.instance import (
 from server.api.rules import list_rules
 from server.db import Conn
 from server.errors import NotFoundError
+from server.governance.charter import document
+from server.governance.charter import service as charter
 from server.governance.rules import queries as rules_q
 from server.push import service as push_service
 from server.web.state import CLOCK, CONFIG, DB
@@ -56,6 +59,33 @@ async def instance_get_v2(request: web.Request) -> web.Response:
         parts = await _instance_parts(request, conn)
     vapid_key = await push_service.public_key(request.app[DB], now=request.app[CLOCK].now())
     return web.json_response(instance_v2(request.app[CONFIG], **parts, vapid_key=vapid_key))
+
+
+async def _charter_or_404(request: web.Request) -> Any:
+    async with request.app[DB].acquire() as conn:
+        current = await charter.find_charter_in_force(conn)
+    if current is None:   # a new instance, before its founding charter is installed
+        raise NotFoundError("Record not found")
+    return current
+
+
+@routes.get("/api/v1/instance/extended_description")
+async def instance_extended_description(request: web.Request) -> web.Response:
+    """The instance's longer description is its social charter, as in force."""
+    current = await _charter_or_404(request)
+    return web.json_response({"updated_at": iso(current.adopted_at),
+                              "content": str(document.render_html(current.text))})
+
+
+@routes.get("/api/v1/instance/terms_of_service")
+async def instance_terms_of_service(request: web.Request) -> web.Response:
+    """The terms everyone here agrees to are the charter: in force since its adoption, until
+    the members amend it."""
+    current = await _charter_or_404(request)
+    return web.json_response({"effective_date": current.adopted_at.date().isoformat(),
+                              "effective": True,
+                              "content": str(document.render_html(current.text)),
+                              "succeeded_by": None})
 
 
 @routes.get("/api/v1/instance/rules")

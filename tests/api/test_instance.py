@@ -121,3 +121,18 @@ async def test_domain_blocks_are_the_members_domain_policies(
     loud = next(b for b in blocks if b["domain"] == "loud.example")
     assert loud["comment"] == "Pile-ons (§10.2)"
     assert len(loud["digest"]) == 64
+
+
+async def test_extended_description_and_terms_are_the_charter(
+        api: Any, db: Database, api_config: Any, clock: Any) -> None:
+    from tests.governance.factories import found_coop
+
+    assert (await api.get("/api/v1/instance/extended_description")).status == 404
+    await found_coop(db, api_config, clock, ["ada"])
+    described = await (await api.get("/api/v1/instance/extended_description")).json()
+    validate(described, "ExtendedDescription")
+    assert 'id="clause-1"' in described["content"]
+    terms = await (await api.get("/api/v1/instance/terms_of_service")).json()
+    validate(terms, "TermsOfService")
+    assert terms["effective"] is True and terms["content"] == described["content"]
+    assert terms["effective_date"] == clock.now().date().isoformat()
