@@ -12,6 +12,7 @@ from server.errors import NotFoundError, ValidationError
 from server.follows import service as follows
 from server.ids import new_id
 from server.relations import queries
+from server.timeline import queries as timeline_q
 
 MAX_NOTE = 2000
 MAX_FEATURED_TAGS = 10
@@ -108,7 +109,8 @@ async def find_tag(conn: Conn, *, name: str) -> tuple[int | None, str]:
 
 
 async def follow_tag(conn: Conn, *, account: Account, name: str, now: datetime) -> tuple[int, str]:
-    """Follow a hashtag (made here when nobody used it yet); following twice is one follow."""
+    """Follow a hashtag (made here when nobody used it yet); following twice is one follow.
+    Public posts carrying it join the home feed from now on (timeline fan-out)."""
     tag = hashtag_name(name)
     if tag is None:
         raise NotFoundError("Record not found")
@@ -120,4 +122,6 @@ async def unfollow_tag(conn: Conn, *, account: Account, name: str) -> tuple[int 
     tag_id, tag = await find_tag(conn, name=name)
     if tag_id is not None:
         await queries.unfollow_tag(conn, account_id=account.id, tag_id=tag_id)
+        # at most a feed's 800 rows: done at once, so the feed is right when this answers
+        await timeline_q.remove_tag_from_feed(conn, owner_id=account.id, tag_id=tag_id)
     return tag_id, tag

@@ -50,6 +50,10 @@ async def backfill_home_feed(conn: Conn, *, follower_id: int, followed_id: int, 
     await conn.execute(Q["backfill_home_feed"], follower_id, followed_id, limit)
 
 
+async def remove_tag_from_feed(conn: Conn, *, owner_id: int, tag_id: int) -> None:
+    await conn.execute(Q["remove_tag_from_feed"], owner_id, tag_id)
+
+
 async def remove_author_from_feed(conn: Conn, *, owner_id: int, author_id: int) -> None:
     await conn.execute(Q["remove_author_from_feed"], owner_id, author_id)
 

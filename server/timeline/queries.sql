@@ -2,7 +2,7 @@
 -- Put new statuses (or boosts) into the home feeds of the local accounts that should see
 -- them: the author if local; local followers (not for direct messages; not boosts for
 -- followers who hide them; replies to others only for followers of both); local accounts
--- mentioned in a direct message. Blocks and mutes keep a status out; a boost of something
+-- mentioned in a direct message; followers of its hashtags. Blocks and mutes keep a status out; a boost of something
 -- already in a feed is not added again; an author on an exclusive list is read there only.
 -- Returns, in the same round trip, ('bell', status id, follower to notify: those who asked
 -- to hear of the author's original public or unlisted posts) and ('list', status id, list
@@ -32,6 +32,24 @@ candidates AS (
       JOIN mentions m ON m.status_id = s.id
       JOIN accounts a ON a.id = m.account_id AND a.domain IS NULL
      WHERE s.visibility = 'direct'
+    UNION
+    -- Followers of a hashtag the post carries (public originals only), unless its author
+    -- blocks them, they block the author's domain, or they block or mute someone it mentions.
+    SELECT s.id, tf.account_id FROM s
+      JOIN status_tags stt ON stt.status_id = s.id
+      JOIN tag_follows tf ON tf.tag_id = stt.tag_id
+      JOIN accounts author ON author.id = s.account_id
+     WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL AND tf.account_id <> s.account_id
+       AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id
+                          AND b.target_account_id = tf.account_id)
+       AND (author.domain IS NULL OR NOT EXISTS (
+                SELECT 1 FROM account_domain_blocks d WHERE d.account_id = tf.account_id
+                   AND d.domain = lower(author.domain)))
+       AND NOT EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND (
+                EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = tf.account_id
+                           AND b.target_account_id = m.account_id)
+             OR EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = tf.account_id
+                           AND mu.target_account_id = m.account_id)))
 ),
 fed AS (
     INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id)
@@ -107,6 +125,19 @@ SELECT $1, s.id, s.account_id, s.reblog_of_id
  ORDER BY s.id DESC
  LIMIT $3
 ON CONFLICT DO NOTHING;
+
+-- name: remove_tag_from_feed
+-- After unfollowing a hashtag: the posts that were in the feed only for it leave (not the
+-- owner's own, nor those of accounts followed or carrying another hashtag still followed).
+-- $1 feed owner account_id, $2 tag id
+DELETE FROM home_feed h USING status_tags st
+ WHERE h.account_id = $1 AND st.status_id = h.status_id AND st.tag_id = $2
+   AND h.author_id <> $1
+   AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.account_id = $1
+                      AND f.target_account_id = h.author_id)
+   AND NOT EXISTS (SELECT 1 FROM status_tags other JOIN tag_follows tf ON tf.tag_id = other.tag_id
+                    WHERE other.status_id = h.status_id AND other.tag_id <> $2
+                      AND tf.account_id = $1);
 
 -- name: remove_author_from_feed
 -- After an unfollow or block: the author's entries leave the feed (read through the primary

@@ -70,3 +70,33 @@ async def test_scopes_and_paging(api: Any, member: Any) -> None:
     rest = await (await api.get(f"{next_url.path}?{next_url.query}", headers=bob.headers)).json()
     assert [t["name"] for t in rest] == ["one"]
     assert (await api.get("/api/v1/followed_tags")).status == 401
+
+
+async def test_followed_tags_fill_the_home_feed(api: Any, member: Any, worker: Any) -> None:
+    ada, bob, cy = await member("ada"), await member("bob"), await member("cy")
+    for name in ("gardening", "compost"):
+        assert (await api.post(f"/api/v1/tags/{name}/follow", headers=ada.headers)).status == 200
+
+    async def post(who: Any, text: str, **extra: Any) -> str:
+        resp = await api.post("/api/v1/statuses", json={"status": text, **extra},
+                              headers=who.headers)
+        assert resp.status == 200, await resp.text()
+        return str((await resp.json())["id"])
+
+    public = await post(bob, "Tomatoes! #Gardening")
+    both = await post(bob, "Leaves #gardening #compost")
+    await post(bob, "Quietly #gardening", visibility="unlisted")
+    await post(bob, "Unrelated")
+    # cy blocks ada: cy's tagged posts stay out of ada's feed.
+    assert (await api.post(f"/api/v1/accounts/{ada.user.account_id}/block",
+                           headers=cy.headers)).status == 200
+    await post(cy, "Mine #gardening")
+    await worker().run_until_idle()
+
+    async def home() -> list[str]:
+        resp = await api.get("/api/v1/timelines/home", headers=ada.headers)
+        return [s["id"] for s in await resp.json()]
+
+    assert await home() == [both, public]
+    assert (await api.post("/api/v1/tags/gardening/unfollow", headers=ada.headers)).status == 200
+    assert await home() == [both]   # still there for #compost
