@@ -251,3 +251,10 @@ def parse_id(text: str | None) -> int | None:
     if text is None or not text.isdigit() or int(text) > _MAX_BIGINT:
         return None
     return int(text)
+
+
+def ids_param(params: Params, most: int) -> list[int]:
+    """The ids of `id[]` (or `id`), in order, without repeats or what is not an id; at most
+    `most` of them."""
+    found = [i for i in (parse_id(v) for v in params.list("id")) if i is not None]
+    return list(dict.fromkeys(found))[:most]

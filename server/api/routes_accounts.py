@@ -12,10 +12,11 @@ from server.api import queries
 from server.api.auth import optional_token, require_token
 from server.api.entities.accounts import (
     render_account,
+    render_accounts,
     render_credential_account,
     to_mastodon_relationship,
 )
-from server.api.params import Params, match_id, parse_id, read_params
+from server.api.params import Params, ids_param, match_id, parse_id, read_params
 from server.errors import NotFoundError
 from server.media.images import AVATAR, HEADER, ImageSpec, ProcessedImage, process_image
 from server.profiles import service as profiles
@@ -109,6 +110,17 @@ async def accounts_lookup(request: web.Request) -> web.Response:
     if entity is None:
         raise NotFoundError(NOT_FOUND)
     return web.json_response(entity)
+
+
+@routes.get("/api/v1/accounts")
+async def accounts_get_many(request: web.Request) -> web.Response:
+    """Several accounts at once (`id[]`, at most 40), in the order asked; unknown ids are
+    left out."""
+    await optional_token(request, "read:accounts")
+    wanted = ids_param(await read_params(request), 40)
+    async with request.app[DB].acquire() as conn:
+        entities = await render_accounts(conn, request.app[CONFIG], wanted)
+    return web.json_response([entities[i] for i in wanted if i in entities])
 
 
 @routes.get(r"/api/v1/accounts/{id:\d+}")

@@ -12,7 +12,7 @@ from server.api.entities.accounts import render_accounts
 from server.api.entities.common import iso
 from server.api.entities.statuses import render_statuses
 from server.api.pagination import page_params, paginate
-from server.api.params import match_id, parse_id, read_params
+from server.api.params import ids_param, match_id, read_params
 from server.config import Config
 from server.db import Conn
 from server.errors import NotFoundError, ValidationError
@@ -138,8 +138,7 @@ async def _decide(request: web.Request, ids: list[int], *, accept: bool,
 
 
 async def _ids(request: web.Request) -> list[int]:
-    params = await read_params(request)
-    return [i for i in (parse_id(v) for v in params.list("id")) if i is not None]
+    return ids_param(await read_params(request), 100)
 
 
 @routes.post(REQUESTS + r"/{id:\d+}/accept")

@@ -13,9 +13,9 @@ from server.api.entities.common import iso
 from server.api.entities.scheduled import render_scheduled
 from server.api.entities.statuses import render_statuses
 from server.api.entities.status_parts import to_mastodon_media
-from server.api.params import match_id, read_params
+from server.api.params import ids_param, match_id, read_params
 from server.api.status_params import read_draft, read_scheduled_at
-from server.api.status_responses import caller_account, status_response
+from server.api.status_responses import caller_account, json_body, status_response
 from server.api.statusviews import queries as views_q
 from server.errors import NotFoundError, UnauthorizedError
 from server.statuses import actions, scheduled, service
@@ -26,6 +26,7 @@ routes = web.RouteTableDef()
 CONTEXT_ANCESTORS = 40
 CONTEXT_DESCENDANTS = 4096
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+MANY = 20   # statuses one GET /api/v1/statuses may ask for
 
 
 @routes.post("/api/v1/statuses")
@@ -66,6 +67,23 @@ async def statuses_create(request: web.Request) -> web.Response:
             await actions.remember_idempotency_key(conn, account_id=author.id, key=key,
                                                    status_id=status.id, now=now)
         return await status_response(request, conn, status, viewer_id=author.id)
+
+
+@routes.get("/api/v1/statuses")
+async def statuses_get_many(request: web.Request) -> web.Response:
+    """Several statuses at once (`id[]`, at most MANY), in the order asked, leaving out those
+    the caller may not see or that do not exist."""
+    token = await optional_token(request, "read:statuses")
+    wanted = ids_param(await read_params(request), MANY)
+    now = request.app[CLOCK].now()
+    async with request.app[DB].acquire() as conn:
+        viewer_id = token.account_id if token else None
+        visible = await views_q.filter_visible(conn, status_ids=wanted, viewer_id=viewer_id,
+                                               hide_muted=False, now=now)
+        body = await render_statuses(conn, request.app[CONFIG],
+                                     [i for i in wanted if i in visible],
+                                     viewer_id=viewer_id, now=now)
+    return json_body(body)
 
 
 @routes.get(r"/api/v1/statuses/{id:\d+}")
