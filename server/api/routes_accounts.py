@@ -80,6 +80,18 @@ async def accounts_update_credentials(request: web.Request) -> web.Response:
     return await _credential_account(request, token.account_id)
 
 
+@routes.delete(r"/api/v1/profile/{kind:avatar|header}")
+async def profile_picture_delete(request: web.Request) -> web.Response:
+    """Back to the default avatar or header (Mastodon 4.2); the stored file goes."""
+    token = await require_token(request, "write:accounts")
+    assert token.account_id is not None
+    await profiles.update_credentials(
+        request.app[DB], config=request.app[CONFIG], account_id=token.account_id,
+        changes=ProfileChanges(cleared=(request.match_info["kind"],)),
+        now=request.app[CLOCK].now())
+    return await _credential_account(request, token.account_id)
+
+
 @routes.get("/api/v1/accounts/relationships")
 async def accounts_relationships(request: web.Request) -> web.Response:
     token = await require_token(request, "read:follows")

@@ -51,6 +51,7 @@ class ProfileChanges:
     language: str | None = None      # "" clears it
     avatar: ProcessedImage | None = None
     header: ProcessedImage | None = None
+    cleared: tuple[str, ...] = ()    # "avatar" and/or "header" go back to the default
 
 
 def check_changes(changes: ProfileChanges) -> ProfileChanges:
@@ -126,6 +127,8 @@ async def _apply(conn: Conn, config: Config, profile: Profile, c: ProfileChanges
     for kind in ("avatar", "header"):
         if kind in new_paths:
             flags[f"{kind}_path"] = new_paths[kind]
+        elif kind in c.cleared:
+            flags[f"{kind}_path"] = None
     return replace(p, **flags)
 
 
@@ -155,5 +158,5 @@ async def update_credentials(db: Database, *, config: Config, account_id: int,
         if not committed:
             for path in new_paths.values():
                 await storage.remove(config, path)
-    for kind in new_paths:
+    for kind in {*new_paths, *c.cleared}:
         await storage.remove(config, getattr(profile, f"{kind}_path"))

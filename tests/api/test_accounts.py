@@ -168,6 +168,26 @@ async def test_avatar_and_header_are_resized_and_lose_their_exif(
     assert again.status == 200 and not old.exists()
 
 
+async def test_deleting_the_avatar_and_header_restores_the_defaults(
+        api: Any, member: Any, api_config: Config) -> None:
+    ada = await member("ada")
+    default = (await (await api.get("/api/v1/accounts/verify_credentials",
+                                    headers=ada.headers)).json())["avatar"]
+    resp = await _upload(api, ada.headers, "avatar", picture("PNG", (50, 50), exif=False),
+                         "a.png", "image/png")
+    mine = (await resp.json())["avatar"]
+    stored = api_config.media_dir / mine.removeprefix("http://ch.test/system/")
+    assert mine != default and stored.exists()
+    resp = await api.delete("/api/v1/profile/avatar", headers=ada.headers)
+    assert resp.status == 200
+    me = await resp.json()
+    validate(me, "CredentialAccount")
+    assert me["avatar"] == default and not stored.exists()
+    assert (await api.delete("/api/v1/profile/header", headers=ada.headers)).status == 200
+    assert (await api.delete("/api/v1/profile/banner", headers=ada.headers)).status == 404
+    assert (await api.delete("/api/v1/profile/avatar")).status == 401
+
+
 async def test_a_non_image_avatar_is_refused_and_nothing_is_stored(
         api: Any, member: Any, api_config: Config) -> None:
     ada = await member("ada")
