@@ -1,4 +1,5 @@
-"""Finding accounts: /api/v1/accounts/search, suggestions, familiar followers, featured tags."""
+"""Finding accounts: /api/v1/accounts/search, the profile directory, suggestions, familiar
+followers, featured tags."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from server.api.entities.accounts import render_accounts
 from server.api.entities.common import iso_date
 from server.api.params import match_id, parse_id, read_params
 from server.config import Config
-from server.errors import CommonholdError
+from server.errors import CommonholdError, ValidationError
 from server.follows import service as follows
 from server.relations import queries
 from server.relations import service as relations
@@ -47,6 +48,25 @@ async def accounts_search(request: web.Request) -> web.Response:
             following=bool(params.bool("following")) and viewer is not None,
             limit=limit, offset=offset)
         entities = await render_accounts(conn, config, ids)
+    return web.json_response([entities[i] for i in ids if i in entities])
+
+
+@routes.get("/api/v1/directory")
+async def directory(request: web.Request) -> web.Response:
+    """Accounts that chose to be discoverable: `order` active (default) or new, `local`,
+    `offset`, `limit` (40, at most 80)."""
+    token = await optional_token(request, None)
+    params = await read_params(request)
+    order = params.str("order", strip=True) or "active"
+    if order not in ("active", "new"):
+        raise ValidationError("order must be active or new", field="order")
+    limit = min(params.int("limit", minimum=1) or 40, 80)
+    offset = params.int("offset", minimum=0) or 0
+    async with request.app[DB].acquire() as conn:
+        ids = await queries.list_directory(conn, viewer_id=token.account_id if token else None,
+                                           order=order, local=bool(params.bool("local")),
+                                           limit=limit, offset=offset)
+        entities = await render_accounts(conn, request.app[CONFIG], ids)
     return web.json_response([entities[i] for i in ids if i in entities])
 
 

@@ -125,3 +125,9 @@ async def unfollow_tag(conn: Conn, *, account_id: int, tag_id: int) -> None:
 
 async def followed_tag_ids(conn: Conn, *, account_id: int, tag_ids: list[int]) -> set[int]:
     return {r["tag_id"] for r in await conn.fetch(Q["followed_tag_ids"], account_id, tag_ids)}
+
+
+async def list_directory(conn: Conn, *, viewer_id: int | None, order: str, local: bool,
+                         limit: int, offset: int) -> list[int]:
+    return [r["id"] for r in await conn.fetch(Q["list_directory"], viewer_id, order, local,
+                                              limit, offset)]

@@ -213,3 +213,20 @@ DELETE FROM tag_follows WHERE account_id = $1 AND tag_id = $2;
 -- name: followed_tag_ids
 -- Which of these tags the account follows. $1 account id, $2 tag ids
 SELECT tag_id FROM tag_follows WHERE account_id = $1 AND tag_id = ANY($2::bigint[]);
+
+-- name: list_directory
+-- The profile directory: discoverable accounts that are not suspended (nor blocked either way
+-- with the viewer), most recently active first ($2 'active') or newest first ('new'); local
+-- ones only with $3. Accounts that never posted come last among the active.
+-- $1 viewer (or NULL), $2 order, $3 local only, $4 limit, $5 offset
+SELECT a.id FROM accounts a LEFT JOIN account_stats st ON st.account_id = a.id
+ WHERE a.discoverable AND a.suspended_at IS NULL AND a.moved_to_account_id IS NULL
+   AND (NOT $3 OR a.domain IS NULL)
+   AND (a.domain IS NOT NULL OR EXISTS (SELECT 1 FROM users u WHERE u.account_id = a.id
+                                           AND u.approved AND NOT u.disabled))
+   AND ($1::bigint IS NULL OR NOT EXISTS (
+            SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id = a.id)
+                                      OR (b.account_id = a.id AND b.target_account_id = $1)))
+ ORDER BY CASE WHEN $2 = 'new' THEN a.created_at END DESC NULLS LAST,
+          st.last_status_at DESC NULLS LAST, a.id DESC
+ LIMIT $4 OFFSET $5;

@@ -75,3 +75,31 @@ async def test_featured_tags(api: Any, member: Any) -> None:
     assert (await api.delete(f"/api/v1/featured_tags/{tag['id']}",
                              headers=ada.headers)).status == 200
     assert await (await api.get("/api/v1/featured_tags", headers=ada.headers)).json() == []
+
+
+async def test_profile_directory(api: Any, member: Any, db: Database, clock: Any) -> None:
+    from datetime import timedelta
+
+    ada, bob, cy = await member("ada"), await member("bob"), await member("cy")
+    await make_remote_account(db, clock, "far", "far.example")
+    await post(api, bob, "/api/v1/statuses", status="early")
+    clock.advance(timedelta(minutes=5))
+    await post(api, cy, "/api/v1/statuses", status="later")
+    resp = await api.patch("/api/v1/accounts/update_credentials", headers=ada.headers,
+                           json={"discoverable": False})
+    assert resp.status == 200
+    active = await (await api.get("/api/v1/directory", params={"local": "true"})).json()
+    validate_list(active, "Account")
+    assert [a["username"] for a in active] == ["cy", "bob"]
+    everyone = await (await api.get("/api/v1/directory", params={"order": "new"})).json()
+    assert {a["acct"] for a in everyone} == {"cy", "bob", "far@far.example"}
+    paged = await (await api.get("/api/v1/directory",
+                                 params={"local": "1", "limit": "1", "offset": "1"})).json()
+    assert [a["username"] for a in paged] == ["bob"]
+    # Blocked either way: not shown to each other.
+    await post(api, cy, f"/api/v1/accounts/{bob.user.account_id}/block")
+    seen_by_bob = await (await api.get("/api/v1/directory", params={"local": "true"},
+                                       headers=bob.headers)).json()
+    assert [a["username"] for a in seen_by_bob] == ["bob"]
+    resp = await api.get("/api/v1/directory", params={"order": "popular"})
+    assert resp.status == 422 and "order" in (await resp.json())["error"]
