@@ -7,6 +7,13 @@ app's and PostgreSQL's CPU time from /proc (µs per request). Latency: the open-
 generator at half the median saturation rate. Half the requests are first pages, half
 second pages. `--profile` adds a run under cProfile (CPU time) and lists the functions with
 the most own time. Same-run baseline: the aiohttp hello world.
+
+`--breakdown` splits each request's time inside the app (bench/reqtimes.py: waiting for the
+loop, for a pool connection, for its statements, its own work, the write) and counts its
+statements; `--stalls` adds the loop-stall monitor (bench/looplag.py) and the full
+collections. Both are reported per open-loop run, next to the client's latencies, and cost
+the app a little CPU (compare runs with the same flags). `--rate` fixes the open-loop rate
+(old and new code then meet the same load on a busy machine).
 """
 
 from __future__ import annotations
@@ -14,11 +21,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import pstats
+import time
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import looplag, reqtimes
 from bench.common import LOAD_CORE, Result, mmm, pin_self, runs_for, say
 from bench.db import LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
 from bench.load.openloop import HelloServer, measure_endpoint
@@ -85,12 +95,20 @@ def profile_app(dsn: str, pairs: list[tuple[str, str]], duration: float, top: in
 
 
 def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None = None,
-        cache_stats: bool = True) -> Result:
+        cache_stats: bool = True, breakdown: bool = False, stalls: bool = False,
+        rate: float | None = None) -> Result:
     runs = runs or runs_for(quick, full=5, fast=2)
     duration = 3.0 if quick else 5.0
     res = Result("w6_home_timeline", params={"runs": runs, "duration_s": duration, "size": size,
                                              "connections": 32, "job_workers": 0})
     pin_self(LOAD_CORE)
+    diag_dir = Path(tempfile.mkdtemp(prefix="commonhold-bench-w6-"))
+    times_file, lag_file = diag_dir / "requests.jsonl", diag_dir / "loop.lag"
+    if breakdown:
+        os.environ[reqtimes.ENV] = str(times_file)
+    if stalls:
+        os.environ[looplag.ENV] = str(lag_file)
+    windows: list[tuple[str, float, float]] = []
 
     async def main() -> None:
         async with BenchPostgres() as pg:
@@ -115,8 +133,10 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
                     app.reset_cache_counts()   # hit rates of the measured runs only
                 for r in range(runs):
                     pg.pin()
+                    t_from = time.time()
                     with Meters(app.pid, pg.postmaster_pid) as m:
                         out = await asyncio.to_thread(wrk_get, app.port, pairs, duration=duration)
+                    windows.append((f"saturation {r}", t_from, time.time()))
                     n = max(out["rps"] * m.out["wall_s"], 1)
                     sat["rps"].append(out["rps"])
                     sat["app_us"].append(m.out["app_s"] / n * 1e6)
@@ -126,15 +146,17 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
                         f"{sat['app_us'][-1]:.0f} µs/req, PG {sat['pg_us'][-1]:.0f} µs/req, "
                         f"non-2xx {out.get('non_2xx', 0)}")
                 med = sorted(sat["rps"])[len(sat["rps"]) // 2]
-                rate = max(50.0, med * 0.5)
+                half = rate or max(50.0, med * 0.5)
                 for r in range(runs):
-                    ol = await asyncio.to_thread(open_get, app.port, pairs, rate=rate,
+                    t_from = time.time()
+                    ol = await asyncio.to_thread(open_get, app.port, pairs, rate=half,
                                                  duration=duration)
+                    windows.append((f"open loop {r}", t_from, time.time()))
                     for k, v in (("p50", ol["p50_ms"]), ("p90", ol["p90_ms"]), ("p99", ol["p99_ms"]),
                                  ("achieved", ol["achieved_rps"]),
-                                 ("errors", ol["errors"] + ol["non_2xx"]), ("rate", rate)):
+                                 ("errors", ol["errors"] + ol["non_2xx"]), ("rate", half)):
                         opn[k].append(v)
-                    say(f"    open loop {rate:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
+                    say(f"    open loop {half:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
                         f"{ol['p99_ms']:.2f} ms, achieved {ol['achieved_rps']:,.0f}/s, errors "
                         f"{ol['errors'] + ol['non_2xx']}, late starts {ol['late_starts']}")
             caches = json.loads(stats_file.read_text()) if stats_file.exists() else []
@@ -147,8 +169,65 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
         report(res, sat, opn, base, prof_rows)
         report_caches(res, res.params["caches"])
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        os.environ.pop(reqtimes.ENV, None)
+        os.environ.pop(looplag.ENV, None)
+    if breakdown:
+        report_breakdown(res, times_file, windows)
+    if stalls:
+        report_stalls(res, lag_file, windows)
     return res
+
+
+def report_breakdown(res: Result, path: Path, windows: list[tuple[str, float, float]]) -> None:
+    """Inside the app, per run: p50 / p99 of each part of a request (ms), statements per
+    request, and what the slowest 1 % spent their time on."""
+    rows = []
+    gc_stats = None
+    for name, t0, t1 in windows:
+        b = reqtimes.summarise(path, t0, t1)
+        gc_stats = b["gc"]
+        res.metric(f"{name}.statements_per_request", b["statements"]["mean"], "")
+        res.metric(f"{name}.in_app_p50_ms", b["total"]["p50"], "ms")
+        res.metric(f"{name}.in_app_p99_ms", b["total"]["p99"], "ms")
+        cells = [f"{b[k]['p50']:.2f} / {b[k]['p99']:.2f}"
+                 for k in ("total", "queue", "acquire", "sql", "own", "write")]
+        slow = b["slowest_1pct"]
+        rows.append([name, f"{b['requests']:,}", f"{b['statements']['mean']:.2f}", *cells,
+                     f"queue {slow['queue']:.1f}, pool {slow['acquire']:.1f}, sql "
+                     f"{slow['sql']:.1f}, own {slow['own']:.1f}, write {slow['write']:.1f}; "
+                     f"flushes {slow['flushes']}/{b['flushes']}"])
+    res.table(["run", "requests", "statements / request", "in app (arrival to written)",
+               "queue (loop)", "pool wait", "sql", "own work", "write",
+               "slowest 1 %: mean ms"], rows,
+              title="W6 inside the app: p50 / p99 ms of each part of a request")
+    if gc_stats:
+        res.params["gc_at_exit"] = {k: gc_stats[k] for k in ("gc", "frozen")}
+        n = max(gc_stats["requests"], 1)
+        res.table(["statement (first 90 characters)", "runs", "per request"],
+                  [[q, f"{c:,}", f"{c / n:.3f}"] for q, c in
+                   sorted(gc_stats["statements"].items(), key=lambda kv: -kv[1])],
+                  title=f"W6 statements run while serving the {n:,} requests (warm-up included)")
+        res.table(["generation", "collections", "collected", "uncollectable"],
+                  [[i, g["collections"], g["collected"], g["uncollectable"]]
+                   for i, g in enumerate(gc_stats["gc"])],
+                  title=f"W6 app's garbage collections at exit ({gc_stats['frozen']:,} objects "
+                        f"frozen at start-up)")
+
+
+def report_stalls(res: Result, path: Path, windows: list[tuple[str, float, float]]) -> None:
+    rows = []
+    for name, t0, t1 in windows:
+        lag = looplag.summarise(path, t0, t1)
+        rows.append([name, lag["stalls"], f"{lag['stall_ms']:.1f}", f"{lag['longest_ms']:.1f}",
+                     lag["own_work_stalls"], f"{lag['own_work_ms']:.1f}", lag["full_gcs"],
+                     f"{lag['longest_gc_ms']:.1f}"])
+    res.table(["run", "stalls > 3 ms", "stalled ms", "longest ms", "the app's own work",
+               "own work ms", "full GCs", "longest GC ms"], rows,
+              title="W6 event-loop stalls (own work: the loop's thread used at least half "
+                    "the stall on CPU)")
 
 
 def report(res: Result, sat: dict[str, list[float]], opn: dict[str, list[float]],
@@ -208,9 +287,16 @@ def main(argv: list[str] | None = None) -> None:
                    help="saturation and open-loop runs (default 5; 2 with --quick)")
     p.add_argument("--no-cache-stats", action="store_true",
                    help="do not count cache lookups (counting costs a call per lookup)")
+    p.add_argument("--breakdown", action="store_true",
+                   help="split each request's time inside the app (bench/reqtimes.py)")
+    p.add_argument("--stalls", action="store_true",
+                   help="report the app's event-loop stalls and full collections")
+    p.add_argument("--rate", type=float, help="open-loop rate (default: half the saturation)")
     args = p.parse_args(argv)
     res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"),
-              profile=args.profile, hello=not args.no_hello, runs=args.runs, cache_stats=not args.no_cache_stats)
+              profile=args.profile, hello=not args.no_hello, runs=args.runs,
+              cache_stats=not args.no_cache_stats, breakdown=args.breakdown,
+              stalls=args.stalls, rate=args.rate)
     res.write()
     print("\n\n".join(res.tables))
 
