@@ -14,6 +14,7 @@ the client's latencies. Nothing here runs unless the app is started with BENCH_R
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import os
@@ -26,8 +27,12 @@ _RECORDS: list[tuple[float, ...]] = []
 # Statements run while serving requests, by their first line (the named query's comment or
 # its SQL), with how many times each ran.
 _STATEMENTS: dict[str, int] = {}
-# The record of the request this task serves: [sql_s, statements, acquire_s, flushed].
-_CURRENT: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
+# How long each rate-limit flush took (s), whoever waited for it.
+_FLUSHES: list[float] = []
+# The record of the request this task serves: [sql_s, statements, acquire_s, flushed, write_s,
+# the task]. Tasks started by the request (background reads) inherit the variable and are
+# told apart by the task: their work is not the request's.
+_CURRENT: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "bench_request", default=None)
 
 
@@ -55,7 +60,7 @@ def install() -> None:
     async def _handle_request(self: Any, request: Any, start_time: Any, request_handler: Any) -> Any:
         started = clock()
         arrived, wall = arrivals.get(id(self)) or (started, time.time())
-        rec = [0.0, 0.0, 0.0, 0.0, 0.0]
+        rec: list[Any] = [0.0, 0.0, 0.0, 0.0, 0.0, asyncio.current_task()]
         token = _CURRENT.set(rec)
         try:
             return await handle(self, request, start_time, request_handler)
@@ -80,7 +85,7 @@ def install() -> None:
     def timed(method: Any, slot: int, count: bool) -> Any:
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             rec = _CURRENT.get()
-            if rec is None:
+            if rec is None or rec[5] is not asyncio.current_task():
                 return await method(*args, **kwargs)
             t = clock()
             try:
@@ -103,9 +108,13 @@ def install() -> None:
 
     async def flush_marked(self: Any, app: Any, now: Any) -> None:
         rec = _CURRENT.get()
-        if rec is not None:
-            rec[3] = 1.0
-        await flush(self, app, now)
+        if rec is not None and rec[5] is asyncio.current_task():
+            rec[3] = 1.0   # the request waits for this flush
+        t = clock()
+        try:
+            await flush(self, app, now)
+        finally:
+            _FLUSHES.append(clock() - t)
 
     ratecounter.RateCounter.flush = flush_marked  # type: ignore[method-assign]
     handler_cls.data_received = data_received  # type: ignore[method-assign]
@@ -118,7 +127,8 @@ def dump(path: str) -> None:
 
     with open(path, "w") as f:
         f.write(json.dumps({"gc": gc.get_stats(), "frozen": gc.get_freeze_count(),
-                            "statements": _STATEMENTS, "requests": len(_RECORDS)}) + "\n")
+                            "statements": _STATEMENTS, "requests": len(_RECORDS),
+                            "flush_ms": sorted(round(x * 1000, 2) for x in _FLUSHES)}) + "\n")
         for r in _RECORDS:
             f.write(json.dumps(r) + "\n")
 

@@ -210,6 +210,10 @@ def report_breakdown(res: Result, path: Path, windows: list[tuple[str, float, fl
                   [[q, f"{c:,}", f"{c / n:.3f}"] for q, c in
                    sorted(gc_stats["statements"].items(), key=lambda kv: -kv[1])],
                   title=f"W6 statements run while serving the {n:,} requests (warm-up included)")
+        fl = gc_stats.get("flush_ms") or [0.0]
+        res.params["rate_limit_flush_ms"] = {"count": len(gc_stats.get("flush_ms") or []),
+                                             "p50": fl[len(fl) // 2], "max": fl[-1]}
+        say(f"    rate-limit flushes: {res.params['rate_limit_flush_ms']}")
         res.table(["generation", "collections", "collected", "uncollectable"],
                   [[i, g["collections"], g["collected"], g["uncollectable"]]
                    for i, g in enumerate(gc_stats["gc"])],
