@@ -125,10 +125,16 @@ def install() -> None:
 def dump(path: str) -> None:
     import gc
 
+    try:   # the periodic malloc_trim's own figures (it runs in a thread on the app's core)
+        from server import memtune
+        trims: dict[str, float] = dict(memtune.STATS)
+    except ImportError:
+        trims = {}
     with open(path, "w") as f:
         f.write(json.dumps({"gc": gc.get_stats(), "frozen": gc.get_freeze_count(),
                             "statements": _STATEMENTS, "requests": len(_RECORDS),
-                            "flush_ms": sorted(round(x * 1000, 2) for x in _FLUSHES)}) + "\n")
+                            "flush_ms": sorted(round(x * 1000, 2) for x in _FLUSHES),
+                            "malloc_trim": trims}) + "\n")
         for r in _RECORDS:
             f.write(json.dumps(r) + "\n")
 

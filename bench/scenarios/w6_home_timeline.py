@@ -214,6 +214,8 @@ def report_breakdown(res: Result, path: Path, windows: list[tuple[str, float, fl
         res.params["rate_limit_flush_ms"] = {"count": len(gc_stats.get("flush_ms") or []),
                                              "p50": fl[len(fl) // 2], "max": fl[-1]}
         say(f"    rate-limit flushes: {res.params['rate_limit_flush_ms']}")
+        res.params["malloc_trim"] = gc_stats.get("malloc_trim")
+        say(f"    malloc_trim: {res.params['malloc_trim']}")
         res.table(["generation", "collections", "collected", "uncollectable"],
                   [[i, g["collections"], g["collected"], g["uncollectable"]]
                    for i, g in enumerate(gc_stats["gc"])],
