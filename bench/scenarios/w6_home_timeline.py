@@ -13,7 +13,10 @@ loop, for a pool connection, for its statements, its own work, the write) and co
 statements; `--stalls` adds the loop-stall monitor (bench/looplag.py) and the full
 collections. Both are reported per open-loop run, next to the client's latencies, and cost
 the app a little CPU (compare runs with the same flags). `--rate` fixes the open-loop rate
-(old and new code then meet the same load on a busy machine).
+(old and new code then meet the same load on a busy machine). With either diagnostic, the
+last autovacuum runs per table are listed with the run they ended in: the freshly seeded
+tables are vacuumed a little after the load, on the load core; `--vacuum` vacuums them
+before the app starts instead.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from bench.scenarios.inbox_common import Meters
 PATH = "/api/v1/timelines/home?limit=20"
 
 
-async def setup(pg: BenchPostgres, size: str) -> tuple[str, list[tuple[str, str]], dict[str, Any]]:
+async def setup(pg: BenchPostgres, size: str, *,
+                vacuum: bool = False) -> tuple[str, list[tuple[str, str]], dict[str, Any]]:
     import asyncpg
 
     dsn = await pg.fresh_database("w6")
@@ -48,6 +52,9 @@ async def setup(pg: BenchPostgres, size: str) -> tuple[str, list[tuple[str, str]
         counts = await seed_dataset(conn, SIZES[size])
         users = [LOCAL_BASE + i for i in range(SIZES[size].local)]
         tokens = await seed_tokens(conn, users)
+        if vacuum:   # as a server in steady state has them: no autovacuum pending after the load
+            say("  W6: VACUUM ...")
+            await conn.execute("VACUUM (ANALYZE)", timeout=1800)
         cursors = await home_cursors(conn, users)
     finally:
         await conn.close()
@@ -96,7 +103,7 @@ def profile_app(dsn: str, pairs: list[tuple[str, str]], duration: float, top: in
 
 def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None = None,
         cache_stats: bool = True, breakdown: bool = False, stalls: bool = False,
-        rate: float | None = None) -> Result:
+        rate: float | None = None, vacuum: bool = False) -> Result:
     runs = runs or runs_for(quick, full=5, fast=2)
     duration = 3.0 if quick else 5.0
     res = Result("w6_home_timeline", params={"runs": runs, "duration_s": duration, "size": size,
@@ -109,10 +116,11 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
     if stalls:
         os.environ[looplag.ENV] = str(lag_file)
     windows: list[tuple[str, float, float]] = []
+    maintenance: list[tuple[str, str, float]] = []
 
     async def main() -> None:
         async with BenchPostgres() as pg:
-            dsn, pairs, counts = await setup(pg, size)
+            dsn, pairs, counts = await setup(pg, size, vacuum=vacuum)
             res.params["dataset"] = counts
             res.params["distinct_requests"] = len(pairs)
             base = None
@@ -165,6 +173,8 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
             if profile:
                 say("  W6: cProfile run ...")
                 prof_rows = await asyncio.to_thread(profile_app, dsn, pairs, duration)
+            if breakdown or stalls:
+                maintenance = await autovacuum_runs(dsn)
             await pg.drop_database(dsn)
         report(res, sat, opn, base, prof_rows)
         report_caches(res, res.params["caches"])
@@ -174,11 +184,49 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
     finally:
         os.environ.pop(reqtimes.ENV, None)
         os.environ.pop(looplag.ENV, None)
+    if breakdown or stalls:
+        report_maintenance(res, maintenance, windows)
     if breakdown:
         report_breakdown(res, times_file, windows)
     if stalls:
         report_stalls(res, lag_file, windows)
     return res
+
+
+async def autovacuum_runs(dsn: str) -> list[tuple[str, str, float]]:
+    """(table, vacuum or analyze, when it last ended) for the tables autovacuum worked on."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            """SELECT relname, extract(epoch FROM last_autovacuum) AS v,
+                      extract(epoch FROM last_autoanalyze) AS a
+                 FROM pg_stat_user_tables
+                WHERE last_autovacuum IS NOT NULL OR last_autoanalyze IS NOT NULL""")
+    finally:
+        await conn.close()
+    out = []
+    for r in rows:
+        for kind, at in (("vacuum", r["v"]), ("analyze", r["a"])):
+            if at is not None:
+                out.append((r["relname"], kind, float(at)))
+    return out
+
+
+def report_maintenance(res: Result, runs: list[tuple[str, str, float]],
+                       windows: list[tuple[str, float, float]]) -> None:
+    """Autovacuum on the load core competes with PostgreSQL's backends and the load tools:
+    which of its last runs per table ended during a measured run."""
+    rows = []
+    for table, kind, at in sorted(runs, key=lambda r: r[2]):
+        during = [name for name, t0, t1 in windows if t0 <= at <= t1]
+        rows.append([table, kind, time.strftime("%H:%M:%S", time.gmtime(at)),
+                     ", ".join(during) or "–"])
+    res.params["autovacuum"] = rows
+    if rows:
+        res.table(["table", "autovacuum", "last ended (UTC)", "during"], rows,
+                  title="W6 autovacuum's last runs (PostgreSQL shares the load core)")
 
 
 def report_breakdown(res: Result, path: Path, windows: list[tuple[str, float, float]]) -> None:
@@ -298,11 +346,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stalls", action="store_true",
                    help="report the app's event-loop stalls and full collections")
     p.add_argument("--rate", type=float, help="open-loop rate (default: half the saturation)")
+    p.add_argument("--vacuum", action="store_true",
+                   help="VACUUM (ANALYZE) after seeding, so no autovacuum of the load is pending")
     args = p.parse_args(argv)
     res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"),
               profile=args.profile, hello=not args.no_hello, runs=args.runs,
               cache_stats=not args.no_cache_stats, breakdown=args.breakdown,
-              stalls=args.stalls, rate=args.rate)
+              stalls=args.stalls, rate=args.rate, vacuum=args.vacuum)
     res.write()
     print("\n\n".join(res.tables))
 
