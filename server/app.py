@@ -36,6 +36,7 @@ from server.api import routes_timelines as api_timelines
 from server.api import routes_push as api_push
 from server.api.auth import token_listener
 from server.api.middleware import api_middleware
+from server.api.ratecounter import rate_counter_flushes
 from server.api.routing import add_api_routes
 from server.cards import routes as card_routes
 from server.clock import Clock, SystemClock
@@ -83,6 +84,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     else:
         app[HTTP] = http
     app.cleanup_ctx.append(token_listener)   # remembered tokens are forgotten on any change
+    app.cleanup_ctx.append(rate_counter_flushes)   # a rate-limit flush under way is waited for
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
     for table in (pages.routes, account_routes.routes, oauth_pages.routes, oauth_routes.routes,

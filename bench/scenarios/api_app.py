@@ -8,6 +8,9 @@ the warm-up, so imports and statement preparation stay out of it) and is written
 from SIGUSR2 on (sent after the warm-up), and writes hits, sizes and bytes per entry there as
 JSON on exit.
 
+With BENCH_REQ_TIMES naming a file, each request's time is split up (bench/reqtimes.py:
+queue, pool wait, statements, own work, write) and written there on exit.
+
     python -m bench.scenarios.api_app --dsn postgresql://... [--workers 4] [--profile FILE]
 """
 
@@ -55,6 +58,19 @@ def main(argv: list[str] | None = None) -> None:
     p = app_arguments(__doc__.splitlines()[0], max_seconds=1800.0)
     p.add_argument("--cache-stats", help="write the entity caches' hit counts here on exit")
     args = p.parse_args(argv)
+    from bench import reqtimes
+
+    timings = reqtimes.enabled()
+    if timings:
+        reqtimes.install()
+    try:
+        _main(args)
+    finally:
+        if timings:
+            reqtimes.dump(timings)
+
+
+def _main(args: argparse.Namespace) -> None:
     if args.cache_stats:
         import server.app  # noqa: F401  (the modules that make the caches)
         from server.api.entities import cache

@@ -7,6 +7,16 @@ app's and PostgreSQL's CPU time from /proc (µs per request). Latency: the open-
 generator at half the median saturation rate. Half the requests are first pages, half
 second pages. `--profile` adds a run under cProfile (CPU time) and lists the functions with
 the most own time. Same-run baseline: the aiohttp hello world.
+
+`--breakdown` splits each request's time inside the app (bench/reqtimes.py: waiting for the
+loop, for a pool connection, for its statements, its own work, the write) and counts its
+statements; `--stalls` adds the loop-stall monitor (bench/looplag.py) and the full
+collections. Both are reported per open-loop run, next to the client's latencies, and cost
+the app a little CPU (compare runs with the same flags). `--rate` fixes the open-loop rate
+(old and new code then meet the same load on a busy machine). With either diagnostic, the
+last autovacuum runs per table are listed with the run they ended in: the freshly seeded
+tables are vacuumed a little after the load, on the load core; `--vacuum` vacuums them
+before the app starts instead.
 """
 
 from __future__ import annotations
@@ -14,11 +24,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import pstats
+import time
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import looplag, reqtimes
 from bench.common import LOAD_CORE, Result, mmm, pin_self, runs_for, say
 from bench.db import LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
 from bench.load.openloop import HelloServer, measure_endpoint
@@ -28,7 +41,8 @@ from bench.scenarios.inbox_common import Meters
 PATH = "/api/v1/timelines/home?limit=20"
 
 
-async def setup(pg: BenchPostgres, size: str) -> tuple[str, list[tuple[str, str]], dict[str, Any]]:
+async def setup(pg: BenchPostgres, size: str, *,
+                vacuum: bool = False) -> tuple[str, list[tuple[str, str]], dict[str, Any]]:
     import asyncpg
 
     dsn = await pg.fresh_database("w6")
@@ -38,6 +52,9 @@ async def setup(pg: BenchPostgres, size: str) -> tuple[str, list[tuple[str, str]
         counts = await seed_dataset(conn, SIZES[size])
         users = [LOCAL_BASE + i for i in range(SIZES[size].local)]
         tokens = await seed_tokens(conn, users)
+        if vacuum:   # as a server in steady state has them: no autovacuum pending after the load
+            say("  W6: VACUUM ...")
+            await conn.execute("VACUUM (ANALYZE)", timeout=1800)
         cursors = await home_cursors(conn, users)
     finally:
         await conn.close()
@@ -85,16 +102,25 @@ def profile_app(dsn: str, pairs: list[tuple[str, str]], duration: float, top: in
 
 
 def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None = None,
-        cache_stats: bool = True) -> Result:
+        cache_stats: bool = True, breakdown: bool = False, stalls: bool = False,
+        rate: float | None = None, vacuum: bool = False) -> Result:
     runs = runs or runs_for(quick, full=5, fast=2)
     duration = 3.0 if quick else 5.0
     res = Result("w6_home_timeline", params={"runs": runs, "duration_s": duration, "size": size,
                                              "connections": 32, "job_workers": 0})
     pin_self(LOAD_CORE)
+    diag_dir = Path(tempfile.mkdtemp(prefix="commonhold-bench-w6-"))
+    times_file, lag_file = diag_dir / "requests.jsonl", diag_dir / "loop.lag"
+    if breakdown:
+        os.environ[reqtimes.ENV] = str(times_file)
+    if stalls:
+        os.environ[looplag.ENV] = str(lag_file)
+    windows: list[tuple[str, float, float]] = []
+    maintenance: list[tuple[str, str, float]] = []
 
     async def main() -> None:
         async with BenchPostgres() as pg:
-            dsn, pairs, counts = await setup(pg, size)
+            dsn, pairs, counts = await setup(pg, size, vacuum=vacuum)
             res.params["dataset"] = counts
             res.params["distinct_requests"] = len(pairs)
             base = None
@@ -115,8 +141,10 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
                     app.reset_cache_counts()   # hit rates of the measured runs only
                 for r in range(runs):
                     pg.pin()
+                    t_from = time.time()
                     with Meters(app.pid, pg.postmaster_pid) as m:
                         out = await asyncio.to_thread(wrk_get, app.port, pairs, duration=duration)
+                    windows.append((f"saturation {r}", t_from, time.time()))
                     n = max(out["rps"] * m.out["wall_s"], 1)
                     sat["rps"].append(out["rps"])
                     sat["app_us"].append(m.out["app_s"] / n * 1e6)
@@ -126,15 +154,17 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
                         f"{sat['app_us'][-1]:.0f} µs/req, PG {sat['pg_us'][-1]:.0f} µs/req, "
                         f"non-2xx {out.get('non_2xx', 0)}")
                 med = sorted(sat["rps"])[len(sat["rps"]) // 2]
-                rate = max(50.0, med * 0.5)
+                half = rate or max(50.0, med * 0.5)
                 for r in range(runs):
-                    ol = await asyncio.to_thread(open_get, app.port, pairs, rate=rate,
+                    t_from = time.time()
+                    ol = await asyncio.to_thread(open_get, app.port, pairs, rate=half,
                                                  duration=duration)
+                    windows.append((f"open loop {r}", t_from, time.time()))
                     for k, v in (("p50", ol["p50_ms"]), ("p90", ol["p90_ms"]), ("p99", ol["p99_ms"]),
                                  ("achieved", ol["achieved_rps"]),
-                                 ("errors", ol["errors"] + ol["non_2xx"]), ("rate", rate)):
+                                 ("errors", ol["errors"] + ol["non_2xx"]), ("rate", half)):
                         opn[k].append(v)
-                    say(f"    open loop {rate:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
+                    say(f"    open loop {half:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
                         f"{ol['p99_ms']:.2f} ms, achieved {ol['achieved_rps']:,.0f}/s, errors "
                         f"{ol['errors'] + ol['non_2xx']}, late starts {ol['late_starts']}")
             caches = json.loads(stats_file.read_text()) if stats_file.exists() else []
@@ -143,12 +173,115 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
             if profile:
                 say("  W6: cProfile run ...")
                 prof_rows = await asyncio.to_thread(profile_app, dsn, pairs, duration)
+            if breakdown or stalls:
+                maintenance = await autovacuum_runs(dsn)
             await pg.drop_database(dsn)
         report(res, sat, opn, base, prof_rows)
         report_caches(res, res.params["caches"])
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        os.environ.pop(reqtimes.ENV, None)
+        os.environ.pop(looplag.ENV, None)
+    if breakdown or stalls:
+        report_maintenance(res, maintenance, windows)
+    if breakdown:
+        report_breakdown(res, times_file, windows)
+    if stalls:
+        report_stalls(res, lag_file, windows)
     return res
+
+
+async def autovacuum_runs(dsn: str) -> list[tuple[str, str, float]]:
+    """(table, vacuum or analyze, when it last ended) for the tables autovacuum worked on."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            """SELECT relname, extract(epoch FROM last_autovacuum) AS v,
+                      extract(epoch FROM last_autoanalyze) AS a
+                 FROM pg_stat_user_tables
+                WHERE last_autovacuum IS NOT NULL OR last_autoanalyze IS NOT NULL""")
+    finally:
+        await conn.close()
+    out = []
+    for r in rows:
+        for kind, at in (("vacuum", r["v"]), ("analyze", r["a"])):
+            if at is not None:
+                out.append((r["relname"], kind, float(at)))
+    return out
+
+
+def report_maintenance(res: Result, runs: list[tuple[str, str, float]],
+                       windows: list[tuple[str, float, float]]) -> None:
+    """Autovacuum on the load core competes with PostgreSQL's backends and the load tools:
+    which of its last runs per table ended during a measured run."""
+    rows = []
+    for table, kind, at in sorted(runs, key=lambda r: r[2]):
+        during = [name for name, t0, t1 in windows if t0 <= at <= t1]
+        rows.append([table, kind, time.strftime("%H:%M:%S", time.gmtime(at)),
+                     ", ".join(during) or "–"])
+    res.params["autovacuum"] = rows
+    if rows:
+        res.table(["table", "autovacuum", "last ended (UTC)", "during"], rows,
+                  title="W6 autovacuum's last runs (PostgreSQL shares the load core)")
+
+
+def report_breakdown(res: Result, path: Path, windows: list[tuple[str, float, float]]) -> None:
+    """Inside the app, per run: p50 / p99 of each part of a request (ms), statements per
+    request, and what the slowest 1 % spent their time on."""
+    rows = []
+    gc_stats = None
+    for name, t0, t1 in windows:
+        b = reqtimes.summarise(path, t0, t1)
+        gc_stats = b["gc"]
+        res.metric(f"{name}.statements_per_request", b["statements"]["mean"], "")
+        res.metric(f"{name}.in_app_p50_ms", b["total"]["p50"], "ms")
+        res.metric(f"{name}.in_app_p99_ms", b["total"]["p99"], "ms")
+        cells = [f"{b[k]['p50']:.2f} / {b[k]['p99']:.2f}"
+                 for k in ("total", "queue", "acquire", "sql", "own", "write")]
+        slow = b["slowest_1pct"]
+        rows.append([name, f"{b['requests']:,}", f"{b['statements']['mean']:.2f}", *cells,
+                     f"queue {slow['queue']:.1f}, pool {slow['acquire']:.1f}, sql "
+                     f"{slow['sql']:.1f}, own {slow['own']:.1f}, write {slow['write']:.1f}; "
+                     f"flushes {slow['flushes']}/{b['flushes']}"])
+    res.table(["run", "requests", "statements / request", "in app (arrival to written)",
+               "queue (loop)", "pool wait", "sql", "own work", "write",
+               "slowest 1 %: mean ms"], rows,
+              title="W6 inside the app: p50 / p99 ms of each part of a request")
+    if gc_stats:
+        res.params["gc_at_exit"] = {k: gc_stats[k] for k in ("gc", "frozen")}
+        n = max(gc_stats["requests"], 1)
+        res.table(["statement (first 90 characters)", "runs", "per request"],
+                  [[q, f"{c:,}", f"{c / n:.3f}"] for q, c in
+                   sorted(gc_stats["statements"].items(), key=lambda kv: -kv[1])],
+                  title=f"W6 statements run while serving the {n:,} requests (warm-up included)")
+        fl = gc_stats.get("flush_ms") or [0.0]
+        res.params["rate_limit_flush_ms"] = {"count": len(gc_stats.get("flush_ms") or []),
+                                             "p50": fl[len(fl) // 2], "max": fl[-1]}
+        say(f"    rate-limit flushes: {res.params['rate_limit_flush_ms']}")
+        res.params["malloc_trim"] = gc_stats.get("malloc_trim")
+        say(f"    malloc_trim: {res.params['malloc_trim']}")
+        res.table(["generation", "collections", "collected", "uncollectable"],
+                  [[i, g["collections"], g["collected"], g["uncollectable"]]
+                   for i, g in enumerate(gc_stats["gc"])],
+                  title=f"W6 app's garbage collections at exit ({gc_stats['frozen']:,} objects "
+                        f"frozen at start-up)")
+
+
+def report_stalls(res: Result, path: Path, windows: list[tuple[str, float, float]]) -> None:
+    rows = []
+    for name, t0, t1 in windows:
+        lag = looplag.summarise(path, t0, t1)
+        rows.append([name, lag["stalls"], f"{lag['stall_ms']:.1f}", f"{lag['longest_ms']:.1f}",
+                     lag["own_work_stalls"], f"{lag['own_work_ms']:.1f}", lag["full_gcs"],
+                     f"{lag['longest_gc_ms']:.1f}"])
+    res.table(["run", "stalls > 3 ms", "stalled ms", "longest ms", "the app's own work",
+               "own work ms", "full GCs", "longest GC ms"], rows,
+              title="W6 event-loop stalls (own work: the loop's thread used at least half "
+                    "the stall on CPU)")
 
 
 def report(res: Result, sat: dict[str, list[float]], opn: dict[str, list[float]],
@@ -208,9 +341,18 @@ def main(argv: list[str] | None = None) -> None:
                    help="saturation and open-loop runs (default 5; 2 with --quick)")
     p.add_argument("--no-cache-stats", action="store_true",
                    help="do not count cache lookups (counting costs a call per lookup)")
+    p.add_argument("--breakdown", action="store_true",
+                   help="split each request's time inside the app (bench/reqtimes.py)")
+    p.add_argument("--stalls", action="store_true",
+                   help="report the app's event-loop stalls and full collections")
+    p.add_argument("--rate", type=float, help="open-loop rate (default: half the saturation)")
+    p.add_argument("--vacuum", action="store_true",
+                   help="VACUUM (ANALYZE) after seeding, so no autovacuum of the load is pending")
     args = p.parse_args(argv)
     res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"),
-              profile=args.profile, hello=not args.no_hello, runs=args.runs, cache_stats=not args.no_cache_stats)
+              profile=args.profile, hello=not args.no_hello, runs=args.runs,
+              cache_stats=not args.no_cache_stats, breakdown=args.breakdown,
+              stalls=args.stalls, rate=args.rate, vacuum=args.vacuum)
     res.write()
     print("\n\n".join(res.tables))
 

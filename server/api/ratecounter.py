@@ -5,18 +5,23 @@ Every API request is counted. Writing each count to PostgreSQL as it happens cos
 connection and an upsert per request — as much as a small page's own queries. Here a request
 is counted in memory and answered from what this process knows: the window's total over all
 processes as of the last flush, plus its own hits since. Once a second at most, the request
-that finds the last flush older than that adds every pending count in one statement and
-learns the new totals, so several processes still share one limit, approximately: each may
-let through up to a second of the others' requests past it. Within one process the count is
-exact.
+that finds the last flush older than that starts a flush in the background, which adds every
+pending count in one statement and learns the new totals, so several processes still share
+one limit, approximately: each may let through up to a second of the others' requests past
+it. Within one process the count is exact. The request itself does not wait for the flush:
+with a few hundred tokens in use it is an upsert of a few hundred rows, and the request that
+waited for it was among the slowest in a hundred (W6).
 
 If a flush fails, the counts stay pending and go with the next one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +30,8 @@ from aiohttp import web
 from server.api import queries
 from server.web.ratelimit import Limit, Usage
 from server.web.state import DB
+
+log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 1.0
 # A flood of distinct addresses must not grow the process without end: past this many
@@ -47,6 +54,7 @@ class RateCounter:
         # Monotonic on purpose: how stale the shared totals are, not domain time.
         self._flushed_at = time.monotonic()
         self._flushing = False
+        self.background: asyncio.Task[None] | None = None   # the last flush_soon's flush
 
     def hit(self, limit: Limit, key: str, now: datetime) -> Usage:
         """Count one request against `limit` for `key` and report the window's state."""
@@ -61,6 +69,17 @@ class RateCounter:
 
     def due(self) -> bool:
         return not self._flushing and time.monotonic() - self._flushed_at >= FLUSH_SECONDS
+
+    def flush_soon(self, app: web.Application, now: datetime) -> None:
+        """Start a flush without waiting for it (a failed one leaves the counts pending)."""
+        self._flushed_at = time.monotonic()   # not due again meanwhile
+        self.background = asyncio.get_running_loop().create_task(self._flush_logged(app, now))
+
+    async def _flush_logged(self, app: web.Application, now: datetime) -> None:
+        try:
+            await self.flush(app, now)
+        except Exception:
+            log.exception("rate limit flush failed")
 
     async def flush(self, app: web.Application, now: datetime) -> None:
         """Add the pending counts to PostgreSQL and learn every bucket's total; forget
@@ -105,3 +124,12 @@ def rate_counter(app: web.Application) -> RateCounter:
     if counter is None:
         counter = _COUNTERS[app] = RateCounter()
     return counter
+
+
+async def rate_counter_flushes(app: web.Application) -> AsyncIterator[None]:
+    """Cleanup context: a flush still running when the app stops is waited for, so it never
+    outlives the pool it uses."""
+    yield
+    counter = _COUNTERS.get(app)
+    if counter is not None and counter.background is not None:
+        await asyncio.gather(counter.background, return_exceptions=True)

@@ -68,3 +68,24 @@ async def test_a_busy_process_flushes_once_a_second(monkeypatch: Any) -> None:
     assert not counter.due()
     monkeypatch.setattr(ratecounter.time, "monotonic", lambda: counter._flushed_at + 1.0)
     assert counter.due()
+
+
+async def test_a_flush_soon_runs_in_the_background(db: Database, clock: FrozenClock,
+                                                   monkeypatch: Any) -> None:
+    """The request that finds a flush due starts it and goes on; the counts arrive all the
+    same, and the flush is not due again while it runs."""
+    app: dict[Any, Any] = {DB: db}
+    counter = RateCounter()
+    now = clock.now()
+    counter.hit(LIMIT, "token:9", now)
+    later = counter._flushed_at + 1.0
+    monkeypatch.setattr(ratecounter.time, "monotonic", lambda: later)
+    assert counter.due()
+    counter.flush_soon(app, now)
+    assert not counter.due()
+    assert counter.background is not None
+    await counter.background
+    other = RateCounter()
+    other.hit(LIMIT, "token:9", now)
+    await other.flush(app, now)
+    assert other.hit(LIMIT, "token:9", now).hits == 3

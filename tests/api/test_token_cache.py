@@ -103,3 +103,27 @@ def test_unknown_tokens_are_not_remembered_and_the_cache_is_bounded() -> None:
     off = auth.TokenCache(0)
     off.put(b"k", row)
     assert off.get(b"k") is None
+
+
+async def test_a_copy_in_use_is_read_again_before_it_expires(
+        cached_api: Any, db: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In its last quarter a copy still answers, and one read in the background renews it
+    (reading what changed meanwhile), so no request waits for the lookup."""
+    user = await make_user(db, make_config(), clock, "ada", password=PASSWORD)
+    token = await password_token(cached_api, await register_app(cached_api), "ada")
+    assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 200
+    cache = auth.token_cache(cached_api.server.app)
+    key = auth.digest(token)
+    first = cache.get(key)
+    assert first is not None and not cache.refresh_due(key)
+    async with db.acquire() as conn:   # a change nobody announces (no column the trigger watches)
+        await conn.execute("UPDATE users SET last_sign_in_at = '2020-01-01' WHERE id = $1", user.id)
+    now = auth.time.monotonic()
+    monkeypatch.setattr(auth.time, "monotonic", lambda: now + 4)
+    assert cache.refresh_due(key)
+    assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 200
+    await asyncio.gather(*cache.refreshing.values())
+    assert not cache.refreshing
+    again = cache.get(key)
+    assert again is not None and not cache.refresh_due(key)
+    assert again.last_sign_in_at is not None and again.last_sign_in_at.year == 2020
