@@ -15,7 +15,6 @@ from server import jobs
 from server.errors import ActorMismatchError, BadRequestError, RateLimitedError, SignatureError
 from server.federation import uris
 from server.federation.activitypub import keyring
-from server.federation.activitypub import queries as ap_q
 from server.federation.activitypub.sigcore import ParsedSignature
 from server.federation.activitypub.unverified import queries as q
 from server.ids import new_id
@@ -98,7 +97,7 @@ async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
     if item is None:
         return
     try:
-        key = await keyring.signer_for(ctx, item.signature)
+        key = await keyring.signer_for(ctx, item.signature, stored=item.key_owner)
         if key.owner_uri != item.actor_uri:
             raise ActorMismatchError("The signing key does not belong to the activity's actor.")
     except keyring.KeyUnavailableError as exc:
@@ -113,25 +112,21 @@ async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 async def _hand_over(ctx: JobContext, item: q.Unverified, signed_by: str) -> None:
-    """To the ordinary inbox storage: the same statement a verified POST is stored with
-    (suspensions re-checked, a redelivery stored once), then its processing job runs."""
+    """To the ordinary inbox storage, in the statement that also deletes the kept row
+    (suspensions re-checked, a redelivery stored once); then its processing job runs."""
     try:
         async with ctx.db.acquire_plain() as conn:
-            outcome = await ap_q.store_inbox_item(
-                conn, domains=uris.domain_suffixes(uris.host_of(item.actor_uri)),
-                item_id=new_id(), actor_uri=item.actor_uri, signed_by=signed_by,
-                remembered_pem=None, activity_id=item.activity_id, type=item.type,
-                raw_json=item.raw, inbox_account_id=item.inbox_account_id,
-                received_at=item.received_at, job_kind=PROCESS_JOB,
-                channel=jobs.NOTIFY_CHANNEL)
+            outcome = await q.hand_over_unverified(
+                conn, item_id=item.id, new_item_id=new_id(), signed_by=signed_by,
+                domains=uris.domain_suffixes(uris.host_of(item.actor_uri)),
+                job_kind=PROCESS_JOB, channel=jobs.NOTIFY_CHANNEL)
     except asyncpg.DataError:  # a lone UTF-16 surrogate, which jsonb refuses
         await _drop(ctx, item, "unstorable", "text that cannot be stored")
         return
-    if outcome.domain_suspended or outcome.actor_suspended:
-        await _drop(ctx, item, "suspended", "sender suspended")
-        return
-    async with ctx.db.acquire_plain() as conn:
-        await q.delete_unverified(conn, item_id=item.id)
+    if outcome.found and (outcome.domain_suspended or outcome.actor_suspended):
+        DROPPED["suspended"] += 1
+        log.info("inbox: dropped unverified %s %s from %s (sender suspended)", item.type,
+                 item.activity_id, item.actor_uri)
 
 
 async def _drop(ctx: JobContext, item: q.Unverified, reason: str, message: str) -> None:
