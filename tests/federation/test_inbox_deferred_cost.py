@@ -5,15 +5,17 @@ cover (a name already taken, a job run twice) still end as before."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
 from server.accounts import queries as accounts_q
-from server.federation.activitypub import instance_actor
+from server.federation.activitypub import instance_actor, keyring
 from server.federation.activitypub.unverified import service as unverified
 from tests.fakes.fediverse import FakeActor, FakeServer
 from tests.federation.conftest import Local
@@ -122,3 +124,47 @@ async def test_a_job_run_twice_stores_the_post_once(local: Local, mastodon: Fake
         assert await conn.fetchval("SELECT count(*) FROM inbox_unverified") == 0
         assert await conn.fetchval(
             "SELECT count(*) FROM jobs WHERE kind = 'federation.process_inbox_item'") == 1
+
+
+async def test_an_unknown_key_costs_the_post_one_statement_past_the_policy_check(
+        local: Local, mastodon: FakeServer, monkeypatch: Any) -> None:
+    await make_member(local.db, local.config, local.clock, "ada")
+    alice = mastodon.add_actor("alice")
+    warm = mastodon.add_actor("warm")  # the first POST prepares the statements
+    assert (await mastodon.deliver(warm, follow_of_ada(warm), to=INBOX))[0] == 202
+    with counting_statements(monkeypatch) as sent:
+        assert (await mastodon.deliver(alice, follow_of_ada(alice), to=INBOX))[0] == 202
+    # the sender's policy state; then the key looked up and the POST kept with its job
+    assert len(sent) == 2, sent
+    async with local.db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM inbox_unverified") == 2
+
+
+async def test_a_stored_key_this_process_does_not_remember_is_checked_at_once(
+        local: Local, mastodon: FakeServer) -> None:
+    """After a restart (or in another process) the database has the key but the process's
+    memory does not: the deferral's statement finds it, keeps nothing, and the POST is
+    verified and stored while the sender waits."""
+    await make_member(local.db, local.config, local.clock, "ada")
+    alice = mastodon.add_actor("alice")
+    assert (await mastodon.deliver(alice, follow_of_ada(alice), to=INBOX))[0] == 202
+    await local.verify_deferred()
+    keyring.forget(alice.key_id)
+    assert (await mastodon.deliver(alice, follow_of_ada(alice), to=INBOX))[0] == 202
+    async with local.db.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM inbox_unverified") == 0
+    assert len(await local.inbox_items()) == 2
+    assert mastodon.fetches_of("/users/alice") == 1
+    # a forged POST under that stored key is refused as without deferral
+    keyring.forget(alice.key_id)
+    mallory = mastodon.add_actor("mallory")
+    status, _ = await mastodon.post_signed(alice, json.dumps(follow_of_ada(alice)).encode(),
+                                           to=INBOX, private_key=mallory.private_key)
+    assert status == 401 and len(await local.inbox_items()) == 2
+    # a rotated key is fetched again at once, in the POST
+    alice.rotate_key()
+    keyring.forget(alice.key_id)
+    local.clock.advance(keyring.REFRESH_INTERVAL + timedelta(seconds=1))
+    assert (await mastodon.deliver(alice, follow_of_ada(alice), to=INBOX))[0] == 202
+    assert mastodon.fetches_of("/users/alice") == 2
+    assert len(await local.inbox_items()) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from server.db import Conn, load_queries
 from server.federation.activitypub.sigcore import ParsedSignature
@@ -17,6 +18,7 @@ class DeferOutcome:
     has_room: bool
     seen: bool   # already waiting or already stored: nothing kept, the answer is still 202
     kept: bool
+    key_owner: ActorRef | None  # the database has the key after all: nothing kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,14 @@ async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_
         parsed.signing_string, parsed.legacy_signing_string, parsed.signature,
         list(parsed.covered), parsed.created, per_host, total, job_kind, channel, job_attempts,
         stale_before, purge_limit, ordering_key)
-    return DeferOutcome(row["has_room"], row["seen"], row["kept"])
+    return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, parsed.key_id))
+
+
+def _key_owner(row: Any, key_id: str) -> ActorRef | None:
+    if row["key_account_id"] is None:
+        return None
+    return ActorRef(row["key_account_id"], row["key_owner_uri"], row["key_domain"], key_id,
+                    row["key_pem"], row["key_fetched_at"], row["key_suspended_at"])
 
 
 async def get_unverified(conn: Conn, *, item_id: int) -> Unverified | None:
@@ -66,12 +75,9 @@ async def get_unverified(conn: Conn, *, item_id: int) -> Unverified | None:
         covered=tuple(row["covered"]), created=row["sig_created"],
         legacy_signing_string=(bytes(row["legacy_signing_string"])
                                if row["legacy_signing_string"] is not None else None))
-    owner = (ActorRef(row["key_account_id"], row["key_owner_uri"], row["key_domain"],
-                      row["key_id"], row["key_pem"], row["key_fetched_at"],
-                      row["key_suspended_at"])
-             if row["key_account_id"] is not None else None)
     return Unverified(row["id"], row["activity_id"], row["actor_uri"], row["type"], row["host"],
-                      row["raw"], row["inbox_account_id"], row["received_at"], parsed, owner)
+                      row["raw"], row["inbox_account_id"], row["received_at"], parsed,
+                      _key_owner(row, parsed.key_id))
 
 
 async def hand_over_unverified(conn: Conn, *, item_id: int, new_item_id: int,

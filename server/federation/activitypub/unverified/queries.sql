@@ -1,10 +1,12 @@
 -- name: defer_unverified
--- Keep an inbox POST whose key we do not have, with its verify job, in ONE statement,
--- unless the host already has $17 waiting or all hosts together $18 (counted with LIMIT, so
--- the count never reads more rows than the bound). Rows received before $22 do not count:
--- their job has given up (or failed on a bug) and they are purged here, a few at a time.
--- An activity id already waiting or already stored is not kept again. The NOTIFY goes
--- out on commit, only with a job.
+-- Keep an inbox POST whose key this process does not know, with its verify job, in ONE
+-- statement, unless the database has the key after all (then nothing is kept and the key's
+-- owner, get_key_owner's choice, is returned: the POST is verified now), or the host
+-- already has $17 waiting or all hosts together $18 (counted with LIMIT, so the count never
+-- reads more rows than the bound). Rows received before $22 do not count: their job has
+-- given up (or failed on a bug) and they are purged here, a few at a time. An activity id
+-- already waiting or already stored is not kept again. The NOTIFY goes out on commit, only
+-- with a job.
 -- $1 id, $2 activity_id, $3 actor_uri, $4 type, $5 host, $6 raw (JSON text),
 -- $7 inbox_account_id, $8 received_at, $9 sig_scheme, $10 key_id, $11 sig_algorithm,
 -- $12 signing_string, $13 legacy_signing_string, $14 signature, $15 covered, $16 sig_created,
@@ -13,20 +15,28 @@
 WITH purged AS (
     DELETE FROM inbox_unverified
      WHERE id IN (SELECT id FROM inbox_unverified WHERE received_at < $22 LIMIT $23)
+), owner AS (
+    SELECT id, uri, domain, public_key_pem, fetched_at, suspended_at
+      FROM accounts WHERE public_key_id = $10
+     ORDER BY fetched_at DESC NULLS LAST LIMIT 1
 ), room AS (
-    SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
-                                   WHERE host = $5 AND received_at >= $22 LIMIT $17) h) < $17
-           AND (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
-                                       WHERE received_at >= $22 LIMIT $18) t) < $18
-               AS has_room,
+    -- a stored key keeps nothing: the bounds are not counted then
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM owner) THEN true
+                ELSE (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
+                                             WHERE host = $5 AND received_at >= $22
+                                             LIMIT $17) h) < $17
+                     AND (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
+                                                 WHERE received_at >= $22 LIMIT $18) t) < $18
+           END AS has_room,
            EXISTS (SELECT 1 FROM inbox_items WHERE activity_id = $2)
-           OR EXISTS (SELECT 1 FROM inbox_unverified WHERE activity_id = $2) AS seen
+           OR EXISTS (SELECT 1 FROM inbox_unverified WHERE activity_id = $2) AS seen,
+           EXISTS (SELECT 1 FROM owner) AS key_stored
 ), item AS (
     INSERT INTO inbox_unverified (id, activity_id, actor_uri, type, host, raw, inbox_account_id,
                                   received_at, sig_scheme, key_id, sig_algorithm, signing_string,
                                   legacy_signing_string, signature, covered, sig_created)
     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16
-      FROM room WHERE has_room AND NOT seen
+      FROM room WHERE has_room AND NOT seen AND NOT key_stored
     ON CONFLICT (activity_id) DO NOTHING
     RETURNING id
 ), job AS (
@@ -34,8 +44,11 @@ WITH purged AS (
     SELECT $19, jsonb_build_object('item_id', id), $8, $21, $24, $8 FROM item
     RETURNING id
 )
-SELECT r.has_room, r.seen, (SELECT count(pg_notify($20, $19)) FROM job) > 0 AS kept
-  FROM room r;
+SELECT r.has_room, r.seen, (SELECT count(pg_notify($20, $19)) FROM job) > 0 AS kept,
+       o.id AS key_account_id, o.uri AS key_owner_uri, o.domain AS key_domain,
+       o.public_key_pem AS key_pem, o.fetched_at AS key_fetched_at,
+       o.suspended_at AS key_suspended_at
+  FROM room r LEFT JOIN owner o ON true;
 
 -- name: get_unverified
 -- The kept POST and, in the same round trip, the account the database gives its key id to

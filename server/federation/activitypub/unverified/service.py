@@ -17,6 +17,7 @@ from server.federation import uris
 from server.federation.activitypub import keyring
 from server.federation.activitypub.sigcore import ParsedSignature
 from server.federation.activitypub.unverified import queries as q
+from server.federation.queries import ActorRef
 from server.ids import new_id
 from server.jobs.context import JobContext
 
@@ -63,9 +64,11 @@ def raw_text(body: bytes, doc: dict[str, Any]) -> str:
 
 
 async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, actor_uri: str,
-                type: str, raw_json: str, inbox_account_id: int | None) -> bool:
-    """Keep the POST for the verify job. False when it was already waiting or stored;
-    raises InboxBacklogFullError (503 with Retry-After) when the bounds are reached."""
+                type: str, raw_json: str, inbox_account_id: int | None) -> ActorRef | None:
+    """Keep the POST for the verify job, unless the database has its key after all: then
+    nothing is kept and the key's owner is returned, for the caller to verify the POST now.
+    Nothing is kept either when it was already waiting or stored. Raises
+    InboxBacklogFullError (503 with Retry-After) when the bounds are reached."""
     now = ctx.clock.now()
     host = uris.host_of(parsed.key_id)
     lane = zlib.crc32(actor_uri.encode("utf-8", "surrogatepass")) % LANES_PER_HOST
@@ -81,12 +84,14 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
     except asyncpg.DataError:
         # e.g. a NUL escaped in the text, which PostgreSQL's text refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None
+    if outcome.key_owner is not None:
+        return outcome.key_owner
     if not outcome.has_room and not outcome.seen:
         log.warning("inbox: backlog of unverified activities full, refused %s %s from %s",
                     type, activity_id, actor_uri)
         raise InboxBacklogFullError("Too many activities wait for their signers' keys; "
                                     "try again later.", retry_after=RETRY_AFTER_SECONDS)
-    return outcome.kept
+    return None
 
 
 async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
