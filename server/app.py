@@ -46,6 +46,7 @@ from server.governance import routes as governance_routes
 from server.federation.activitypub.authorized_fetch import authorized_fetch_middleware
 from server.federation import delivery
 from server.federation.activitypub import http as ap_http
+from server.federation.activitypub.unverified import slots as verify_slots
 from server.federation.routes import ROUTE_TABLES as FEDERATION_ROUTES
 from server.jobs import periodic
 from server.jobs.context import JobContext
@@ -129,6 +130,7 @@ def _workers(count: int):  # type: ignore[no-untyped-def]
         stop = asyncio.Event()
         workers = delivery.make_workers(job_context(app), job_handlers(), job_workers=count,
                                         delivery_workers=app[CONFIG].delivery_workers)
+        workers = verify_slots.with_own_slots(job_context(app), job_handlers(), workers)
         tasks = [asyncio.create_task(w.run_forever(stop), name="job-worker") for w in workers]
         tasks.append(asyncio.create_task(periodic.run_forever(job_context(app), PERIODIC, stop),
                                          name="periodic-jobs"))

@@ -276,8 +276,14 @@ class Fleet:
             stop.set()
             return web.json_response({"ok": True})
 
+        async def fetch_latency(request: web.Request) -> web.Response:
+            # W3 measures the same mix with slow and with instant key servers in one run
+            self.fetch_latency = float(request.query["ms"]) / 1000.0
+            return web.json_response({"ok": True})
+
         app.router.add_get("/stats", stats)
         app.router.add_post("/reset", reset)
+        app.router.add_post("/fetch-latency", fetch_latency)
         app.router.add_post("/stop", stop_)
         return app
 
@@ -418,6 +424,10 @@ class FleetProcess:
 
     async def reset(self) -> None:
         await self._call("POST", "/reset")
+
+    async def set_fetch_latency(self, ms: float) -> None:
+        """Change how long actor documents take, from now on."""
+        await self._call("POST", f"/fetch-latency?ms={ms:g}")
 
     def session(self, **kwargs: Any) -> aiohttp.ClientSession:
         return client_session(self.ports, cert_pem=self.cert_pem, **kwargs)

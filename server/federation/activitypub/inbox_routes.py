@@ -226,14 +226,26 @@ async def _defer(ctx: JobContext, parsed: ParsedSignature, body: bytes, doc: dic
                  env: Envelope, inbox_account_id: int | None) -> None:
     """Row 10: keep the POST for the verify job. A key and its owner are always on one host
     (a key document must name an owner on its own host), and only the actor may sign, so a
-    key id off the actor's host can never verify: refused now, without a fetch."""
+    key id off the actor's host can never verify: refused now, without a fetch. Whether the
+    key is stored is asked by the statement that keeps the POST (keyring.is_stored answers
+    from this process's memory only): when it is, nothing is kept and the POST is verified
+    and stored now, rows 11-15 as without the setting."""
     if not uris.acceptable_id(parsed.key_id, ctx.config):
         raise SignatureError("the key id is not an acceptable URI", reason="bad_key_id")
     if not uris.same_host(parsed.key_id, env.actor):
         raise ActorMismatchError("The signing key does not belong to the activity's actor.")
-    await unverified.defer(ctx, parsed=parsed, activity_id=env.id, actor_uri=env.actor,
-                           type=env.type, raw_json=unverified.raw_text(body, doc),
-                           inbox_account_id=inbox_account_id)
+    owner = await unverified.defer(ctx, parsed=parsed, activity_id=env.id, actor_uri=env.actor,
+                                   type=env.type, raw_json=unverified.raw_text(body, doc),
+                                   inbox_account_id=inbox_account_id)
+    if owner is None:
+        return
+    key = await keyring.signer_for(ctx, parsed, stored=owner)
+    if key.owner_uri != env.actor:  # as verify()
+        raise ActorMismatchError("The signing key does not belong to the activity's actor.")
+    reason = _dropped(await store(ctx, body=body, doc=doc, env=env, signed_by=key.key_id,
+                                  inbox_account_id=inbox_account_id))
+    if reason is not None:
+        log.info("inbox: dropped %s %s from %s (%s)", env.type, env.id, env.actor, reason)
 
 
 async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.Response:

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -26,7 +27,12 @@ from server.errors import ServiceUnavailableError, SignatureError
 from server.federation import queries, uris
 from server.federation.activitypub.fetch import FetchError, fetch_object
 from server.federation.activitypub.parse import ACTOR_TYPES
-from server.federation.activitypub.remote_actors import embedded_counts, parse_actor, store_actor
+from server.federation.activitypub.remote_actors import (
+    embedded_counts,
+    insert_new_actor,
+    parse_actor,
+    store_actor,
+)
 from server.federation.activitypub.signatures import (
     ParsedSignature,
     PublicKey,
@@ -125,23 +131,35 @@ def forget(key_id: str) -> None:
 
 
 async def is_stored(ctx: JobContext, key_id: str) -> bool:
-    """Whether the database has this key: a POST signed by a key it does not have is
-    verified later, by a job (see activitypub.unverified)."""
-    async with ctx.db.acquire_plain() as conn:
-        return await queries.get_key_owner(conn, key_id=key_id) is not None
+    """Asked by the inbox before it defers a POST whose key it does not remember; always
+    False, without a lookup: the deferral's own statement asks the database whether it has
+    the key, keeps the POST only when it does not, and otherwise hands back the key's owner
+    for the POST to be verified at once (see activitypub.unverified). So an unknown key costs
+    the POST one statement for both, and the answer never depends on this process's memory."""
+    return False
 
 
-async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False) -> SignerKey:
+# `stored` not given: key_for looks the key up itself.
+_UNREAD: Any = object()
+
+
+async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False,
+                  stored: ActorRef | None = _UNREAD) -> SignerKey:
     """The key for `key_id`: stored, or fetched from its server (and then stored).
 
     `refresh` refetches a stored remote key (the cached one failed to verify: keys rotate),
-    unless it was fetched within REFRESH_INTERVAL. Raises SignatureError when there is no such
-    key, KeyUnavailableError when its server cannot be reached now.
+    unless it was fetched within REFRESH_INTERVAL. `stored` is the key's owner as the caller
+    already read it (get_key_owner's answer, None for no owner), to save the lookup. Raises
+    SignatureError when there is no such key, KeyUnavailableError when its server cannot be
+    reached now.
     """
     if not uris.acceptable_id(key_id, ctx.config):
         raise SignatureError("the key id is not an acceptable URI", reason="bad_key_id")
-    async with ctx.db.acquire_plain() as conn:
-        ref = await queries.get_key_owner(conn, key_id=key_id)
+    if stored is _UNREAD:
+        async with ctx.db.acquire_plain() as conn:
+            ref = await queries.get_key_owner(conn, key_id=key_id)
+    else:
+        ref = stored
     if ref is not None:
         recently = (ref.fetched_at is not None
                     and ctx.clock.now() - ref.fetched_at < REFRESH_INTERVAL)
@@ -197,7 +215,12 @@ async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
                 if row.public_key_id != key_id:
                     raise SignatureError("the actor does not publish that key",
                                          reason="unknown_key")
-                account = await store_actor(ctx, row, counts=embedded_counts(fetched.data))
+                counts = embedded_counts(fetched.data)
+                # Most fetched keys belong to actors we have never stored: one statement.
+                new = await insert_new_actor(ctx, row, counts=counts)
+                if new is not None:
+                    return new
+                account = await store_actor(ctx, row, counts=counts)
     except TimeoutError:
         raise KeyUnavailableError("The signer's key could not be fetched in time; "
                                   "try again later.") from None
@@ -219,10 +242,11 @@ async def verified_signer(ctx: JobContext, request: web.Request, body: bytes) ->
     return await signer_for(ctx, parse_signature(ctx, request, body))
 
 
-async def signer_for(ctx: JobContext, parsed: ParsedSignature) -> SignerKey:
+async def signer_for(ctx: JobContext, parsed: ParsedSignature, *,
+                     stored: ActorRef | None = _UNREAD) -> SignerKey:
     """verified_signer for a signature parsed before (now, or when an inbox POST was kept
-    to be verified later)."""
-    key = await key_for(ctx, parsed.key_id)
+    to be verified later); `stored` as for key_for."""
+    key = await key_for(ctx, parsed.key_id, stored=stored)
     try:
         verify_parsed(parsed, key.public_key)
     except SignatureError:

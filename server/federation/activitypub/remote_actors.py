@@ -28,7 +28,8 @@ from server.federation.activitypub.fetch import (
     fetch_object,
 )
 from server.federation.activitypub.parse import ACTOR_TYPES, uri_of
-from server.federation.queries import RemoteActorRow
+from server.federation.activitypub.unverified import queries as unverified_q
+from server.federation.queries import ActorRef, RemoteActorRow
 from server.ids import new_id
 from server.jobs.context import JobContext
 from server.statuses.sanitize import sanitize_html, sanitize_plain
@@ -41,6 +42,7 @@ MAX_ALIASES = 20
 # The accounts table's own rule for usernames (migrations/0001_accounts.sql).
 USERNAME = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 AP_TYPES = ("application/activity+json", "application/ld+json")
+COUNTS_JOB = "federation.fetch_actor_counts"
 
 
 def _str(value: Any) -> str | None:
@@ -173,13 +175,29 @@ async def store_actor(ctx: JobContext, row: RemoteActorRow, *,
                                                following=counts.get("following"),
                                                statuses=counts.get("statuses"))
             if None in (counts.get("followers"), counts.get("following"), counts.get("statuses")):
-                await jobs.enqueue(conn, "federation.fetch_actor_counts",
+                await jobs.enqueue(conn, COUNTS_JOB,
                                    {"account_id": account_id}, now=now)
             account = await accounts_q.get_account(conn, account_id=account_id)
     except asyncpg.UniqueViolationError:
         raise FetchInvalidError(row.uri, "another actor on that host holds the same name") from None
     assert account is not None
     return account
+
+
+async def insert_new_actor(ctx: JobContext, row: RemoteActorRow, *,
+                           counts: dict[str, int | None]) -> ActorRef | None:
+    """store_actor for an actor we have never stored, in one statement (account, counts and
+    the counts job when one is missing); None, storing nothing, when the uri or the name on
+    its host is taken: store_actor then decides."""
+    now = ctx.clock.now()
+    async with ctx.db.acquire_plain() as conn:
+        account_id = await unverified_q.insert_fetched_actor(
+            conn, account_id=new_id(), row=row, now=now, counts=counts,
+            job_kind=COUNTS_JOB, channel=jobs.NOTIFY_CHANNEL)
+    if account_id is None:
+        return None
+    return ActorRef(account_id, row.uri, row.domain, row.public_key_id, row.public_key_pem,
+                    now, None)
 
 
 async def fetch_actor(ctx: JobContext, uri: str) -> Account:

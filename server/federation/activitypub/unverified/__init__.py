@@ -7,4 +7,10 @@ with its parsed signature in `inbox_unverified` and answers 202; the job
 `federation.verify_inbox_item`, run by the job workers (a deployment can run them in their
 own processes: `commonhold web` and `commonhold worker`), fetches the key, verifies the kept
 signature and hands the activity to the ordinary inbox storage and processing, or drops it.
+
+What each side costs, in statements: the POST one (service.defer: the key looked up, the
+POST kept and its job written together; a key found there after all is verified at once);
+the job three when the actor is new (the kept POST read with its key's owner, the fetched
+actor stored, the hand-over that also deletes the kept row). The jobs run in worker slots
+of their own (slots.py), so a slow key server never holds the slots of other jobs.
 """

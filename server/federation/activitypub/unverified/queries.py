@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from server.db import Conn, load_queries
 from server.federation.activitypub.sigcore import ParsedSignature
+from server.federation.queries import ActorRef, RemoteActorRow
 
 Q = load_queries("server.federation.activitypub.unverified")
 
@@ -16,6 +18,7 @@ class DeferOutcome:
     has_room: bool
     seen: bool   # already waiting or already stored: nothing kept, the answer is still 202
     kept: bool
+    key_owner: ActorRef | None  # the database has the key after all: nothing kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,15 @@ class Unverified:
     inbox_account_id: int | None
     received_at: datetime
     signature: ParsedSignature
+    key_owner: ActorRef | None  # whom the database gives the key id to, when read
+
+
+@dataclass(frozen=True, slots=True)
+class HandOver:
+    found: bool
+    domain_suspended: bool
+    actor_suspended: bool
+    stored: bool
 
 
 async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_uri: str,
@@ -43,7 +55,14 @@ async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_
         parsed.signing_string, parsed.legacy_signing_string, parsed.signature,
         list(parsed.covered), parsed.created, per_host, total, job_kind, channel, job_attempts,
         stale_before, purge_limit, ordering_key)
-    return DeferOutcome(row["has_room"], row["seen"], row["kept"])
+    return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, parsed.key_id))
+
+
+def _key_owner(row: Any, key_id: str) -> ActorRef | None:
+    if row["key_account_id"] is None:
+        return None
+    return ActorRef(row["key_account_id"], row["key_owner_uri"], row["key_domain"], key_id,
+                    row["key_pem"], row["key_fetched_at"], row["key_suspended_at"])
 
 
 async def get_unverified(conn: Conn, *, item_id: int) -> Unverified | None:
@@ -57,7 +76,30 @@ async def get_unverified(conn: Conn, *, item_id: int) -> Unverified | None:
         legacy_signing_string=(bytes(row["legacy_signing_string"])
                                if row["legacy_signing_string"] is not None else None))
     return Unverified(row["id"], row["activity_id"], row["actor_uri"], row["type"], row["host"],
-                      row["raw"], row["inbox_account_id"], row["received_at"], parsed)
+                      row["raw"], row["inbox_account_id"], row["received_at"], parsed,
+                      _key_owner(row, parsed.key_id))
+
+
+async def hand_over_unverified(conn: Conn, *, item_id: int, new_item_id: int,
+                               domains: list[str], signed_by: str, job_kind: str,
+                               channel: str) -> HandOver:
+    row = await conn.fetchrow(Q["hand_over_unverified"], item_id, new_item_id, domains,
+                              signed_by, job_kind, channel)
+    return HandOver(row["found"], row["domain_suspended"], row["actor_suspended"], row["stored"])
+
+
+async def insert_fetched_actor(conn: Conn, *, account_id: int, row: RemoteActorRow,
+                               now: datetime, counts: dict[str, int | None], job_kind: str,
+                               channel: str) -> int | None:
+    """The new account's id, or None when the uri or the name is taken (see the SQL)."""
+    r = row
+    return await conn.fetchval(
+        Q["insert_fetched_actor"], account_id, r.username, r.domain, r.display_name, r.note,
+        r.uri, r.url, r.inbox_url, r.shared_inbox_url, r.outbox_url, r.followers_url,
+        r.following_url, r.featured_url, r.actor_type, r.public_key_pem, r.public_key_id,
+        r.locked, r.bot, r.discoverable, r.indexable, r.avatar_url, r.header_url, r.fields,
+        r.also_known_as, r.moved_to_uri, now, counts.get("followers"), counts.get("following"),
+        counts.get("statuses"), job_kind, channel)
 
 
 async def delete_unverified(conn: Conn, *, item_id: int) -> None:

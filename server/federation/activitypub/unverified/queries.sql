@@ -1,10 +1,12 @@
 -- name: defer_unverified
--- Keep an inbox POST whose key we do not have, with its verify job, in ONE statement,
--- unless the host already has $17 waiting or all hosts together $18 (counted with LIMIT, so
--- the count never reads more rows than the bound). Rows received before $22 do not count:
--- their job has given up (or failed on a bug) and they are purged here, a few at a time.
--- An activity id already waiting or already stored is not kept again. The NOTIFY goes
--- out on commit, only with a job.
+-- Keep an inbox POST whose key this process does not know, with its verify job, in ONE
+-- statement, unless the database has the key after all (then nothing is kept and the key's
+-- owner, get_key_owner's choice, is returned: the POST is verified now), or the host
+-- already has $17 waiting or all hosts together $18 (counted with LIMIT, so the count never
+-- reads more rows than the bound). Rows received before $22 do not count: their job has
+-- given up (or failed on a bug) and they are purged here, a few at a time. An activity id
+-- already waiting or already stored is not kept again. The NOTIFY goes out on commit, only
+-- with a job.
 -- $1 id, $2 activity_id, $3 actor_uri, $4 type, $5 host, $6 raw (JSON text),
 -- $7 inbox_account_id, $8 received_at, $9 sig_scheme, $10 key_id, $11 sig_algorithm,
 -- $12 signing_string, $13 legacy_signing_string, $14 signature, $15 covered, $16 sig_created,
@@ -13,20 +15,28 @@
 WITH purged AS (
     DELETE FROM inbox_unverified
      WHERE id IN (SELECT id FROM inbox_unverified WHERE received_at < $22 LIMIT $23)
+), owner AS (
+    SELECT id, uri, domain, public_key_pem, fetched_at, suspended_at
+      FROM accounts WHERE public_key_id = $10
+     ORDER BY fetched_at DESC NULLS LAST LIMIT 1
 ), room AS (
-    SELECT (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
-                                   WHERE host = $5 AND received_at >= $22 LIMIT $17) h) < $17
-           AND (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
-                                       WHERE received_at >= $22 LIMIT $18) t) < $18
-               AS has_room,
+    -- a stored key keeps nothing: the bounds are not counted then
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM owner) THEN true
+                ELSE (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
+                                             WHERE host = $5 AND received_at >= $22
+                                             LIMIT $17) h) < $17
+                     AND (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
+                                                 WHERE received_at >= $22 LIMIT $18) t) < $18
+           END AS has_room,
            EXISTS (SELECT 1 FROM inbox_items WHERE activity_id = $2)
-           OR EXISTS (SELECT 1 FROM inbox_unverified WHERE activity_id = $2) AS seen
+           OR EXISTS (SELECT 1 FROM inbox_unverified WHERE activity_id = $2) AS seen,
+           EXISTS (SELECT 1 FROM owner) AS key_stored
 ), item AS (
     INSERT INTO inbox_unverified (id, activity_id, actor_uri, type, host, raw, inbox_account_id,
                                   received_at, sig_scheme, key_id, sig_algorithm, signing_string,
                                   legacy_signing_string, signature, covered, sig_created)
     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16
-      FROM room WHERE has_room AND NOT seen
+      FROM room WHERE has_room AND NOT seen AND NOT key_stored
     ON CONFLICT (activity_id) DO NOTHING
     RETURNING id
 ), job AS (
@@ -34,15 +44,98 @@ WITH purged AS (
     SELECT $19, jsonb_build_object('item_id', id), $8, $21, $24, $8 FROM item
     RETURNING id
 )
-SELECT r.has_room, r.seen, (SELECT count(pg_notify($20, $19)) FROM job) > 0 AS kept
-  FROM room r;
+SELECT r.has_room, r.seen, (SELECT count(pg_notify($20, $19)) FROM job) > 0 AS kept,
+       o.id AS key_account_id, o.uri AS key_owner_uri, o.domain AS key_domain,
+       o.public_key_pem AS key_pem, o.fetched_at AS key_fetched_at,
+       o.suspended_at AS key_suspended_at
+  FROM room r LEFT JOIN owner o ON true;
 
 -- name: get_unverified
+-- The kept POST and, in the same round trip, the account the database gives its key id to
+-- now (an earlier job may have fetched it: get_key_owner's choice), or NULLs.
 -- $1 id
-SELECT id, activity_id, actor_uri, type, host, raw, inbox_account_id, received_at, sig_scheme,
-       key_id, sig_algorithm, signing_string, legacy_signing_string, signature, covered,
-       sig_created
-  FROM inbox_unverified WHERE id = $1;
+SELECT u.id, u.activity_id, u.actor_uri, u.type, u.host, u.raw, u.inbox_account_id,
+       u.received_at, u.sig_scheme, u.key_id, u.sig_algorithm, u.signing_string,
+       u.legacy_signing_string, u.signature, u.covered, u.sig_created,
+       k.id AS key_account_id, k.uri AS key_owner_uri, k.domain AS key_domain,
+       k.public_key_pem AS key_pem, k.fetched_at AS key_fetched_at,
+       k.suspended_at AS key_suspended_at
+  FROM inbox_unverified u
+  LEFT JOIN LATERAL (SELECT id, uri, domain, public_key_pem, fetched_at, suspended_at
+                       FROM accounts WHERE public_key_id = u.key_id
+                      ORDER BY fetched_at DESC NULLS LAST LIMIT 1) k ON true
+ WHERE u.id = $1;
+
+-- name: hand_over_unverified
+-- A kept POST whose signature verified goes to the ordinary inbox storage in ONE statement:
+-- the row leaves inbox_unverified, and the activity is stored with its processing job
+-- unless its domain or actor is suspended by now (store_inbox_item's rules, same job row;
+-- a redelivery stores nothing). `found` is false when another run of the job took it.
+-- A body jsonb refuses (a lone UTF-16 surrogate) makes the whole statement fail: nothing
+-- is deleted, and the caller drops the row.
+-- $1 unverified id, $2 new inbox item id, $3 domains (host and parents), $4 signed_by,
+-- $5 job kind, $6 notify channel
+WITH kept AS (
+    DELETE FROM inbox_unverified WHERE id = $1
+    RETURNING activity_id, actor_uri, type, raw, inbox_account_id, received_at
+), gate AS (
+    SELECT EXISTS (SELECT 1 FROM domain_policies
+                    WHERE active AND policy = 'suspend' AND lower(domain) = ANY($3::text[]))
+               AS domain_suspended,
+           EXISTS (SELECT 1 FROM accounts a JOIN kept ON a.uri = kept.actor_uri
+                    WHERE a.domain IS NOT NULL AND a.suspended_at IS NOT NULL)
+               AS actor_suspended
+), item AS (
+    INSERT INTO inbox_items (id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id,
+                             received_at)
+    SELECT $2, k.activity_id, k.actor_uri, k.type, k.raw::jsonb, $4, k.inbox_account_id,
+           k.received_at
+      FROM kept k, gate g WHERE NOT g.domain_suspended AND NOT g.actor_suspended
+    ON CONFLICT (activity_id) DO NOTHING
+    RETURNING id, received_at
+), job AS (
+    INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
+    SELECT $5, jsonb_build_object('item_id', id), received_at, 10, NULL, received_at FROM item
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM kept) AS found, g.domain_suspended, g.actor_suspended,
+       (SELECT count(pg_notify($6, $5)) FROM job) > 0 AS stored
+  FROM gate g;
+
+-- name: insert_fetched_actor
+-- The owner of a key just fetched, when it is new to us (the common case: a first POST),
+-- in ONE statement: the account with the counts its document gave, and the counts job when
+-- one is missing (remote_actors.store_actor's job row). NULL when the uri or the name on
+-- that host is taken: the caller then updates through store_actor, which knows those cases.
+-- $1 id, $2 username, $3 domain, $4 display_name, $5 note, $6 uri, $7 url, $8 inbox_url,
+-- $9 shared_inbox_url, $10 outbox_url, $11 followers_url, $12 following_url, $13 featured_url,
+-- $14 actor_type, $15 public_key_pem, $16 public_key_id, $17 locked, $18 bot, $19 discoverable,
+-- $20 indexable, $21 avatar_url, $22 header_url, $23 fields, $24 also_known_as,
+-- $25 moved_to_uri, $26 now (created, updated, fetched), $27 followers, $28 following,
+-- $29 statuses, $30 counts job kind, $31 notify channel
+WITH account AS (
+    INSERT INTO accounts (id, username, domain, display_name, note, uri, url, inbox_url,
+                          shared_inbox_url, outbox_url, followers_url, following_url,
+                          featured_url, actor_type, public_key_pem, public_key_id, locked, bot,
+                          discoverable, indexable, avatar_url, header_url, fields, also_known_as,
+                          moved_to_uri, moved_to_account_id, fetched_at, created_at, updated_at,
+                          remote_followers_count, remote_following_count, remote_statuses_count)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+           $20, $21, $22, $23, $24, $25,
+           (SELECT id FROM accounts WHERE uri = $25::text), $26, $26, $26, $27, $28, $29
+     WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE uri = $6)
+       AND NOT EXISTS (SELECT 1 FROM accounts
+                        WHERE lower(username) = lower($2)
+                          AND coalesce(lower(domain), '') = lower($3))
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), job AS (
+    INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
+    SELECT $30, jsonb_build_object('account_id', id), $26, 10, NULL, $26 FROM account
+     WHERE $27::integer IS NULL OR $28::integer IS NULL OR $29::integer IS NULL
+    RETURNING id
+)
+SELECT (SELECT id FROM account) AS id, (SELECT count(pg_notify($31, $30)) FROM job) AS notified;
 
 -- name: delete_unverified
 -- $1 id

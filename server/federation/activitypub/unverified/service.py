@@ -15,9 +15,9 @@ from server import jobs
 from server.errors import ActorMismatchError, BadRequestError, RateLimitedError, SignatureError
 from server.federation import uris
 from server.federation.activitypub import keyring
-from server.federation.activitypub import queries as ap_q
 from server.federation.activitypub.sigcore import ParsedSignature
 from server.federation.activitypub.unverified import queries as q
+from server.federation.queries import ActorRef
 from server.ids import new_id
 from server.jobs.context import JobContext
 
@@ -64,9 +64,11 @@ def raw_text(body: bytes, doc: dict[str, Any]) -> str:
 
 
 async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, actor_uri: str,
-                type: str, raw_json: str, inbox_account_id: int | None) -> bool:
-    """Keep the POST for the verify job. False when it was already waiting or stored;
-    raises InboxBacklogFullError (503 with Retry-After) when the bounds are reached."""
+                type: str, raw_json: str, inbox_account_id: int | None) -> ActorRef | None:
+    """Keep the POST for the verify job, unless the database has its key after all: then
+    nothing is kept and the key's owner is returned, for the caller to verify the POST now.
+    Nothing is kept either when it was already waiting or stored. Raises
+    InboxBacklogFullError (503 with Retry-After) when the bounds are reached."""
     now = ctx.clock.now()
     host = uris.host_of(parsed.key_id)
     lane = zlib.crc32(actor_uri.encode("utf-8", "surrogatepass")) % LANES_PER_HOST
@@ -82,12 +84,14 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
     except asyncpg.DataError:
         # e.g. a NUL escaped in the text, which PostgreSQL's text refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None
+    if outcome.key_owner is not None:
+        return outcome.key_owner
     if not outcome.has_room and not outcome.seen:
         log.warning("inbox: backlog of unverified activities full, refused %s %s from %s",
                     type, activity_id, actor_uri)
         raise InboxBacklogFullError("Too many activities wait for their signers' keys; "
                                     "try again later.", retry_after=RETRY_AFTER_SECONDS)
-    return outcome.kept
+    return None
 
 
 async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
@@ -98,7 +102,7 @@ async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
     if item is None:
         return
     try:
-        key = await keyring.signer_for(ctx, item.signature)
+        key = await keyring.signer_for(ctx, item.signature, stored=item.key_owner)
         if key.owner_uri != item.actor_uri:
             raise ActorMismatchError("The signing key does not belong to the activity's actor.")
     except keyring.KeyUnavailableError as exc:
@@ -113,25 +117,21 @@ async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
 
 
 async def _hand_over(ctx: JobContext, item: q.Unverified, signed_by: str) -> None:
-    """To the ordinary inbox storage: the same statement a verified POST is stored with
-    (suspensions re-checked, a redelivery stored once), then its processing job runs."""
+    """To the ordinary inbox storage, in the statement that also deletes the kept row
+    (suspensions re-checked, a redelivery stored once); then its processing job runs."""
     try:
         async with ctx.db.acquire_plain() as conn:
-            outcome = await ap_q.store_inbox_item(
-                conn, domains=uris.domain_suffixes(uris.host_of(item.actor_uri)),
-                item_id=new_id(), actor_uri=item.actor_uri, signed_by=signed_by,
-                remembered_pem=None, activity_id=item.activity_id, type=item.type,
-                raw_json=item.raw, inbox_account_id=item.inbox_account_id,
-                received_at=item.received_at, job_kind=PROCESS_JOB,
-                channel=jobs.NOTIFY_CHANNEL)
+            outcome = await q.hand_over_unverified(
+                conn, item_id=item.id, new_item_id=new_id(), signed_by=signed_by,
+                domains=uris.domain_suffixes(uris.host_of(item.actor_uri)),
+                job_kind=PROCESS_JOB, channel=jobs.NOTIFY_CHANNEL)
     except asyncpg.DataError:  # a lone UTF-16 surrogate, which jsonb refuses
         await _drop(ctx, item, "unstorable", "text that cannot be stored")
         return
-    if outcome.domain_suspended or outcome.actor_suspended:
-        await _drop(ctx, item, "suspended", "sender suspended")
-        return
-    async with ctx.db.acquire_plain() as conn:
-        await q.delete_unverified(conn, item_id=item.id)
+    if outcome.found and (outcome.domain_suspended or outcome.actor_suspended):
+        DROPPED["suspended"] += 1
+        log.info("inbox: dropped unverified %s %s from %s (sender suspended)", item.type,
+                 item.activity_id, item.actor_uri)
 
 
 async def _drop(ctx: JobContext, item: q.Unverified, reason: str, message: str) -> None:
