@@ -227,9 +227,8 @@ async def _defer(ctx: JobContext, parsed: ParsedSignature, body: bytes, doc: dic
     """Row 10: keep the POST for the verify job. A key and its owner are always on one host
     (a key document must name an owner on its own host), and only the actor may sign, so a
     key id off the actor's host can never verify: refused now, without a fetch. Whether the
-    key is stored is asked by the statement that keeps the POST (keyring.is_stored answers
-    from this process's memory only): when it is, nothing is kept and the POST is verified
-    and stored now, rows 11-15 as without the setting."""
+    key is stored is asked by the statement that keeps the POST: when it is, nothing is kept
+    and the POST is verified and stored now, rows 11-15 as without the setting."""
     if not uris.acceptable_id(parsed.key_id, ctx.config):
         raise SignatureError("the key id is not an acceptable URI", reason="bad_key_id")
     if not uris.same_host(parsed.key_id, env.actor):
@@ -275,7 +274,7 @@ async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.
         if parsed is None:
             assert refused is not None
             raise refused
-        if ctx.config.inbox_defer_unknown_keys and not await keyring.is_stored(ctx, parsed.key_id):
+        if ctx.config.inbox_defer_unknown_keys:
             await _defer(ctx, parsed, body, doc, env, inbox_account_id)
             return web.Response(status=202)
         key = await verify(ctx, parsed, env)

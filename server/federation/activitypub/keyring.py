@@ -130,15 +130,6 @@ def forget(key_id: str) -> None:
     _remembered.pop(key_id, None)
 
 
-async def is_stored(ctx: JobContext, key_id: str) -> bool:
-    """Asked by the inbox before it defers a POST whose key it does not remember; always
-    False, without a lookup: the deferral's own statement asks the database whether it has
-    the key, keeps the POST only when it does not, and otherwise hands back the key's owner
-    for the POST to be verified at once (see activitypub.unverified). So an unknown key costs
-    the POST one statement for both, and the answer never depends on this process's memory."""
-    return False
-
-
 # `stored` not given: key_for looks the key up itself.
 _UNREAD: Any = object()
 
