@@ -72,9 +72,9 @@ async def enqueue_many(conn: Conn, kind: str, payloads: Sequence[dict[str, Any]]
 class WakeUps:
     """NOTIFYs of a busy stream of jobs of one kind from this process, coalesced.
 
-    In PostgreSQL up to 16 every committing transaction that sent a NOTIFY takes one lock for
-    the whole database until its commit record is flushed, so such commits cannot share a
-    WAL flush, and each signals every listening backend. A stream of inbox POSTs that each
+    In PostgreSQL 16 (the one embedded here) a committing transaction that sent a NOTIFY
+    holds one lock for the whole database until its commit record is flushed, so such
+    commits cannot share a WAL flush, and each one signals every listening backend. A stream of inbox POSTs that each
     notify is therefore bound by one fsync per POST. Here the first job of a quiet spell
     wakes the workers in its own statement (`leading`); jobs committed within `interval`
     of that wake-up send nothing themselves and are announced by one NOTIFY sent after they
