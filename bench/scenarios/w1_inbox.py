@@ -76,14 +76,26 @@ def saturation_runs(app: AppProcess, dsn: str, pg: BenchPostgres, *, runs: int, 
 
 
 def open_runs(app: AppProcess, *, rate: float, runs: int, duration: float, n_actors: int,
-              specs_fn: Any = None) -> dict[str, list[float]]:
+              specs_fn: Any = None, dsn: str | None = None,
+              pg: BenchPostgres | None = None) -> dict[str, list[float]]:
+    """With `dsn` and `pg`, also the app's and PostgreSQL's CPU per stored activity at this
+    rate (below saturation the batches are small: the cost per activity differs)."""
     out: dict[str, list[float]] = {"p50": [], "p99": [], "achieved": [], "non_2xx": [],
-                                   "late": []}
+                                   "late": [], "app_us": [], "pg_us": []}
     for r in range(runs):
         n = int(rate * duration)
         specs = (specs_fn or (lambda n, tag: mixed_specs(n, n_actors, tag)))(n, f"o{now_tag()}{r}")
         signed = sign_all(specs)
-        ol = open_inbox(app.port, signed, rate=rate, duration=duration)
+        if dsn is None or pg is None:
+            ol = open_inbox(app.port, signed, rate=rate, duration=duration)
+        else:
+            before = asyncio.run(count_items(dsn))
+            pg.pin()
+            with Meters(app.pid, pg.postmaster_pid) as m:
+                ol = open_inbox(app.port, signed, rate=rate, duration=duration)
+            stored = max(asyncio.run(count_items(dsn)) - before, 1)
+            out["app_us"].append(m.out["app_s"] / stored * 1e6)
+            out["pg_us"].append(m.out["pg_s"] / stored * 1e6)
         out["p50"].append(ol["p50_ms"])
         out["p99"].append(ol["p99_ms"])
         out["achieved"].append(ol["achieved_rps"])
@@ -91,7 +103,9 @@ def open_runs(app: AppProcess, *, rate: float, runs: int, duration: float, n_act
         out["late"].append(ol["late_starts"])
         say(f"    open loop {rate:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
             f"{ol['p99_ms']:.2f} ms, achieved {ol['achieved_rps']:,.0f}/s, non-2xx "
-            f"{ol['non_2xx']}, errors {ol['errors']}, late starts {ol['late_starts']}")
+            f"{ol['non_2xx']}, errors {ol['errors']}, late starts {ol['late_starts']}"
+            + (f", {out['app_us'][-1]:.0f} µs app, {out['pg_us'][-1]:.0f} µs PG"
+               if len(out["app_us"]) == r + 1 else ""))
     return out
 
 
@@ -117,7 +131,8 @@ def profile_app(dsn: str, n_actors: int, duration: float, top: int = 25) -> list
     return rows
 
 
-def run(*, quick: bool, n_actors: int, profile: bool) -> Result:
+def run(*, quick: bool, n_actors: int, profile: bool,
+        rates: list[float] | None = None) -> Result:
     runs = runs_for(quick, full=5, fast=2)
     duration = 3.0 if quick else 5.0
     res = Result("w1_inbox", params={"runs": runs, "duration_s": duration, "actors": n_actors,
@@ -141,11 +156,15 @@ def run(*, quick: bool, n_actors: int, profile: bool) -> Result:
                                               duration=duration, n_actors=n_actors)
                 med = sorted(sat["accepted_s"])[len(sat["accepted_s"]) // 2]
                 opens = {}
-                for label, rate in (("50 %", med * 0.5), ("80 %", med * 0.8), ("1,000/s", 1000.0)):
+                loads = [("50 %", med * 0.5), ("80 %", med * 0.8), ("1,000/s", 1000.0)]
+                if rates:  # fixed rates, comparable between runs whatever the saturation
+                    loads = [(f"{r:,.0f}/s", r) for r in rates if r != 1000.0] \
+                        + [("1,000/s", 1000.0)]
+                for label, rate in loads:
                     say(f"  W1: open loop at {label} ({rate:,.0f}/s) ...")
                     opens[label] = (rate, await asyncio.to_thread(
                         open_runs, app, rate=rate, runs=runs, duration=duration,
-                        n_actors=n_actors))
+                        n_actors=n_actors, dsn=dsn, pg=pg))
             prof_rows = []
             if profile:
                 say("  W1: cProfile run ...")
@@ -174,7 +193,11 @@ def report(res: Result, base: dict[str, Any], sat: dict[str, list[float]],
         p50 = res.metric(f"open_{label}_p50_ms", o["p50"], "ms")
         p99 = res.metric(f"open_{label}_p99_ms", o["p99"], "ms")
         ach = res.metric(f"open_{label}_achieved", o["achieved"], "1/s")
-        rows.append([f"open loop at {label} ({rate:,.0f}/s)", mmm(ach), "", "", "", mmm(p50),
+        cpu = ["", ""]
+        if o.get("app_us"):
+            cpu = [mmm(res.metric(f"open_{label}_app_cpu_us", o["app_us"], "µs")),
+                   mmm(res.metric(f"open_{label}_pg_cpu_us", o["pg_us"], "µs"))]
+        rows.append([f"open loop at {label} ({rate:,.0f}/s)", mmm(ach), "", *cpu, mmm(p50),
                      mmm(p99), f"{sum(o['non_2xx']):,.0f}"])
     res.table(["load", "accepted/s", "per app-core-second (1e6 / app µs)", "app CPU µs/activity",
                "PG CPU µs/activity", "p50 ms", "p99 ms", "non-2xx + errors"], rows,
@@ -197,8 +220,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--actors", type=int, default=1000)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--rates", default="",
+                   help="open-loop rates, e.g. 500,800 (default: 50 %% and 80 %% of saturation); "
+                        "1,000/s is always run")
     args = p.parse_args(argv)
-    res = run(quick=args.quick, n_actors=args.actors, profile=args.profile)
+    rates = [float(r) for r in args.rates.split(",") if r]
+    res = run(quick=args.quick, n_actors=args.actors, profile=args.profile, rates=rates or None)
     res.write()
     print("\n\n".join(res.tables))
 

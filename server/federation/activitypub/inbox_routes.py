@@ -22,7 +22,9 @@ nothing is stored unless the last column says so.
 | 15 | Valid                                                              | 202    | yes    |
 
 "yes" is one transaction: the raw activity in `inbox_items` and a
-`federation.process_inbox_item` job.
+`federation.process_inbox_item` job. POSTs stored at the same moment share that transaction
+(inbox_store: group commit), each row still decided on its own, each answered once its row
+is committed.
 
 "later" (row 10, with `inbox_defer_unknown_keys`, the default): a key the database does not
 have would cost this process a signed GET to the key's server, often a TLS handshake, and
@@ -55,7 +57,6 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from server import jobs
 from server.errors import (
     ActorMismatchError,
     BadRequestError,
@@ -65,7 +66,7 @@ from server.errors import (
     SignatureError,
 )
 from server.federation import queries, uris
-from server.federation.activitypub import keyring
+from server.federation.activitypub import inbox_store, keyring
 from server.federation.activitypub import queries as ap_q
 from server.federation.activitypub.http import context
 from server.federation.activitypub.parse import uri_of
@@ -162,21 +163,21 @@ async def verify(ctx: JobContext, parsed: ParsedSignature, env: Envelope) -> key
 async def store(ctx: JobContext, *, body: bytes, doc: dict[str, Any], env: Envelope,
                 signed_by: str, inbox_account_id: int | None,
                 remembered_pem: str | None = None) -> ap_q.StoreOutcome:
-    """Keep the raw activity and enqueue its processing, atomically, in one statement that
-    also re-checks the suspensions (and, with `remembered_pem`, that the key is still the
+    """Keep the raw activity and enqueue its processing, atomically, in one statement (shared
+    with the POSTs stored at the same moment, see inbox_store) that also re-checks the
+    suspensions (and, with `remembered_pem`, that the key is still the
     actor's). `stored` is False for a duplicate and whenever the outcome says why."""
     try:
         raw_json = body.decode("utf-8")
     except UnicodeDecodeError:  # JSON may also arrive as UTF-16 or UTF-32
         raw_json = json.dumps(doc)
-    now = ctx.clock.now()
+    item = ap_q.ItemToStore(
+        domains=_domains(env), item_id=new_id(), actor_uri=env.actor, signed_by=signed_by,
+        remembered_pem=remembered_pem, activity_id=env.id, type=env.type, raw_json=raw_json,
+        inbox_account_id=inbox_account_id, received_at=ctx.clock.now())
     try:
-        async with ctx.db.acquire_plain() as conn:
-            return await ap_q.store_inbox_item(
-                conn, domains=_domains(env), item_id=new_id(), actor_uri=env.actor,
-                signed_by=signed_by, remembered_pem=remembered_pem, activity_id=env.id,
-                type=env.type, raw_json=raw_json, inbox_account_id=inbox_account_id,
-                received_at=now, job_kind=PROCESS_JOB, channel=jobs.NOTIFY_CHANNEL)
+        # written together with the other POSTs waiting at this moment (group commit)
+        return await inbox_store.writer_for(ctx.db, PROCESS_JOB).store(item)
     except asyncpg.DataError:
         # e.g. a lone UTF-16 surrogate, which PostgreSQL's jsonb refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None

@@ -63,6 +63,36 @@ async def store_inbox_item(conn: Conn, *, domains: list[str], item_id: int, acto
     return StoreOutcome(*row)
 
 
+@dataclass(frozen=True, slots=True)
+class ItemToStore:
+    """One POST's row for store_inbox_items."""
+
+    domains: list[str]
+    item_id: int
+    actor_uri: str
+    signed_by: str
+    remembered_pem: str | None
+    activity_id: str
+    type: str
+    raw_json: str
+    inbox_account_id: int | None
+    received_at: datetime
+
+
+async def store_inbox_items(conn: Conn, *, items: list[ItemToStore], job_kind: str,
+                            channel: str, notify: bool) -> tuple[list[StoreOutcome], bool]:
+    """One outcome per item, in order, and whether a NOTIFY was sent with them."""
+    numbers = [n for n, item in enumerate(items, 1) for _ in item.domains]
+    domains = [d for item in items for d in item.domains]
+    rows = await conn.fetch(
+        Q["store_inbox_items"], [i.item_id for i in items], [i.actor_uri for i in items],
+        [i.signed_by for i in items], [i.remembered_pem for i in items],
+        [i.activity_id for i in items], [i.type for i in items], [i.raw_json for i in items],
+        [i.inbox_account_id for i in items], [i.received_at for i in items], numbers, domains,
+        job_kind, channel, notify)
+    return [StoreOutcome(*r[:4]) for r in rows], bool(rows and rows[0]["woken"])
+
+
 async def get_inbox_item(conn: Conn, *, item_id: int) -> InboxItem | None:
     row = await conn.fetchrow(Q["get_inbox_item"], item_id)
     return InboxItem(**dict(row)) if row else None

@@ -57,6 +57,58 @@ SELECT g.domain_suspended, g.actor_suspended, g.signer_current,
        (SELECT count(pg_notify($12, $11)) FROM job) > 0 AS stored
   FROM gate g;
 
+-- name: store_inbox_items
+-- store_inbox_item for several POSTs at once (the inbox's group commit): one statement, one
+-- commit, each row decided on its own exactly as store_inbox_item decides it (suspensions,
+-- the remembered key, a redelivery; two rows with one activity id store the first). One
+-- row out per row in, in the order given. The NOTIFY goes out on commit only when $14 is
+-- true and a job was written: the caller coalesces wake-ups (server.jobs.WakeUps).
+-- $1 item ids, $2 actor uris, $3 key ids (signed_by), $4 remembered PEMs (NULL: none),
+-- $5 activity ids, $6 types, $7 raws (JSON text), $8 inbox account ids, $9 received_at,
+-- $10 row numbers (1-based) and $11 domains: each row's host and parents, flattened,
+-- $12 job kind, $13 notify channel, $14 notify
+WITH input AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                         $6::text[], $7::text[], $8::bigint[], $9::timestamptz[])
+                  WITH ORDINALITY AS u(item_id, actor_uri, signed_by, pem, activity_id, type,
+                                       raw, inbox_account_id, received_at, n)
+), gate AS (
+    SELECT i.*,
+           EXISTS (SELECT 1 FROM unnest($10::bigint[], $11::text[]) AS d(n, domain)
+                     JOIN domain_policies p
+                       ON p.active AND p.policy = 'suspend' AND lower(p.domain) = d.domain
+                    WHERE d.n = i.n) AS domain_suspended,
+           EXISTS (SELECT 1 FROM accounts
+                    WHERE uri = i.actor_uri AND domain IS NOT NULL AND suspended_at IS NOT NULL)
+               AS actor_suspended,
+           i.pem IS NULL OR EXISTS (
+               SELECT 1 FROM (SELECT uri, public_key_pem FROM accounts
+                               WHERE public_key_id = i.signed_by
+                               ORDER BY fetched_at DESC NULLS LAST LIMIT 1) owner
+                WHERE owner.uri = i.actor_uri AND owner.public_key_pem = i.pem)
+               AS signer_current
+      FROM input i
+), item AS (
+    INSERT INTO inbox_items (id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id,
+                             received_at)
+    SELECT item_id, activity_id, actor_uri, type, raw::jsonb, signed_by, inbox_account_id,
+           received_at
+      FROM gate WHERE NOT domain_suspended AND NOT actor_suspended AND signer_current
+     ORDER BY n
+    ON CONFLICT (activity_id) DO NOTHING
+    RETURNING id, received_at
+), job AS (
+    INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
+    SELECT $12, jsonb_build_object('item_id', id), received_at, 10, NULL, received_at
+      FROM item ORDER BY id
+    RETURNING id
+)
+SELECT g.domain_suspended, g.actor_suspended, g.signer_current,
+       g.item_id IN (SELECT id FROM item) AS stored,
+       (SELECT count(pg_notify($13, $12)) FROM (SELECT 1 FROM job LIMIT 1) AS any_job
+         WHERE $14::boolean) AS woken
+  FROM gate g ORDER BY g.n;
+
 -- name: get_inbox_item
 -- $1 id
 SELECT id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id, received_at, state,
