@@ -130,6 +130,12 @@ class Worker:
         running: dict[asyncio.Task[None], int] = {}
         loop = asyncio.get_running_loop()
         trickling, last_claim = False, 0.0
+        # Whatever the loop waits for sets `wake`: a NOTIFY, a unit ending (a slot free, or
+        # finished jobs to delete), the stop. Waiting is then one Event, not two tasks made
+        # and cancelled on every round (several rounds per job when jobs trickle in).
+        woken = lambda _: wake.set()  # noqa: E731
+        stop_watch = asyncio.ensure_future(stop.wait())
+        stop_watch.add_done_callback(woken)
         try:
             while not stop.is_set():
                 pause = last_claim + self.gather - loop.time() if trickling else 0.0
@@ -150,17 +156,15 @@ class Worker:
                     task = asyncio.create_task(self._run_unit(unit))
                     running[task] = self._weight(unit)
                     task.add_done_callback(running.pop)
+                    task.add_done_callback(woken)
                 if claimed and len(claimed) == wanted \
                         and sum(running.values()) < self.concurrency:
                     continue  # the queue may hold more: claim again at once
-                waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(wake.wait()),
-                                                     asyncio.ensure_future(stop.wait())}
-                if sum(running.values()) >= self.concurrency:
-                    waiters |= set(running)
-                await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    if w not in running:
-                        w.cancel()
+                try:
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await wake.wait()
+                except TimeoutError:
+                    pass
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
             if self._finished:
@@ -169,6 +173,7 @@ class Worker:
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     log.warning("job worker stops with finished jobs not deleted: %s", exc)
         finally:
+            stop_watch.cancel()
             self._wake = None
             if listener is not None:
                 if self._heard is not None:
@@ -232,8 +237,6 @@ class Worker:
                 await self._run_one(job)
 
         await asyncio.gather(*(run(job) for n, job in enumerate(unit) if n in left))
-        if self._wake is not None:
-            self._wake.set()
 
     async def _run_one(self, job: queries.ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
@@ -249,9 +252,8 @@ class Worker:
             log.exception("job %s (%s) crashed", job.id, job.kind)
             await self._retry_or_fail(job, traceback.format_exc(limit=8), None)
         else:
+            # Deleted with the loop's next claim: the unit's end wakes it (run_forever).
             self._finished.append(job.id)
-            if self._wake is not None:
-                self._wake.set()  # the loop deletes it with its next claim, at once
 
     async def _retry_or_fail(self, job: queries.ClaimedJob, reason: str, delay: float | None) -> None:
         if job.attempts >= job.max_attempts:
