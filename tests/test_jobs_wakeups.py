@@ -90,3 +90,34 @@ async def test_jobs_arriving_one_by_one_are_claimed_together_and_all_run(
         await asyncio.wait_for(task, timeout=5)
     async with db.acquire() as conn:
         assert await queries.list_jobs(conn) == []
+
+
+async def test_the_workers_of_a_process_share_one_listen_connection_and_stop_cleanly(
+        db: Database, clock: FrozenClock, config: Any) -> None:
+    from server.jobs import listen
+
+    done: list[str] = []
+
+    def record(kind: str) -> Any:
+        async def run(ctx: Any, payload: dict[str, Any]) -> None:
+            done.append(kind)
+        return run
+
+    ctx = JobContext(db=db, clock=clock, config=config)
+    handlers = {"t.a": record("t.a"), "t.b": record("t.b")}
+    workers = [CountingWorker(ctx, handlers, only=["t.a"]),
+               CountingWorker(ctx, handlers, skip=["t.a"])]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(w.run_forever(stop)) for w in workers]
+    try:
+        await _until(lambda: all(w.claims >= 1 for w in workers))
+        shared = listen._SHARED[db]
+        assert len(shared.callbacks) == 2 and shared.conn is not None
+        for kind in ("t.a", "t.b"):
+            async with db.transaction() as conn:
+                await jobs.enqueue(conn, kind, {}, now=clock.now())
+        await _until(lambda: sorted(done) == ["t.a", "t.b"], seconds=0.9)
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
+    assert db not in listen._SHARED   # the last worker out gave the connection back

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from server.jobs import NOTIFY_CHANNEL, PermanentJobError, RetryLaterError, queries
+from server.jobs import PermanentJobError, RetryLaterError, listen, queries
 from server.jobs.batch import Batched
 from server.jobs.context import JobContext
 from server.jobs.registry import JobHandler
@@ -160,6 +160,8 @@ class Worker:
                 if claimed and len(claimed) == wanted \
                         and sum(running.values()) < self.concurrency:
                     continue  # the queue may hold more: claim again at once
+                if stop.is_set():
+                    break  # its wake-up may have been cleared above
                 try:
                     async with asyncio.timeout(POLL_SECONDS):
                         await wake.wait()
@@ -175,12 +177,11 @@ class Worker:
         finally:
             stop_watch.cancel()
             self._wake = None
-            if listener is not None:
-                if self._heard is not None:
-                    await listener.remove_listener(NOTIFY_CHANNEL, self._heard)
-                await self.ctx.db.pool.release(listener)
+            if listener is not None and self._heard is not None:
+                await listen.leave(listener, self._heard)
 
-    async def _listen(self, on_notify: Callable[..., None]) -> asyncpg.Connection | None:
+    async def _listen(self, on_notify: Callable[..., None]) -> listen.SharedListener | None:
+        """Hear the job channel on the connection this process's workers share (listen.py)."""
         def heard(conn: Any, pid: int, channel: str, kind: str) -> None:
             # The payload names the kind queued. A process runs a general worker and a
             # delivery worker: waking the one that does not serve the kind would cost it a
@@ -188,10 +189,9 @@ class Worker:
             if kind not in self.handlers or self._serves(kind):
                 on_notify(conn, pid, channel, kind)
         try:
-            conn = await self.ctx.db.pool.acquire()
-            await conn.add_listener(NOTIFY_CHANNEL, heard)
+            shared = await listen.join(self.ctx.db, heard)
             self._heard = heard
-            return conn
+            return shared
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("job worker runs without LISTEN (%s); polling only", exc)
             return None
