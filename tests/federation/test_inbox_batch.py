@@ -37,9 +37,9 @@ async def test_a_batch_of_creates_ends_as_one_by_one_would(
     batches: list[int] = []
     store = create_batch.store_creates
 
-    async def spy(ctx: Any, conn: Any, creates: list[Any]) -> Any:
+    async def spy(ctx: Any, creates: list[Any]) -> Any:
         batches.append(len(creates))
-        return await store(ctx, conn, creates)
+        return await store(ctx, creates)
 
     monkeypatch.setattr(create_batch, "store_creates", spy)
     like = {"id": f"{alice.uri}#likes/1", "type": "Like", "actor": alice.uri,

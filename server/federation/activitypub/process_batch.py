@@ -31,39 +31,35 @@ JOBS_PER_SLOT = 5
 async def process_inbox_items(ctx: JobContext, payloads: Sequence[dict[str, Any]]) -> list[int]:
     """Returns the positions (in `payloads`) left for process_inbox_item."""
     ids = [int(p["item_id"]) for p in payloads]
-    left: list[int] = []
-    creates: list[tuple[int, create_batch.PlainCreate]] = []
-    # One connection for the read and the batch's transaction: a pool round (acquire and
-    # release) fewer per batch, which at a few jobs per batch is paid by a few activities.
-    # Parsing in between holds it for no I/O. A transaction that ends, committed or rolled
-    # back, leaves nothing for the reset query: the release skips it (acquire_plain).
     async with ctx.db.acquire_plain() as conn:
         items = {item.id: item for item in await ap_q.get_inbox_items(conn, item_ids=ids)}
-        for n, item_id in enumerate(ids):
-            item = items.get(item_id)
-            if item is None or item.state != "received":
-                continue  # already done by an earlier run of this job
-            if item.type != "Create":
-                left.append(n)
-                continue
-            try:
-                activity = parse_activity(item.raw, ctx.config)
-            except (UnsupportedActivityError, CommonholdError):
-                left.append(n)  # process_inbox_item records why
-                continue
-            create = create_batch.batchable(item, activity)
-            if create is None:
-                left.append(n)
-            else:
-                creates.append((n, create))
-        if not creates:
-            return left
+    left: list[int] = []
+    creates: list[tuple[int, create_batch.PlainCreate]] = []
+    for n, item_id in enumerate(ids):
+        item = items.get(item_id)
+        if item is None or item.state != "received":
+            continue  # already done by an earlier run of this job
+        if item.type != "Create":
+            left.append(n)
+            continue
         try:
-            outcomes = await create_batch.store_creates(ctx, conn, [c for _, c in creates])
-        except CommonholdError as exc:
-            # Rolled back as a whole; one by one, the item at fault ends failed alone.
-            log.info("batch of %d Creates rolled back (%s); one by one instead", len(creates), exc)
-            return sorted(left + [n for n, _ in creates])
+            activity = parse_activity(item.raw, ctx.config)
+        except (UnsupportedActivityError, CommonholdError):
+            left.append(n)  # process_inbox_item records why
+            continue
+        create = create_batch.batchable(item, activity)
+        if create is None:
+            left.append(n)
+        else:
+            creates.append((n, create))
+    if not creates:
+        return left
+    try:
+        outcomes = await create_batch.store_creates(ctx, [c for _, c in creates])
+    except CommonholdError as exc:
+        # Rolled back as a whole; one by one, the item at fault ends failed alone.
+        log.info("batch of %d Creates rolled back (%s); one by one instead", len(creates), exc)
+        return sorted(left + [n for n, _ in creates])
     for n, create in creates:
         outcome = outcomes.get(create.item.id)
         if outcome is None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.accounts.queries import Account
-from server.db import Conn
 from server.federation import uris
 from server.federation import vocabulary as v
 from server.federation.activitypub import queries as ap_q
@@ -48,17 +47,15 @@ def batchable(item: InboxItem, activity: v.Create) -> PlainCreate | None:
     return PlainCreate(item, activity, note)
 
 
-async def store_creates(ctx: JobContext, conn: Conn,
-                        creates: list[PlainCreate]) -> dict[int, Outcome]:
-    """Store the posts that need nothing fetched, and mark their items, in one transaction
-    on `conn` (outside any transaction). Returns the outcome per item id; items missing
-    from it were left untouched."""
+async def store_creates(ctx: JobContext, creates: list[PlainCreate]) -> dict[int, Outcome]:
+    """Store the posts that need nothing fetched, and mark their items, in one transaction.
+    Returns the outcome per item id; items missing from it were left untouched."""
     now = ctx.clock.now()
     outcomes: dict[int, Outcome] = {}
     plain: list[tuple[PlainCreate, plain_posts.Post]] = []
     richer: list[tuple[PlainCreate, Account]] = []
     # Same commit mode as InboxContext.transaction (see there why a lost commit is harmless).
-    async with conn.transaction():
+    async with ctx.db.acquire_plain() as conn, conn.transaction():
         await inbox_q.commit_without_flush(conn)
         arrivals = await tombstones.post_arrivals(
             conn, posts=[(c.note.uri, c.activity.actor_uri, c.note.author_uri) for c in creates],
