@@ -4,7 +4,8 @@ claim to an empty queue. Reports processed/s, app and PostgreSQL CPU per Create,
 Create and, with --trace, the SQL statements per Create (asyncpg's query logger, wall time
 per statement).
 
-    python -m bench.scenarios.w2_processing [-n 1000] [--batch 20] [--rate R] [--trace] [--profile FILE]
+    python -m bench.scenarios.w2_processing [-n 1000] [--batch 20] [--rate R] [--trace]
+                                            [--profile FILE]
 
 Without --rate the queue is filled first and drained in full batches (the worker's best
 case). With --rate R a feeder process on the load core stores the items one by one at R/s,
