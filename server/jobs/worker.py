@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from server.jobs import NOTIFY_CHANNEL, PermanentJobError, RetryLaterError, queries
+from server.jobs import PermanentJobError, RetryLaterError, listen, queries
 from server.jobs.batch import Batched
 from server.jobs.context import JobContext
 from server.jobs.registry import JobHandler
@@ -28,6 +28,12 @@ REQUEUE_EVERY = timedelta(seconds=30)
 BACKOFF_BASE = 15.0          # seconds before the first retry
 BACKOFF_CAP = 6 * 3600.0     # never wait more than six hours between tries
 SHORT_RETRY = timedelta(seconds=60)  # retries due sooner than this wake the worker on time
+# While jobs trickle in (the last claim found some, fewer than it asked for), a claim waits
+# until this long after the previous one, so that it brings the jobs queued meanwhile
+# together: at 500 arrivals/s, batches of about five instead of one or two, and the claim,
+# transaction and statements of a batch paid once for them. Bounded, and never paid by a
+# job that arrives when the worker was idle or by a backlog (full claims go on at once).
+GATHER_SECONDS = 0.01
 
 
 def backoff_delay(attempts: int) -> timedelta:
@@ -38,11 +44,12 @@ def backoff_delay(attempts: int) -> timedelta:
 class Worker:
     def __init__(self, ctx: JobContext, handlers: dict[str, JobHandler], *, batch: int = 20,
                  concurrency: int = 4, only: Collection[str] | None = None,
-                 skip: Collection[str] = ()) -> None:
+                 skip: Collection[str] = (), gather: float = GATHER_SECONDS) -> None:
         self.ctx = ctx
         self.handlers = handlers
         self.batch = batch
         self.concurrency = max(concurrency, 1)
+        self.gather = gather
         # Which kinds this worker claims: all (None), or a subset served by a worker of its own.
         self.only = sorted(only) if only is not None else None
         self.skip = sorted(skip)
@@ -52,6 +59,7 @@ class Worker:
         # runs them again, which at-least-once handlers allow.
         self._finished: list[int] = []
         self._wake: asyncio.Event | None = None
+        self._heard: Callable[..., None] | None = None  # the LISTEN callback, to remove it
         # Jobs of a batched kind share slots (see _weight); claims are sized for the most
         # sharing kind this worker serves, so that a freed slot brings a batch, not one job.
         self._per_slot = max((h.per_slot for kind, h in handlers.items()
@@ -64,9 +72,10 @@ class Worker:
         now = self.ctx.clock.now()
         finished, self._finished = self._finished, []
         # Each statement is atomic on its own; no BEGIN/COMMIT around them, so claiming is one
-        # round trip to the database (the requeue runs only every REQUEUE_EVERY).
+        # round trip to the database (the requeue runs only every REQUEUE_EVERY), and the
+        # connection goes back without the pool's reset query (a second round trip).
         try:
-            async with self.ctx.db.acquire() as conn:
+            async with self.ctx.db.acquire_plain() as conn:
                 if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
                     await queries.requeue_stalled_jobs(conn, now=now)
                     self._last_requeue = now
@@ -80,7 +89,7 @@ class Worker:
     async def _flush_finished(self) -> None:
         finished, self._finished = self._finished, []
         try:
-            async with self.ctx.db.acquire() as conn:
+            async with self.ctx.db.acquire_plain() as conn:
                 await queries.delete_jobs(conn, job_ids=finished)
         except BaseException:
             self._finished[:0] = finished
@@ -119,8 +128,19 @@ class Worker:
         # sized for batches may bring single jobs instead, which can then overfill the slots
         # by a few until they finish; with no batched kind served, claims fit the free slots.
         running: dict[asyncio.Task[None], int] = {}
+        loop = asyncio.get_running_loop()
+        trickling, last_claim = False, 0.0
+        # Whatever the loop waits for sets `wake`: a NOTIFY, a unit ending (a slot free, or
+        # finished jobs to delete), the stop. Waiting is then one Event, not two tasks made
+        # and cancelled on every round (several rounds per job when jobs trickle in).
+        woken = lambda _: wake.set()  # noqa: E731
+        stop_watch = asyncio.ensure_future(stop.wait())
+        stop_watch.add_done_callback(woken)
         try:
             while not stop.is_set():
+                pause = last_claim + self.gather - loop.time() if trickling else 0.0
+                if pause > 0:
+                    await asyncio.sleep(pause)  # see GATHER_SECONDS
                 wake.clear()
                 free = self.concurrency - sum(running.values())
                 wanted = min(free * self._per_slot, self.batch) if free > 0 else 0
@@ -130,21 +150,23 @@ class Worker:
                         claimed = await self._claim(wanted)
                     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                         log.warning("job worker cannot reach the database: %s", exc)
+                    last_claim = loop.time()
+                    trickling = 0 < len(claimed) < wanted
                 for unit in self._units(claimed):
                     task = asyncio.create_task(self._run_unit(unit))
                     running[task] = self._weight(unit)
                     task.add_done_callback(running.pop)
+                    task.add_done_callback(woken)
                 if claimed and len(claimed) == wanted \
                         and sum(running.values()) < self.concurrency:
                     continue  # the queue may hold more: claim again at once
-                waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(wake.wait()),
-                                                     asyncio.ensure_future(stop.wait())}
-                if sum(running.values()) >= self.concurrency:
-                    waiters |= set(running)
-                await asyncio.wait(waiters, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    if w not in running:
-                        w.cancel()
+                if stop.is_set():
+                    break  # its wake-up may have been cleared above
+                try:
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await wake.wait()
+                except TimeoutError:
+                    pass
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
             if self._finished:
@@ -153,16 +175,23 @@ class Worker:
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     log.warning("job worker stops with finished jobs not deleted: %s", exc)
         finally:
+            stop_watch.cancel()
             self._wake = None
-            if listener is not None:
-                await listener.remove_listener(NOTIFY_CHANNEL, on_notify)
-                await self.ctx.db.pool.release(listener)
+            if listener is not None and self._heard is not None:
+                await listen.leave(listener, self._heard)
 
-    async def _listen(self, on_notify: Callable[..., None]) -> asyncpg.Connection | None:
+    async def _listen(self, on_notify: Callable[..., None]) -> listen.SharedListener | None:
+        """Hear the job channel on the connection this process's workers share (listen.py)."""
+        def heard(conn: Any, pid: int, channel: str, kind: str) -> None:
+            # The payload names the kind queued. A process runs a general worker and a
+            # delivery worker: waking the one that does not serve the kind would cost it a
+            # claim that finds nothing, for every activity the inbox stores.
+            if kind not in self.handlers or self._serves(kind):
+                on_notify(conn, pid, channel, kind)
         try:
-            conn = await self.ctx.db.pool.acquire()
-            await conn.add_listener(NOTIFY_CHANNEL, on_notify)
-            return conn
+            shared = await listen.join(self.ctx.db, heard)
+            self._heard = heard
+            return shared
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("job worker runs without LISTEN (%s); polling only", exc)
             return None
@@ -208,8 +237,6 @@ class Worker:
                 await self._run_one(job)
 
         await asyncio.gather(*(run(job) for n, job in enumerate(unit) if n in left))
-        if self._wake is not None:
-            self._wake.set()
 
     async def _run_one(self, job: queries.ClaimedJob) -> None:
         handler = self.handlers.get(job.kind)
@@ -225,9 +252,8 @@ class Worker:
             log.exception("job %s (%s) crashed", job.id, job.kind)
             await self._retry_or_fail(job, traceback.format_exc(limit=8), None)
         else:
+            # Deleted with the loop's next claim: the unit's end wakes it (run_forever).
             self._finished.append(job.id)
-            if self._wake is not None:
-                self._wake.set()  # the loop deletes it with its next claim, at once
 
     async def _retry_or_fail(self, job: queries.ClaimedJob, reason: str, delay: float | None) -> None:
         if job.attempts >= job.max_attempts:
