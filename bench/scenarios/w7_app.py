@@ -95,7 +95,7 @@ def _cache_sizes() -> dict[str, Any]:
             if bounded is not None and isinstance(obj, bounded):
                 out[f"{short}.{key}"] = len(obj)
                 out[f"{short}.{key}_kib"] = round(_deep_bytes(obj._data, seen) / 1024)
-                if obj.max_bytes:   # what the cache itself counts against its bound
+                if getattr(obj, "max_bytes", 0):   # what the cache counts against its bound
                     out[f"{short}.{key}_weighed_kib"] = round(obj.bytes / 1024)
                 if obj.lookups:
                     out[f"{short}.{key}_hit_rate"] = round(1 - obj.misses / obj.lookups, 4)

@@ -161,7 +161,6 @@ def reference_entity(status: Any, data: Any, *, viewer_id: int | None) -> dict[s
 async def test_entities_match_the_uncached_reference(api: Any, member: Any, db: Database,
                                                      api_config: Config, clock: FrozenClock,
                                                      worker: Any) -> None:
-    from server.api.entities import statuses
     from server.jsonio import dumpb
     from server.statuses import queries as statuses_q
 
@@ -232,7 +231,6 @@ async def test_pages_as_json_pieces_and_as_dicts_are_the_same_bytes(
     """render_statuses joins kept JSON pieces for a caller that only encodes the page, and
     builds dicts for the others: both encode to the same bytes, for every reader, cold and
     warm, and whatever changed in between (counters, flags, an edit, a profile)."""
-    from server.api.entities import statuses
     from server.jsonio import dumpb
 
     ada, bea, cy = await member("ada"), await member("bea"), await member("cy")

@@ -171,34 +171,41 @@ async def render_accounts(conn: Conn, config: Config,
 
 
 # Account entities of accounts seen lately, as their JSON, for pages encoded at once: one
-# entry per account (and site), which keeps the columns it was built from and is rebuilt
-# when any differs, so a changed count replaces the entry instead of adding one. JSON bytes
-# are about a third of the same entity as a dict of Python objects, and need no encoding.
+# entry per account (and site), which keeps the view it was last found for. A hit is the
+# same view object (statusviews hands out one per version of a row) or one with equal
+# columns; anything else rebuilds the entry, so a changed count replaces it instead of adding
+# one. JSON bytes are about a third of the same entity as a dict of Python objects, and
+# need no encoding.
 _KEY = attrgetter(*(f.name for f in fields(AccountView) if f.name != "fields"))
 SEEN_MAX = 4096
 SEEN_MAX_BYTES = 2 << 20   # about 1 KiB of JSON each: the latest 2,000 accounts or so
 
 
-def _weigh(entry: tuple[Any, ...]) -> int:
-    return len(entry[2]) + 400   # the JSON, and roughly the entry and its version tuple
+def _weigh(entry: tuple[AccountView, bytes]) -> int:
+    return len(entry[1]) + 400   # the JSON, and roughly the entry and the view it keeps
 
 
-_SEEN: BoundedCache[tuple[str, int], tuple[Any, ...]] = BoundedCache(
+_SEEN: BoundedCache[tuple[str, int], tuple[AccountView, bytes]] = BoundedCache(
     SEEN_MAX, "account_entities", max_bytes=SEEN_MAX_BYTES, weigh=_weigh)
+
+
+def _same_columns(a: AccountView, b: AccountView) -> bool:
+    # Profile fields are a list of dicts: compared as their JSON (== would take 1 for True).
+    return _KEY(a) == _KEY(b) and (a.fields is b.fields or dumpb(a.fields) == dumpb(b.fields))
 
 
 def account_json(view: AccountView, config: Config) -> bytes:
     """The entity of an account that has not moved, as JSON (kept for the next page)."""
     key = (config.base_url, view.id)
-    version = _KEY(view)
-    # Profile fields are a list of dicts: compared as their JSON.
-    fields_json = dumpb(view.fields) if view.fields else None
     found = _SEEN.get(key)
-    if found is not None and found[0] == version and found[1] == fields_json:
-        return found[2]
-    data = dumpb(to_mastodon_account(view, config))
-    _SEEN.put(key, (version, fields_json, data))
-    return data
+    if found is not None:
+        seen = found[0]
+        if seen is view:
+            return found[1]
+        if _same_columns(seen, view):
+            _SEEN.swap(key, (view, found[1]))   # keep the view statusviews keeps now
+            return found[1]
+    return _SEEN.put(key, (view, dumpb(to_mastodon_account(view, config))))[1]
 
 
 def account_fragments(config: Config, views: dict[int, AccountView],

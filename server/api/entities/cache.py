@@ -56,6 +56,12 @@ class BoundedCache(Generic[K, V]):
             self._shrink()
         return value
 
+    def swap(self, key: K, value: V) -> V:
+        """Put a value in place of an entry's, of the same weight (an equal version of what
+        the entry was built from): not a miss, and the entry keeps its age."""
+        self._data[key] = value
+        return value
+
     def _shrink(self) -> None:
         data, weigh = self._data, self.weigh
         keep_entries = self.maxsize - max(1, self.maxsize // 4)

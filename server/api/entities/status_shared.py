@@ -11,10 +11,11 @@ joined (`SharedPart.json`); callers that want a dict get a new one (`compose`).
 JSON bytes are several times smaller than the same entity as a dict of Python objects, and
 joining them is cheaper than encoding the dict again for each reader.
 
-There is one entry per status (and site). It keeps every value the part is built from (the
-status columns it shows, the media, mention and tag rows as loaded) and a hit compares them,
-so an edit, a media change or a renamed mentioned account replaces the entry: nothing is
-stale, in this process or any other, and old versions do not pile up.
+There is one entry per status (and site). It keeps the Status it was last found for and,
+when the status has any, its media, mention and tag rows as loaded; a hit is the same Status
+object (statusviews hands out one per version of a row) or one whose shown columns are
+equal, with equal rows. So an edit, a media change or a renamed mentioned account replaces
+the entry: nothing is stale, in this process or any other, and old versions do not pile up.
 """
 
 from __future__ import annotations
@@ -47,21 +48,24 @@ PARTS_MAX = 8192
 PARTS_MAX_BYTES = 4 << 20
 
 _FLAG_NAMES = ("favourited", "reblogged", "muted", "bookmarked")
-# The viewer's four flags as JSON, one per combination of values.
-_FLAGS_JSON: dict[tuple[Any, ...], bytes] = {}
+# The viewer's four flags as JSON, by the identity of the flags dict (statusviews hands out
+# one per combination of values); the dict is kept with its JSON, so its id stays its own.
+_FLAGS_JSON: dict[int, tuple[dict[str, Any], bytes]] = {}
+_NO_FLAGS: dict[str, Any] = {}
 _FILTERED = b',"filtered":[]'
 
 
 def _flags_json(flags: dict[str, Any] | None) -> bytes:
-    given = flags or {}
-    values = tuple(given.get(name, False) for name in _FLAG_NAMES)
-    found = _FLAGS_JSON.get(values)
-    if found is None:
-        found = b"".join(b',"%s":%s' % (name.encode(), dumpb(v))
-                         for name, v in zip(_FLAG_NAMES, values))
-        if len(_FLAGS_JSON) < 64:   # booleans or null: a handful of combinations
-            _FLAGS_JSON[values] = found
-    return found
+    given = _NO_FLAGS if flags is None else flags
+    found = _FLAGS_JSON.get(id(given))
+    if found is not None and found[0] is given:
+        return found[1]
+    encoded = b"".join(b',"%s":%s' % (name.encode(), dumpb(given.get(name, False)))
+                       for name in _FLAG_NAMES)
+    if len(_FLAGS_JSON) >= 256:   # flags dicts made elsewhere, one per row: start again
+        _FLAGS_JSON.clear()
+    _FLAGS_JSON[id(given)] = (given, encoded)
+    return encoded
 
 
 class SharedPart:
@@ -69,12 +73,13 @@ class SharedPart:
     (REST::StatusSerializer's): `head` up to `"replies_count":`, `edited` (edited_at),
     `content`, and `tail` from media_attachments to the end."""
 
-    __slots__ = ("version", "head", "edited", "content", "tail")
+    __slots__ = ("content", "edited", "embeds", "head", "status", "tail")
 
     def __init__(self, status: Status, embeds: Embeds | None, config: Config,
-                 version: tuple[Any, ...]) -> None:
+                 embeds_version: tuple[Any, ...] | None) -> None:
         media, mentions, tags = embeds or (None, None, None)
-        self.version = version
+        self.status = status
+        self.embeds = embeds_version
         head = dumpb({
             "id": str(status.id),
             "created_at": iso(status.created_at),
@@ -101,15 +106,16 @@ class SharedPart:
         })[1:]
 
     def weight(self) -> int:
-        # The pieces, the entry and its version tuple (the strings in it are the Status's).
+        # The pieces, and roughly the entry and the Status it keeps (usually also kept by
+        # statusviews' cache).
         return len(self.head) + len(self.edited) + len(self.content) + len(self.tail) + 400
 
     def json(self, status: Status, *, viewer: bool, flags: dict[str, Any] | None,
              reblog: bytes | None, account: bytes) -> bytes:
         """The whole entity as a reader without a relation of their own to the status sees
         it (neither its author nor anyone with a `pinned` to show); no card, no poll."""
-        counts = b'%d,"reblogs_count":%d,"favourites_count":%d' % (
-            status.replies_count, status.reblogs_count, status.favourites_count)
+        counts = (f'{status.replies_count},"reblogs_count":{status.reblogs_count},'
+                  f'"favourites_count":{status.favourites_count}').encode()
         return b"".join((
             self.head, counts, self.edited,
             _flags_json(flags) if viewer else b"",
@@ -163,19 +169,20 @@ _PARTS: BoundedCache[tuple[str, int], SharedPart] = BoundedCache(
 
 
 def shared_part(status: Status, embeds: Embeds | None, config: Config) -> SharedPart:
-    if embeds is None:
-        version: tuple[Any, ...] = (_KEY(status),)
-    else:
-        media, mentions, tags = embeds
-        # The rows as loaded, serialised: a media description, focus point, processed file
-        # or a mentioned account's new name makes a new version.
-        version = (_KEY(status), dumpb(media) if media else None,
-                   dumpb(mentions) if mentions else None, tuple(tags) if tags else None)
+    # The rows as loaded, serialised: a media description, focus point, processed file or a
+    # mentioned account's new name makes a new version.
+    embeds_version = None if embeds is None else (
+        dumpb(embeds[0]) if embeds[0] else None, dumpb(embeds[1]) if embeds[1] else None,
+        tuple(embeds[2]) if embeds[2] else None)
     key = (config.base_url, status.id)
     part = _PARTS.get(key)
-    if part is None or part.version != version:
-        part = _PARTS.put(key, SharedPart(status, embeds, config, version))
-    return part
+    if part is not None and part.embeds == embeds_version:
+        if part.status is status:
+            return part
+        if _KEY(part.status) == _KEY(status):   # a new version of the row, counters only
+            part.status = status   # the one statusviews keeps now: let the old one go
+            return part
+    return _PARTS.put(key, SharedPart(status, embeds, config, embeds_version))
 
 
 def _str(value: int | None) -> str | None:

@@ -30,9 +30,9 @@ from server.api.queries import AccountView
 from server.api.statusviews import queries as views_q
 from server.cards.render import attach_cards
 from server.config import Config
+from server.db import Conn
 from server.filters import matcher
 from server.filters import service as filters_service
-from server.db import Conn
 from server.jsonio import dumpb, loads
 from server.statuses.queries import Status
 from server.statuses.text import plain_text
