@@ -12,8 +12,6 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
-from orjson import Fragment
-
 from server.api import queries
 from server.api.entities.cache import BoundedCache
 from server.api.entities.common import iso, iso_date, midnight
@@ -206,26 +204,6 @@ def account_json(view: AccountView, config: Config) -> bytes:
             _SEEN.swap(key, (view, found[1]))   # keep the view statusviews keeps now
             return found[1]
     return _SEEN.put(key, (view, dumpb(to_mastodon_account(view, config))))[1]
-
-
-def account_fragments(config: Config, views: dict[int, AccountView],
-                      account_ids: list[int]) -> dict[int, Fragment]:
-    """Account entities as JSON fragments (orjson splices them into the document it
-    encodes), from views that include the accounts they moved to (see with_moved)."""
-    out: dict[int, Fragment] = {}
-    for account_id in account_ids:
-        if account_id in out:   # a page repeats its authors: one each
-            continue
-        view = views.get(account_id)
-        if view is None:
-            continue
-        if view.moved_to_account_id is None:
-            out[account_id] = Fragment(account_json(view, config))
-            continue
-        target = views.get(view.moved_to_account_id)
-        moved = to_mastodon_account(target, config) if target is not None else None
-        out[account_id] = Fragment(dumpb(to_mastodon_account(view, config, moved=moved)))
-    return out
 
 
 async def with_moved(conn: Conn, views: dict[int, AccountView]) -> dict[int, AccountView]:
