@@ -8,14 +8,17 @@ memory in use stays flat. Two settings, made once at start-up before any thread 
 - at most two malloc arenas: every thread that calls malloc (libuv's getaddrinfo pool, the
   to_thread workers for images and password hashes) would otherwise get an arena of its own,
   up to eight per core, each keeping its own free memory;
-- a periodic malloc_trim(0), which hands the free pages inside the arenas back to the kernel.
-  It walks every free chunk of every arena: 0.1-5 ms in a steady soak, but 25-75 ms after a
-  backlog left a fragmented heap of 100 MiB or more (W7 probes). It runs in a worker thread
-  (ctypes lets go of the GIL), so the event loop keeps serving meanwhile; only a malloc of
-  more than 512 bytes on the loop's thread can wait for an arena being trimmed (smaller
-  Python objects come from Python's own allocator, which does not use malloc's arenas).
-  Asking first whether there is anything to give back (mallinfo2) walks the same chunks and
-  costs as much as trimming, so the trim is simply made.
+- malloc_trim(0), which hands the free pages inside the arenas back to the kernel, made
+  when the process grew: RSS (one read of /proc/self/statm) is looked at every 5 s, and a
+  trim is made once it is 4 MiB above what it was after the last one, or 5 minutes after
+  it. A burst of requests takes memory from the kernel and frees it when it ends; between
+  bursts the freed chunks are reused and a trim gives back next to nothing, yet still walks
+  every free chunk of every arena: 0.1-2 ms in a steady soak, 10-25 ms in a fragmented heap
+  of 100 MiB (W7 probes). It runs in a worker thread (ctypes lets go of the GIL), so the
+  event loop keeps serving meanwhile; only a malloc of more than 512 bytes on the loop's
+  thread can wait for an arena being trimmed (smaller Python objects come from Python's own
+  allocator, which does not use malloc's arenas). Asking malloc how much it holds free
+  (mallinfo2) walks the same chunks, so RSS is what decides.
 
 Operators can still set MALLOC_ARENA_MAX themselves; it is then left alone. Elsewhere than
 glibc (musl, macOS) nothing is done.
@@ -36,7 +39,9 @@ log = logging.getLogger(__name__)
 
 M_ARENA_MAX = -8      # mallopt parameter number, from glibc's malloc.h
 ARENAS = 2
-TRIM_EVERY_SECONDS = 30.0
+CHECK_EVERY_SECONDS = 5.0
+TRIM_AFTER_GROWTH_MIB = 4.0
+TRIM_AT_LEAST_EVERY_SECONDS = 300.0
 
 # What the trims took so far (in their thread), for the memory probe.
 STATS: dict[str, float] = {"trims": 0, "trims_released": 0, "trim_max_ms": 0.0,
@@ -72,14 +77,37 @@ def trim() -> bool:
     return bool(libc.malloc_trim(0)) if libc is not None else False
 
 
-async def trim_periodically(every: float = TRIM_EVERY_SECONDS) -> None:
-    """Runs until cancelled; does nothing off glibc."""
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _rss_mib() -> float:
+    """This process's resident size; 0.0 where /proc is not there."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE / 2**20
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+async def trim_periodically(every: float = CHECK_EVERY_SECONDS, *,
+                            growth_mib: float = TRIM_AFTER_GROWTH_MIB,
+                            at_least_every: float = TRIM_AT_LEAST_EVERY_SECONDS) -> None:
+    """Runs until cancelled: every `every` seconds, a trim when RSS is `growth_mib` above
+    where the last trim left it (the first check always trims) or `at_least_every` seconds
+    after the last trim. Does nothing off glibc."""
     libc = _libc()
     if libc is None:
         return
+    floor: float | None = None   # RSS after the last trim, or lower since
+    last = time.monotonic()
     while True:
         await asyncio.sleep(every)
-        await asyncio.to_thread(_timed_trim, libc)
+        rss = _rss_mib()
+        if floor is None or rss - floor >= growth_mib or time.monotonic() - last >= at_least_every:
+            await asyncio.to_thread(_timed_trim, libc)
+            floor, last = _rss_mib(), time.monotonic()
+        else:
+            floor = min(floor, rss)
 
 
 def _timed_trim(libc: Any) -> bool:

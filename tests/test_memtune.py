@@ -55,6 +55,8 @@ def test_trim_runs_on_glibc() -> None:
 async def test_trim_repeats_until_cancelled(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeLibc()
     monkeypatch.setattr(memtune, "_libc", lambda: fake)
+    growing = iter(range(0, 10**6, 10))   # MiB: well past the growth that calls for a trim
+    monkeypatch.setattr(memtune, "_rss_mib", lambda: float(next(growing)))
     task = asyncio.create_task(memtune.trim_periodically(0.001))
     while len(fake.calls) < 3:
         await asyncio.sleep(0.001)
@@ -102,3 +104,41 @@ async def test_the_trim_runs_off_the_event_loops_thread(monkeypatch: pytest.Monk
         await task
     assert threading.get_ident() not in threads
     assert memtune.STATS["trims"] >= 1
+
+
+async def test_a_trim_only_once_the_process_grew(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first check trims; then only RSS growing past the threshold above where the last
+    trim left it, or the lowest it was seen at since (or the longest interval), calls for
+    another."""
+    fake = FakeLibc()
+    monkeypatch.setattr(memtune, "_libc", lambda: fake)
+    rss = [100.0]
+    reads = [0]
+
+    def read() -> float:
+        reads[0] += 1
+        return rss[0]
+
+    monkeypatch.setattr(memtune, "_rss_mib", read)
+    task = asyncio.create_task(memtune.trim_periodically(0.001, growth_mib=4.0,
+                                                         at_least_every=3600.0))
+
+    async def checks(n: int) -> int:
+        """Let the trimmer look at RSS n more times; the trims so far."""
+        until = reads[0] + n
+        for _ in range(10_000):
+            if reads[0] >= until:
+                break
+            await asyncio.sleep(0.001)
+        return len(fake.calls)
+
+    try:
+        assert await checks(4) == 1       # the first check, then a flat RSS
+        rss[0] = 102.0
+        assert await checks(4) == 1       # grown, not enough
+        rss[0] = 99.0                     # fell (glibc gave the top back itself)
+        await checks(3)
+        rss[0] = 103.5                    # 4.5 above the lowest seen: a trim
+        assert await checks(4) == 2
+    finally:
+        task.cancel()

@@ -13,7 +13,6 @@ traced run is only read for attribution; untraced runs give the RSS figures.
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import ctypes.util
 import gc
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import proc_rss_mib
-from bench.scenarios.inbox_app import serve
+from bench.scenarios.inbox_app import app_arguments, serve
 
 
 class _MallInfo2(ctypes.Structure):
@@ -96,8 +95,15 @@ def _cache_sizes() -> dict[str, Any]:
             if bounded is not None and isinstance(obj, bounded):
                 out[f"{short}.{key}"] = len(obj)
                 out[f"{short}.{key}_kib"] = round(_deep_bytes(obj._data, seen) / 1024)
+                if getattr(obj, "max_bytes", 0):   # what the cache counts against its bound
+                    out[f"{short}.{key}_weighed_kib"] = round(obj.bytes / 1024)
+                if obj.lookups:
+                    out[f"{short}.{key}_hit_rate"] = round(1 - obj.misses / obj.lookups, 4)
             elif hasattr(obj, "cache_info") and getattr(obj, "__module__", None) == modname:
-                out[f"{short}.{key}"] = obj.cache_info().currsize
+                info = obj.cache_info()
+                out[f"{short}.{key}"] = info.currsize
+                if info.hits + info.misses:
+                    out[f"{short}.{key}_hit_rate"] = round(info.hits / (info.hits + info.misses), 4)
     if (m := mods.get("server.federation.activitypub.keyring")) is not None:
         out["keys_parsed"] = len(getattr(m, "_parsed", ()))
         out["keys_remembered"] = len(getattr(m, "_remembered", ()))
@@ -236,19 +242,17 @@ def install_probe(out: Path, frames: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     from server.cli import run_loop
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dsn", required=True)
-    p.add_argument("--port", type=int, default=0)
-    p.add_argument("--workers", type=int, default=0)
-    p.add_argument("--pool", type=int, default=20)
-    p.add_argument("--fleet-ports", default="")
-    p.add_argument("--cert-file")
-    p.add_argument("--max-seconds", type=float, default=1800.0)
+    # serve reads what api_app reads (one parser for both); the probe adds its own.
+    p = app_arguments(__doc__.splitlines()[0], max_seconds=1800.0)
     p.add_argument("--probe-out", type=Path, required=True)
     p.add_argument("--trace-frames", type=int, default=0, help="tracemalloc frames (0: off)")
     p.add_argument("--no-memory-tuning", action="store_true",
                    help="without server.memtune's arena cap and periodic trim (for comparison)")
     args = p.parse_args(argv)
+    import server.app  # noqa: F401  (the modules that make the entity caches)
+    from server.api.entities import cache
+
+    cache.instrument_all()   # hit rates in the probe lines (one Python call per lookup)
     install_probe(args.probe_out, args.trace_frames)
     run_loop(serve(args), tune_memory=not args.no_memory_tuning)
 

@@ -64,6 +64,13 @@ class ProbedApiApp(ApiApp):
         return [json.loads(x) for x in complete if x.strip()]
 
 
+def probe_times(duration: float) -> tuple[float, ...]:
+    """PROBE_AT within the soak, leaving out those in its last 30 s: a probe allocates a few
+    MiB of its own (the sets and lists it walks the caches with), and the probe at the end
+    would read them as the app's until the next trim."""
+    return tuple(w for w in PROBE_AT if w <= duration - 30)
+
+
 async def probe_every(app: ProbedApiApp, probes: list[dict[str, Any]], t0: float,
                       stop: asyncio.Event, at: tuple[float, ...] = PROBE_AT) -> None:
     for when in at:

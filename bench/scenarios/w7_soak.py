@@ -39,7 +39,13 @@ from bench.common import LOAD_CORE, Result, fmt, pin_self, proc_rss_mib, proc_st
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
 from bench.load.openloop import HARD_MAX_SECONDS, Histogram, open_loop
 from bench.scenarios.api_common import ApiApp, seed_tokens, token_for
-from bench.scenarios.w7_memory import ProbedApiApp, memory_tables, minute1_growth, probe_every
+from bench.scenarios.w7_memory import (
+    ProbedApiApp,
+    memory_tables,
+    minute1_growth,
+    probe_every,
+    probe_times,
+)
 from bench.scenarios.inbox_common import (
     ACTOR_BASE,
     INBOX_URL,
@@ -207,7 +213,8 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                 stop = asyncio.Event()
                 t0 = time.perf_counter()
                 sampler = asyncio.create_task(sample_queue(dsn, app.pid, samples, t0, stop))
-                prober = (asyncio.create_task(probe_every(app, probes, t0, stop))
+                prober = (asyncio.create_task(probe_every(app, probes, t0, stop,
+                                                          at=probe_times(duration)))
                           if isinstance(app, ProbedApiApp) else None)
                 say(f"  W7: {duration:.0f} s at {rate:.0f} req/s ...")
                 if duration <= HARD_MAX_SECONDS:

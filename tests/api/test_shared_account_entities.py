@@ -9,6 +9,7 @@ from typing import Any
 
 from server.api.entities import accounts
 from server.api.queries import AccountView
+from server.jsonio import dumpb, loads
 from tests.conftest import make_config
 
 
@@ -26,17 +27,32 @@ def view(**changes: object) -> AccountView:
 
 def test_same_columns_same_entity_and_any_change_shows() -> None:
     config = make_config()
-    first = accounts._shared_entity(view(), config)
-    assert accounts._shared_entity(view(), config) is first
-    assert first == accounts.to_mastodon_account(view(), config)
-    more = accounts._shared_entity(view(followers_count=3), config)
-    assert more["followers_count"] == 3 and first["followers_count"] == 2
-    renamed = accounts._shared_entity(view(display_name="Ada L."), config)
-    assert renamed["display_name"] == "Ada L."
+    accounts._SEEN.clear()
+    first = accounts.account_json(view(), config)
+    assert accounts.account_json(view(), config) is first
+    assert loads(first) == accounts.to_mastodon_account(view(), config)
+    assert first == dumpb(accounts.to_mastodon_account(view(), config))
+    more = accounts.account_json(view(followers_count=3), config)
+    assert loads(more)["followers_count"] == 3 and loads(first)["followers_count"] == 2
+    renamed = accounts.account_json(view(display_name="Ada L."), config)
+    assert loads(renamed)["display_name"] == "Ada L."
     with_fields = view(fields=[{"name": "web", "value": "x"}])
-    assert accounts._shared_entity(with_fields, config)["fields"][0]["name"] == "web"
+    assert loads(accounts.account_json(with_fields, config))["fields"][0]["name"] == "web"
     other_site = make_config(base_url="http://other.test")
-    assert accounts._shared_entity(view(), other_site)["url"].startswith("http://other.test")
+    assert loads(accounts.account_json(view(), other_site))["url"].startswith("http://other.test")
+    # One entry per account and site, whatever changed in between: a new version replaces
+    # the old one instead of adding to it.
+    assert len(accounts._SEEN) == 2
+
+
+def test_the_cache_is_bounded_by_bytes() -> None:
+    config = make_config()
+    accounts._SEEN.clear()
+    for i in range(1, 20_000):
+        accounts.account_json(view(id=i, username=f"u{i}"), config)
+    assert 0 < accounts._SEEN.bytes <= accounts.SEEN_MAX_BYTES
+    assert len(accounts._SEEN) < 20_000
+    accounts._SEEN.clear()
 
 
 async def test_page_rows_are_cut_by_position(db: Any, config: Any, clock: Any) -> None:

@@ -168,44 +168,70 @@ async def render_accounts(conn: Conn, config: Config,
     return await entities_for_views(conn, config, views, account_ids)
 
 
-# Entities of accounts seen lately, keyed by every column they are built from: a page of
-# statuses mostly shows the same authors again, and a changed column is a new key, so this
-# never serves a stale entity. Only for status pages, which serialise what they get at once
-# (callers that add to an account entity must not get a shared one).
+# Account entities of accounts seen lately, as their JSON, for pages encoded at once: one
+# entry per account (and site), which keeps the view it was last found for. A hit is the
+# same view object (statusviews hands out one per version of a row) or one with equal
+# columns; anything else rebuilds the entry, so a changed count replaces it instead of adding
+# one. JSON bytes are about a third of the same entity as a dict of Python objects, and
+# need no encoding.
 _KEY = attrgetter(*(f.name for f in fields(AccountView) if f.name != "fields"))
-SEEN_MAX = 4096   # about 1.5 KiB each: a few MiB at most
-_SEEN: BoundedCache[tuple[Any, ...], dict[str, Any]] = BoundedCache(SEEN_MAX, "account_entities")
+SEEN_MAX = 4096
+SEEN_MAX_BYTES = 2 << 20   # about 1 KiB of JSON each: the latest 2,000 accounts or so
 
 
-def _shared_entity(view: AccountView, config: Config) -> dict[str, Any]:
-    # Profile fields are a list of dicts: in the key as their JSON. (Always the same object
-    # for the same columns also lets status entities be found again by its identity.)
-    key = (config.base_url, _KEY(view), dumpb(view.fields) if view.fields else None)
-    entity = _SEEN.get(key)
-    if entity is None:
-        entity = _SEEN.put(key, to_mastodon_account(view, config))
-    return entity
+def _weigh(entry: tuple[AccountView, bytes]) -> int:
+    return len(entry[1]) + 400   # the JSON, and roughly the entry and the view it keeps
 
 
-async def entities_for_views(conn: Conn, config: Config, views: dict[int, AccountView],
-                             account_ids: list[int], *,
-                             shared: bool = False) -> dict[int, dict[str, Any]]:
-    """Account entities for these ids from views already loaded (the accounts they moved to
-    are loaded here when missing). With `shared`, entities may be shared with other callers
-    and must not be changed."""
+_SEEN: BoundedCache[tuple[str, int], tuple[AccountView, bytes]] = BoundedCache(
+    SEEN_MAX, "account_entities", max_bytes=SEEN_MAX_BYTES, weigh=_weigh)
+
+
+def _same_columns(a: AccountView, b: AccountView) -> bool:
+    # Profile fields are a list of dicts: compared as their JSON (== would take 1 for True).
+    return _KEY(a) == _KEY(b) and (a.fields is b.fields or dumpb(a.fields) == dumpb(b.fields))
+
+
+def account_json(view: AccountView, config: Config) -> bytes:
+    """The entity of an account that has not moved, as JSON (kept for the next page)."""
+    key = (config.base_url, view.id)
+    found = _SEEN.get(key)
+    if found is not None:
+        seen = found[0]
+        if seen is view:
+            return found[1]
+        if _same_columns(seen, view):
+            _SEEN.swap(key, (view, found[1]))   # keep the view statusviews keeps now
+            return found[1]
+    return _SEEN.put(key, (view, dumpb(to_mastodon_account(view, config))))[1]
+
+
+async def with_moved(conn: Conn, views: dict[int, AccountView]) -> dict[int, AccountView]:
+    """These views and those of the accounts they moved to (loaded when missing)."""
     moved_ids = [v.moved_to_account_id for v in views.values()
                  if v.moved_to_account_id is not None and v.moved_to_account_id not in views]
     if moved_ids:
         views = views | await queries.list_account_views(conn, account_ids=moved_ids)
+    return views
+
+
+async def entities_for_views(conn: Conn, config: Config, views: dict[int, AccountView],
+                             account_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Account entities for these ids from views already loaded (the accounts they moved to
+    are loaded here when missing). Each is new: callers may add to them."""
+    views = await with_moved(conn, views)
+    return entities_from_views(config, views, account_ids)
+
+
+def entities_from_views(config: Config, views: dict[int, AccountView],
+                        account_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """entities_for_views once the views include the accounts they moved to."""
     out: dict[int, dict[str, Any]] = {}
     for account_id in account_ids:
         if account_id in out:   # a page repeats its authors: one entity each
             continue
         view = views.get(account_id)
         if view is None:
-            continue
-        if shared and view.moved_to_account_id is None:
-            out[account_id] = _shared_entity(view, config)
             continue
         target = views.get(view.moved_to_account_id) if view.moved_to_account_id else None
         moved = to_mastodon_account(target, config) if target is not None else None

@@ -1,16 +1,21 @@
 """The part of a Status entity that every viewer sees alike, built once per version of a
-status and kept in process.
+status and kept in process as JSON.
 
 A page of statuses is read again and again (home timelines above all), and most of its
 statuses have not changed since the last read. What does not depend on the viewer or on
 fast-moving counters — ids and timestamps as text, the text itself, media, mentions, tags —
-is built once into a template entity, with every key in its final order; a request copies
-the template and fills in the counters, the viewer's flags, the account, the boosted
-status, the poll and the card.
+is encoded once, in pieces that sit between the values a request fills in: the counters,
+the viewer's flags, the account, the boosted status. A page encoded at once is those pieces
+joined (`SharedPart.json`); callers that want a dict get a new one (`compose`).
 
-The cache key is every value the template is built from (the status columns it shows, the
-media, mention and tag rows as loaded, the public base URL), so an edit, a media change or
-a renamed mentioned account is a new key: nothing is stale, in this process or any other.
+JSON bytes are several times smaller than the same entity as a dict of Python objects, and
+joining them is cheaper than encoding the dict again for each reader.
+
+There is one entry per status (and site). It keeps the Status it was last found for and,
+when the status has any, its media, mention and tag rows as loaded; a hit is the same Status
+object (statusviews hands out one per version of a row) or one whose shown columns are
+equal, with equal rows. So an edit, a media change or a renamed mentioned account replaces
+the entry: nothing is stale, in this process or any other, and old versions do not pile up.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from server.api.entities.status_parts import (
     to_mastodon_status_tag,
 )
 from server.config import Config
-from server.jsonio import dumpb
+from server.jsonio import dumpb, loads
 from server.statuses.queries import Status
 
 # Media, mentions and tag names as the page query loads them; None when a status has none.
@@ -37,50 +42,99 @@ Embeds = tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None, list[st
 _KEY = attrgetter("id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive",
                   "spoiler_text", "visibility", "language", "uri", "url", "edited_at", "content")
 
-PARTS_MAX = 4096   # 2-4 KiB each with their templates: about 10 MiB at most
+PARTS_MAX = 8192
+# A part is its JSON (0.4 KiB and the text) and about 0.3 KiB of Python objects: a few
+# thousand statuses, more than a page of every timeline being read at once.
+PARTS_MAX_BYTES = 4 << 20
+
+_FLAG_NAMES = ("favourited", "reblogged", "muted", "bookmarked")
+# The viewer's four flags as JSON, by the identity of the flags dict (statusviews hands out
+# one per combination of values); the dict is kept with its JSON, so its id stays its own.
+_FLAGS_JSON: dict[int, tuple[dict[str, Any], bytes]] = {}
+_NO_FLAGS: dict[str, Any] = {}
+_FILTERED = b',"filtered":[]'
+
+
+def _flags_json(flags: dict[str, Any] | None) -> bytes:
+    given = _NO_FLAGS if flags is None else flags
+    found = _FLAGS_JSON.get(id(given))
+    if found is not None and found[0] is given:
+        return found[1]
+    encoded = b"".join(b',"%s":%s' % (name.encode(), dumpb(given.get(name, False)))
+                       for name in _FLAG_NAMES)
+    if len(_FLAGS_JSON) >= 256:   # flags dicts made elsewhere, one per row: start again
+        _FLAGS_JSON.clear()
+    _FLAGS_JSON[id(given)] = (given, encoded)
+    return encoded
 
 
 class SharedPart:
-    """What a status shows to everyone, as the entity shows it."""
+    """What a status shows to everyone, as JSON pieces in the entity's key order
+    (REST::StatusSerializer's): `head` up to `"replies_count":`, `edited` (edited_at),
+    `content`, and `tail` from media_attachments to the end."""
 
-    __slots__ = ("id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "edited_at",
-                 "media", "mentions", "tags", "_for_viewer", "_anonymous")
+    __slots__ = ("content", "edited", "embeds", "head", "status", "tail")
 
-    def __init__(self, status: Status, embeds: Embeds | None, config: Config) -> None:
+    def __init__(self, status: Status, embeds: Embeds | None, config: Config,
+                 embeds_version: tuple[Any, ...] | None) -> None:
         media, mentions, tags = embeds or (None, None, None)
-        self.id = str(status.id)
-        self.created_at = iso(status.created_at)
-        self.in_reply_to_id = _str(status.in_reply_to_id)
-        self.in_reply_to_account_id = _str(status.in_reply_to_account_id)
-        self.edited_at = iso(status.edited_at)
-        self.media = [to_mastodon_media(m, config) for m in media] if media else []
-        self.mentions = [to_mastodon_mention(m, config) for m in mentions] if mentions else []
-        self.tags = [to_mastodon_status_tag(name, config) for name in tags] if tags else []
-        self._for_viewer: dict[str, Any] | None = None
-        self._anonymous: dict[str, Any] | None = None
+        self.status = status
+        self.embeds = embeds_version
+        head = dumpb({
+            "id": str(status.id),
+            "created_at": iso(status.created_at),
+            "in_reply_to_id": _str(status.in_reply_to_id),
+            "in_reply_to_account_id": _str(status.in_reply_to_account_id),
+            "sensitive": status.sensitive,
+            "spoiler_text": status.spoiler_text,
+            "visibility": status.visibility,
+            "language": status.language,
+            "uri": status.uri,
+            "url": status.url,
+            "replies_count": 0,
+        })
+        self.head = head[:-2]   # without the placeholder count and the closing brace
+        self.edited = b',"edited_at":' + dumpb(iso(status.edited_at))
+        self.content = b',"content":' + dumpb(status.content)
+        self.tail = b"," + dumpb({
+            "media_attachments": [to_mastodon_media(m, config) for m in media] if media else [],
+            "mentions": [to_mastodon_mention(m, config) for m in mentions] if mentions else [],
+            "tags": [to_mastodon_status_tag(name, config) for name in tags] if tags else [],
+            "emojis": [],
+            "card": None,
+            "poll": None,
+        })[1:]
 
-    def template(self, status: Status, *, viewer: bool) -> dict[str, Any]:
-        """The entity with neutral per-request values, every key in place. Not to be changed:
-        callers copy it."""
-        found = self._for_viewer if viewer else self._anonymous
-        if found is None:
-            found = self.compose(status, viewer=viewer)
-            if viewer:
-                self._for_viewer = found
-            else:
-                self._anonymous = found
-        return found
+    def weight(self) -> int:
+        # The pieces, and roughly the entry and the Status it keeps (usually also kept by
+        # statusviews' cache).
+        return len(self.head) + len(self.edited) + len(self.content) + len(self.tail) + 400
+
+    def json(self, status: Status, *, viewer: bool, flags: dict[str, Any] | None,
+             reblog: bytes | None, account: bytes) -> bytes:
+        """The whole entity as a reader without a relation of their own to the status sees
+        it (neither its author nor anyone with a `pinned` to show); no card, no poll."""
+        counts = (f'{status.replies_count},"reblogs_count":{status.reblogs_count},'
+                  f'"favourites_count":{status.favourites_count}').encode()
+        return b"".join((
+            self.head, counts, self.edited,
+            _flags_json(flags) if viewer else b"",
+            self.content,
+            _FILTERED if viewer else b"",
+            b',"reblog":', b"null" if reblog is None else reblog,
+            b',"account":', account,
+            self.tail))
 
     def compose(self, status: Status, *, viewer: bool, flags: dict[str, bool] | None = None,
                 pinned: bool | None = None, application: Any = None,
                 with_application: bool = False) -> dict[str, Any]:
-        """The whole entity in Mastodon's key order (REST::StatusSerializer's), with neutral
-        values where the caller fills in: account, reblog, poll, card, counters."""
+        """The whole entity as a new dict in Mastodon's key order, with neutral values where
+        the caller fills in: account, reblog, poll, card."""
         entity: dict[str, Any] = {
-            "id": self.id,
-            "created_at": self.created_at,
-            "in_reply_to_id": self.in_reply_to_id,
-            "in_reply_to_account_id": self.in_reply_to_account_id,
+            "id": str(status.id),
+            "created_at": iso(status.created_at),
+            "in_reply_to_id": _str(status.in_reply_to_id),
+            "in_reply_to_account_id": _str(status.in_reply_to_account_id),
             "sensitive": status.sensitive,
             "spoiler_text": status.spoiler_text,
             "visibility": status.visibility,
@@ -90,11 +144,11 @@ class SharedPart:
             "replies_count": status.replies_count,
             "reblogs_count": status.reblogs_count,
             "favourites_count": status.favourites_count,
-            "edited_at": self.edited_at,
+            "edited_at": iso(status.edited_at),
         }
         if viewer:
             given = flags or {}
-            for name in ("favourited", "reblogged", "muted", "bookmarked"):
+            for name in _FLAG_NAMES:
                 entity[name] = given.get(name, False)
             if pinned is not None:
                 entity["pinned"] = pinned
@@ -105,31 +159,30 @@ class SharedPart:
         if with_application:
             entity["application"] = application
         entity["account"] = None
-        entity["media_attachments"] = self.media
-        entity["mentions"] = self.mentions
-        entity["tags"] = self.tags
-        entity["emojis"] = []
-        entity["card"] = None
-        entity["poll"] = None
+        # media_attachments, mentions, tags, emojis, card, poll: new objects each time.
+        entity.update(loads(b"{" + self.tail[1:]))
         return entity
 
 
-_PARTS: BoundedCache[tuple[Any, ...], SharedPart] = BoundedCache(PARTS_MAX, "status_parts")
+_PARTS: BoundedCache[tuple[str, int], SharedPart] = BoundedCache(
+    PARTS_MAX, "status_parts", max_bytes=PARTS_MAX_BYTES, weigh=SharedPart.weight)
 
 
 def shared_part(status: Status, embeds: Embeds | None, config: Config) -> SharedPart:
-    if embeds is None:
-        key: tuple[Any, ...] = (config.base_url, _KEY(status))
-    else:
-        media, mentions, tags = embeds
-        # The rows as loaded, serialised: a media description, focus point, processed file
-        # or a mentioned account's new name makes a new key.
-        key = (config.base_url, _KEY(status), dumpb(media) if media else None,
-               dumpb(mentions) if mentions else None, tuple(tags) if tags else None)
+    # The rows as loaded, serialised: a media description, focus point, processed file or a
+    # mentioned account's new name makes a new version.
+    embeds_version = None if embeds is None else (
+        dumpb(embeds[0]) if embeds[0] else None, dumpb(embeds[1]) if embeds[1] else None,
+        tuple(embeds[2]) if embeds[2] else None)
+    key = (config.base_url, status.id)
     part = _PARTS.get(key)
-    if part is None:
-        part = _PARTS.put(key, SharedPart(status, embeds, config))
-    return part
+    if part is not None and part.embeds == embeds_version:
+        if part.status is status:
+            return part
+        if _KEY(part.status) == _KEY(status):   # a new version of the row, counters only
+            part.status = status   # the one statusviews keeps now: let the old one go
+            return part
+    return _PARTS.put(key, SharedPart(status, embeds, config, embeds_version))
 
 
 def _str(value: int | None) -> str | None:

@@ -4,19 +4,25 @@
 whatever the page size: statuses (and boosted originals), accounts, then one query for what
 they embed and what the viewer did with them (media, mentions, tags, favourited, boosted,
 bookmarked, pinned, muted); polls and applications only when a status has one. What every
-viewer sees alike comes from status_shared's template, built once per version of a status;
+viewer sees alike comes from status_shared's part, built once per version of a status;
 counters, the viewer's flags, the account, the boosted status and the poll are filled in
-per request.
+per request. A page its caller encodes at once is made of JSON pieces joined (no dict is
+built for a status, and the encoder copies them as they are); other callers get dicts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from server.api.entities.accounts import entities_for_views
-from server.api.entities.cache import BoundedCache
+from orjson import Fragment
+
+from server.api.entities.accounts import (
+    account_json,
+    entities_from_views,
+    with_moved,
+)
 from server.api.entities.common import iso
 from server.api.entities.status_parts import to_mastodon_poll
 from server.api.entities.status_shared import Embeds, shared_part
@@ -24,9 +30,10 @@ from server.api.queries import AccountView
 from server.api.statusviews import queries as views_q
 from server.cards.render import attach_cards
 from server.config import Config
+from server.db import Conn
 from server.filters import matcher
 from server.filters import service as filters_service
-from server.db import Conn
+from server.jsonio import dumpb, loads
 from server.statuses.queries import Status
 from server.statuses.text import plain_text
 
@@ -37,12 +44,36 @@ PINNABLE = ("public", "unlisted", "private")
 class _Loaded:
     config: Config
     statuses: dict[int, Status]
-    accounts: dict[int, dict[str, Any]]
+    views: dict[int, AccountView]   # the authors, and the accounts they moved to
     embeds: dict[int, Embeds]
     polls: dict[int, dict[str, Any]]
     flags: dict[int, dict[str, bool]]
     applications: dict[int, dict[str, Any]]
     with_cards: bool   # whether any of the statuses links a preview card
+    # Account entities made for this request, one per author (a page repeats its authors).
+    _dicts: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    _json: dict[int, bytes | None] = field(default_factory=dict)
+
+    def account(self, account_id: int) -> dict[str, Any] | None:
+        """The author's entity as a dict, shared by the statuses of this request only."""
+        if account_id not in self._dicts:
+            view = self.views.get(account_id)
+            if view is None or view.moved_to_account_id is not None:
+                found = entities_from_views(self.config, self.views, [account_id])
+                self._dicts[account_id] = found.get(account_id)
+            else:   # a new dict from the JSON kept in process: cheaper than building it
+                self._dicts[account_id] = loads(account_json(view, self.config))
+        return self._dicts[account_id]
+
+    def account_json(self, account_id: int) -> bytes | None:
+        if account_id not in self._json:
+            view = self.views.get(account_id)
+            if view is not None and view.moved_to_account_id is None:
+                self._json[account_id] = account_json(view, self.config)
+            else:
+                entity = self.account(account_id)
+                self._json[account_id] = None if entity is None else dumpb(entity)
+        return self._json[account_id]
 
 
 async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id: int | None,
@@ -85,86 +116,71 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
                       if s.reblog_of_id is not None and s.reblog_of_id not in rows})
     if originals:
         absorb(await views_q.list_page(conn, status_ids=originals, viewer_id=viewer_id))
-    accounts = await entities_for_views(conn, config, views, [s.account_id for s in rows.values()],
-                                        shared=True)
+    views = await with_moved(conn, views)
     polls = ({row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
               for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
                                                                 viewer_id=viewer_id)}
              if with_poll else {})
-    return _Loaded(config, rows, accounts, embeds, polls, flags, applications, cards)
-
-
-# Whole entities as a reader without a relation of their own sees them, found again by the
-# identity of everything they are made from: the Status object (one per version of the row,
-# counters included: statusviews' cache), its shared part (one per version of its embeds), the
-# account entity, the viewer's flags (one object per combination) and the boosted entity.
-# Each entry holds those objects, so none of their ids can be reused while it lives, and a
-# hit checks them with `is`. Only for callers that serialise the list at once and leave it
-# alone (statuses_page, without cards, polls or filters on the page).
-_FILLED: BoundedCache[tuple[Any, ...], tuple[Any, ...]] = BoundedCache(4096, "status_entities")
+    return _Loaded(config, rows, views, embeds, polls, flags, applications, cards)
 
 
 def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
-            with_source: bool = False, shared: bool = False) -> dict[str, Any] | None:
-    account = data.accounts.get(status.account_id)
+            with_source: bool = False) -> dict[str, Any] | None:
+    """The entity as a new dict (the account in it is shared by this request's statuses)."""
+    account = data.account(status.account_id)
     if account is None:
         return None
     reblog = None
     if status.reblog_of_id is not None:
         original = data.statuses.get(status.reblog_of_id)
-        reblog = (_entity(original, data, viewer_id=viewer_id, shared=shared)
-                  if original else None)
+        reblog = _entity(original, data, viewer_id=viewer_id) if original else None
         if reblog is None:
             return None
-    embeds = data.embeds.get(status.id)
-    if viewer_id is not None and status.account_id == viewer_id:
-        part = shared_part(status, embeds, data.config)
-        # The author's own status may show `pinned` and `application`, keys the template
-        # does not have: composed in full.
-        own = status.reblog_of_id is None and status.visibility in PINNABLE
-        flags = data.flags.get(status.id, {})
-        entity = part.compose(status, viewer=True, flags=flags,
-                              pinned=flags.get("pinned", False) if own else None,
-                              application=data.applications.get(status.application_id or 0),
-                              with_application=status.application_id is not None)
-    else:
-        flags = data.flags.get(status.id) if viewer_id is not None else None
-        # Without embeds the part follows from the status alone: not even looked up on a hit.
-        part = shared_part(status, embeds, data.config) if embeds is not None else None
-        if shared:
-            key = (id(status), id(part), id(account), id(flags), id(reblog), viewer_id is None,
-                   data.config.base_url)
-            found = _FILLED.get(key)
-            if (found is not None and found[0] is status and found[1] is part
-                    and found[2] is account and found[3] is flags and found[4] is reblog):
-                return found[5]
-            keyed_part = part
-        if part is None:
-            part = shared_part(status, None, data.config)
-        entity = part.template(status, viewer=viewer_id is not None).copy()
-        entity["replies_count"] = status.replies_count
-        entity["reblogs_count"] = status.reblogs_count
-        entity["favourites_count"] = status.favourites_count
-        if viewer_id is not None:
-            if flags:
-                entity["favourited"] = flags.get("favourited", False)
-                entity["reblogged"] = flags.get("reblogged", False)
-                entity["muted"] = flags.get("muted", False)
-                entity["bookmarked"] = flags.get("bookmarked", False)
-            entity["filtered"] = []
-        if shared:
-            entity["reblog"] = reblog
-            entity["account"] = account
-            _FILLED.put(key, (status, keyed_part, account, flags, reblog, entity))
-            return entity
+    entity = _compose(status, data, viewer_id=viewer_id)
     entity["reblog"] = reblog
     entity["account"] = account
-    entity["emojis"] = []
     if data.polls:
         entity["poll"] = data.polls.get(status.id)
     if with_source:
         entity["text"] = status.text_source if status.text_source is not None else ""
     return entity
+
+
+def _compose(status: Status, data: _Loaded, *, viewer_id: int | None) -> dict[str, Any]:
+    part = shared_part(status, data.embeds.get(status.id), data.config)
+    flags = data.flags.get(status.id, {}) if viewer_id is not None else None
+    if viewer_id is not None and status.account_id == viewer_id:
+        # The author's own status may show `pinned` and `application`, keys others do not see.
+        own = status.reblog_of_id is None and status.visibility in PINNABLE
+        assert flags is not None
+        return part.compose(status, viewer=True, flags=flags,
+                            pinned=flags.get("pinned", False) if own else None,
+                            application=data.applications.get(status.application_id or 0),
+                            with_application=status.application_id is not None)
+    return part.compose(status, viewer=viewer_id is not None, flags=flags)
+
+
+def _entity_json(status: Status, data: _Loaded, *, viewer_id: int | None) -> bytes | None:
+    """The entity as JSON, for a page without cards, polls, filters or source text: what is
+    shared comes as kept in process, and no dict is made unless the viewer wrote it."""
+    account = data.account_json(status.account_id)
+    if account is None:
+        return None
+    reblog = None
+    if status.reblog_of_id is not None:
+        original = data.statuses.get(status.reblog_of_id)
+        reblog = _entity_json(original, data, viewer_id=viewer_id) if original else None
+        if reblog is None:
+            return None
+    if viewer_id is not None and status.account_id == viewer_id:
+        entity = _compose(status, data, viewer_id=viewer_id)
+        entity["reblog"] = None if reblog is None else Fragment(reblog)
+        entity["account"] = Fragment(account)
+        return dumpb(entity)
+    part = shared_part(status, data.embeds.get(status.id), data.config)
+    return part.json(status, viewer=viewer_id is not None,
+                     flags=data.flags.get(status.id) if viewer_id is not None else None,
+                     reblog=reblog, account=account)
 
 
 async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
@@ -179,23 +195,31 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
     `filter_context` (home, public, account, thread, notifications) the viewer's filters
     apply: matches are listed in `filtered`, and a `hide` match leaves the status out.
     `loaded`: list_page rows for these ids (and the originals they boost) the caller
-    already holds, for this viewer. `serialised_at_once`: the caller encodes the list
-    and leaves it alone, so entities may be shared with other requests."""
+    already holds, for this viewer. `serialised_at_once`: the caller only encodes the
+    list (with orjson), so its items may be JSON fragments instead of dicts."""
     if not status_ids:
         return []
     data = await _load(conn, config, status_ids, viewer_id=viewer_id, now=now, known=known,
                        loaded=loaded)
     filters = (await filters_service.active_filters(conn, account_id=viewer_id, now=now)
                if filter_context is not None and viewer_id is not None else [])
-    # Shared entities must come out as they went in: nothing on the page may add to them
-    # (a card, a poll, filter results, the source text).
-    shared = (serialised_at_once and not filters and not data.with_cards and not data.polls
-              and not with_source)
+    # As JSON when nothing on the page adds to an entity afterwards (a card, a poll, filter
+    # results, the source text): the list then holds orjson fragments, which only an encoder
+    # reads.
+    if (serialised_at_once and not filters and not data.with_cards and not data.polls
+            and not with_source):
+        fragments: list[Any] = []
+        for status_id in status_ids:
+            status = data.statuses.get(status_id)
+            encoded = _entity_json(status, data, viewer_id=viewer_id) if status else None
+            if encoded is not None:
+                fragments.append(Fragment(encoded))
+        return fragments
     out = []
     for status_id in status_ids:
         status = data.statuses.get(status_id)
-        entity = (_entity(status, data, viewer_id=viewer_id, with_source=with_source,
-                          shared=shared) if status else None)
+        entity = (_entity(status, data, viewer_id=viewer_id, with_source=with_source)
+                  if status else None)
         if entity is None:
             continue
         if filters and filter_context is not None:
