@@ -102,7 +102,8 @@ def run_loop(main: Awaitable[None], *, tune_memory: bool = True) -> None:
     """Long-running processes use uvloop where it is installed: it roughly halves aiohttp's
     per-request overhead and asyncpg's per-query overhead. With `tune_memory` (see
     server.memtune) malloc's arenas are capped here, before any thread starts, and the
-    arenas' free memory is handed back every 30 s while `main` runs."""
+    arenas' free memory is handed back while `main` runs, whenever the process has grown by
+    a few MiB since the last time (and at least every five minutes)."""
     if tune_memory:
         from server import memtune
 

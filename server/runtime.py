@@ -21,6 +21,8 @@ from server.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+KEEPALIVE_SECONDS = 75.0
+
 
 def settle_heap() -> None:
     """Once the app has started: collect what start-up left behind, then move everything
@@ -68,7 +70,10 @@ async def serve(config: Config, *, web_server: bool = True, workers: bool = True
     async with open_database(config) as db:
         job_workers = config.job_workers if workers else 0
         app = create_app(replace(config), db=db, job_workers=job_workers)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=20, access_log=None)
+        # Idle keep-alive connections close after 75 s (aiohttp keeps them an hour by default):
+        # a burst of clients must not hold its buffers for the rest of the process's life.
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=20, access_log=None,
+                               keepalive_timeout=KEEPALIVE_SECONDS)
         await runner.setup()
         try:
             if web_server:

@@ -40,7 +40,7 @@ async def serve(args: argparse.Namespace) -> None:
     from server.federation.activitypub import http as ap_http
     from server.jobs.context import JobContext
     from server.jobs.registry import job_handlers
-    from server.runtime import settle_heap
+    from server.runtime import KEEPALIVE_SECONDS, settle_heap
 
     only = [k for k in args.only_kinds.split(",") if k] or None
     config = bench_config(job_workers=args.workers, allow_private_addresses=True,
@@ -63,7 +63,8 @@ async def serve(args: argparse.Namespace) -> None:
     if not args.no_web:
         app = create_app(config, db=db, http=http,
                          job_workers=args.workers if only is None else 0)
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5,
+                               keepalive_timeout=KEEPALIVE_SECONDS)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024)
         await site.start()

@@ -167,6 +167,8 @@ class StreamHub:
         self.clients.discard(client)
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if not self.clients:   # nobody streams from this process: nothing to prepare
+            return
         try:
             message = json.loads(payload)
         except ValueError:
