@@ -68,6 +68,22 @@ def _flags_json(flags: dict[str, Any] | None) -> bytes:
     return encoded
 
 
+def _leading(status: Status) -> dict[str, Any]:
+    """The entity's first fields, in Mastodon's order: the same for every reader."""
+    return {
+        "id": str(status.id),
+        "created_at": iso(status.created_at),
+        "in_reply_to_id": _str(status.in_reply_to_id),
+        "in_reply_to_account_id": _str(status.in_reply_to_account_id),
+        "sensitive": status.sensitive,
+        "spoiler_text": status.spoiler_text,
+        "visibility": status.visibility,
+        "language": status.language,
+        "uri": status.uri,
+        "url": status.url,
+    }
+
+
 class SharedPart:
     """What a status shows to everyone, as JSON pieces in the entity's key order
     (REST::StatusSerializer's): `head` up to `"replies_count":`, `edited` (edited_at),
@@ -80,19 +96,7 @@ class SharedPart:
         media, mentions, tags = embeds or (None, None, None)
         self.status = status
         self.embeds = embeds_version
-        head = dumpb({
-            "id": str(status.id),
-            "created_at": iso(status.created_at),
-            "in_reply_to_id": _str(status.in_reply_to_id),
-            "in_reply_to_account_id": _str(status.in_reply_to_account_id),
-            "sensitive": status.sensitive,
-            "spoiler_text": status.spoiler_text,
-            "visibility": status.visibility,
-            "language": status.language,
-            "uri": status.uri,
-            "url": status.url,
-            "replies_count": 0,
-        })
+        head = dumpb({**_leading(status), "replies_count": 0})
         self.head = head[:-2]   # without the placeholder count and the closing brace
         self.edited = b',"edited_at":' + dumpb(iso(status.edited_at))
         self.content = b',"content":' + dumpb(status.content)
@@ -131,16 +135,7 @@ class SharedPart:
         """The whole entity as a new dict in Mastodon's key order, with neutral values where
         the caller fills in: account, reblog, poll, card."""
         entity: dict[str, Any] = {
-            "id": str(status.id),
-            "created_at": iso(status.created_at),
-            "in_reply_to_id": _str(status.in_reply_to_id),
-            "in_reply_to_account_id": _str(status.in_reply_to_account_id),
-            "sensitive": status.sensitive,
-            "spoiler_text": status.spoiler_text,
-            "visibility": status.visibility,
-            "language": status.language,
-            "uri": status.uri,
-            "url": status.url,
+            **_leading(status),
             "replies_count": status.replies_count,
             "reblogs_count": status.reblogs_count,
             "favourites_count": status.favourites_count,
