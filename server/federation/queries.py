@@ -3,7 +3,7 @@ discovery documents count; the only place that knows these queries' parameter or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -100,6 +100,11 @@ class RemoteActorRow:
     also_known_as: list[str]
     moved_to_uri: str | None
 
+    def columns(self) -> tuple[Any, ...]:
+        """The values in the order the statements that store an actor take them: the
+        fields' order, username to moved_to_uri."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
 
 async def get_instance_actor(conn: Conn) -> InstanceActorKeys | None:
     row = await conn.fetchrow(Q["get_instance_actor"])
@@ -128,13 +133,8 @@ async def get_remote_account_id_by_acct(conn: Conn, *, username: str, domain: st
 async def insert_remote_account(conn: Conn, *, account_id: int, row: RemoteActorRow,
                                 moved_to_account_id: int | None, now: datetime) -> int | None:
     """The stored id (new or existing for this uri); None when the uri is a local account's."""
-    r = row
-    return await conn.fetchval(
-        Q["insert_remote_account"], account_id, r.username, r.domain, r.display_name, r.note,
-        r.uri, r.url, r.inbox_url, r.shared_inbox_url, r.outbox_url, r.followers_url,
-        r.following_url, r.featured_url, r.actor_type, r.public_key_pem, r.public_key_id,
-        r.locked, r.bot, r.discoverable, r.indexable, r.avatar_url, r.header_url, r.fields,
-        r.also_known_as, r.moved_to_uri, moved_to_account_id, now)
+    return await conn.fetchval(Q["insert_remote_account"], account_id, *row.columns(),
+                               moved_to_account_id, now)
 
 
 async def update_remote_account(conn: Conn, *, account_id: int, row: RemoteActorRow,

@@ -92,14 +92,9 @@ async def insert_fetched_actor(conn: Conn, *, account_id: int, row: RemoteActorR
                                now: datetime, counts: dict[str, int | None], job_kind: str,
                                channel: str) -> int | None:
     """The new account's id, or None when the uri or the name is taken (see the SQL)."""
-    r = row
     return await conn.fetchval(
-        Q["insert_fetched_actor"], account_id, r.username, r.domain, r.display_name, r.note,
-        r.uri, r.url, r.inbox_url, r.shared_inbox_url, r.outbox_url, r.followers_url,
-        r.following_url, r.featured_url, r.actor_type, r.public_key_pem, r.public_key_id,
-        r.locked, r.bot, r.discoverable, r.indexable, r.avatar_url, r.header_url, r.fields,
-        r.also_known_as, r.moved_to_uri, now, counts.get("followers"), counts.get("following"),
-        counts.get("statuses"), job_kind, channel)
+        Q["insert_fetched_actor"], account_id, *row.columns(), now, counts.get("followers"),
+        counts.get("following"), counts.get("statuses"), job_kind, channel)
 
 
 async def delete_unverified(conn: Conn, *, item_id: int) -> None:
