@@ -7,6 +7,7 @@ change that caused it was committed.
 from __future__ import annotations
 
 import asyncio
+import weakref
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -130,3 +131,15 @@ class WakeUps:
             self._send(kind)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+_WAKEUPS: weakref.WeakKeyDictionary[Database, WakeUps] = weakref.WeakKeyDictionary()
+
+
+def wakeups_for(db: Database) -> WakeUps:
+    """The process's coalesced wake-ups for this database, shared by every writer of jobs
+    that uses them (the inbox's group commit, the inbox's deferral of unknown keys)."""
+    found = _WAKEUPS.get(db)
+    if found is None:
+        found = _WAKEUPS[db] = WakeUps(db)
+    return found

@@ -35,7 +35,7 @@ class InboxWriter:
     def __init__(self, db: Database, job_kind: str) -> None:
         self.db = db
         self.job_kind = job_kind
-        self.wakeups = jobs.WakeUps(db)
+        self.wakeups = jobs.wakeups_for(db)
         self._waiting: list[Waiting] = []
         self._writing: asyncio.Task[None] | None = None
 

@@ -46,7 +46,7 @@ class HandOver:
 async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_uri: str,
                            type: str, host: str, raw_json: str, inbox_account_id: int | None,
                            received_at: datetime, parsed: ParsedSignature, per_host: int,
-                           total: int, job_kind: str, channel: str, job_attempts: int,
+                           total: int, job_kind: str, channel: str | None, job_attempts: int,
                            stale_before: datetime, purge_limit: int,
                            ordering_key: str) -> DeferOutcome:
     row = await conn.fetchrow(

@@ -6,7 +6,7 @@
 -- reads more rows than the bound). Rows received before $22 do not count: their job has
 -- given up (or failed on a bug) and they are purged here, a few at a time. An activity id
 -- already waiting or already stored is not kept again. The NOTIFY goes out on commit, only
--- with a job.
+-- with a job and a channel ($20 NULL: the caller's coalesced wake-up announces it).
 -- $1 id, $2 activity_id, $3 actor_uri, $4 type, $5 host, $6 raw (JSON text),
 -- $7 inbox_account_id, $8 received_at, $9 sig_scheme, $10 key_id, $11 sig_algorithm,
 -- $12 signing_string, $13 legacy_signing_string, $14 signature, $15 covered, $16 sig_created,
@@ -44,7 +44,8 @@ WITH purged AS (
     SELECT $19, jsonb_build_object('item_id', id), $8, $21, $24, $8 FROM item
     RETURNING id
 )
-SELECT r.has_room, r.seen, (SELECT count(pg_notify($20, $19)) FROM job) > 0 AS kept,
+SELECT r.has_room, r.seen, EXISTS (SELECT 1 FROM job) AS kept,
+       (SELECT count(pg_notify($20, $19)) FROM job WHERE $20::text IS NOT NULL) AS notified,
        o.id AS key_account_id, o.uri AS key_owner_uri, o.domain AS key_domain,
        o.public_key_pem AS key_pem, o.fetched_at AS key_fetched_at,
        o.suspended_at AS key_suspended_at

@@ -72,6 +72,10 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
     now = ctx.clock.now()
     host = uris.host_of(parsed.key_id)
     lane = zlib.crc32(actor_uri.encode("utf-8", "surrogatepass")) % LANES_PER_HOST
+    # A burst of new actors would otherwise send a NOTIFY with every kept POST (in
+    # PostgreSQL 16 each such commit holds a database-wide lock until it is flushed).
+    wakeups = jobs.wakeups_for(ctx.db)
+    notify = wakeups.leading(JOB_KIND)
     try:
         async with ctx.db.acquire_plain() as conn:
             outcome = await q.defer_unverified(
@@ -79,11 +83,13 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
                 host=host, raw_json=raw_json, ordering_key=f"{JOB_KIND}:{host}:{lane}",
                 inbox_account_id=inbox_account_id, received_at=now, parsed=parsed,
                 per_host=MAX_PER_HOST, total=MAX_TOTAL, job_kind=JOB_KIND,
-                channel=jobs.NOTIFY_CHANNEL, job_attempts=JOB_ATTEMPTS,
+                channel=jobs.NOTIFY_CHANNEL if notify else None, job_attempts=JOB_ATTEMPTS,
                 stale_before=now - STALE_AFTER, purge_limit=PURGED_PER_POST)
     except asyncpg.DataError:
         # e.g. a NUL escaped in the text, which PostgreSQL's text refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None
+    if outcome.kept:
+        wakeups.committed(JOB_KIND, notified=notify)
     if outcome.key_owner is not None:
         return outcome.key_owner
     if not outcome.has_room and not outcome.seen:
