@@ -7,8 +7,8 @@ change that caused it was committed.
 from __future__ import annotations
 
 import asyncio
-import weakref
 import logging
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any

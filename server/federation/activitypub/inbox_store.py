@@ -6,7 +6,7 @@ workers, a database-wide lock held until that flush, so a stream of single-row c
 bound by the disk, not by the work. Here a process has at most one such write in flight:
 POSTs that arrive while it runs queue up and go together in the next one (at most
 MAX_BATCH rows), and the first one starts at once, so nothing waits for a batch to fill.
-Every row is decided on its own by the statement, as store_inbox_item decides one, and
+Every row is decided on its own by the statement, as if it were written alone, and
 each POST is answered only when the write holding its row has committed.
 
 A row PostgreSQL refuses (DataError: a lone UTF-16 surrogate or a NUL in the JSON) fails

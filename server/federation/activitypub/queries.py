@@ -53,16 +53,6 @@ class StoreOutcome:
     stored: bool          # False with the three above clear: a redelivery
 
 
-async def store_inbox_item(conn: Conn, *, domains: list[str], item_id: int, actor_uri: str,
-                           signed_by: str, remembered_pem: str | None, activity_id: str,
-                           type: str, raw_json: str, inbox_account_id: int | None,
-                           received_at: datetime, job_kind: str, channel: str) -> StoreOutcome:
-    row = await conn.fetchrow(Q["store_inbox_item"], domains, item_id, actor_uri, signed_by,
-                              remembered_pem, activity_id, type, raw_json, inbox_account_id,
-                              received_at, job_kind, channel)
-    return StoreOutcome(*row)
-
-
 @dataclass(frozen=True, slots=True)
 class ItemToStore:
     """One POST's row for store_inbox_items."""

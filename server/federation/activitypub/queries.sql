@@ -18,51 +18,16 @@ SELECT EXISTS (SELECT 1 FROM domain_policies
        coalesce(a.domain IS NOT NULL AND a.suspended_at IS NOT NULL, false) AS actor_suspended
   FROM (SELECT 1) AS one LEFT JOIN accounts a ON a.uri = $2;
 
--- name: store_inbox_item
--- Keep a verified activity and enqueue its processing in ONE statement (one round trip, one
--- implicit transaction), unless its domain or actor is suspended by now. With $5 (the PEM
--- of the key that verified it, remembered by this process) it also checks that the
--- database still gives key $4 to actor $3 with that PEM; when not, nothing is stored and
--- the caller looks the key up again. The job row is what server.jobs.enqueue writes, and
--- the NOTIFY goes out on commit, only when a job was written. A redelivery stores nothing.
--- $1 domains (host and parents), $2 item id, $3 actor_uri, $4 key id (signed_by),
--- $5 remembered PEM or NULL, $6 activity_id, $7 type, $8 raw (JSON text),
--- $9 inbox_account_id, $10 received_at, $11 job kind, $12 notify channel
-WITH gate AS (
-    SELECT EXISTS (SELECT 1 FROM domain_policies
-                    WHERE active AND policy = 'suspend' AND lower(domain) = ANY($1::text[]))
-               AS domain_suspended,
-           EXISTS (SELECT 1 FROM accounts
-                    WHERE uri = $3 AND domain IS NOT NULL AND suspended_at IS NOT NULL)
-               AS actor_suspended,
-           $5::text IS NULL OR EXISTS (
-               SELECT 1 FROM (SELECT uri, public_key_pem FROM accounts
-                               WHERE public_key_id = $4
-                               ORDER BY fetched_at DESC NULLS LAST LIMIT 1) owner
-                WHERE owner.uri = $3 AND owner.public_key_pem = $5::text)
-               AS signer_current
-), item AS (
-    INSERT INTO inbox_items (id, activity_id, actor_uri, type, raw, signed_by, inbox_account_id,
-                             received_at)
-    SELECT $2, $6, $3, $7, $8::text::jsonb, $4, $9, $10
-      FROM gate WHERE NOT domain_suspended AND NOT actor_suspended AND signer_current
-    ON CONFLICT (activity_id) DO NOTHING
-    RETURNING id
-), job AS (
-    INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
-    SELECT $11, jsonb_build_object('item_id', id), $10, 10, NULL, $10 FROM item
-    RETURNING id
-)
-SELECT g.domain_suspended, g.actor_suspended, g.signer_current,
-       (SELECT count(pg_notify($12, $11)) FROM job) > 0 AS stored
-  FROM gate g;
-
 -- name: store_inbox_items
--- store_inbox_item for several POSTs at once (the inbox's group commit): one statement, one
--- commit, each row decided on its own exactly as store_inbox_item decides it (suspensions,
--- the remembered key, a redelivery; two rows with one activity id store the first). One
--- row out per row in, in the order given. The NOTIFY goes out on commit only when $14 is
--- true and a job was written: the caller coalesces wake-ups (server.jobs.WakeUps).
+-- Keep verified activities and enqueue their processing in ONE statement and one commit
+-- (the inbox's group commit; often a single row). Each row is decided on its own: nothing
+-- is stored when its domain or actor is suspended by now; with a remembered PEM (the key
+-- that verified it, remembered by the process) only when the database still gives that key
+-- to that actor with that PEM, else the caller looks the key up again; a redelivery (or a
+-- second row with the same activity id) stores nothing. Each stored row gets the job row
+-- server.jobs.enqueue would write. One row out per row in, in the order given. The NOTIFY
+-- goes out on commit only when $14 is true and a job was written: the caller coalesces
+-- wake-ups (server.jobs.WakeUps).
 -- $1 item ids, $2 actor uris, $3 key ids (signed_by), $4 remembered PEMs (NULL: none),
 -- $5 activity ids, $6 types, $7 raws (JSON text), $8 inbox account ids, $9 received_at,
 -- $10 row numbers (1-based) and $11 domains: each row's host and parents, flattened,

@@ -70,7 +70,7 @@ SELECT u.id, u.activity_id, u.actor_uri, u.type, u.host, u.raw, u.inbox_account_
 -- name: hand_over_unverified
 -- A kept POST whose signature verified goes to the ordinary inbox storage in ONE statement:
 -- the row leaves inbox_unverified, and the activity is stored with its processing job
--- unless its domain or actor is suspended by now (store_inbox_item's rules, same job row;
+-- unless its domain or actor is suspended by now (store_inbox_items' rules, same job row;
 -- a redelivery stores nothing). `found` is false when another run of the job took it.
 -- A body jsonb refuses (a lone UTF-16 surrogate) makes the whole statement fail: nothing
 -- is deleted, and the caller drops the row.
