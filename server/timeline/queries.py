@@ -31,13 +31,14 @@ STREAM_FACTS = ("visibility", "local", "reblog_of_id", "reply_to_other", "has_me
 async def get_status_to_fan_out(conn: Conn, *, status_id: int) -> tuple[Status, dict[str, Any]] | None:
     """The status and its stream facts (as streaming.queries.get_stream_facts gives them);
     the rest of the transaction commits without waiting for the WAL flush, as with
-    synchronous_commit off (see fanout.fanout_status for why that is safe)."""
+    synchronous_commit off (see fanout.fanout_status for why that is safe), and reuses the
+    session's plans (plan_cache_mode force_generic_plan)."""
     row = await conn.fetchrow(Q["get_status_to_fan_out"], status_id)
     if row is None:
         return None
     values = dict(row)
     facts = {key: values[key] for key in STREAM_FACTS}
-    for key in ("no_flush", "reply_to_other", "has_media", "tags"):
+    for key in ("no_flush", "one_plan", "reply_to_other", "has_media", "tags"):
         del values[key]
     return Status(**values), facts
 
