@@ -35,7 +35,8 @@ BIG = 10_000
 POSTS_PER_AUTHOR = 250
 
 
-async def setup(pg: BenchPostgres, size: str, posts: int) -> tuple[str, dict[int, list[str]], dict[str, Any]]:
+async def setup(pg: BenchPostgres, size: str, posts: int, posts_per_author: int = POSTS_PER_AUTHOR,
+                ) -> tuple[str, dict[int, list[str]], dict[str, Any]]:
     dsn = await pg.fresh_database("w5api")
     conn = await asyncpg.connect(dsn)
     try:
@@ -44,7 +45,7 @@ async def setup(pg: BenchPostgres, size: str, posts: int) -> tuple[str, dict[int
         await seed_fanout_authors(conn, [*SIZES_OPEN, BIG])
         tokens: dict[int, list[str]] = {}
         for n in SIZES_OPEN:
-            ids = await seed_posters(conn, n, math.ceil((posts + 20) / POSTS_PER_AUTHOR))
+            ids = await seed_posters(conn, n, math.ceil((posts + 20) / posts_per_author))
             tokens[n] = list((await seed_tokens(conn, ids)).values())
         await seed_users(conn, [FAN_AUTHOR_BASE + BIG])
         tokens[BIG] = list((await seed_tokens(conn, [FAN_AUTHOR_BASE + BIG])).values())
@@ -110,11 +111,11 @@ async def big_fanout(port: int, dsn: str, token: str, count: int) -> dict[str, l
 
 
 def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int,
-        stalls: bool = False) -> Result:
+        stalls: bool = False, posts_per_author: int = POSTS_PER_AUTHOR) -> Result:
     duration = seconds or (4.0 if quick else 10.0)
     posts = int(rate * duration)
     res = Result("w5_api", params={"size": size, "rate_per_s": rate, "duration_s": duration,
-                                   "job_workers": workers})
+                                   "job_workers": workers, "posts_per_author": posts_per_author})
     pin_self(LOAD_CORE)
     rows: list[list[Any]] = []
     stall_rows: list[list[Any]] = []
@@ -127,7 +128,7 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
 
     async def main() -> dict[str, list[float]]:
         async with BenchPostgres() as pg:
-            dsn, tokens, counts = await setup(pg, size, posts)
+            dsn, tokens, counts = await setup(pg, size, posts, posts_per_author)
             res.params["dataset"] = counts
             with ApiApp(dsn, workers=workers) as app:
                 say("  W5 HTTP: warm-up ...")
@@ -206,9 +207,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=32, help="job workers in the app (serve's default)")
     p.add_argument("--stalls", action="store_true",
                    help="also report the app's event-loop stalls (bench/looplag.py)")
+    p.add_argument("--posts-per-author", type=int, default=POSTS_PER_AUTHOR,
+                   help="posts each author makes (fewer: more authors per follower count); one "
+                        "author's posts queue behind each other's commits, as each holds the "
+                        "author's counter row until it commits")
     args = p.parse_args(argv)
     res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=args.seconds,
-              workers=args.workers, stalls=args.stalls)
+              workers=args.workers, stalls=args.stalls, posts_per_author=args.posts_per_author)
     res.write()
     print("\n\n".join(res.tables))
 

@@ -25,7 +25,7 @@ from bench.db import ENV_URL, BenchPostgres
 from bench.load.openloop import open_loop
 from bench.scenarios.api_common import ApiApp, post_targets
 from bench.scenarios.inbox_common import Meters, now_tag
-from bench.scenarios.w5_api import SIZES_OPEN, queue_drained, setup
+from bench.scenarios.w5_api import POSTS_PER_AUTHOR, SIZES_OPEN, queue_drained, setup
 
 # The parts a post's statements fall into, by a fragment of their text (first match wins).
 PARTS = [
@@ -102,7 +102,8 @@ def print_profile(n: int, rows: list[dict[str, Any]], posts: int, meters: dict[s
               f"{r['rows']:9.1f}  {r['query'][:110]}")
 
 
-def run(*, rate: float, seconds: float, sizes: list[int], top: int, workers: int) -> None:
+def run(*, rate: float, seconds: float, sizes: list[int], top: int, workers: int,
+        posts_per_author: int) -> None:
     if not os.environ.get(ENV_URL):
         raise SystemExit(f"{ENV_URL} must name a server with pg_stat_statements (see the docstring)")
     pin_self(LOAD_CORE)
@@ -112,7 +113,7 @@ def run(*, rate: float, seconds: float, sizes: list[int], top: int, workers: int
         async with BenchPostgres() as pg:
             if os.environ.get("W5_PROFILE_PG_PID"):
                 pg.postmaster_pid = int(os.environ["W5_PROFILE_PG_PID"])
-            dsn, tokens, _ = await setup(pg, "S", posts * 2)
+            dsn, tokens, _ = await setup(pg, "S", posts, posts_per_author)
             db = urlsplit(dsn).path.lstrip("/")
             admin = await asyncpg.connect(pg.admin_dsn)
             try:
@@ -147,9 +148,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sizes", default=",".join(str(n) for n in SIZES_OPEN))
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--workers", type=int, default=32)
+    p.add_argument("--posts-per-author", type=int, default=POSTS_PER_AUTHOR)
     args = p.parse_args(argv)
     run(rate=args.rate, seconds=args.seconds, sizes=[int(s) for s in args.sizes.split(",")],
-        top=args.top, workers=args.workers)
+        top=args.top, workers=args.workers, posts_per_author=args.posts_per_author)
 
 
 if __name__ == "__main__":
