@@ -12,8 +12,9 @@
 -- target indexes, so each of a thousand candidates costs one hash probe, not three index
 -- probes. The arms are UNION ALL: they overlap only where a hashtag follower also follows
 -- the author, and ON CONFLICT DO NOTHING skips a row already inserted by the same statement.
--- Planned once per session (get_status_to_fan_out sets plan_cache_mode for the job): a
--- fresh plan of this statement cost more than the whole fan-out of a 10-follower post.
+-- Planned once per session in the fan-out job (get_status_to_fan_out sets plan_cache_mode):
+-- a fresh plan of this statement cost more than the whole fan-out of a 10-follower post.
+-- The inbox's callers (remote posts, boosts) still have it planned afresh each time.
 -- $1 status ids, $2 now
 WITH s AS (
     SELECT st.id, st.account_id, st.reblog_of_id, st.visibility, st.in_reply_to_account_id,
