@@ -180,5 +180,27 @@ def shared_part(status: Status, embeds: Embeds | None, config: Config) -> Shared
     return _PARTS.put(key, SharedPart(status, embeds, config, embeds_version))
 
 
+def entity_json(status: Status, embeds: Embeds | None, config: Config, *, viewer: bool,
+                flags: dict[str, Any] | None, reblog: bytes | None, account: bytes) -> bytes:
+    """SharedPart.json of the status's part: for every status of every page encoded at once,
+    so the usual case (the part kept for this very row, no embeds, flags seen before) is
+    looked up here without the calls shared_part and _flags_json make."""
+    part = _PARTS.get((config.base_url, status.id))
+    if part is None or part.status is not status or embeds is not None or part.embeds is not None:
+        part = shared_part(status, embeds, config)
+    if viewer:
+        given = _NO_FLAGS if flags is None else flags
+        found = _FLAGS_JSON.get(id(given))
+        flags_json = found[1] if found is not None and found[0] is given else _flags_json(given)
+        return b"".join((
+            part.head,
+            b'%d,"reblogs_count":%d,"favourites_count":%d' % (
+                status.replies_count, status.reblogs_count, status.favourites_count),
+            part.edited, flags_json, part.content, _FILTERED,
+            b',"reblog":', b"null" if reblog is None else reblog,
+            b',"account":', account, part.tail))
+    return part.json(status, viewer=False, flags=None, reblog=reblog, account=account)
+
+
 def _str(value: int | None) -> str | None:
     return None if value is None else str(value)

@@ -25,7 +25,7 @@ from server.api.entities.accounts import (
 )
 from server.api.entities.common import iso
 from server.api.entities.status_parts import to_mastodon_poll
-from server.api.entities.status_shared import Embeds, shared_part
+from server.api.entities.status_shared import Embeds, entity_json, shared_part
 from server.api.queries import AccountView
 from server.api.statusviews import queries as views_q
 from server.cards.render import attach_cards
@@ -89,20 +89,22 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
 
     def absorb(page: list[views_q.PageRow]) -> None:
         nonlocal cards
-        for row in page:
-            status_id = row.status.id
-            rows.setdefault(status_id, row.status)   # a status the caller holds wins
-            views.setdefault(row.author.id, row.author)
-            if row.media or row.mentions or row.tags:   # turned into entities when not cached
-                embeds[status_id] = (row.media, row.mentions, row.tags)
-            if row.has_poll:
+        # Unpacked as the loop goes: every row of every page passes here.
+        for status, author, media, mentions, tags, has_poll, row_flags, application, has_card \
+                in page:
+            status_id = status.id
+            rows.setdefault(status_id, status)   # a status the caller holds wins
+            views.setdefault(author.id, author)
+            if media or mentions or tags:   # turned into entities when not cached
+                embeds[status_id] = (media, mentions, tags)
+            if has_poll:
                 with_poll.append(status_id)
-            if row.has_card:
+            if has_card:
                 cards = True
             if viewer_id is not None:
-                flags[status_id] = row.flags
-            if row.application is not None and row.status.application_id is not None:
-                applications[row.status.application_id] = row.application
+                flags[status_id] = row_flags
+            if application is not None and status.application_id is not None:
+                applications[status.application_id] = application
 
     # One round trip for the statuses, their authors, what they embed and the originals of
     # the boosts among them (the second query below is a safety net and finds nothing in
@@ -163,7 +165,9 @@ def _compose(status: Status, data: _Loaded, *, viewer_id: int | None) -> dict[st
 def _entity_json(status: Status, data: _Loaded, *, viewer_id: int | None) -> bytes | None:
     """The entity as JSON, for a page without cards, polls, filters or source text: what is
     shared comes as kept in process, and no dict is made unless the viewer wrote it."""
-    account = data.account_json(status.account_id)
+    # Runs for every status of every page encoded at once: the usual case (an author seen
+    # already in this request, a shared part kept for this very row) is looked up inline.
+    account = data._json.get(status.account_id) or data.account_json(status.account_id)
     if account is None:
         return None
     reblog = None
@@ -177,10 +181,10 @@ def _entity_json(status: Status, data: _Loaded, *, viewer_id: int | None) -> byt
         entity["reblog"] = None if reblog is None else Fragment(reblog)
         entity["account"] = Fragment(account)
         return dumpb(entity)
-    part = shared_part(status, data.embeds.get(status.id), data.config)
-    return part.json(status, viewer=viewer_id is not None,
-                     flags=data.flags.get(status.id) if viewer_id is not None else None,
-                     reblog=reblog, account=account)
+    return entity_json(status, data.embeds.get(status.id), data.config,
+                       viewer=viewer_id is not None,
+                       flags=data.flags.get(status.id) if viewer_id is not None else None,
+                       reblog=reblog, account=account)
 
 
 async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
