@@ -165,11 +165,17 @@ def _compose(status: Status, data: _Loaded, *, viewer_id: int | None) -> dict[st
 def _entity_json(status: Status, data: _Loaded, *, viewer_id: int | None) -> bytes | None:
     """The entity as JSON, for a page without cards, polls, filters or source text: what is
     shared comes as kept in process, and no dict is made unless the viewer wrote it."""
-    # Runs for every status of every page encoded at once: the usual case (an author seen
-    # already in this request, a shared part kept for this very row) is looked up inline.
-    account = data._json.get(status.account_id) or data.account_json(status.account_id)
-    if account is None:
-        return None
+    # Runs for every status of every page encoded at once: the usual case (an author who has
+    # not moved, a shared part kept for this very row) is looked up inline. (A page's authors
+    # are mostly distinct: the author's JSON comes from accounts' cache, not this request's.)
+    account_id = status.account_id
+    view = data.views.get(account_id)
+    if view is not None and view.moved_to_account_id is None:
+        account = account_json(view, data.config)
+    else:
+        account = data.account_json(account_id)
+        if account is None:
+            return None
     reblog = None
     if status.reblog_of_id is not None:
         original = data.statuses.get(status.reblog_of_id)
