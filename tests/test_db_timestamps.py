@@ -52,6 +52,8 @@ async def test_values_written_are_asyncpgs_own(database_url: str) -> None:
         async with db.acquire() as conn:
             for value in PARAMS:
                 assert await conn.fetchval(query, value) == await plain.fetchval(query, value), value
+            arrays = "SELECT $1::timestamptz[]::text[]"
+            assert await conn.fetchval(arrays, PARAMS) == await plain.fetchval(arrays, PARAMS)
             for c in (conn, plain):
                 with pytest.raises(asyncpg.DataError,
                                    match=r"expected a datetime.date or datetime.datetime instance, got 'str'"):
