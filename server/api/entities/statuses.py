@@ -86,15 +86,18 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
     with_poll = []
     applications: dict[int, dict[str, Any]] = {}
     cards = False
+    moved = False   # whether any author moved (the accounts they moved to are then loaded)
 
     def absorb(page: list[views_q.PageRow]) -> None:
-        nonlocal cards
+        nonlocal cards, moved
         # Unpacked as the loop goes: every row of every page passes here.
         for status, author, media, mentions, tags, has_poll, row_flags, application, has_card \
                 in page:
             status_id = status.id
             rows.setdefault(status_id, status)   # a status the caller holds wins
             views.setdefault(author.id, author)
+            if author.moved_to_account_id is not None:
+                moved = True
             if media or mentions or tags:   # turned into entities when not cached
                 embeds[status_id] = (media, mentions, tags)
             if has_poll:
@@ -118,7 +121,8 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
                       if s.reblog_of_id is not None and s.reblog_of_id not in rows})
     if originals:
         absorb(await views_q.list_page(conn, status_ids=originals, viewer_id=viewer_id))
-    views = await with_moved(conn, views)
+    if moved:
+        views = await with_moved(conn, views)
     polls = ({row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
               for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
                                                                 viewer_id=viewer_id)}
