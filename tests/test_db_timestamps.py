@@ -33,10 +33,11 @@ async def test_values_read_are_asyncpgs_own(database_url: str) -> None:
         async with db.acquire() as conn:
             got = [r[0] for r in await conn.fetch(SELECT, TEXTS)]
             again = [r[0] for r in await conn.fetch(SELECT, TEXTS)]
-            arrays = await conn.fetchval("SELECT array_agg(t::timestamptz) FROM unnest($1::text[]) t",
-                                         TEXTS)
+            arrays = await conn.fetchval(
+                "SELECT array_agg(t::timestamptz) FROM unnest($1::text[]) t", TEXTS)
         assert got == expected
-        assert [(v.tzinfo, v.utcoffset()) for v in got] == [(v.tzinfo, v.utcoffset()) for v in expected]
+        assert ([(v.tzinfo, v.utcoffset()) for v in got]
+                == [(v.tzinfo, v.utcoffset()) for v in expected])
         assert all(a is b for a, b in zip(got, again))   # found again, not made again
         assert arrays == expected
     finally:
@@ -51,12 +52,13 @@ async def test_values_written_are_asyncpgs_own(database_url: str) -> None:
         query = "SELECT $1::timestamptz::text"
         async with db.acquire() as conn:
             for value in PARAMS:
-                assert await conn.fetchval(query, value) == await plain.fetchval(query, value), value
+                got = await conn.fetchval(query, value)
+                assert got == await plain.fetchval(query, value), value
             arrays = "SELECT $1::timestamptz[]::text[]"
             assert await conn.fetchval(arrays, PARAMS) == await plain.fetchval(arrays, PARAMS)
             for c in (conn, plain):
-                with pytest.raises(asyncpg.DataError,
-                                   match=r"expected a datetime.date or datetime.datetime instance, got 'str'"):
+                with pytest.raises(asyncpg.DataError, match=r"expected a datetime.date or "
+                                   r"datetime.datetime instance, got 'str'"):
                     await c.fetchval(query, "2026-11-26")
     finally:
         await plain.close()

@@ -60,7 +60,8 @@ class OpcodeCounter:
         rows = [{"name": name(c), "own": self.own.get(c, 0), "inclusive": self.inclusive.get(c, 0),
                  "calls": self.calls.get(c, 0)} for c in codes]
         with open(path, "w") as f:
-            json.dump({"total": self.total, "calls": sum(self.calls.values()), "functions": rows}, f)
+            json.dump({"total": self.total, "calls": sum(self.calls.values()),
+                       "functions": rows}, f)
 
 
 class _ScaledTime:

@@ -9,10 +9,15 @@ runs), then instrumentation goes on (callgrind_control), `--settle` more request
 counters are zeroed and `--requests` requests are counted and dumped. The client sends them
 one after another on one keep-alive connection, so the count does not depend on how requests
 happen to bunch up. The clocks of the app's periodic work are slowed a hundredfold (see
-w6_app.py), so it comes about as often per request as at W6's rate. Reported: Ir per request and the functions with the most inclusive Ir
-(callgrind_annotate). `--opcodes` runs the same sequence without valgrind and counts Python
+w6_app.py), so it comes about as often per request as at W6's rate. Reported: Ir per request
+and the functions with the most inclusive and own Ir (callgrind_annotate; cycles and unnamed
+code left out). `--opcodes` runs the same sequence without valgrind and counts Python
 bytecodes per function instead (bench/micro/w6_app.py), which names the Python functions
 callgrind sees only as the interpreter loop.
+
+Compare trees within one invocation: each seeds its own dataset, and counts from two
+invocations differ by about 1 %. Runs of one tree on one dataset agree within 1 %. Large
+copies are overweighted: valgrind counts each byte a `rep movsb` moves as an instruction.
 
     python -m bench.micro.w6_instructions --tree /path/to/old --tree . [--repeat 2]
 """
@@ -63,7 +68,8 @@ class Client:
         return size
 
 
-def spawn(tree: Path, dsn: str, prefix: list[str], extra: list[str]) -> tuple[subprocess.Popen[str], int]:
+def spawn(tree: Path, dsn: str, prefix: list[str],
+          extra: list[str]) -> tuple[subprocess.Popen[str], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMONHOLD_")}
     env["PYTHONPATH"] = str(tree)       # that tree's server and bench packages
     env["PYTHONHASHSEED"] = "0"         # same dict and set layouts in every run
@@ -155,8 +161,8 @@ def measure_opcodes(tree: Path, dsn: str, pairs: list[tuple[str, str]], args: ar
     own = sorted(data["functions"], key=lambda r: -r["own"])[:args.top]
     return {"tree": str(tree), "label": label, "opcodes_per_request": data["total"] / n,
             "calls_per_request": data["calls"] / n,
-            "top_inclusive": [f"{r['inclusive'] / n:9.0f} {r['own'] / n:8.0f} {r['calls'] / n:6.1f}  {r['name']}"
-                              for r in rows],
+            "top_inclusive": [f"{r['inclusive'] / n:9.0f} {r['own'] / n:8.0f} "
+                              f"{r['calls'] / n:6.1f}  {r['name']}" for r in rows],
             "top_own": [f"{r['own'] / n:9.0f} {r['calls'] / n:6.1f}  {r['name']}" for r in own]}
 
 
