@@ -37,6 +37,8 @@ ENDPOINT_LIMITS: tuple[tuple[str, re.Pattern[str], ratelimit.Limit], ...] = (
     ("POST", re.compile(r"^/api/v1/statuses/\d+/reblog/?$"), STATUSES),
 )
 
+# The methods ENDPOINT_LIMITS name: other requests (GETs above all) skip matching them.
+_LIMITED_METHODS = frozenset(method for method, _, _ in ENDPOINT_LIMITS)
 _LIMITED = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/userinfo")
 _CORS = (*_LIMITED, "/.well-known/oauth-authorization-server", "/nodeinfo/",
          "/.well-known/nodeinfo")
@@ -60,16 +62,17 @@ async def _count(request: web.Request, now: datetime) -> tuple[ratelimit.Usage, 
     to the client and whether any was exceeded."""
     token = await lookup_token(request)
     key = f"token:{token.token_id}" if token else f"ip:{client_ip(request)}"
-    account_key = f"account:{token.account_id}" if token and token.account_id else key
     counter = rate_counter(request.app)
     usage = counter.hit(GENERAL, key, now)
     exceeded = usage.exceeded
-    for method, pattern, limit in ENDPOINT_LIMITS:
-        if request.method == method and pattern.match(request.path):
-            specific = counter.hit(limit, account_key, now)
-            exceeded = exceeded or specific.exceeded
-            if specific.remaining < usage.remaining or specific.exceeded:
-                usage = specific
+    if request.method in _LIMITED_METHODS:
+        account_key = f"account:{token.account_id}" if token and token.account_id else key
+        for method, pattern, limit in ENDPOINT_LIMITS:
+            if request.method == method and pattern.match(request.path):
+                specific = counter.hit(limit, account_key, now)
+                exceeded = exceeded or specific.exceeded
+                if specific.remaining < usage.remaining or specific.exceeded:
+                    usage = specific
     if counter.due():   # in the background: this request is answered without waiting
         counter.flush_soon(request.app, now)
     return usage, exceeded

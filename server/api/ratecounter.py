@@ -55,10 +55,17 @@ class RateCounter:
         self._flushed_at = time.monotonic()
         self._flushing = False
         self.background: asyncio.Task[None] | None = None   # the last flush_soon's flush
+        self._windows: dict[str, tuple[datetime, datetime]] = {}   # limit name -> [start, end)
 
     def hit(self, limit: Limit, key: str, now: datetime) -> Usage:
         """Count one request against `limit` for `key` and report the window's state."""
-        start = limit.window_start(now)
+        # The current window of each limit is kept: working it out again and hashing a new
+        # datetime for the bucket's key cost more than the rest of the count.
+        window = self._windows.get(limit.name)
+        if window is None or not window[0] <= now < window[1]:
+            start = limit.window_start(now)
+            window = self._windows[limit.name] = (start, start + limit.window)
+        start = window[0]
         name = f"{limit.name}:{key}"
         bucket = self._buckets.get((name, start))
         if bucket is None:

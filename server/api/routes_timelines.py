@@ -30,8 +30,9 @@ async def timelines_home(request: web.Request) -> web.Response:
     assert token.account_id is not None
     # The busiest read of the API: only single autocommit SELECTs run here, so the release
     # may skip the pool's reset query.
-    now = request.app[CLOCK].now()
-    async with request.app[DB].acquire_plain() as conn:
+    app = request.app
+    now = app[CLOCK].now()
+    async with app[DB].acquire_plain() as conn:
         if page.min_id is None:   # the usual reading: entries and their rows in one query
             home = await views_q.list_home_page(
                 conn, account_id=token.account_id, max_id=page.max_id, since_id=page.since_id,

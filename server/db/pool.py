@@ -10,6 +10,7 @@ from typing import TypeAlias
 import asyncpg
 import orjson
 
+from server.db import timestamps
 from server.errors import ConfigError
 
 Conn: TypeAlias = asyncpg.Connection
@@ -61,6 +62,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
                               schema="pg_catalog")
     await conn.set_type_codec("json", encoder=_json_encode, decoder=_json_decode,
                               schema="pg_catalog")
+    await timestamps.install(conn)   # each distinct timestamptz decoded once per process
 
 
 class _Connection(asyncpg.Connection):

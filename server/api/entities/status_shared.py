@@ -89,12 +89,15 @@ class SharedPart:
     (REST::StatusSerializer's): `head` up to `"replies_count":`, `edited` (edited_at),
     `content`, and `tail` from media_attachments to the end."""
 
-    __slots__ = ("content", "edited", "embeds", "head", "status", "tail")
+    __slots__ = ("content", "counts", "edited", "embeds", "head", "status", "tail")
 
     def __init__(self, status: Status, embeds: Embeds | None, config: Config,
                  embeds_version: tuple[Any, ...] | None) -> None:
         media, mentions, tags = embeds or (None, None, None)
         self.status = status
+        # The counters of `status` as JSON (kept with the status they were read from: a new
+        # version of the row brings its own, see shared_part).
+        self.counts = _counts(status)
         self.embeds = embeds_version
         head = dumpb({**_leading(status), "replies_count": 0})
         self.head = head[:-2]   # without the placeholder count and the closing brace
@@ -118,10 +121,8 @@ class SharedPart:
              reblog: bytes | None, account: bytes) -> bytes:
         """The whole entity as a reader without a relation of their own to the status sees
         it (neither its author nor anyone with a `pinned` to show); no card, no poll."""
-        counts = (f'{status.replies_count},"reblogs_count":{status.reblogs_count},'
-                  f'"favourites_count":{status.favourites_count}').encode()
         return b"".join((
-            self.head, counts, self.edited,
+            self.head, self.counts if status is self.status else _counts(status), self.edited,
             _flags_json(flags) if viewer else b"",
             self.content,
             _FILTERED if viewer else b"",
@@ -176,8 +177,35 @@ def shared_part(status: Status, embeds: Embeds | None, config: Config) -> Shared
             return part
         if _KEY(part.status) == _KEY(status):   # a new version of the row, counters only
             part.status = status   # the one statusviews keeps now: let the old one go
+            part.counts = _counts(status)
             return part
     return _PARTS.put(key, SharedPart(status, embeds, config, embeds_version))
+
+
+def entity_json(status: Status, embeds: Embeds | None, config: Config, *, viewer: bool,
+                flags: dict[str, Any] | None, reblog: bytes | None, account: bytes) -> bytes:
+    """SharedPart.json of the status's part: for every status of every page encoded at once,
+    so the usual case (the part kept for this very row, no embeds, flags seen before) is
+    looked up here without the calls shared_part and _flags_json make."""
+    part = _PARTS.get((config.base_url, status.id))
+    if part is None or part.status is not status or embeds is not None or part.embeds is not None:
+        part = shared_part(status, embeds, config)
+    if viewer:
+        given = _NO_FLAGS if flags is None else flags
+        found = _FLAGS_JSON.get(id(given))
+        flags_json = found[1] if found is not None and found[0] is given else _flags_json(given)
+        return b"".join((
+            part.head,
+            part.counts, part.edited, flags_json, part.content, _FILTERED,
+            b',"reblog":', b"null" if reblog is None else reblog,
+            b',"account":', account, part.tail))
+    return part.json(status, viewer=False, flags=None, reblog=reblog, account=account)
+
+
+def _counts(status: Status) -> bytes:
+    """From replies_count to favourites_count, without the first key (it ends `head`)."""
+    return (f'{status.replies_count},"reblogs_count":{status.reblogs_count},'
+            f'"favourites_count":{status.favourites_count}').encode()
 
 
 def _str(value: int | None) -> str | None:

@@ -25,7 +25,7 @@ from server.api.entities.accounts import (
 )
 from server.api.entities.common import iso
 from server.api.entities.status_parts import to_mastodon_poll
-from server.api.entities.status_shared import Embeds, shared_part
+from server.api.entities.status_shared import Embeds, entity_json, shared_part
 from server.api.queries import AccountView
 from server.api.statusviews import queries as views_q
 from server.cards.render import attach_cards
@@ -86,23 +86,28 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
     with_poll = []
     applications: dict[int, dict[str, Any]] = {}
     cards = False
+    moved = False   # whether any author moved (the accounts they moved to are then loaded)
 
     def absorb(page: list[views_q.PageRow]) -> None:
-        nonlocal cards
-        for row in page:
-            status_id = row.status.id
-            rows.setdefault(status_id, row.status)   # a status the caller holds wins
-            views.setdefault(row.author.id, row.author)
-            if row.media or row.mentions or row.tags:   # turned into entities when not cached
-                embeds[status_id] = (row.media, row.mentions, row.tags)
-            if row.has_poll:
+        nonlocal cards, moved
+        # Unpacked as the loop goes: every row of every page passes here.
+        for status, author, media, mentions, tags, has_poll, row_flags, application, has_card \
+                in page:
+            status_id = status.id
+            rows.setdefault(status_id, status)   # a status the caller holds wins
+            views.setdefault(author.id, author)
+            if author.moved_to_account_id is not None:
+                moved = True
+            if media or mentions or tags:   # turned into entities when not cached
+                embeds[status_id] = (media, mentions, tags)
+            if has_poll:
                 with_poll.append(status_id)
-            if row.has_card:
+            if has_card:
                 cards = True
             if viewer_id is not None:
-                flags[status_id] = row.flags
-            if row.application is not None and row.status.application_id is not None:
-                applications[row.status.application_id] = row.application
+                flags[status_id] = row_flags
+            if application is not None and status.application_id is not None:
+                applications[status.application_id] = application
 
     # One round trip for the statuses, their authors, what they embed and the originals of
     # the boosts among them (the second query below is a safety net and finds nothing in
@@ -116,7 +121,8 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
                       if s.reblog_of_id is not None and s.reblog_of_id not in rows})
     if originals:
         absorb(await views_q.list_page(conn, status_ids=originals, viewer_id=viewer_id))
-    views = await with_moved(conn, views)
+    if moved:
+        views = await with_moved(conn, views)
     polls = ({row["status_id"]: to_mastodon_poll(row, viewer_id=viewer_id, now=now)
               for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
                                                                 viewer_id=viewer_id)}
@@ -163,9 +169,17 @@ def _compose(status: Status, data: _Loaded, *, viewer_id: int | None) -> dict[st
 def _entity_json(status: Status, data: _Loaded, *, viewer_id: int | None) -> bytes | None:
     """The entity as JSON, for a page without cards, polls, filters or source text: what is
     shared comes as kept in process, and no dict is made unless the viewer wrote it."""
-    account = data.account_json(status.account_id)
-    if account is None:
-        return None
+    # Runs for every status of every page encoded at once: the usual case (an author who has
+    # not moved, a shared part kept for this very row) is looked up inline. (A page's authors
+    # are mostly distinct: the author's JSON comes from accounts' cache, not this request's.)
+    account_id = status.account_id
+    view = data.views.get(account_id)
+    if view is not None and view.moved_to_account_id is None:
+        account = account_json(view, data.config)
+    else:
+        account = data.account_json(account_id)
+        if account is None:
+            return None
     reblog = None
     if status.reblog_of_id is not None:
         original = data.statuses.get(status.reblog_of_id)
@@ -177,10 +191,10 @@ def _entity_json(status: Status, data: _Loaded, *, viewer_id: int | None) -> byt
         entity["reblog"] = None if reblog is None else Fragment(reblog)
         entity["account"] = Fragment(account)
         return dumpb(entity)
-    part = shared_part(status, data.embeds.get(status.id), data.config)
-    return part.json(status, viewer=viewer_id is not None,
-                     flags=data.flags.get(status.id) if viewer_id is not None else None,
-                     reblog=reblog, account=account)
+    return entity_json(status, data.embeds.get(status.id), data.config,
+                       viewer=viewer_id is not None,
+                       flags=data.flags.get(status.id) if viewer_id is not None else None,
+                       reblog=reblog, account=account)
 
 
 async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,

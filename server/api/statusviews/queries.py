@@ -76,6 +76,7 @@ class _Layout:
 
     by_position: bool
     extras: tuple[int, ...]   # positions of _EXTRAS
+    in_page: int | None       # list_home_page's `in_page`
 
 
 _LAYOUTS: dict[tuple[str, ...], _Layout] = {}
@@ -85,7 +86,8 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
     found = _LAYOUTS.get(keys)
     if found is None:
         found = _LAYOUTS[keys] = _Layout(_columns_in_order(list(keys)),
-                                         tuple(keys.index(name) for name in _EXTRAS))
+                                         tuple(keys.index(name) for name in _EXTRAS),
+                                         keys.index("in_page") if "in_page" in keys else None)
     return found
 
 
@@ -126,8 +128,12 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
     if limit > HOME_PAGE_MAX:   # the query cuts the feed there (see queries.sql)
         raise ValueError(f"list_home_page reads at most {HOME_PAGE_MAX} entries")
     rows = await conn.fetch(Q["list_home_page"], account_id, max_id, since_id, limit, now)
-    return HomePage([r["id"] for r in rows if r["in_page"]], _page_rows(rows),
-                    bool(rows) and rows[0]["viewer_filters"])
+    if not rows:
+        return HomePage([], [], False)
+    # By position, as _page_rows reads them: the id is the first column.
+    in_page = _layout(tuple(rows[0].keys())).in_page
+    return HomePage([r[0] for r in rows if r[in_page]], _page_rows(rows),
+                    rows[0]["viewer_filters"])
 
 
 # The viewer's flags as dicts, one shared object per combination of values (a few dozen at
@@ -143,17 +149,26 @@ def _flags_dict(values: tuple[Any, ...]) -> dict[str, bool]:
     return found
 
 
+# A PageRow from a tuple of its values, in C: the named tuple's own constructor is a Python
+# function (one more frame per row of every page).
+_page_row = tuple.__new__
+
+
 def _page_rows(rows: list[Any]) -> list[PageRow]:
     if not rows:
         return []
     out = []
+    append = out.append
     layout = _layout(tuple(rows[0].keys()))
     n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
     media_at, mentions_at, tags_at, poll_at, app_at, site_at, card_at, *flags_at = layout.extras
     flags_of = itemgetter(*flags_at)   # the five flags as a tuple, in C (no list per row)
-    for r in rows:
-        values = tuple(r)   # by position: several times cheaper than by name, on every page
-        if layout.by_position:
+    shared_flags = _FLAG_DICTS.get
+    by_position = layout.by_position
+    for values in rows:
+        # By position: several times cheaper than by name, on every page. A record's slices
+        # are tuples, so the row is not copied into one first.
+        if by_position:
             cut = values[:n]
             status = _STATUSES.get(cut)
             if status is None:
@@ -165,16 +180,17 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
                 account[1 + FIELDS_AT] = loads(account[1 + FIELDS_AT] or "[]")
                 author = _AUTHORS.put(raw, AccountView(*account))
         else:
-            status = Status(**{f: r[f] for f in STATUS_FIELDS})
-            author = AccountView(id=r["account_id"], **{f: r["a_" + f] for f in ACCOUNT_COLUMNS
-                                                        if f != "fields"},
-                                 fields=loads(r["a_fields"] or "[]"))
+            status = Status(**{f: values[f] for f in STATUS_FIELDS})
+            author = AccountView(id=values["account_id"],
+                                 **{f: values["a_" + f] for f in ACCOUNT_COLUMNS if f != "fields"},
+                                 fields=loads(values["a_fields"] or "[]"))
         app_name = values[app_at]
-        out.append(PageRow(status, author, values[media_at], values[mentions_at],
-                           values[tags_at], values[poll_at],
-                           _flags_dict(flags_of(values)),
-                           {"name": app_name, "website": values[site_at]}
-                           if app_name is not None else None, values[card_at]))
+        flag_values = flags_of(values)
+        append(_page_row(PageRow, (
+            status, author, values[media_at], values[mentions_at], values[tags_at],
+            values[poll_at], shared_flags(flag_values) or _flags_dict(flag_values),
+            {"name": app_name, "website": values[site_at]} if app_name is not None else None,
+            values[card_at])))
     return out
 
 
