@@ -123,6 +123,8 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
     cols = [("soak_s", "t s"), ("rss", "RSS"), ("RssAnon", "anon"), ("RssFile", "file"),
             ("malloc_arena", "malloc arenas"), ("malloc_in_use", "malloc in use"),
             ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
+            ("pymalloc_arenas", "pymalloc arenas"), ("pymalloc_live", "pymalloc live"),
+            ("pymalloc_free", "pymalloc free"),
             ("blocks", "Python blocks"), ("gc_objects", "gc objects"), ("os_threads", "threads"),
             ("trims", "trims"), ("trim_max_ms", "trim max ms"), ("trim_total_ms", "trims ms")]
     if traced:
