@@ -173,13 +173,13 @@ async def sample_queue(dsn: str, app_pid: int, samples: list[list[Any]], t0: flo
 
 def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int,
         probe: bool = False, trace_frames: int = 0, tune_memory: bool = True,
-        breakdown: bool = False) -> Result:
+        breakdown: bool = False, pool: int | None = None) -> Result:
     duration = seconds or (60.0 if quick else 600.0)
     probe = probe or trace_frames > 0
     res = Result("w7_soak", params={"size": size, "rate": rate, "duration_s": duration,
                                     "job_workers": workers, "mix": dict(Counter(SLOTS)),
                                     "probe": probe, "trace_frames": trace_frames,
-                                    "memory_tuning": tune_memory})
+                                    "memory_tuning": tune_memory, "pool": pool})
     probes: list[dict[str, Any]] = []
     probe_dir = Path(tempfile.mkdtemp(prefix="commonhold-bench-w7-")) if probe else None
     times_file = Path(tempfile.mkdtemp(prefix="commonhold-bench-w7-")) / "requests.jsonl"
@@ -202,6 +202,8 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                                    tune_memory=tune_memory)
                       if probe_dir is not None else ApiApp(dsn, workers=workers,
                                                            max_seconds=duration + 600))
+            if pool is not None:
+                app_cm.pool = pool
             with app_cm as app:
                 targets, kinds = build_targets(app.port, users, public, n, inbox)
                 say("  W7: warm-up (reads only) ...")
@@ -356,11 +358,12 @@ def main(argv: list[str] | None = None) -> None:
                         "wait for a pool connection among the parts; its records stay in the "
                         "app's memory until it exits, so not for RSS figures")
     p.add_argument("--workers", type=int, default=32)
+    p.add_argument("--pool", type=int, help="the app's database pool size (default: serve's)")
     args = p.parse_args(argv)
     seconds = args.minutes * 60 if args.minutes else args.seconds
     res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=seconds,
               workers=args.workers, probe=args.probe, trace_frames=args.trace_frames,
-              tune_memory=not args.no_memory_tuning, breakdown=args.breakdown)
+              tune_memory=not args.no_memory_tuning, breakdown=args.breakdown, pool=args.pool)
     res.write()
     print("\n\n".join(res.tables))
 
