@@ -32,9 +32,11 @@ class ProbedApiApp(ApiApp):
 
     def __enter__(self) -> ProbedApiApp:
         cmd = [*taskset_prefix(APP_CORE), sys.executable, "-m", "bench.scenarios.w7_app",
-               "--dsn", self.dsn, "--workers", str(self.workers), "--pool", str(self.pool),
+               "--dsn", self.dsn, "--workers", str(self.workers),
                "--max-seconds", str(self.max_seconds), "--probe-out", str(self.probe_out),
                "--trace-frames", str(self.trace_frames)]
+        if self.pool:   # else serve's pool size
+            cmd += ["--pool", str(self.pool)]
         if not self.tune_memory:
             cmd.append("--no-memory-tuning")
         self.proc, self.port = spawn_app(cmd, "w7_app")

@@ -96,6 +96,18 @@ class _Connection(asyncpg.Connection):
 STATEMENT_CACHE_SIZE = 100
 
 
+# The pool's bounds. Requests and job workers share one process and one event loop, so
+# statements in flight at once are few: W6 (32 clients on the home timeline) and the W7 soak
+# (150 requests/s and 32 job workers) waited for a connection at 10 no longer than at 20
+# (bench/reqtimes.py's pool wait, p99), while 20 let bursts open 15 connections and keep them,
+# each a PostgreSQL backend and, here, its prepared statements (up to STATEMENT_CACHE_SIZE)
+# and buffers. A connection idle for a minute closes (asyncpg's default: five), so the pool
+# shrinks back after a burst; the next burst pays a connect, a few ms.
+POOL_MIN_SIZE = 2
+POOL_MAX_SIZE = 10
+POOL_IDLE_SECONDS = 60.0
+
+
 class Database:
     """Owns an asyncpg pool. Services receive a connection, never the pool."""
 
@@ -104,12 +116,14 @@ class Database:
         self.dsn = dsn
 
     @classmethod
-    async def connect(cls, dsn: str, *, min_size: int = 2, max_size: int = 20) -> Database:
+    async def connect(cls, dsn: str, *, min_size: int = POOL_MIN_SIZE,
+                      max_size: int = POOL_MAX_SIZE) -> Database:
         try:
             pool = await asyncpg.create_pool(
                 dsn, min_size=min_size, max_size=max_size, init=_init_connection, timeout=10,
                 command_timeout=60, connection_class=_Connection,
                 statement_cache_size=STATEMENT_CACHE_SIZE, max_cached_statement_lifetime=0,
+                max_inactive_connection_lifetime=POOL_IDLE_SECONDS,
             )
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise ConfigError(f"DATABASE_URL: cannot connect to the database ({_why(exc)})") from None
