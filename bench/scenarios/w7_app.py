@@ -259,7 +259,9 @@ def install_probe(out: Path, frames: int) -> None:
         row: dict[str, Any] = {"t": round(time.monotonic() - t0, 1), "rss": proc_rss_mib(os.getpid()),
                                "threads": threading.active_count(), "sockets": _sockets(),
                                "os_threads": len(os.listdir("/proc/self/task")),
-                               "blocks": sys.getallocatedblocks(), "gc_objects": len(gc.get_objects())}
+                               "blocks": sys.getallocatedblocks(),
+                               "gc_objects": len(gc.get_objects()),
+                               "modules": len(sys.modules)}   # imports made after start-up
         row |= {f"malloc_{k}": round(v, 2) for k, v in _mallinfo().items()}
         row |= _pymalloc()
         row |= _cache_sizes() | _statement_caches() | _connections() | _trim_stats()

@@ -127,7 +127,8 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
             ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
             ("pymalloc_arenas", "pymalloc arenas"), ("pymalloc_live", "pymalloc live"),
             ("pymalloc_free", "pymalloc free"),
-            ("blocks", "Python blocks"), ("gc_objects", "gc objects"), ("os_threads", "threads"),
+            ("blocks", "Python blocks"), ("gc_objects", "gc objects"), ("modules", "modules"),
+            ("os_threads", "threads"),
             ("trims", "trims"), ("trim_max_ms", "trim max ms"), ("trim_total_ms", "trims ms")]
     if traced:
         cols[2:2] = [("traced", "traced (Python heap)"), ("trace_overhead", "tracemalloc own")]
