@@ -1,11 +1,13 @@
 """Notification entities (Mastodon 4.3's REST::NotificationSerializer), rendered a page at a
 time: one batch of accounts and one batch of statuses whatever the page size.
 
-A page that is only encoded once, with orjson (the REST list), takes its statuses and
-accounts as the JSON kept in process for pages of statuses (status_shared, accounts'
-account_json): nothing is built per request for them but the notifications' own few fields,
-where dicts of dicts (a status entity is about 40 Python objects) were made and thrown away
-on every read. Callers that change the entities or encode them otherwise get dicts.
+A page that is only encoded once, with orjson (the REST list), takes its statuses as the
+JSON pieces kept in process for pages of statuses (status_shared): no dict of dicts (about
+40 Python objects a status) is made and thrown away for each of them on every read. The
+senders stay dicts: their JSON would be kept in the account entity cache, which pages of
+statuses fill with authors, and a thousand remote senders would push those out (and hold
+another megabyte or two). Callers that change the entities or encode them otherwise get
+dicts.
 """
 
 from __future__ import annotations
@@ -13,10 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from orjson import Fragment
-
-from server.api import queries as api_q
-from server.api.entities.accounts import account_json, entities_for_views, render_accounts
+from server.api.entities.accounts import render_accounts
 from server.api.entities.common import iso
 from server.api.entities.statuses import render_statuses
 from server.config import Config
@@ -42,24 +41,10 @@ async def statuses_by_id(conn: Conn, config: Config, status_ids: list[int], *, v
         conn, config, unique, viewer_id=viewer_id, now=now)}
 
 
-async def _account_entities(conn: Conn, config: Config, account_ids: list[int], *,
-                            encoded_at_once: bool) -> dict[int, Any]:
-    if not encoded_at_once:
-        return await render_accounts(conn, config, account_ids)
-    views = await api_q.list_account_views(conn, account_ids=list(set(account_ids)))
-    out: dict[int, Any] = {i: Fragment(account_json(v, config)) for i, v in views.items()
-                           if v.moved_to_account_id is None}
-    moved = {i: v for i, v in views.items() if v.moved_to_account_id is not None}
-    if moved:   # with the account they moved to inside: built as before
-        out |= await entities_for_views(conn, config, views, list(moved))
-    return out
-
-
 async def render_notifications(conn: Conn, config: Config, rows: list[dict[str, Any]], *,
                                viewer_id: int, now: datetime,
                                encoded_at_once: bool = False) -> list[dict[str, Any]]:
-    accounts = await _account_entities(conn, config, [r["from_account_id"] for r in rows],
-                                       encoded_at_once=encoded_at_once)
+    accounts = await render_accounts(conn, config, [r["from_account_id"] for r in rows])
     status_ids = [r["status_id"] for r in rows if r["status_id"] and r["type"] in WITH_STATUS]
     statuses = await statuses_by_id(conn, config, status_ids, viewer_id=viewer_id, now=now,
                                     encoded_at_once=encoded_at_once)
