@@ -173,7 +173,10 @@ def _connections() -> dict[str, int]:
 
 
 def _statement_caches() -> dict[str, int]:
-    """asyncpg connections alive and the prepared statements their caches hold."""
+    """asyncpg connections alive and the prepared statements their caches hold. Only those
+    the collector sees: the pool's first connections, made before start-up ends, are frozen
+    with everything else then alive (runtime.settle_heap) and not counted here; W7's queue
+    samples count the pool's backends in PostgreSQL instead."""
     try:
         import asyncpg
     except ImportError:

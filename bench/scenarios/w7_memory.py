@@ -134,7 +134,8 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
         cols[2:2] = [("traced", "traced (Python heap)"), ("trace_overhead", "tracemalloc own")]
     res.table([c[1] for c in cols], [[p.get(k, "–") for k, _ in cols] for p in probes],
               title="W7 memory probes (MiB unless a count)")
-    conns = [("soak_s", "t s"), ("sockets", "sockets"), ("pg_connections", "pg conns"),
+    conns = [("soak_s", "t s"), ("sockets", "sockets"),
+             ("pg_connections", "pg conns gc sees (not the first two)"),
              ("pg_closed_connections", "closed pg conns"), ("pg_cached_statements", "cached stmts"),
              ("server_handlers", "server conns"), ("client_idle", "client idle"),
              ("client_in_use", "client in use"), ("stream_clients", "stream clients")]

@@ -158,11 +158,15 @@ async def sample_queue(dsn: str, app_pid: int, samples: list[list[Any]], t0: flo
                                 AND kind <> 'federation.deliver')) AS lag,
                           extract(epoch FROM $1 - min(run_at) FILTER (
                               WHERE state = 'ready' AND run_at <= $1
-                                AND kind = 'federation.deliver')) AS deliver_lag
+                                AND kind = 'federation.deliver')) AS deliver_lag,
+                          (SELECT count(*) FROM pg_stat_activity
+                            WHERE datname = current_database()
+                              AND pid <> pg_backend_pid()) AS backends
                      FROM jobs""", datetime.now(UTC))
             samples.append([round(time.perf_counter() - t0), row["due"], row["running"],
                             row["failed"], float(row["lag"] or 0.0),
-                            float(row["deliver_lag"] or 0.0), proc_rss_mib(app_pid)])
+                            float(row["deliver_lag"] or 0.0), proc_rss_mib(app_pid),
+                            row["backends"]])
             try:
                 await asyncio.wait_for(stop.wait(), timeout=every)
             except TimeoutError:
@@ -280,7 +284,8 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
               [[k, f"{SLOTS.count(k) * 5} %", f"{h.n:,}", h.percentile(50), h.percentile(99), h.max_us / 1000]
                for k, h in sorted(hists.items())], title="W7 latency by kind (from when each was due)")
     res.table(["t s", "jobs due", "running", "failed", "oldest due local job late by s",
-               "oldest due delivery late by s", "app RSS MiB"],
+               "oldest due delivery late by s", "app RSS MiB",
+               "app's pg connections (its pool and two listeners: backends in PostgreSQL)"],
               samples[::3] + ([samples[-1]] if len(samples) % 3 != 1 else []),
               title="W7 job queue and RSS over time (every 30 s)")
     if breakdown and times_file.exists() and len(window) == 2:
