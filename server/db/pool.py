@@ -96,13 +96,16 @@ class _Connection(asyncpg.Connection):
 STATEMENT_CACHE_SIZE = 100
 
 
-# The pool's bounds. Requests and job workers share one process and one event loop, so
-# statements in flight at once are few: W6 (32 clients on the home timeline) and the W7 soak
-# (150 requests/s and 32 job workers) waited for a connection at 10 no longer than at 20
-# (bench/reqtimes.py's pool wait, p99), while 20 let bursts open 15 connections and keep them,
-# each a PostgreSQL backend and, here, its prepared statements (up to STATEMENT_CACHE_SIZE)
-# and buffers. A connection idle for a minute closes (asyncpg's default: five), so the pool
-# shrinks back after a burst; the next burst pays a connect, a few ms.
+# The pool's bounds. Requests and job workers share one process and one event loop, and
+# PostgreSQL has a core or two: connections beyond what those keep busy only move the queue
+# from the pool into PostgreSQL, while each holds a backend there and, here, its prepared
+# statements (up to STATEMENT_CACHE_SIZE) and buffers; at 20, bursts of the W7 soak opened
+# 15-17 and kept them. Measured on a busy machine (load 9-12, so roughly): the W7 soak waited
+# as long for a connection at 10 as at 20 (p90 11 s both, the app overloaded), its statements
+# taking half as long (p50 35 ms against 78); W6 at saturation (32 clients at once) waits
+# longer in the pool at 10 (p99 0.8-1.0 s against 0.05-0.12 s), as 22 of its 32 requests
+# must. A connection idle for a minute closes (asyncpg's default: five), so the pool shrinks
+# back after a burst; the next burst pays a connect, a few ms.
 POOL_MIN_SIZE = 2
 POOL_MAX_SIZE = 10
 POOL_IDLE_SECONDS = 60.0
