@@ -74,7 +74,7 @@ class ApiApp:
     """api_app in a subprocess on the app core; stopped by PID."""
 
     def __init__(self, dsn: str, *, workers: int = 0, profile: str | None = None,
-                 max_seconds: float = 1800, pool: int = 20,
+                 max_seconds: float = 1800, pool: int | None = None,
                  cache_stats: str | None = None) -> None:
         self.dsn, self.workers, self.profile = dsn, workers, profile
         self.cache_stats = cache_stats
@@ -84,8 +84,10 @@ class ApiApp:
 
     def __enter__(self) -> ApiApp:
         cmd = [*taskset_prefix(APP_CORE), sys.executable, "-m", "bench.scenarios.api_app",
-               "--dsn", self.dsn, "--workers", str(self.workers), "--pool", str(self.pool),
+               "--dsn", self.dsn, "--workers", str(self.workers),
                "--max-seconds", str(self.max_seconds)]
+        if self.pool:   # else serve's pool size
+            cmd += ["--pool", str(self.pool)]
         if self.profile:
             cmd += ["--profile", self.profile]
         if self.cache_stats:

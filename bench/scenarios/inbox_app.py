@@ -45,7 +45,8 @@ async def serve(args: argparse.Namespace) -> None:
     only = [k for k in args.only_kinds.split(",") if k] or None
     config = bench_config(job_workers=args.workers, allow_private_addresses=True,
                           inbox_defer_unknown_keys=not args.sync_keys)
-    db = await Database.connect(args.dsn, min_size=2, max_size=args.pool)
+    db = await (Database.connect(args.dsn, max_size=args.pool) if args.pool
+                else Database.connect(args.dsn))
     http = None
     if args.fleet_ports:
         cert = Path(args.cert_file).read_text() if args.cert_file else None
@@ -119,7 +120,7 @@ def app_arguments(description: str, *, max_seconds: float) -> argparse.ArgumentP
     p.add_argument("--dsn", required=True)
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="job worker concurrency (0: none)")
-    p.add_argument("--pool", type=int, default=20, help="database pool size (serve's default)")
+    p.add_argument("--pool", type=int, help="database pool size (default: serve's)")
     p.add_argument("--only-kinds", default="", help="comma-separated job kinds the workers run")
     p.add_argument("--no-web", action="store_true", help="job workers only (commonhold worker)")
     p.add_argument("--sync-keys", action="store_true",

@@ -32,9 +32,11 @@ class ProbedApiApp(ApiApp):
 
     def __enter__(self) -> ProbedApiApp:
         cmd = [*taskset_prefix(APP_CORE), sys.executable, "-m", "bench.scenarios.w7_app",
-               "--dsn", self.dsn, "--workers", str(self.workers), "--pool", str(self.pool),
+               "--dsn", self.dsn, "--workers", str(self.workers),
                "--max-seconds", str(self.max_seconds), "--probe-out", str(self.probe_out),
                "--trace-frames", str(self.trace_frames)]
+        if self.pool:   # else serve's pool size
+            cmd += ["--pool", str(self.pool)]
         if not self.tune_memory:
             cmd.append("--no-memory-tuning")
         self.proc, self.port = spawn_app(cmd, "w7_app")
@@ -123,13 +125,17 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
     cols = [("soak_s", "t s"), ("rss", "RSS"), ("RssAnon", "anon"), ("RssFile", "file"),
             ("malloc_arena", "malloc arenas"), ("malloc_in_use", "malloc in use"),
             ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
-            ("blocks", "Python blocks"), ("gc_objects", "gc objects"), ("os_threads", "threads"),
+            ("pymalloc_arenas", "pymalloc arenas"), ("pymalloc_live", "pymalloc live"),
+            ("pymalloc_free", "pymalloc free"),
+            ("blocks", "Python blocks"), ("gc_objects", "gc objects"), ("modules", "modules"),
+            ("os_threads", "threads"),
             ("trims", "trims"), ("trim_max_ms", "trim max ms"), ("trim_total_ms", "trims ms")]
     if traced:
         cols[2:2] = [("traced", "traced (Python heap)"), ("trace_overhead", "tracemalloc own")]
     res.table([c[1] for c in cols], [[p.get(k, "–") for k, _ in cols] for p in probes],
               title="W7 memory probes (MiB unless a count)")
-    conns = [("soak_s", "t s"), ("sockets", "sockets"), ("pg_connections", "pg conns"),
+    conns = [("soak_s", "t s"), ("sockets", "sockets"),
+             ("pg_connections", "pg conns gc sees (not the first two)"),
              ("pg_closed_connections", "closed pg conns"), ("pg_cached_statements", "cached stmts"),
              ("server_handlers", "server conns"), ("client_idle", "client idle"),
              ("client_in_use", "client in use"), ("stream_clients", "stream clients")]

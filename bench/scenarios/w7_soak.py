@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ from typing import Any
 
 import asyncpg
 
+from bench import reqtimes
 from bench.common import LOAD_CORE, Result, fmt, pin_self, proc_rss_mib, proc_status_mib, say
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
 from bench.load.openloop import HARD_MAX_SECONDS, Histogram, open_loop
@@ -156,11 +158,15 @@ async def sample_queue(dsn: str, app_pid: int, samples: list[list[Any]], t0: flo
                                 AND kind <> 'federation.deliver')) AS lag,
                           extract(epoch FROM $1 - min(run_at) FILTER (
                               WHERE state = 'ready' AND run_at <= $1
-                                AND kind = 'federation.deliver')) AS deliver_lag
+                                AND kind = 'federation.deliver')) AS deliver_lag,
+                          (SELECT count(*) FROM pg_stat_activity
+                            WHERE datname = current_database()
+                              AND pid <> pg_backend_pid()) AS backends
                      FROM jobs""", datetime.now(UTC))
             samples.append([round(time.perf_counter() - t0), row["due"], row["running"],
                             row["failed"], float(row["lag"] or 0.0),
-                            float(row["deliver_lag"] or 0.0), proc_rss_mib(app_pid)])
+                            float(row["deliver_lag"] or 0.0), proc_rss_mib(app_pid),
+                            row["backends"]])
             try:
                 await asyncio.wait_for(stop.wait(), timeout=every)
             except TimeoutError:
@@ -170,15 +176,20 @@ async def sample_queue(dsn: str, app_pid: int, samples: list[list[Any]], t0: flo
 
 
 def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: int,
-        probe: bool = False, trace_frames: int = 0, tune_memory: bool = True) -> Result:
+        probe: bool = False, trace_frames: int = 0, tune_memory: bool = True,
+        breakdown: bool = False, pool: int | None = None) -> Result:
     duration = seconds or (60.0 if quick else 600.0)
     probe = probe or trace_frames > 0
     res = Result("w7_soak", params={"size": size, "rate": rate, "duration_s": duration,
                                     "job_workers": workers, "mix": dict(Counter(SLOTS)),
                                     "probe": probe, "trace_frames": trace_frames,
-                                    "memory_tuning": tune_memory})
+                                    "memory_tuning": tune_memory, "pool": pool})
     probes: list[dict[str, Any]] = []
     probe_dir = Path(tempfile.mkdtemp(prefix="commonhold-bench-w7-")) if probe else None
+    times_file = Path(tempfile.mkdtemp(prefix="commonhold-bench-w7-")) / "requests.jsonl"
+    if breakdown:
+        os.environ[reqtimes.ENV] = str(times_file)
+    window: list[float] = []   # the soak's wall-clock start and end, for the breakdown
     pin_self(LOAD_CORE)
     n = int(rate * duration)
     say(f"  W7: signing {n // 10:,} inbox activities ...")
@@ -195,6 +206,8 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                                    tune_memory=tune_memory)
                       if probe_dir is not None else ApiApp(dsn, workers=workers,
                                                            max_seconds=duration + 600))
+            if pool is not None:
+                app_cm.pool = pool
             with app_cm as app:
                 targets, kinds = build_targets(app.port, users, public, n, inbox)
                 say("  W7: warm-up (reads only) ...")
@@ -217,12 +230,14 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                                                           at=probe_times(duration)))
                           if isinstance(app, ProbedApiApp) else None)
                 say(f"  W7: {duration:.0f} s at {rate:.0f} req/s ...")
+                window.append(time.time())
                 if duration <= HARD_MAX_SECONDS:
                     ol = await open_loop(app.url("/"), rate=rate, duration=duration,
                                          targets=targets, on_done=done, max_in_flight=512)
                 else:
                     ol = await open_loop_segments(app.url("/"), rate=rate, duration=duration,
                                                   targets=targets, on_done=done)
+                window.append(time.time())
                 stop.set()
                 await sampler
                 rss1 = proc_rss_mib(app.pid)
@@ -239,7 +254,10 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
             await pg.drop_database(dsn)
         return {"ol": ol, "rss0": rss0, "rss1": rss1, "hwm": proc_hwm}
 
-    out = asyncio.run(main())
+    try:
+        out = asyncio.run(main())
+    finally:
+        os.environ.pop(reqtimes.ENV, None)
     ol = out["ol"]
     growth = (out["rss1"] - out["rss0"]) / out["rss0"] * 100
     res.metric("p99_ms", ol["p99_ms"], "ms")
@@ -266,14 +284,30 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
               [[k, f"{SLOTS.count(k) * 5} %", f"{h.n:,}", h.percentile(50), h.percentile(99), h.max_us / 1000]
                for k, h in sorted(hists.items())], title="W7 latency by kind (from when each was due)")
     res.table(["t s", "jobs due", "running", "failed", "oldest due local job late by s",
-               "oldest due delivery late by s", "app RSS MiB"],
+               "oldest due delivery late by s", "app RSS MiB",
+               "app's pg connections (its pool and two listeners: backends in PostgreSQL)"],
               samples[::3] + ([samples[-1]] if len(samples) % 3 != 1 else []),
               title="W7 job queue and RSS over time (every 30 s)")
+    if breakdown and times_file.exists() and len(window) == 2:
+        report_breakdown(res, times_file, window[0], window[1])
     if probes:
         res.metric("peak_rss_mib", out["hwm"], "MiB")
         memory_tables(res, probes)
         res.notes.append("probes: " + json.dumps(probes))  # every figure, every cache
     return res
+
+
+def report_breakdown(res: Result, path: Path, t0: float, t1: float) -> None:
+    """Inside the app, over the soak (warm-up left out): p50 / p99 / max ms of each part of a
+    request (bench/reqtimes.py), the pool wait among them."""
+    b = reqtimes.summarise(path, t0, t1)
+    res.metric("pool_wait_p99_ms", b["acquire"]["p99"], "ms")
+    rows = [[name, f"{b[name]['p50']:.2f}", f"{b[name]['p90']:.2f}", f"{b[name]['p99']:.2f}",
+             f"{b[name]['max']:.1f}", f"{b[name]['mean']:.3f}"]
+            for name in ("total", "queue", "acquire", "sql", "own", "write")]
+    res.table(["part", "p50", "p90", "p99", "max", "mean"], rows,
+              title=f"W7 inside the app, {b['requests']:,} requests: ms per part (acquire: "
+                    "waiting for a pool connection)")
 
 
 async def open_loop_segments(url: str, *, rate: float, duration: float,
@@ -324,12 +358,17 @@ def main(argv: list[str] | None = None) -> None:
                         "report the sites that grew (costs memory and CPU: for attribution only)")
     p.add_argument("--no-memory-tuning", action="store_true",
                    help="with the probe, run the app without server.memtune (for comparison)")
+    p.add_argument("--breakdown", action="store_true",
+                   help="split each request's time inside the app (bench/reqtimes.py), the "
+                        "wait for a pool connection among the parts; its records stay in the "
+                        "app's memory until it exits, so not for RSS figures")
     p.add_argument("--workers", type=int, default=32)
+    p.add_argument("--pool", type=int, help="the app's database pool size (default: serve's)")
     args = p.parse_args(argv)
     seconds = args.minutes * 60 if args.minutes else args.seconds
     res = run(quick=args.quick, size=args.size, rate=args.rate, seconds=seconds,
               workers=args.workers, probe=args.probe, trace_frames=args.trace_frames,
-              tune_memory=not args.no_memory_tuning)
+              tune_memory=not args.no_memory_tuning, breakdown=args.breakdown, pool=args.pool)
     res.write()
     print("\n\n".join(res.tables))
 

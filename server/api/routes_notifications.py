@@ -35,7 +35,8 @@ async def notifications_list(request: web.Request) -> web.Response:
             include_filtered=params.bool("include_filtered") or bool(from_account))
         entities = await render_notifications(conn, request.app[CONFIG], rows,
                                               viewer_id=token.account_id,
-                                              now=request.app[CLOCK].now())
+                                              now=request.app[CLOCK].now(),
+                                              encoded_at_once=True)
     response = json_body(entities)
     paginate(response, request, request.app[CONFIG], page, [r["id"] for r in rows])
     return response

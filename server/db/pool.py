@@ -98,6 +98,21 @@ class _Connection(asyncpg.Connection):
 STATEMENT_CACHE_SIZE = 100
 
 
+# The pool's bounds. Requests and job workers share one process and one event loop, and
+# PostgreSQL has a core or two: connections beyond what those keep busy only move the queue
+# from the pool into PostgreSQL, while each holds a backend there and, here, its prepared
+# statements (up to STATEMENT_CACHE_SIZE) and buffers; at 20, bursts of the W7 soak opened
+# 15-17 and kept them. Measured on a busy machine (load 9-12, so roughly): the W7 soak waited
+# as long for a connection at 10 as at 20 (p90 11 s both, the app overloaded), its statements
+# taking half as long (p50 35 ms against 78); W6 at saturation (32 clients at once) waits
+# longer in the pool at 10 (p99 0.8-1.0 s against 0.05-0.12 s), as 22 of its 32 requests
+# must. A connection idle for a minute closes (asyncpg's default: five), so the pool shrinks
+# back after a burst; the next burst pays a connect, a few ms.
+POOL_MIN_SIZE = 2
+POOL_MAX_SIZE = 10
+POOL_IDLE_SECONDS = 60.0
+
+
 class Database:
     """Owns an asyncpg pool. Services receive a connection, never the pool."""
 
@@ -106,12 +121,14 @@ class Database:
         self.dsn = dsn
 
     @classmethod
-    async def connect(cls, dsn: str, *, min_size: int = 2, max_size: int = 20) -> Database:
+    async def connect(cls, dsn: str, *, min_size: int = POOL_MIN_SIZE,
+                      max_size: int = POOL_MAX_SIZE) -> Database:
         try:
             pool = await asyncpg.create_pool(
                 dsn, min_size=min_size, max_size=max_size, init=_init_connection, timeout=10,
                 command_timeout=60, connection_class=_Connection,
                 statement_cache_size=STATEMENT_CACHE_SIZE, max_cached_statement_lifetime=0,
+                max_inactive_connection_lifetime=POOL_IDLE_SECONDS,
             )
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise ConfigError(f"DATABASE_URL: cannot connect to the database ({_why(exc)})") from None

@@ -1,5 +1,14 @@
 """Notification entities (Mastodon 4.3's REST::NotificationSerializer), rendered a page at a
-time: one batch of accounts and one batch of statuses whatever the page size."""
+time: one batch of accounts and one batch of statuses whatever the page size.
+
+A page that is only encoded once, with orjson (the REST list), takes its statuses as the
+JSON pieces kept in process for pages of statuses (status_shared): no dict of dicts (about
+40 Python objects a status) is made and thrown away for each of them on every read. The
+senders stay dicts: their JSON would be kept in the account entity cache, which pages of
+statuses fill with authors, and a thousand remote senders would push those out (and hold
+another megabyte or two). Callers that change the entities or encode them otherwise get
+dicts.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +25,29 @@ from server.db import Conn
 WITH_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update"})
 
 
+async def statuses_by_id(conn: Conn, config: Config, status_ids: list[int], *, viewer_id: int,
+                         now: datetime, encoded_at_once: bool = False) -> dict[int, Any]:
+    """Status entities by id, those no longer shown left out; with `encoded_at_once`, as JSON
+    fragments where the page allows (see render_statuses)."""
+    unique = list(dict.fromkeys(status_ids))
+    if encoded_at_once:
+        # Fragments do not say their id, but come in the order asked for, leaving out only
+        # what does not resolve: when none is left out, the positions are the ids.
+        encoded = await render_statuses(conn, config, unique, viewer_id=viewer_id, now=now,
+                                        serialised_at_once=True)
+        if len(encoded) == len(unique):
+            return dict(zip(unique, encoded))
+    return {int(s["id"]): s for s in await render_statuses(
+        conn, config, unique, viewer_id=viewer_id, now=now)}
+
+
 async def render_notifications(conn: Conn, config: Config, rows: list[dict[str, Any]], *,
-                               viewer_id: int, now: datetime) -> list[dict[str, Any]]:
+                               viewer_id: int, now: datetime,
+                               encoded_at_once: bool = False) -> list[dict[str, Any]]:
     accounts = await render_accounts(conn, config, [r["from_account_id"] for r in rows])
     status_ids = [r["status_id"] for r in rows if r["status_id"] and r["type"] in WITH_STATUS]
-    statuses = {int(s["id"]): s for s in await render_statuses(
-        conn, config, status_ids, viewer_id=viewer_id, now=now)}
+    statuses = await statuses_by_id(conn, config, status_ids, viewer_id=viewer_id, now=now,
+                                    encoded_at_once=encoded_at_once)
     out = []
     for row in rows:
         account = accounts.get(row["from_account_id"])

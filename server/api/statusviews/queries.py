@@ -91,16 +91,45 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
     return found
 
 
-# Statuses as pages show them, keyed by all their columns as read: building the frozen
-# dataclass costs several times more than finding it again (its strings then come with
-# their hashes computed, which makes status_shared's key cheap too).
-_STATUSES: BoundedCache[tuple[Any, ...], Status] = BoundedCache(4096, "page_statuses")
+# Statuses as pages show them, and their authors: building the frozen dataclass costs several
+# times more than finding it again, and handing out the same object for an unchanged row lets
+# the entity caches (status_shared, accounts) recognise it by identity. One entry per row,
+# keyed by id (comparing the columns costs less than hashing them): the columns it was built from
+# are kept with it and compared on a hit, so a changed row (counters change all the time)
+# replaces its entry instead of leaving a dead version behind. list_home_page's rows leave out
+# four columns (see HomePage), so they are a form of their own, under the negated id: the same
+# status read by both queries would otherwise replace its entry on every other page.
+# Bounded in bytes as well as entries: what a page shows is mostly the newest statuses, and
+# about a thousand rows cover every page being read at once (W6 reads ~420 statuses and ~390
+# authors; the W7 soak's pages show ~530 authors).
+Row = tuple[Any, ...]
+PAGE_ROWS_MAX = 4096
+STATUSES_MAX_BYTES = 2 << 20
+AUTHORS_MAX_BYTES = 3 << 19
+# Beyond the text, what an entry holds in Python objects (the columns' tuple, the dataclass,
+# ints, datetimes, string headers, the dict slot): sys.getsizeof over an entry with every
+# column filled, so rather more than most rows hold.
+STATUS_ENTRY_BYTES = 1500
+AUTHOR_ENTRY_BYTES = 1600
+UPDATED_AT = STATUS_FIELDS.index("updated_at")   # never NULL but in list_home_page's rows
 
-# Authors as pages show them, keyed by their columns as read (profile fields still as text):
-# the same author on the next page is the same object, not parsed and built again, and any
-# changed column is a new key. Sharing the object also makes the account entity cache's key
-# cheap to hash (same strings, hashes already computed).
-_AUTHORS: BoundedCache[tuple[Any, ...], AccountView] = BoundedCache(4096, "page_authors")
+
+def _text_bytes(columns: Row) -> int:
+    return sum(len(v) for v in columns if type(v) is str)
+
+
+def _weigh_status(entry: tuple[Row, Status]) -> int:
+    return STATUS_ENTRY_BYTES + _text_bytes(entry[0])
+
+
+def _weigh_author(entry: tuple[Row, AccountView]) -> int:
+    return AUTHOR_ENTRY_BYTES + _text_bytes(entry[0])
+
+
+_STATUSES: BoundedCache[int, tuple[Row, Status]] = BoundedCache(
+    PAGE_ROWS_MAX, "page_statuses", max_bytes=STATUSES_MAX_BYTES, weigh=_weigh_status)
+_AUTHORS: BoundedCache[int, tuple[Row, AccountView]] = BoundedCache(
+    PAGE_ROWS_MAX, "page_authors", max_bytes=AUTHORS_MAX_BYTES, weigh=_weigh_author)
 
 
 async def list_page(conn: Conn, *, status_ids: list[int], viewer_id: int | None) -> list[PageRow]:
@@ -115,7 +144,7 @@ class HomePage:
     ids: list[int]             # the entries, newest first
     # Their rows, and the originals of the boosts among them, for rendering only: their
     # statuses' in_reply_to_uri, text_source, deleted_at and updated_at are None (see
-    # queries.sql), which never matches a full row in _STATUSES (updated_at is never NULL).
+    # queries.sql), kept in _STATUSES apart from full rows (updated_at is never NULL).
     rows: list[PageRow]
     viewer_filters: bool       # whether the viewer has filters in force (False: none apply)
 
@@ -170,15 +199,20 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
         # are tuples, so the row is not copied into one first.
         if by_position:
             cut = values[:n]
-            status = _STATUSES.get(cut)
-            if status is None:
-                status = _STATUSES.put(cut, Status(*cut))
+            key = cut[0] if cut[UPDATED_AT] is not None else -cut[0]
+            found = _STATUSES.get(key)
+            if found is not None and found[0] == cut:
+                status = found[1]
+            else:
+                status = _STATUSES.put(key, (cut, Status(*cut)))[1]
             raw = values[1:2] + values[n:n + m]   # the author's id and columns
-            author = _AUTHORS.get(raw)
-            if author is None:
+            seen = _AUTHORS.get(raw[0])
+            if seen is not None and seen[0] == raw:
+                author = seen[1]
+            else:
                 account = list(raw)
                 account[1 + FIELDS_AT] = loads(account[1 + FIELDS_AT] or "[]")
-                author = _AUTHORS.put(raw, AccountView(*account))
+                author = _AUTHORS.put(raw[0], (raw, AccountView(*account)))[1]
         else:
             status = Status(**{f: values[f] for f in STATUS_FIELDS})
             author = AccountView(id=values["account_id"],
