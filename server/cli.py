@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from server import startup_times
 from server.config import Config, load_config, problems
 from server.errors import CommonholdError
 from server.governance import cli as governance_cli
@@ -139,6 +140,7 @@ def _run(args: argparse.Namespace) -> None:
     from server.clock import SystemClock
 
     config = _config(args)
+    startup_times.mark("configuration read")
     now = SystemClock().now()
     cmd = args.command
     if cmd in ("serve", "web", "worker"):
@@ -206,6 +208,7 @@ async def _noop(conn: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    startup_times.mark("interpreter started, command line module imported")
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from aiohttp import web
 
+from server import startup_times
 from server.config import Config, ensure_secret_key
 from server.db import Database
 from server.db.embedded import EmbeddedPostgres
@@ -43,14 +44,17 @@ async def open_database(config: Config, *, migrate: bool = True) -> AsyncIterato
     if not dsn:
         embedded = EmbeddedPostgres(config.data_dir)
         dsn = await embedded.start()
+        startup_times.mark("embedded database started")
     try:
         db = await Database.connect(dsn)
+        startup_times.mark("pool connected")
         try:
             if migrate:
                 async with db.acquire() as conn:
                     applied = await apply_migrations(conn)
                 for name in applied:
                     log.info("applied migration %s", name)
+                startup_times.mark("migrations checked")
             yield db
         finally:
             await db.close()
@@ -62,6 +66,7 @@ async def open_database(config: Config, *, migrate: bool = True) -> AsyncIterato
 async def serve(config: Config, *, web_server: bool = True, workers: bool = True) -> None:
     from server.app import create_app
 
+    startup_times.mark("app imported")
     config = ensure_secret_key(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -70,11 +75,13 @@ async def serve(config: Config, *, web_server: bool = True, workers: bool = True
     async with open_database(config) as db:
         job_workers = config.job_workers if workers else 0
         app = create_app(replace(config), db=db, job_workers=job_workers)
+        startup_times.mark("app built")
         # Idle keep-alive connections close after 75 s (aiohttp keeps them an hour by default):
         # a burst of clients must not hold its buffers for the rest of the process's life.
         runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=20, access_log=None,
                                keepalive_timeout=KEEPALIVE_SECONDS)
         await runner.setup()
+        startup_times.mark("app started (runner set up)")
         try:
             if web_server:
                 site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
@@ -85,6 +92,7 @@ async def serve(config: Config, *, web_server: bool = True, workers: bool = True
                     raise ConfigError(f"cannot listen on {config.host}:{config.port} "
                                       f"({reason}); choose another --port or COMMONHOLD_PORT"
                                       ) from None
+                startup_times.mark("listening")
                 print(f"commonhold: serving {config.base_url} on http://{config.host}:{config.port}",
                       flush=True)
             else:
