@@ -31,18 +31,23 @@ def settle_heap() -> None:
     collection otherwise walks those tens of thousands of objects each time (about once
     every 40 s while posting), stopping the event loop for 30 to 75 ms on a busy two-core
     machine, and a request that arrives meanwhile waits for it. Objects made later are
-    collected as usual."""
+    collected as usual (the collector is turned back on here: `commonhold serve` keeps it
+    off while it starts)."""
     gc.collect()
     gc.freeze()
+    gc.enable()
 
 
 @asynccontextmanager
-async def open_database(config: Config, *, migrate: bool = True) -> AsyncIterator[Database]:
-    """The configured database, or the embedded one started for the duration."""
-    embedded = None
+async def open_database(config: Config, *, migrate: bool = True,
+                        embedded: EmbeddedPostgres | None = None) -> AsyncIterator[Database]:
+    """The configured database, or the embedded one started for the duration (`embedded`:
+    one whose start may already be under way, see EmbeddedPostgres.start_soon)."""
     dsn = config.database_url
-    if not dsn:
-        embedded = EmbeddedPostgres(config.data_dir)
+    if dsn:
+        embedded = None
+    else:
+        embedded = embedded or EmbeddedPostgres(config.data_dir)
         dsn = await embedded.start()
         startup_times.mark("embedded database started")
     try:
@@ -63,7 +68,8 @@ async def open_database(config: Config, *, migrate: bool = True) -> AsyncIterato
             await embedded.stop()
 
 
-async def serve(config: Config, *, web_server: bool = True, workers: bool = True) -> None:
+async def serve(config: Config, *, web_server: bool = True, workers: bool = True,
+                embedded: EmbeddedPostgres | None = None) -> None:
     from server.app import create_app
 
     startup_times.mark("app imported")
@@ -72,7 +78,7 @@ async def serve(config: Config, *, web_server: bool = True, workers: bool = True
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_database(config) as db:
+    async with open_database(config, embedded=embedded) as db:
         job_workers = config.job_workers if workers else 0
         app = create_app(replace(config), db=db, job_workers=job_workers)
         startup_times.mark("app built")
