@@ -3,13 +3,20 @@ edited file, and leave nothing half-applied when one fails."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from server.db.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, discover
+from server.db.migrate import (
+    _LOCK_KEY,
+    MIGRATIONS_DIR,
+    MigrationError,
+    apply_migrations,
+    discover,
+)
 from tests.conftest import PostgresForTests
 
 
@@ -34,6 +41,18 @@ async def test_all_migrations_apply_to_an_empty_database(empty_db: asyncpg.Conne
     recorded = await empty_db.fetch("SELECT name, checksum FROM schema_migrations ORDER BY version")
     assert [r["name"] for r in recorded] == applied
     assert await apply_migrations(empty_db) == []
+
+
+async def test_an_up_to_date_database_is_checked_without_the_migration_lock(
+        empty_db: asyncpg.Connection, postgres: PostgresForTests) -> None:
+    # What nearly every start finds: one query, not waiting for a process that migrates.
+    await apply_migrations(empty_db)
+    other = await asyncpg.connect(postgres.admin_dsn.replace("/postgres?", "/migration_test?"))
+    try:
+        await other.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+        assert await asyncio.wait_for(apply_migrations(empty_db), timeout=5) == []
+    finally:
+        await other.close()
 
 
 async def test_an_applied_migration_that_changed_is_refused(empty_db: asyncpg.Connection,

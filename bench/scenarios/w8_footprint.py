@@ -9,6 +9,11 @@
   closed loop) and the peak RSS of the serve process; `/health` req/s and CPU-µs per request
   against an aiohttp hello-world measured in the same run (the ratio is what to compare).
 - `import server.app` time in a fresh interpreter.
+- Where the start-up goes: the phase lines `commonhold serve` prints with
+  COMMONHOLD_STARTUP_TIMES set (server/startup_times.py), medians over the runs.
+- The same start and import with the bytecode cache usable (PYTHONPYCACHEPREFIX in a scratch
+  directory, PYTHONDONTWRITEBYTECODE unset): what an installed server, whose .pyc files
+  exist, pays. Without it every start compiles the ~260 modules of `server` again.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import asyncio
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,13 +53,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _env(data_dir: Path, database_url: str | None = None) -> dict[str, str]:
+def _env(data_dir: Path, database_url: str | None = None,
+         extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMONHOLD_") and k != "DATABASE_URL"}
     env["COMMONHOLD_DATA_DIR"] = str(data_dir)
     env["COMMONHOLD_SECRET_KEY"] = "bench-secret-key-0123456789abcdefghijklmnop"
+    env["COMMONHOLD_STARTUP_TIMES"] = "1"
     if database_url:
         env["DATABASE_URL"] = database_url
+    env.update(extra or {})
     return env
+
+
+def _bytecode_env(cache_dir: Path) -> dict[str, str]:
+    """Environment overrides under which Python keeps compiled modules (in `cache_dir`)."""
+    return {"PYTHONPYCACHEPREFIX": str(cache_dir), "PYTHONDONTWRITEBYTECODE": ""}
+
+
+def _phases(stderr: str) -> list[tuple[str, float]]:
+    """(phase, seconds since exec) from the `startup` lines of a serve process."""
+    out = []
+    for line in stderr.splitlines():
+        parts = line.split(None, 4)
+        if len(parts) == 5 and parts[0] == "startup" and parts[2] == "s":
+            out.append((parts[4], float(parts[1])))
+    return out
 
 
 def _health(port: int, timeout: float = 0.5) -> int:
@@ -67,18 +91,22 @@ def _health(port: int, timeout: float = 0.5) -> int:
 class Serve:
     """`python -m server serve` in a subprocess on the app core; stopped by PID (SIGTERM)."""
 
-    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
+        self.extra_env = extra_env
         self.port = _free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.ready_seconds = float("nan")
+        self.phases: list[tuple[str, float]] = []
 
     def start(self, timeout: float = 60.0) -> Serve:
         cmd = [*taskset_prefix(APP_CORE), sys.executable, "-m", "server", "serve",
                "--port", str(self.port)]
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, cwd=str(REPO_DIR), env=_env(self.data_dir, self.database_url),
+        self.proc = subprocess.Popen(cmd, cwd=str(REPO_DIR),
+                                     env=_env(self.data_dir, self.database_url, self.extra_env),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = t0 + timeout
         while time.perf_counter() < deadline:
@@ -102,7 +130,10 @@ class Serve:
             return 0.0
         t0 = time.perf_counter()
         stop_process(self.proc)
-        return time.perf_counter() - t0
+        took = time.perf_counter() - t0
+        if self.proc.stderr is not None:
+            self.phases = _phases(self.proc.stderr.read().decode(errors="replace"))
+        return took
 
 
 async def _embedded_starts(runs: int) -> dict[str, list[float]]:
@@ -155,10 +186,10 @@ def run(*, quick: bool) -> Result:
     m_warm = res.metric("pg_warm_start_s", starts["warm"], "s")
     m_stop = res.metric("pg_stop_s", starts["stop"], "s")
     m_imp = res.metric("import_s", _import_seconds(runs), "s")
-    # What the import-time argon2 hash in server.accounts.passwords costs: the same import with
-    # the cheap hasher the test suite uses (never for production; it only shows the gain).
-    m_imp_fast = res.metric("import_cheap_hash_s",
-                            _import_seconds(runs, {"COMMONHOLD_FAST_PASSWORD_HASHING": "1"}), "s")
+    pycache = Path(tempfile.mkdtemp(prefix="commonhold-bench-pycache-"))
+    _import_seconds(1, _bytecode_env(pycache))   # fills the cache
+    m_imp_pyc = res.metric("import_bytecode_cached_s", _import_seconds(runs, _bytecode_env(pycache)),
+                           "s")
 
     data_dir = Path(tempfile.mkdtemp(prefix="commonhold-bench-serve-"))
     rows_http: list[list[Any]] = []
@@ -166,14 +197,25 @@ def run(*, quick: bool) -> Result:
         say("  W8: preparing the data dir (commonhold migrate) ...")
         subprocess.run([sys.executable, "-m", "server", "migrate"], cwd=str(REPO_DIR),
                        env=_env(data_dir), check=True, capture_output=True, timeout=120)
-        ready, stop_s, rss_idle = [], [], []
+        ready, stop_s, rss_idle, ready_pyc = [], [], [], []
+        phases: dict[str, list[float]] = {}
+        phases_pyc: dict[str, list[float]] = {}
+        Serve(data_dir, extra_env=_bytecode_env(pycache)).start().stop()   # the rest of the cache
         for _ in range(runs):
             s = Serve(data_dir).start()
             time.sleep(1.0)
             rss_idle.append(proc_rss_mib(s.pid))
             ready.append(s.ready_seconds)
             stop_s.append(s.stop())
+            for name, at in s.phases:
+                phases.setdefault(name, []).append(at)
+            s = Serve(data_dir, extra_env=_bytecode_env(pycache)).start()
+            ready_pyc.append(s.ready_seconds)
+            s.stop()
+            for name, at in s.phases:
+                phases_pyc.setdefault(name, []).append(at)
         m_ready = res.metric("serve_ready_embedded_s", ready, "s")
+        m_ready_pyc = res.metric("serve_ready_embedded_bytecode_cached_s", ready_pyc, "s")
         m_rss = res.metric("serve_rss_idle_mib", rss_idle, "MiB")
         m_sstop = res.metric("serve_stop_s", stop_s, "s")
         # The app alone: the embedded server is already running; serve joins it by DATABASE_URL.
@@ -213,6 +255,7 @@ def run(*, quick: bool) -> Result:
             asyncio.run(pg.stop())
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(pycache, ignore_errors=True)
 
     for label, d in (("aiohttp hello world", base), ("commonhold /health (SELECT 1)", health)):
         key = "hello" if d is base else "health"
@@ -231,9 +274,9 @@ def run(*, quick: bool) -> Result:
         ["embedded PostgreSQL warm start, s", mmm(m_warm), ""],
         ["embedded PostgreSQL stop, s", mmm(m_stop), ""],
         ["`import server.app`, s", mmm(m_imp), ""],
-        ["`import server.app` with the import-time argon2 hash made cheap (experiment), s",
-         mmm(m_imp_fast), ""],
+        ["`import server.app`, bytecode cached, s", mmm(m_imp_pyc), ""],
         ["`commonhold serve` start → first /health 200 (warm embedded DB), s", mmm(m_ready), "≤ 1 s"],
+        ["the same, bytecode cached, s", mmm(m_ready_pyc), "≤ 1 s"],
         ["`commonhold serve` start → first /health 200 (DATABASE_URL, PG running), s",
          mmm(m_ready_ext), ""],
         ["`commonhold serve` stop (SIGTERM → exit), s", mmm(m_sstop), ""],
@@ -241,6 +284,11 @@ def run(*, quick: bool) -> Result:
         ["RSS peak under /health load, MiB", mmm(m_rss_load), "≤ 150"],
         ["RSS hello-world baseline process, MiB", f"{hello_rss:.1f}", ""],
     ], title="W8 footprint and start-up")
+    res.table(["phase ended", "s since exec (median)", "bytecode cached"],
+              [[name, f"{statistics.median(at):.3f}",
+                f"{statistics.median(phases_pyc[name]):.3f}" if name in phases_pyc else "–"]
+               for name, at in phases.items()],
+              title="`commonhold serve` start-up phases (warm embedded DB, COMMONHOLD_STARTUP_TIMES)")
     res.table(["endpoint", "load tool", "req/s (saturation)", "server CPU µs/req",
                "open-loop rate", "p50 ms", "p99 ms"], rows_http,
               title="HTTP baseline (server on the app core, load on the other)")

@@ -12,8 +12,6 @@ import io
 import math
 from dataclasses import dataclass
 
-from PIL import Image
-
 from server.media import blurhash
 from server.errors import ValidationError
 from server.media.attachments import BLURHASH_SIDE, decode_image, upright
@@ -36,6 +34,7 @@ class NotAnImageError(ValueError):
 
 
 def make_thumbnail(data: bytes) -> Thumbnail:
+    from PIL import Image
     try:
         image, alpha = upright(decode_image(data))
     except ValidationError as exc:

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
 import warnings
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import asyncpg
-import psutil
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +29,54 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = (data_dir / "postgres").resolve()
         self._server = None
+        self._booting: Future[Any] | None = None
 
-    async def start(self) -> str:
-        """Start (or join) the server and return the DSN of the application database."""
+    def start_soon(self) -> None:
+        """Begin starting (or joining) the server in a thread of its own and return at once;
+        `start` waits for it. `commonhold serve` calls this before it imports the
+        application, so that PostgreSQL boots (pg_ctl waits for it in steps of 100 ms)
+        while Python imports. The thread is not a daemon: a process that fails meanwhile
+        waits for it on exit, and pgserver's exit handler then stops the server it started."""
+        if self._booting is not None:
+            return
+        # Imported in the calling thread: catch_warnings is not thread-safe (and the import
+        # holds the interpreter either way).
         with warnings.catch_warnings():
             # pgserver warns when XDG_RUNTIME_DIR is unset, which is normal on servers.
             warnings.simplefilter("ignore")
             import pgserver  # imported here: only the embedded path needs it
+        booting: Future[Any] = Future()
+        self._booting = booting
 
+        def boot() -> None:
+            try:
+                booting.set_result(self._boot(pgserver))
+            except BaseException as exc:   # handed to whoever waits in start()
+                booting.set_exception(exc)
+
+        threading.Thread(target=boot, name="embedded-postgres-start").start()
+
+    def _boot(self, pgserver: Any) -> Any:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(forget_dead_handles, self.pgdata)
-        self._server = await asyncio.to_thread(pgserver.get_server, self.pgdata, cleanup_mode="stop")
-        admin_dsn = self._server.get_uri()
-        await _ensure_database(admin_dsn, DATABASE_NAME)
-        return dsn_for(self.pgdata, DATABASE_NAME, admin_dsn)
+        forget_dead_handles(self.pgdata)
+        server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        try:
+            # On a loop of this thread's own: the caller's loop may not be running yet.
+            asyncio.run(_ensure_database(server.get_uri(), DATABASE_NAME))
+        except BaseException:
+            server.cleanup()
+            raise
+        return server
+
+    async def start(self) -> str:
+        """Start (or join) the server and return the DSN of the application database."""
+        self.start_soon()
+        assert self._booting is not None
+        self._server = await asyncio.wrap_future(self._booting)
+        return dsn_for(self.pgdata, DATABASE_NAME, self._server.get_uri())
 
     async def stop(self) -> None:
+        self._booting = None   # a later start() starts (or joins) the server again
         if self._server is not None:
             server, self._server = self._server, None
             await asyncio.to_thread(server.cleanup)
@@ -80,6 +114,8 @@ def forget_dead_handles(pgdata: Path) -> None:
 
 
 def _is_running(pid: int) -> bool:
+    import psutil  # pgserver's own dependency; imported where needed, in the start thread
+
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.Error:

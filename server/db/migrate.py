@@ -47,6 +47,8 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 async def apply_migrations(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply what is pending; return the names applied. Safe with several processes starting."""
     migrations = discover(directory)
+    if await _all_applied(conn, migrations):
+        return []
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
     try:
         await conn.execute(
@@ -79,3 +81,16 @@ async def apply_migrations(conn: asyncpg.Connection, directory: Path = MIGRATION
         return done
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
+
+
+async def _all_applied(conn: asyncpg.Connection, migrations: list[Migration]) -> bool:
+    """Whether every migration is applied, unchanged: one query and no lock, which is what
+    nearly every start finds (applied migrations are never taken back, so no other process
+    can make this answer wrong meanwhile). Anything else takes the locked way above, which
+    also words the errors."""
+    try:
+        rows = await conn.fetch("SELECT version, checksum FROM schema_migrations")
+    except asyncpg.UndefinedTableError:
+        return False
+    applied = {r["version"]: r["checksum"] for r in rows}
+    return all(applied.get(m.version) == m.checksum for m in migrations)

@@ -14,13 +14,16 @@ import io
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING, Any
 
 from server.errors import ValidationError
 from server.media import blurhash
 from server.media.images import ACCEPTED_FORMATS, IMAGE_MATRIX_LIMIT, IMAGE_SIZE_LIMIT
+
+# Pillow (15 ms to import) is imported by the functions that use it: a process loads it
+# when it first handles a picture, not at start.
+if TYPE_CHECKING:
+    from PIL import Image
 
 ORIGINAL_PIXELS = 8_294_400     # 3840 x 2160, what Mastodon keeps of an original
 PREVIEW_PIXELS = 640 * 640      # the `small` version
@@ -45,6 +48,7 @@ def _size_meta(width: int, height: int) -> dict[str, Any]:
 
 
 def _fit(image: Image.Image, pixels: int) -> Image.Image:
+    from PIL import Image
     width, height = image.size
     if width * height <= pixels:
         return image
@@ -66,6 +70,7 @@ def _encode(image: Image.Image, alpha: bool) -> tuple[bytes, str, str]:
 def upright(image: Image.Image) -> tuple[Image.Image, bool]:
     """The picture turned as its EXIF says and converted to RGB(A), and whether it has
     transparency (kept as PNG then)."""
+    from PIL import ImageOps
     with contextlib.suppress(OSError, ValueError, SyntaxError):
         image = ImageOps.exif_transpose(image)
     alpha = image.mode in ("RGBA", "LA", "PA") or (
@@ -74,6 +79,7 @@ def upright(image: Image.Image) -> tuple[Image.Image, bool]:
 
 
 def decode_image(data: bytes) -> Image.Image:
+    from PIL import Image
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -108,6 +114,7 @@ def check_upload(data: bytes, content_type: str) -> None:
 def probe(data: bytes, content_type: str = "") -> None:
     """Refuse what the header alone shows to be unacceptable (used before a background
     upload is accepted)."""
+    from PIL import Image
     check_upload(data, content_type)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import functools
 import io
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from PIL import Image, ImageDraw
+
+# Pillow (15 ms to import) is imported by the functions that use it: a process loads it
+# when it first handles a picture, not at start.
+if TYPE_CHECKING:
+    from PIL import Image
 
 MISSING_AVATAR_PATH = "/avatars/original/missing.png"
 MISSING_HEADER_PATH = "/headers/original/missing.png"
@@ -32,6 +37,7 @@ def _png(image: Image.Image) -> bytes:
 
 @functools.cache
 def missing_avatar() -> bytes:
+    from PIL import Image, ImageDraw
     image = Image.new("RGB", (400, 400), _BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.ellipse((130, 70, 270, 210), fill=_FIGURE)      # head
@@ -41,11 +47,13 @@ def missing_avatar() -> bytes:
 
 @functools.cache
 def missing_header() -> bytes:
+    from PIL import Image
     return _png(Image.new("RGB", (1500, 500), _BACKGROUND))
 
 
 @functools.cache
 def instance_picture(width: int, height: int) -> bytes:
+    from PIL import Image, ImageDraw
     image = Image.new("RGB", (width, height), _ACCENT)
     draw = ImageDraw.Draw(image)
     side = min(width, height)

@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 from aiohttp import web
 
 from server.web import csrf, sessions
 from server.web.state import CONFIG, TEMPLATES
 
+if TYPE_CHECKING:
+    import jinja2
+
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
-def make_environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
-        enable_async=False,
-    )
+class Templates:
+    """The pages' jinja2 environment, made when the first page is rendered: importing
+    jinja2 takes about 20 ms, and a process may serve only the API and federation for a
+    long while. (jinja2 itself compiles each template when it is first asked for.)"""
+
+    def __init__(self) -> None:
+        self._env: jinja2.Environment | None = None
+
+    def get_template(self, name: str) -> jinja2.Template:
+        if self._env is None:
+            import jinja2
+
+            self._env = jinja2.Environment(
+                loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+                autoescape=jinja2.select_autoescape(["html"]),
+                undefined=jinja2.StrictUndefined,
+                enable_async=False,
+            )
+        return self._env.get_template(name)
+
+
+def make_environment() -> Templates:
+    return Templates()
 
 
 async def render(request: web.Request, template: str, *, status: int = 200,

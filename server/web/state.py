@@ -8,15 +8,15 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     import aiohttp
-    import jinja2
 
     from server.clock import Clock
     from server.config import Config
     from server.db import Database
+    from server.web.html import Templates
 
 CONFIG: web.AppKey[Config] = web.AppKey("config")
 DB: web.AppKey[Database] = web.AppKey("db")
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 HTTP: web.AppKey[aiohttp.ClientSession] = web.AppKey("http")
-TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates")
+TEMPLATES: web.AppKey[Templates] = web.AppKey("templates")
 SERVICES: web.AppKey[dict[str, Any]] = web.AppKey("services")
