@@ -21,9 +21,9 @@ _SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "and a salted hash of your password (never the password itself).",
         "What you post, upload, follow, like, bookmark, block and mute, so that it can be "
         "shown to you and to the people you address.",
-        "For signed-in browsers: a session record with its IP address and browser name, kept "
-        "until the session ends or expires. Access tokens are stored only as hashes.",
-        "Counters per network address for rate limits, kept for minutes, not per person.",
+        "For signed-in browsers: a session record with its IP address and browser name; "
+        "signing out removes it. Access tokens are stored only as hashes.",
+        "Counters per network address for rate limits, removed after a few hours.",
     )),
     ("What leaves this server", (
         "Public and unlisted posts, your profile and your follows are sent to the servers of "

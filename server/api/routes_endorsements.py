@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.api.auth import optional_token
+from server.api.auth import optional_token, require_token
 from server.api.pagination import page_params
 from server.api.params import match_id, read_params
 from server.api.routes_collections import _accounts_page
@@ -42,3 +42,14 @@ async def account_endorsements(request: web.Request) -> web.Response:
     async with request.app[DB].acquire() as conn:
         await follows.get_account_or_404(conn, target_id)
     return await _accounts_page(request, "page_endorsements", target_id, page)
+
+
+@routes.get(r"/api/v1/accounts/{id}/identity_proofs")
+async def account_identity_proofs(request: web.Request) -> web.Response:
+    """Identity proofs, the other thing a profile once showed, are gone from Mastodon since
+    3.5; the endpoint stays for older clients and lists none. Signed-in callers only, as
+    there."""
+    await require_token(request, None)
+    async with request.app[DB].acquire() as conn:
+        await follows.get_account_or_404(conn, match_id(request))
+    return web.json_response([])

@@ -103,3 +103,13 @@ async def test_v1_suggestions_are_the_v2_accounts(api: Any, member: Any) -> None
                                    headers=ada.headers)).json()
     assert len(limited) == 1
     assert (await api.get("/api/v1/suggestions")).status == 401
+
+
+async def test_identity_proofs_are_an_empty_list(api: Any, member: Any) -> None:
+    ada = await member("ada")
+    path = f"/api/v1/accounts/{ada.user.account_id}/identity_proofs"
+    resp = await api.get(path, headers=ada.headers)
+    assert resp.status == 200 and await resp.json() == []
+    assert (await api.get(path)).status == 401
+    assert (await api.get("/api/v1/accounts/1/identity_proofs",
+                          headers=ada.headers)).status == 404
