@@ -64,7 +64,7 @@ async def oembed(request: web.Request) -> web.Response:
     """Only local public or unlisted posts embed, as in Mastodon; anything else is a 404."""
     config = request.app[CONFIG]
     params = await read_params(request)
-    ref = _local_status_ref(config, params.str("url", required=True) or "")
+    ref = _local_status_ref(config, params.str("url") or "")
     if ref is None:
         raise NotFoundError("Record not found")
     username, status_id = ref
@@ -93,7 +93,7 @@ async def oembed(request: web.Request) -> web.Response:
 async def statuses_translate(request: web.Request) -> web.Response:
     """No translation service is configured here. Mastodon then refuses every translation
     of a post the caller may see (403) and hides the rest (404)."""
-    token = await require_token(request, "read:statuses")
+    token = await require_token(request, "read:statuses", user=False)
     status_id = match_id(request)
     async with request.app[DB].acquire() as conn:
         viewer = await caller_account(conn, token)

@@ -30,6 +30,8 @@ routes = web.RouteTableDef()
 NEEDS_APP_TOKEN = "This method requires an client credentials authentication"
 CLOSED = "Registrations are closed on this instance."
 NOT_AWAITING = "This method is only available while the e-mail is awaiting confirmation"
+NOT_THE_APP = ("This method is only available to the application the user originally "
+               "signed-up with")
 
 
 def _problems(params: Params) -> dict[str, tuple[str, str]]:
@@ -39,12 +41,17 @@ def _problems(params: Params) -> dict[str, tuple[str, str]]:
     checks = (("username", accounts.check_username), ("email", accounts.check_email),
               ("password", passwords.check_password_rules))
     for field, check in checks:
-        value = params.str(field) or ""
+        value = ""
         try:
+            value = params.str(field) or ""   # a list, an object or a NUL is refused here
             check(value)
         except CommonholdError as exc:
             found[field] = ("ERR_BLANK" if not value.strip() else "ERR_INVALID", exc.message)
-    if not params.bool("agreement"):
+    try:
+        agreed = params.bool("agreement")
+    except CommonholdError:
+        agreed = False
+    if not agreed:
         found["agreement"] = ("ERR_ACCEPTED", "must be accepted")
     return found
 
@@ -94,6 +101,7 @@ async def accounts_create(request: web.Request) -> web.Response:
 @routes.post("/api/v1/emails/confirmations")
 async def emails_confirmations(request: web.Request) -> web.Response:
     """No address here ever awaits confirmation (accounts are usable once approved, and no
-    mail is sent), so this answers as Mastodon does for a confirmed user."""
-    await require_token(request, "write:accounts")
-    raise ForbiddenError(NOT_AWAITING)
+    mail is sent), so this answers as Mastodon does for a confirmed user; an application
+    token has no user to ask about."""
+    token = await require_token(request, "write:accounts", user=False)
+    raise ForbiddenError(NOT_AWAITING if token.user_id is not None else NOT_THE_APP)

@@ -182,7 +182,7 @@ async def timelines_link(request: web.Request) -> web.Response:
     from server.api import queries as api_q   # kept local: the imports above are shared
 
     params = await read_params(request)
-    url = params.str("url", required=True, strip=True) or ""
+    url = params.str("url", strip=True) or ""   # none at all: no such card either
     page = page_params(params, default=20, maximum=40)
     async with request.app[DB].acquire() as conn:
         if not await api_q.card_exists(conn, url=url):

@@ -113,7 +113,7 @@ async def test_oembed_for_local_public_posts_only(api: Any, member: Any,
     for url in (hidden["url"], "https://elsewhere.test/@ada/1", shown["url"] + "x",
                 api_config.url(f"/@bob/{shown['id']}")):
         assert (await api.get("/api/oembed", params={"url": url})).status == 404, url
-    assert (await api.get("/api/oembed")).status == 422
+    assert (await api.get("/api/oembed")).status == 404
 
 
 async def _card_for(db: Database, clock: Any, url: str, status_ids: list[int]) -> None:
@@ -159,4 +159,15 @@ async def test_link_timeline(api: Any, member: Any, db: Database, clock: Any) ->
     assert seen == []
     assert (await api.get("/api/v1/timelines/link",
                           params={"url": "https://news.test/unknown"})).status == 404
-    assert (await api.get("/api/v1/timelines/link")).status == 422
+    assert (await api.get("/api/v1/timelines/link")).status == 404
+
+
+async def test_translation_with_an_application_token(api: Any, member: Any) -> None:
+    from tests.api.test_registration import app_token
+    from tests.api.conftest import bearer
+
+    ada = await member("ada")
+    public = await _post(api, ada, status="Hallo")
+    token, _ = await app_token(api)
+    resp = await api.post(f"/api/v1/statuses/{public['id']}/translate", headers=bearer(token))
+    assert resp.status == 403

@@ -132,3 +132,24 @@ async def test_email_confirmation_resend_has_nothing_to_confirm(api: Any, member
     validate(body, "Error")
     assert "awaiting confirmation" in body["error"]
     assert (await api.post("/api/v1/emails/confirmations")).status == 401
+
+
+async def test_odd_values_are_field_errors_not_failures(api: Any) -> None:
+    token, _ = await app_token(api)
+    for body in ({"username": ["a", "b"], "email": {"x": 1}, "password": 12345678901,
+                  "agreement": "perhaps"},
+                 {"username": "nul\x00", "email": "a@b.example", "password": "p" * 5000,
+                  "agreement": "1"}):
+        resp = await api.post("/api/v1/accounts", headers=bearer(token), json=body)
+        assert resp.status == 422, await resp.text()
+        validate(await resp.json(), "ValidationError")
+    form = await api.post("/api/v1/accounts", headers=bearer(token),
+                          data={**SIGN_UP, "agreement": "true", "username": "formed"})
+    assert form.status == 200, await form.text()
+
+
+async def test_email_confirmation_with_an_application_token(api: Any) -> None:
+    token, _ = await app_token(api)
+    resp = await api.post("/api/v1/emails/confirmations", headers=bearer(token))
+    assert resp.status == 403
+    assert "application the user originally signed-up with" in (await resp.json())["error"]
