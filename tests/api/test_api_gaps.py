@@ -171,3 +171,27 @@ async def test_translation_with_an_application_token(api: Any, member: Any) -> N
     token, _ = await app_token(api)
     resp = await api.post(f"/api/v1/statuses/{public['id']}/translate", headers=bearer(token))
     assert resp.status == 403
+
+
+async def test_terms_of_an_earlier_charter_name_their_successor(
+        api: Any, db: Database, api_config: Any, clock: Any) -> None:
+    from tests.governance.factories import found_coop
+
+    await found_coop(db, api_config, clock, ["ada"])
+    founded = clock.now().date()
+    amended = founded + timedelta(days=3)
+    async with db.transaction() as conn:
+        # An amendment as adoption would store it, without running a whole vote: the
+        # proposal it names is not made, so its foreign key is not checked here.
+        await conn.execute("SET LOCAL session_replication_role = replica")
+        await conn.execute(
+            "INSERT INTO charter_versions (version, text, parameters, proposal_id, adopted_at,"
+            " log_seq) SELECT 2, text || E'\\n\\nAmended.', parameters, 1, adopted_at + "
+            "interval '3 days', log_seq FROM charter_versions WHERE version = 1")
+    old = await (await api.get(f"/api/v1/instance/terms_of_service/{founded}")).json()
+    validate(old, "TermsOfService")
+    assert old["effective"] is False and old["succeeded_by"] == amended.isoformat()
+    assert "Amended." not in old["content"]
+    new = await (await api.get(f"/api/v1/instance/terms_of_service/{amended}")).json()
+    assert new["effective"] is True and new["succeeded_by"] is None
+    assert "Amended." in new["content"]
