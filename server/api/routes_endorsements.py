@@ -13,6 +13,7 @@ from aiohttp import web
 from server.api.auth import optional_token, require_token
 from server.api.pagination import page_params
 from server.api.params import match_id, read_params
+# Reused as they are: endorsing is one more account action, the list one more account page.
 from server.api.routes_collections import _accounts_page
 from server.api.routes_relations import ACTIONS, _act
 from server.follows import service as follows

@@ -71,7 +71,7 @@ async def media_update(request: web.Request) -> web.Response:
                              status=206 if row.processing else 200)
 
 
-IN_USE = "Media attachment is currently used by a status"
+IN_USE = "This media is attached to a post and stays with it"
 
 
 @routes.delete(r"/api/v1/media/{id}")

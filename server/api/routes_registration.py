@@ -27,11 +27,11 @@ from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
 
-NEEDS_APP_TOKEN = "This method requires an client credentials authentication"
+NEEDS_APP_TOKEN = ("Signing up needs the application's own token (client credentials), "
+                   "not a user's")
 CLOSED = "Registrations are closed on this instance."
-NOT_AWAITING = "This method is only available while the e-mail is awaiting confirmation"
-NOT_THE_APP = ("This method is only available to the application the user originally "
-               "signed-up with")
+NOT_AWAITING = "No e-mail address of this account awaits confirmation"
+NOT_THE_APP = "This needs the token of a user who signed up, not an application's own token"
 
 
 def _problems(params: Params) -> dict[str, tuple[str, str]]:

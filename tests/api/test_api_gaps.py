@@ -44,7 +44,7 @@ async def test_delete_an_upload_not_on_a_post(api: Any, member: Any, db: Databas
     await _post(api, ada, status="With a picture", media_ids=[used["id"]])
     resp = await api.delete(f"/api/v1/media/{used['id']}", headers=ada.headers)
     assert resp.status == 422
-    assert "used by a status" in (await resp.json())["error"]
+    assert "attached to a post" in (await resp.json())["error"]
 
     waiting = await (await upload(api, ada, picture())).json()
     later = (clock.now() + timedelta(hours=1)).isoformat()

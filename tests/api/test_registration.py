@@ -71,7 +71,7 @@ async def test_closed_registrations_and_user_tokens_are_refused(
     ada = await member("ada")
     resp = await api.post("/api/v1/accounts", headers=ada.headers, json=SIGN_UP)
     assert resp.status == 403
-    assert "client credentials" in (await resp.json())["error"]
+    assert "client credentials" in (await resp.json())["error"]   # the kind of token it wants
     assert (await api.post("/api/v1/accounts", json=SIGN_UP)).status == 401
     read_only, _ = await app_token(api, scopes="read")
     assert (await api.post("/api/v1/accounts", headers=bearer(read_only),
@@ -130,7 +130,7 @@ async def test_email_confirmation_resend_has_nothing_to_confirm(api: Any, member
     assert resp.status == 403
     body = await resp.json()
     validate(body, "Error")
-    assert "awaiting confirmation" in body["error"]
+    assert "awaits confirmation" in body["error"]
     assert (await api.post("/api/v1/emails/confirmations")).status == 401
 
 
@@ -152,4 +152,4 @@ async def test_email_confirmation_with_an_application_token(api: Any) -> None:
     token, _ = await app_token(api)
     resp = await api.post("/api/v1/emails/confirmations", headers=bearer(token))
     assert resp.status == 403
-    assert "application the user originally signed-up with" in (await resp.json())["error"]
+    assert "not an application's own token" in (await resp.json())["error"]
