@@ -34,6 +34,9 @@ from server.api import routes_scheduled as api_scheduled
 from server.api import routes_tags as api_tags
 from server.api import routes_timelines as api_timelines
 from server.api import routes_push as api_push
+from server.api import routes_registration as api_registration
+from server.api import routes_endorsements as api_endorsements
+from server.api import routes_embeds as api_embeds
 from server.api.auth import token_listener
 from server.api.middleware import api_middleware
 from server.api.ratecounter import rate_counter_flushes
@@ -105,6 +108,9 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                   api_conversations.routes):
         add_api_routes(app, table)
     add_api_routes(app, api_push.routes)
+    add_api_routes(app, api_registration.routes)
+    add_api_routes(app, api_endorsements.routes)
+    add_api_routes(app, api_embeds.routes)
     add_api_routes(app, card_routes.routes)
     api_streaming.install(app)
     return app

@@ -155,3 +155,27 @@ async def add_rate_limit_hits(conn: Conn, *, buckets: list[str], window_starts: 
                               hits: list[int]) -> list[tuple[str, datetime, int]]:
     rows = await conn.fetch(Q["add_rate_limit_hits"], buckets, window_starts, hits)
     return [(r["bucket"], r["window_start"], r["hits"]) for r in rows]
+
+
+async def list_featured_tag_suggestions(conn: Conn, *, account_id: int) -> list[tuple[int, str]]:
+    rows = await conn.fetch(Q["list_featured_tag_suggestions"], account_id)
+    return [(r["id"], r["name"]) for r in rows]
+
+
+async def delete_unattached_media(conn: Conn, *, media_id: int,
+                                  account_id: int) -> list[str | None] | None:
+    """The deleted upload's file paths, or None when nothing was deleted."""
+    row = await conn.fetchrow(Q["delete_unattached_media"], media_id, account_id)
+    return [row["file_path"], row["preview_path"]] if row else None
+
+
+async def card_exists(conn: Conn, *, url: str) -> bool:
+    return bool(await conn.fetchval(Q["card_exists"], url))
+
+
+async def list_link_timeline(conn: Conn, *, url: str, max_id: int | None, since_id: int | None,
+                             min_id: int | None, limit: int) -> list[int]:
+    """Newest first, whichever way the page was read."""
+    rows = await conn.fetch(Q["list_link_timeline"], url, max_id, since_id, min_id, limit)
+    ids = [r["id"] for r in rows]
+    return ids[::-1] if min_id is not None else ids

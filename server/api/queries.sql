@@ -115,3 +115,42 @@ INSERT INTO rate_limit_hits AS r (bucket, window_start, hits)
 SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::integer[])
 ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + excluded.hits
 RETURNING bucket, window_start, hits;
+
+-- name: list_featured_tag_suggestions
+-- The hashtags an account used most in its latest 1000 posts, those it features left out:
+-- what it might want to feature next. $1 account id
+SELECT t.id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
+ WHERE st.status_id IN (SELECT s.id FROM statuses s
+                         WHERE s.account_id = $1 AND s.deleted_at IS NULL
+                         ORDER BY s.id DESC LIMIT 1000)
+   AND NOT EXISTS (SELECT 1 FROM featured_tags f WHERE f.account_id = $1 AND f.tag_id = t.id)
+ GROUP BY t.id, t.name
+ ORDER BY count(*) DESC, max(st.status_id) DESC LIMIT 10;
+
+-- name: delete_unattached_media
+-- An upload its owner gives up: only while no post carries it and no scheduled post waits
+-- for it (a scheduled post would otherwise publish without it). Returns its files.
+-- $1 media id, $2 owner account id
+DELETE FROM media_attachments m
+ WHERE m.id = $1 AND m.account_id = $2 AND m.status_id IS NULL
+   AND NOT EXISTS (SELECT 1 FROM scheduled_statuses s
+                    WHERE s.account_id = $2 AND s.params->'media_ids' @> to_jsonb($1::bigint))
+RETURNING m.file_path, m.preview_path;
+
+-- name: card_exists
+-- $1 url of a preview card
+SELECT EXISTS (SELECT 1 FROM preview_cards WHERE url = $1);
+
+-- name: list_link_timeline
+-- Public posts showing the preview card of this URL, by discoverable accounts in good
+-- standing (Mastodon's LinkFeed), newest first (oldest first above min_id).
+-- $1 card url, $2 max_id, $3 since_id, $4 min_id, $5 limit
+SELECT s.id FROM preview_cards c
+  JOIN preview_cards_statuses l ON l.preview_card_id = c.id
+  JOIN statuses s ON s.id = l.status_id
+  JOIN accounts a ON a.id = s.account_id
+ WHERE c.url = $1 AND s.visibility = 'public' AND s.deleted_at IS NULL
+   AND s.reblog_of_id IS NULL AND a.suspended_at IS NULL AND a.discoverable
+   AND ($2::bigint IS NULL OR s.id < $2) AND ($3::bigint IS NULL OR s.id > $3)
+   AND ($4::bigint IS NULL OR s.id > $4)
+ ORDER BY CASE WHEN $4::bigint IS NULL THEN -s.id ELSE s.id END LIMIT $5;

@@ -7,9 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
+from server.api import queries as api_q
 from server.api.auth import optional_token, require_token
 from server.api.entities.accounts import render_accounts
 from server.api.entities.common import iso_date
+from server.api.entities.tags import render_tags
 from server.api.params import match_id, parse_id, read_params
 from server.config import Config
 from server.errors import CommonholdError, ValidationError
@@ -166,3 +168,33 @@ async def featured_tags_delete(request: web.Request) -> web.Response:
 
 
 
+
+
+@routes.get("/api/v1/suggestions")
+async def suggestions_v1(request: web.Request) -> web.Response:
+    """The v1 form of /api/v2/suggestions: the same accounts in the same order, without the
+    reasons."""
+    token = await require_token(request, "read")
+    assert token.account_id is not None
+    limit = min((await read_params(request)).int("limit", minimum=1) or 40, 80)
+    async with request.app[DB].acquire() as conn:
+        rows = await queries.list_suggestions(conn, viewer_id=token.account_id)
+        rows.sort(key=lambda r: (r["rank"], -r["n"], -r["id"]))
+        ids = [r["id"] for r in rows[:limit]]
+        entities = await render_accounts(conn, request.app[CONFIG], ids)
+    return web.json_response([entities[i] for i in ids if i in entities])
+
+
+@routes.get("/api/v1/featured_tags/suggestions")
+async def featured_tags_suggestions(request: web.Request) -> web.Response:
+    """Up to ten hashtags the caller uses most and does not feature yet, as Tag entities."""
+    token = await require_token(request, "read:accounts")
+    assert token.account_id is not None
+    now = request.app[CLOCK].now()
+    async with request.app[DB].acquire() as conn:
+        tags = await api_q.list_featured_tag_suggestions(conn, account_id=token.account_id)
+        body = await render_tags(conn, request.app[CONFIG], tags, now=now,
+                                 viewer_id=token.account_id)
+    for entity in body:
+        entity["featuring"] = False
+    return web.json_response(body)

@@ -3,12 +3,12 @@ custom emoji, announcements and the caller's preferences."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from server.api import queries
+from server.api import privacy, queries
 from server.api.auth import require_token
 from server.api.entities.accounts import render_account
 from server.api.entities.common import iso
@@ -132,3 +132,36 @@ async def preferences(request: web.Request) -> web.Response:
     if prefs is None:
         raise NotFoundError("Record not found")
     return web.json_response(to_mastodon_preferences(prefs))
+
+
+@routes.get(r"/api/v1/instance/terms_of_service/{date}")
+async def instance_terms_of_service_on(request: web.Request) -> web.Response:
+    """The charter as adopted on that day (the last version of the day when several were):
+    each adopted version is a version of the terms, in force until the next one."""
+    try:
+        day = date.fromisoformat(request.match_info["date"])
+    except ValueError:
+        raise NotFoundError("Record not found") from None
+    async with request.app[DB].acquire() as conn:
+        versions = await charter.list_versions(conn)
+    days = [v.adopted_at.date() for v in versions]
+    if day not in days:
+        raise NotFoundError("Record not found")
+    last = len(days) - 1 - days[::-1].index(day)
+    later = next((d for d in days[last + 1:] if d != day), None)
+    return web.json_response({"effective_date": day.isoformat(),
+                              "effective": last == len(versions) - 1,
+                              "content": str(document.render_html(versions[last].text)),
+                              "succeeded_by": later.isoformat() if later else None})
+
+
+@routes.get("/api/v1/instance/privacy_policy")
+async def instance_privacy_policy(request: web.Request) -> web.Response:
+    return web.json_response({"updated_at": iso(privacy.UPDATED_AT),
+                              "content": privacy.render(request.app[CONFIG])})
+
+
+@routes.get("/api/v1/instance/translation_languages")
+async def instance_translation_languages(request: web.Request) -> web.Response:
+    # No translation service is configured here, and Mastodon then answers an empty object.
+    return web.json_response({})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from server.api import queries as api_q
 from server.api.auth import require_token
 from server.api.entities.media import to_mastodon_media
 from server.api.params import Params, match_id, read_params
 from server.errors import ValidationError
-from server.media import service
+from server.media import service, storage
 from server.media.attachments import parse_focus
 from server.web.state import CLOCK, CONFIG, DB
 
@@ -68,3 +69,24 @@ async def media_update(request: web.Request) -> web.Response:
                                          description=description, focus=focus)
     return web.json_response(to_mastodon_media(row, request.app[CONFIG]),
                              status=206 if row.processing else 200)
+
+
+IN_USE = "This media is attached to a post and stays with it"
+
+
+@routes.delete(r"/api/v1/media/{id}")
+async def media_delete(request: web.Request) -> web.Response:
+    """Give up an upload not yet on a post (Mastodon 4.4). One on a post, or waiting in a
+    scheduled post, stays: 422."""
+    token = await require_token(request, "write:media")
+    assert token.account_id is not None
+    media_id = match_id(request)
+    async with request.app[DB].transaction() as conn:
+        files = await api_q.delete_unattached_media(conn, media_id=media_id,
+                                                    account_id=token.account_id)
+        if files is None:
+            await service.get_own_media(conn, account_id=token.account_id, media_id=media_id)
+            raise ValidationError(IN_USE, field="id")
+    for path in files:   # after the commit: a file outlives its row, never the other way
+        await storage.remove(request.app[CONFIG], path)
+    return web.json_response({})

@@ -72,3 +72,36 @@ async def followed_tags(request: web.Request) -> web.Response:
     response = web.json_response(body)
     paginate(response, request, config, page, [r["page_id"] for r in rows])
     return response
+
+
+async def _feature_or_unfeature(request: web.Request, *, feature: bool) -> web.Response:
+    """POST /api/v1/tags/:name/feature and /unfeature (Mastodon 4.4): the same featured tags
+    as POST and DELETE /api/v1/featured_tags, addressed by the tag's name."""
+    token = await require_token(request, "write:accounts")
+    assert token.account_id is not None
+    now = request.app[CLOCK].now()
+    async with request.app[DB].transaction() as conn:
+        account = await follows.get_account_or_404(conn, token.account_id)
+        tag_id, name = await relations.find_tag(conn, name=request.match_info["name"])
+        if feature:
+            await relations.feature_tag(conn, account=account, name=name, now=now)
+            tag_id, name = await relations.find_tag(conn, name=name)
+        else:
+            featured = await queries.list_featured_tags(conn, account_id=account.id)
+            for row in featured:
+                if row["name"].lower() == name.lower():
+                    await relations.unfeature_tag(conn, account=account, featured_id=row["id"])
+        [entity] = await render_tags(conn, request.app[CONFIG], [(tag_id, name)], now=now,
+                                     viewer_id=account.id)
+    entity["featuring"] = feature
+    return web.json_response(entity)
+
+
+@routes.post(TAG_PATH + "/feature")
+async def tags_feature(request: web.Request) -> web.Response:
+    return await _feature_or_unfeature(request, feature=True)
+
+
+@routes.post(TAG_PATH + "/unfeature")
+async def tags_unfeature(request: web.Request) -> web.Response:
+    return await _feature_or_unfeature(request, feature=False)

@@ -174,3 +174,24 @@ async def bookmarks(request: web.Request) -> web.Response:
 @routes.get("/api/v1/favourites")
 async def favourites(request: web.Request) -> web.Response:
     return await _own_list(request, "read:favourites", timeline_q.list_favourites)
+
+
+@routes.get("/api/v1/timelines/link")
+async def timelines_link(request: web.Request) -> web.Response:
+    """Public posts sharing the link of a preview card (?url= as the card gives it; Mastodon
+    4.3). An unknown card is a 404, as in Mastodon."""
+    from server.api import queries as api_q   # kept local: the imports above are shared
+
+    params = await read_params(request)
+    url = params.str("url", strip=True) or ""   # none at all: no such card either
+    page = page_params(params, default=20, maximum=40)
+    async with request.app[DB].acquire() as conn:
+        if not await api_q.card_exists(conn, url=url):
+            raise NotFoundError("Record not found")
+
+    async def ids_for(conn: Conn) -> list[int]:
+        return await api_q.list_link_timeline(conn, url=url, max_id=page.max_id,
+                                              since_id=page.since_id, min_id=page.min_id,
+                                              limit=page.limit)
+
+    return await _public_page(request, page, ids_for)

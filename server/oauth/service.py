@@ -197,7 +197,7 @@ async def exchange_code(conn: Conn, *, app: Application, code: str | None,
         if not pkce_matches(code_verifier, claimed.code_challenge,
                             claimed.code_challenge_method or "plain"):
             return OAuthError("invalid_grant", "The code_verifier does not match the challenge.")
-    token, token_id = await _issue_token(conn, app=app, user_id=claimed.user_id,
+    token, token_id = await _issue_token(conn, app_id=app.id, user_id=claimed.user_id,
                                          scopes=tuple(claimed.scopes), now=now)
     await queries.set_code_token(conn, code_hash=digest(code), access_token_id=token_id)
     return token
@@ -224,23 +224,32 @@ async def password_grant(conn: Conn, *, app: Application, username: str | None,
     except ForbiddenError as exc:
         raise OAuthError("invalid_grant", exc.message) from None
     await record_activity(conn, user_id=user.id, now=now)
-    token, _ = await _issue_token(conn, app=app, user_id=user.id, scopes=scopes, now=now)
+    token, _ = await _issue_token(conn, app_id=app.id, user_id=user.id, scopes=scopes, now=now)
     return token
 
 
 async def client_credentials_grant(conn: Conn, *, app: Application, scope: str | None,
                                    now: datetime) -> IssuedToken:
     scopes = _requested_scopes(app, scope)
-    token, _ = await _issue_token(conn, app=app, user_id=None, scopes=scopes, now=now)
+    token, _ = await _issue_token(conn, app_id=app.id, user_id=None, scopes=scopes, now=now)
     return token
 
 
-async def _issue_token(conn: Conn, *, app: Application, user_id: int | None,
+async def issue_token(conn: Conn, *, application_id: int, user_id: int,
+                      scopes: tuple[str, ...], now: datetime) -> IssuedToken:
+    """A token for a user who did not pass through a grant: one who just signed up through
+    the application (POST /api/v1/accounts), with the application's scopes."""
+    token, _ = await _issue_token(conn, app_id=application_id, user_id=user_id, scopes=scopes,
+                                  now=now)
+    return token
+
+
+async def _issue_token(conn: Conn, *, app_id: int, user_id: int | None,
                        scopes: tuple[str, ...], now: datetime) -> tuple[IssuedToken, int]:
     token = secrets.token_urlsafe(32)
     token_id = new_id()
     await queries.insert_access_token(conn, token_id=token_id, token_hash=digest(token),
-                                      application_id=app.id, user_id=user_id,
+                                      application_id=app_id, user_id=user_id,
                                       scopes=list(scopes), now=now)
     return IssuedToken(access_token=token, scopes=scopes, created_at=now), token_id
 
