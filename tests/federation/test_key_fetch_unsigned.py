@@ -93,10 +93,22 @@ async def test_a_server_that_wants_signatures_gets_a_signed_get(
         account = await accounts_q.get_account_by_uri(conn, uri=alice.uri)
     assert account is not None and account.display_name == "Alice A."
     assert await jobs_of(local, COUNTS_JOB) == []  # a full document: nothing to complete
+    # the host asked once: its next new actor is asked signed at once
+    bea = mastodon.add_actor("bea")
+    mastodon.custom["/users/bea"] = demanding_signatures(bea.document)
+    assert (await mastodon.deliver(bea, follow_of_ada(bea), to=INBOX))[0] == 202
+    await local.verify_deferred()
+    assert gets_of(mastodon, "/users/bea") == [True]
+    assert len(await local.inbox_items()) == 2
 
 
 async def test_a_403_also_gets_a_signed_get_but_a_404_does_not(
         local: Local, mastodon: FakeServer) -> None:
+    ghost = mastodon.add_actor("ghost")
+    del mastodon.actors["ghost"]
+    with pytest.raises(SignatureError, match="not found"):
+        await keyring.key_for(local.ctx, ghost.key_id)
+    assert gets_of(mastodon, "/users/ghost") == [False]  # a 404 is an answer: not retried
     alice = mastodon.add_actor("alice")
 
     async def forbidden_unsigned(request: web.Request) -> web.Response:
@@ -107,11 +119,6 @@ async def test_a_403_also_gets_a_signed_get_but_a_404_does_not(
     mastodon.custom["/users/alice"] = forbidden_unsigned
     key = await keyring.key_for(local.ctx, alice.key_id)
     assert key.owner_uri == alice.uri and gets_of(mastodon, "/users/alice") == [False, True]
-    ghost = mastodon.add_actor("ghost")
-    del mastodon.actors["ghost"]
-    with pytest.raises(SignatureError, match="not found"):
-        await keyring.key_for(local.ctx, ghost.key_id)
-    assert gets_of(mastodon, "/users/ghost") == [False]  # a 404 is an answer: not retried
 
 
 async def test_a_restricted_document_verifies_now_and_the_profile_follows(

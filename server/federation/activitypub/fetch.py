@@ -14,6 +14,8 @@ a 429 or a timeout may.
 from __future__ import annotations
 
 import asyncio
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -193,13 +195,57 @@ async def fetch_object_unsigned_first(ctx: JobContext, url: str, **kwargs: Any) 
     403). Most servers serve actors and keys to anyone (Mastodon outside authorized-fetch
     mode, and in that mode Mastodon 3.x still serves the key in a restricted actor;
     GoToSocial serves a key stub at its key URL); those that do not answer 401. Signing a
-    GET costs an RSA operation, the largest single CPU cost of fetching a new actor's key."""
-    try:
-        return await fetch_object(ctx, url, signed=False, **kwargs)
-    except FetchDeniedError as exc:
-        if not exc.wants_signature:
-            raise
+    GET costs an RSA operation, the largest single CPU cost of fetching a new actor's key.
+    A host that asked once is asked signed from the start for a while (_SignedHosts)."""
+    host = uris.host_of(url)
+    signed_hosts = _signed_hosts(ctx)
+    if not signed_hosts.wants(host):
+        try:
+            return await fetch_object(ctx, url, signed=False, **kwargs)
+        except FetchDeniedError as exc:
+            if not exc.wants_signature:
+                raise
+            signed_hosts.add(host)
     return await fetch_object(ctx, url, **kwargs)
+
+
+class _SignedHosts:
+    """Hosts that refused an unsigned GET, remembered for REMEMBER_SECONDS (a server may
+    turn authorized fetch off) and at most MAX_HOSTS of them: their next fetches go signed
+    at once instead of paying a refused round trip first."""
+
+    REMEMBER_SECONDS = 3600.0
+    MAX_HOSTS = 4096
+
+    def __init__(self) -> None:
+        self._since: OrderedDict[str, float] = OrderedDict()
+
+    def wants(self, host: str) -> bool:
+        since = self._since.get(host)
+        if since is None:
+            return False
+        if asyncio.get_running_loop().time() - since > self.REMEMBER_SECONDS:
+            del self._since[host]
+            return False
+        return True
+
+    def add(self, host: str) -> None:
+        self._since[host] = asyncio.get_running_loop().time()
+        self._since.move_to_end(host)
+        if len(self._since) > self.MAX_HOSTS:
+            self._since.popitem(last=False)
+
+
+# Per database, as the instance actor is: two instances in one process (tests) each learn
+# about hosts for themselves.
+_SIGNED_HOSTS: weakref.WeakKeyDictionary[Any, _SignedHosts] = weakref.WeakKeyDictionary()
+
+
+def _signed_hosts(ctx: JobContext) -> _SignedHosts:
+    found = _SIGNED_HOSTS.get(ctx.db)
+    if found is None:
+        found = _SIGNED_HOSTS[ctx.db] = _SignedHosts()
+    return found
 
 
 def _check_status(url: str, status: int) -> None:
