@@ -70,7 +70,10 @@ async def test_a_new_actor_costs_the_job_three_statements(local: Local, mastodon
             "AND (payload->>'account_id')::bigint = $1", account.id)
     assert account is not None and account.display_name == "Alice A."
     assert account.public_key_id == alice.key_id and account.fetched_at == local.clock.now()
-    assert counts_jobs == 1  # the document gave no totals
+    # no totals fetched for a signer: they come when someone looks the account up
+    assert counts_jobs == 0
+    [(_, _, headers)] = [r for r in mastodon.requests if r[1] == "/users/alice"]
+    assert "Signature" not in headers  # Mastodon serves its actors unsigned by default
     [item] = await local.inbox_items()
     assert item.signed_by == alice.key_id and item.state == "received"
     assert await local.count("inbox_items") == 1

@@ -1,9 +1,10 @@
 """Fetching documents from other servers, with limits.
 
 Every ActivityPub GET is signed by the instance actor (servers in authorized-fetch mode
-refuse unsigned ones). Each request is bounded: https only (plain http when the
-configuration allows it), public addresses only (see `netguard`), at most three redirects
-with every hop checked again, a size cap and a total time limit.
+refuse unsigned ones), except a key's first try (fetch_object_unsigned_first). Each
+request is bounded: https only (plain http when the configuration allows it), public
+addresses only (see `netguard`), at most three redirects with every hop checked again, a
+size cap and a total time limit.
 
 Failures are `FetchError`s. `retryable` tells a job whether trying later can help: a 404 or
 410, a refused address or a document that is not what we asked for will not change, a 5xx,
@@ -13,6 +14,8 @@ a 429 or a timeout may.
 from __future__ import annotations
 
 import asyncio
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -65,6 +68,15 @@ class FetchGoneError(FetchNotFoundError):
 class FetchDeniedError(FetchError):
     """Another 4xx: the server will not give it to us."""
 
+    def __init__(self, url: str, message: str, *, status: int = 0) -> None:
+        super().__init__(url, message)
+        self.status = status
+
+    @property
+    def wants_signature(self) -> bool:
+        """401 or 403: what servers in authorized-fetch mode answer an unsigned GET."""
+        return self.status in (401, 403)
+
 
 class FetchInvalidError(FetchError):
     """An answer that is not the document we asked for (not JSON, wrong id, spoofed)."""
@@ -80,6 +92,7 @@ class FetchUnavailableError(FetchError):
 class Fetched:
     url: str  # where the document finally came from, after redirects
     data: dict[str, Any]
+    signed: bool = True  # whether the GET that got it carried our signature
 
 
 def client_failure(url: str, exc: aiohttp.ClientError) -> FetchError:
@@ -131,7 +144,7 @@ async def fetch_json(ctx: JobContext, url: str, *, accept: str = AP_ACCEPT, sign
 
     async def read(url: str, resp: aiohttp.ClientResponse) -> Fetched:
         _check_status(url, resp.status)
-        return Fetched(url, _parse(url, await _read_capped(url, resp, max_bytes)))
+        return Fetched(url, _parse(url, await _read_capped(url, resp, max_bytes)), signed)
 
     return await get_following_redirects(ctx, _session(ctx), url, headers=headers, read=read,
                                          timeout=timeout)
@@ -177,6 +190,64 @@ async def fetch_object(ctx: JobContext, url: str, **kwargs: Any) -> Fetched:
     return fetched
 
 
+async def fetch_object_unsigned_first(ctx: JobContext, url: str, **kwargs: Any) -> Fetched:
+    """fetch_object without a signature, then signed when the server asks for one (401 or
+    403). Most servers serve actors and keys to anyone (Mastodon outside authorized-fetch
+    mode, and in that mode Mastodon 3.x still serves the key in a restricted actor;
+    GoToSocial serves a key stub at its key URL); those that do not answer 401. Signing a
+    GET costs an RSA operation, the largest single CPU cost of fetching a new actor's key.
+    A host that asked once is asked signed from the start for a while (_SignedHosts)."""
+    host = uris.host_of(url)
+    signed_hosts = _signed_hosts(ctx)
+    if not signed_hosts.wants(host):
+        try:
+            return await fetch_object(ctx, url, signed=False, **kwargs)
+        except FetchDeniedError as exc:
+            if not exc.wants_signature:
+                raise
+            signed_hosts.add(host)
+    return await fetch_object(ctx, url, **kwargs)
+
+
+class _SignedHosts:
+    """Hosts that refused an unsigned GET, remembered for REMEMBER_SECONDS (a server may
+    turn authorized fetch off) and at most MAX_HOSTS of them: their next fetches go signed
+    at once instead of paying a refused round trip first."""
+
+    REMEMBER_SECONDS = 3600.0
+    MAX_HOSTS = 4096
+
+    def __init__(self) -> None:
+        self._since: OrderedDict[str, float] = OrderedDict()
+
+    def wants(self, host: str) -> bool:
+        since = self._since.get(host)
+        if since is None:
+            return False
+        if asyncio.get_running_loop().time() - since > self.REMEMBER_SECONDS:
+            del self._since[host]
+            return False
+        return True
+
+    def add(self, host: str) -> None:
+        self._since[host] = asyncio.get_running_loop().time()
+        self._since.move_to_end(host)
+        if len(self._since) > self.MAX_HOSTS:
+            self._since.popitem(last=False)
+
+
+# Per database, as the instance actor is: two instances in one process (tests) each learn
+# about hosts for themselves.
+_SIGNED_HOSTS: weakref.WeakKeyDictionary[Any, _SignedHosts] = weakref.WeakKeyDictionary()
+
+
+def _signed_hosts(ctx: JobContext) -> _SignedHosts:
+    found = _SIGNED_HOSTS.get(ctx.db)
+    if found is None:
+        found = _SIGNED_HOSTS[ctx.db] = _SignedHosts()
+    return found
+
+
 def _check_status(url: str, status: int) -> None:
     if 200 <= status < 300:
         return
@@ -186,7 +257,7 @@ def _check_status(url: str, status: int) -> None:
         raise FetchNotFoundError(url, "not found (404)")
     if status in (408, 429) or status >= 500:
         raise FetchUnavailableError(url, f"the server answered {status}")
-    raise FetchDeniedError(url, f"the server answered {status}")
+    raise FetchDeniedError(url, f"the server answered {status}", status=status)
 
 
 async def _read_capped(url: str, resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:

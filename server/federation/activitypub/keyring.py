@@ -3,7 +3,10 @@
 Known keys come from the accounts table (`public_key_id`, `public_key_pem`), loaded once per
 process. An unknown key is fetched from its server: the key id without its fragment gives
 either the actor (Mastodon: `.../users/alice#main-key`) or a key document naming its owner
-(GoToSocial: `.../users/bob/main-key`), and the owner's actor document is stored.
+(GoToSocial: `.../users/bob/main-key`), and the owner's actor document is stored. The
+first GET goes unsigned (most servers serve keys to anyone; one that wants a signature
+answers 401 and gets a signed GET), and the owner's collection totals are not fetched: a
+new actor then costs one GET and no RSA signature.
 
 Fetching never holds a database connection, is bounded in time, and only a limited number
 run at once, each key id fetched once however many requests wait for it. So a slow server
@@ -25,11 +28,16 @@ from aiohttp import web
 
 from server.errors import ServiceUnavailableError, SignatureError
 from server.federation import queries, uris
-from server.federation.activitypub.fetch import FetchError, fetch_object
+from server.federation.activitypub.fetch import (
+    Fetched,
+    FetchError,
+    fetch_object_unsigned_first,
+)
 from server.federation.activitypub.parse import ACTOR_TYPES
 from server.federation.activitypub.remote_actors import (
     embedded_counts,
     insert_new_actor,
+    is_restricted,
     parse_actor,
     store_actor,
 )
@@ -192,26 +200,21 @@ async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
     try:
         async with asyncio.timeout(FETCH_TIMEOUT_SECONDS):
             async with _gate():
-                doc_url = uris.without_fragment(key_id)
-                fetched = await fetch_object(ctx, doc_url, timeout=FETCH_TIMEOUT_SECONDS)
-                doc = fetched.data
-                if doc.get("type") not in ACTOR_TYPES:
-                    # A key document: its owner is the actor, on the same host as the key.
-                    owner = doc.get("owner")
-                    if not isinstance(owner, str) or not uris.same_host(owner, key_id):
-                        raise SignatureError("the key document names no owner on its host",
-                                             reason="unknown_key")
-                    fetched = await fetch_object(ctx, owner, timeout=FETCH_TIMEOUT_SECONDS)
+                fetched = await _owner_document(ctx, key_id)
                 row = parse_actor(fetched.data, fetched_from=fetched.url, config=ctx.config)
                 if row.public_key_id != key_id:
                     raise SignatureError("the actor does not publish that key",
                                          reason="unknown_key")
                 counts = embedded_counts(fetched.data)
+                # The key came unsigned in a document without the profile: the full one is
+                # fetched, signed, by a job (the POST needs only the key).
+                refetch = not fetched.signed and is_restricted(fetched.data)
                 # Most fetched keys belong to actors we have never stored: one statement.
-                new = await insert_new_actor(ctx, row, counts=counts)
+                new = await insert_new_actor(ctx, row, counts=counts, refetch=refetch)
                 if new is not None:
                     return new
-                account = await store_actor(ctx, row, counts=counts)
+                account = await store_actor(ctx, row, counts=counts, counts_job=False,
+                                            refetch=refetch)
     except TimeoutError:
         raise KeyUnavailableError("The signer's key could not be fetched in time; "
                                   "try again later.") from None
@@ -224,6 +227,28 @@ async def _fetch_key(ctx: JobContext, key_id: str) -> ActorRef:
     # What get_key_owner would read back: the row just stored is the key's newest owner.
     return ActorRef(account.id, account.uri, account.domain, account.public_key_id,
                     account.public_key_pem, account.fetched_at, account.suspended_at)
+
+
+async def _owner_document(ctx: JobContext, key_id: str) -> Fetched:
+    """The actor document that owns `key_id`, unsigned when its server allows (see
+    fetch_object_unsigned_first). The key id without its fragment is the actor
+    (Mastodon), a key document naming its owner, or an actor-typed stub whose id is the
+    actor (GoToSocial's key URL): the last two lead to the owner's own document."""
+    doc_url = uris.without_fragment(key_id)
+    fetched = await fetch_object_unsigned_first(ctx, doc_url, timeout=FETCH_TIMEOUT_SECONDS)
+    doc = fetched.data
+    if doc.get("type") in ACTOR_TYPES:
+        actor_id = doc.get("id")
+        if actor_id == fetched.url or "inbox" in doc:
+            return fetched
+        owner = actor_id
+    else:
+        owner = doc.get("owner")
+    # The owner is on the key's host, or the key is not its.
+    if not isinstance(owner, str) or not uris.same_host(owner, key_id):
+        raise SignatureError("the key document names no owner on its host",
+                             reason="unknown_key")
+    return await fetch_object_unsigned_first(ctx, owner, timeout=FETCH_TIMEOUT_SECONDS)
 
 
 async def verified_signer(ctx: JobContext, request: web.Request, body: bytes) -> SignerKey:

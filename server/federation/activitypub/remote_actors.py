@@ -147,8 +147,11 @@ def embedded_counts(doc: dict[str, Any]) -> dict[str, int | None]:
 
 
 async def store_actor(ctx: JobContext, row: RemoteActorRow, *,
-                      counts: dict[str, int | None] | None = None) -> Account:
-    """Insert or refresh the row (by uri, else by username@domain), and ask for its counts."""
+                      counts: dict[str, int | None] | None = None, counts_job: bool = True,
+                      refetch: bool = False) -> Account:
+    """Insert or refresh the row (by uri, else by username@domain). Its follow-up job: a full
+    signed refetch when `refetch` (the row came from a restricted document), else the
+    counts fetch when `counts_job` and the document lacked a total."""
     now = ctx.clock.now()
     try:
         # plain: the transaction ends inside, and nothing here sets session state
@@ -174,9 +177,9 @@ async def store_actor(ctx: JobContext, row: RemoteActorRow, *,
                                                followers=counts.get("followers"),
                                                following=counts.get("following"),
                                                statuses=counts.get("statuses"))
-            if None in (counts.get("followers"), counts.get("following"), counts.get("statuses")):
-                await jobs.enqueue(conn, COUNTS_JOB,
-                                   {"account_id": account_id}, now=now)
+            if refetch or (counts_job and _missing(counts)):
+                await jobs.enqueue(conn, COUNTS_JOB, {"account_id": account_id,
+                                                      "refetch": refetch}, now=now)
             account = await accounts_q.get_account(conn, account_id=account_id)
     except asyncpg.UniqueViolationError:
         raise FetchInvalidError(row.uri, "another actor on that host holds the same name") from None
@@ -184,16 +187,32 @@ async def store_actor(ctx: JobContext, row: RemoteActorRow, *,
     return account
 
 
+def _missing(counts: dict[str, int | None]) -> bool:
+    return None in (counts.get("followers"), counts.get("following"), counts.get("statuses"))
+
+
+def is_restricted(doc: dict[str, Any]) -> bool:
+    """A document that gave the key but not the profile: every full actor has an outbox
+    (ActivityPub requires one), which Mastodon's restricted answer to an unsigned GET in
+    authorized-fetch mode (id, type, name, inbox, key, endpoints) and GoToSocial's key
+    stub leave out."""
+    return not isinstance(doc.get("outbox"), str | dict)
+
+
 async def insert_new_actor(ctx: JobContext, row: RemoteActorRow, *,
-                           counts: dict[str, int | None]) -> ActorRef | None:
-    """store_actor for an actor we have never stored, in one statement (account, counts and
-    the counts job when one is missing); None, storing nothing, when the uri or the name on
-    its host is taken: store_actor then decides."""
+                           counts: dict[str, int | None],
+                           refetch: bool = False) -> ActorRef | None:
+    """store_actor for an actor we have never stored, whose key was just fetched, in one
+    statement (account, counts, and the refetch job when `refetch`); None, storing nothing,
+    when the uri or the name on its host is taken: store_actor then decides. No counts job:
+    a signer's totals are fetched once someone looks the account up (resolve_acct) or with
+    its next full fetch, not for every actor that ever signed a POST."""
     now = ctx.clock.now()
+    notify = jobs.NOTIFY_CHANNEL if refetch else None
     async with ctx.db.acquire_plain() as conn:
         account_id = await unverified_q.insert_fetched_actor(
             conn, account_id=new_id(), row=row, now=now, counts=counts,
-            job_kind=COUNTS_JOB, channel=jobs.NOTIFY_CHANNEL)
+            job_kind=COUNTS_JOB if refetch else None, channel=notify, refetch=refetch)
     if account_id is None:
         return None
     return ActorRef(account_id, row.uri, row.domain, row.public_key_id, row.public_key_pem,
@@ -248,6 +267,7 @@ async def resolve_acct(ctx: JobContext, acct: str) -> Account:
         return account
     if account is not None and account.fetched_at is not None \
             and ctx.clock.now() - account.fetched_at < STALE_AFTER:
+        await _counts_when_missing(ctx, account)
         return account
     actor_uri = await webfinger(ctx, username, domain)
     found = await fetch_actor(ctx, actor_uri)
@@ -273,12 +293,29 @@ async def webfinger(ctx: JobContext, username: str, domain: str) -> str:
     raise FetchInvalidError(url, "WebFinger gave no ActivityPub actor")
 
 
+async def _counts_when_missing(ctx: JobContext, account: Account) -> None:
+    """Someone looks this account up: if its totals were never read (it was stored from a
+    key fetch, which skips them), ask for them now."""
+    async with ctx.db.acquire() as conn:
+        counts = await queries.get_remote_counts(conn, account_id=account.id)
+        if counts and all(v is None for v in counts.values()):
+            await jobs.enqueue(conn, COUNTS_JOB, {"account_id": account.id},
+                               now=ctx.clock.now())
+
+
 async def fetch_actor_counts(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Job `federation.fetch_actor_counts`: the totals of an actor's collections, as its own
-    server reports them. Cosmetic, so a collection that cannot be read is skipped."""
+    server reports them. Cosmetic, so a collection that cannot be read is skipped. With
+    `refetch`, the actor was stored from a restricted document: it is fetched again, signed,
+    in full (its counts job follows from there when the totals are not embedded)."""
     async with ctx.db.acquire() as conn:
         account = await accounts_q.get_account(conn, account_id=int(payload["account_id"]))
     if account is None or account.local:
+        return
+    if payload.get("refetch"):
+        fetched = await fetch_object(ctx, account.uri)
+        row = parse_actor(fetched.data, fetched_from=fetched.url, config=ctx.config)
+        await store_actor(ctx, row, counts=embedded_counts(fetched.data))
         return
     totals: dict[str, int | None] = {}
     for name, url in (("followers", account.followers_url), ("following", account.following_url),

@@ -11,6 +11,7 @@ signature and hands the activity to the ordinary inbox storage and processing, o
 What each side costs, in statements: the POST one (service.defer: the key looked up, the
 POST kept and its job written together; a key found there after all is verified at once);
 the job three when the actor is new (the kept POST read with its key's owner, the fetched
-actor stored, the hand-over that also deletes the kept row). The jobs run in worker slots
+actor stored, the hand-over that also deletes the kept row), and one GET, unsigned unless
+the key's server asks for a signature (keyring), with no collection totals fetched. The jobs run in worker slots
 of their own (slots.py), so a slow key server never holds the slots of other jobs.
 """

@@ -82,19 +82,20 @@ async def get_unverified(conn: Conn, *, item_id: int) -> Unverified | None:
 
 async def hand_over_unverified(conn: Conn, *, item_id: int, new_item_id: int,
                                domains: list[str], signed_by: str, job_kind: str,
-                               channel: str) -> HandOver:
+                               channel: str | None) -> HandOver:
     row = await conn.fetchrow(Q["hand_over_unverified"], item_id, new_item_id, domains,
                               signed_by, job_kind, channel)
     return HandOver(row["found"], row["domain_suspended"], row["actor_suspended"], row["stored"])
 
 
 async def insert_fetched_actor(conn: Conn, *, account_id: int, row: RemoteActorRow,
-                               now: datetime, counts: dict[str, int | None], job_kind: str,
-                               channel: str) -> int | None:
+                               now: datetime, counts: dict[str, int | None],
+                               job_kind: str | None, channel: str | None,
+                               refetch: bool = False) -> int | None:
     """The new account's id, or None when the uri or the name is taken (see the SQL)."""
     return await conn.fetchval(
         Q["insert_fetched_actor"], account_id, *row.columns(), now, counts.get("followers"),
-        counts.get("following"), counts.get("statuses"), job_kind, channel)
+        counts.get("following"), counts.get("statuses"), job_kind, channel, refetch)
 
 
 async def delete_unverified(conn: Conn, *, item_id: int) -> None:

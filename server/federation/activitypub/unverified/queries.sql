@@ -72,6 +72,7 @@ SELECT u.id, u.activity_id, u.actor_uri, u.type, u.host, u.raw, u.inbox_account_
 -- the row leaves inbox_unverified, and the activity is stored with its processing job
 -- unless its domain or actor is suspended by now (store_inbox_items' rules, same job row;
 -- a redelivery stores nothing). `found` is false when another run of the job took it.
+-- The NOTIFY goes out only with a channel ($6 NULL: the caller's coalesced wake-up).
 -- A body jsonb refuses (a lone UTF-16 surrogate) makes the whole statement fail: nothing
 -- is deleted, and the caller drops the row.
 -- $1 unverified id, $2 new inbox item id, $3 domains (host and parents), $4 signed_by,
@@ -100,20 +101,23 @@ WITH kept AS (
     RETURNING id
 )
 SELECT EXISTS (SELECT 1 FROM kept) AS found, g.domain_suspended, g.actor_suspended,
-       (SELECT count(pg_notify($6, $5)) FROM job) > 0 AS stored
+       EXISTS (SELECT 1 FROM job) AS stored,
+       (SELECT count(pg_notify($6, $5)) FROM job WHERE $6::text IS NOT NULL) AS notified
   FROM gate g;
 
 -- name: insert_fetched_actor
 -- The owner of a key just fetched, when it is new to us (the common case: a first POST),
--- in ONE statement: the account with the counts its document gave, and the counts job when
--- one is missing (remote_actors.store_actor's job row). NULL when the uri or the name on
--- that host is taken: the caller then updates through store_actor, which knows those cases.
+-- in ONE statement: the account with the counts its document gave, and its follow-up job
+-- when $30 names one (remote_actors.store_actor's job row: a full signed refetch when the
+-- key came in a restricted document). NULL when the uri or the name on that host is taken:
+-- the caller then updates through store_actor, which knows those cases.
 -- $1 id, $2 username, $3 domain, $4 display_name, $5 note, $6 uri, $7 url, $8 inbox_url,
 -- $9 shared_inbox_url, $10 outbox_url, $11 followers_url, $12 following_url, $13 featured_url,
 -- $14 actor_type, $15 public_key_pem, $16 public_key_id, $17 locked, $18 bot, $19 discoverable,
 -- $20 indexable, $21 avatar_url, $22 header_url, $23 fields, $24 also_known_as,
 -- $25 moved_to_uri, $26 now (created, updated, fetched), $27 followers, $28 following,
--- $29 statuses, $30 counts job kind, $31 notify channel
+-- $29 statuses, $30 follow-up job kind (NULL: none), $31 notify channel (NULL: none),
+-- $32 the job's refetch flag
 WITH account AS (
     INSERT INTO accounts (id, username, domain, display_name, note, uri, url, inbox_url,
                           shared_inbox_url, outbox_url, followers_url, following_url,
@@ -132,11 +136,13 @@ WITH account AS (
     RETURNING id
 ), job AS (
     INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, created_at)
-    SELECT $30, jsonb_build_object('account_id', id), $26, 10, NULL, $26 FROM account
-     WHERE $27::integer IS NULL OR $28::integer IS NULL OR $29::integer IS NULL
+    SELECT $30, jsonb_build_object('account_id', id, 'refetch', $32::boolean), $26, 10, NULL,
+           $26
+      FROM account WHERE $30::text IS NOT NULL
     RETURNING id
 )
-SELECT (SELECT id FROM account) AS id, (SELECT count(pg_notify($31, $30)) FROM job) AS notified;
+SELECT (SELECT id FROM account) AS id,
+       (SELECT count(pg_notify($31, $30)) FROM job WHERE $31::text IS NOT NULL) AS notified;
 
 -- name: delete_unverified
 -- $1 id

@@ -125,15 +125,21 @@ async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:
 async def _hand_over(ctx: JobContext, item: q.Unverified, signed_by: str) -> None:
     """To the ordinary inbox storage, in the statement that also deletes the kept row
     (suspensions re-checked, a redelivery stored once); then its processing job runs."""
+    # A burst of new actors hands over a POST per verified key: one NOTIFY per quiet
+    # spell wakes the processing workers, not one per POST (see jobs.WakeUps).
+    wakeups = jobs.wakeups_for(ctx.db)
+    notify = wakeups.leading(PROCESS_JOB)
     try:
         async with ctx.db.acquire_plain() as conn:
             outcome = await q.hand_over_unverified(
                 conn, item_id=item.id, new_item_id=new_id(), signed_by=signed_by,
                 domains=uris.domain_suffixes(uris.host_of(item.actor_uri)),
-                job_kind=PROCESS_JOB, channel=jobs.NOTIFY_CHANNEL)
+                job_kind=PROCESS_JOB, channel=jobs.NOTIFY_CHANNEL if notify else None)
     except asyncpg.DataError:  # a lone UTF-16 surrogate, which jsonb refuses
         await _drop(ctx, item, "unstorable", "text that cannot be stored")
         return
+    if outcome.stored:
+        wakeups.committed(PROCESS_JOB, notified=notify)
     if outcome.found and (outcome.domain_suspended or outcome.actor_suspended):
         DROPPED["suspended"] += 1
         log.info("inbox: dropped unverified %s %s from %s (sender suspended)", item.type,
