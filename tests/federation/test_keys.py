@@ -146,3 +146,16 @@ async def test_concurrent_requests_for_one_unknown_key_fetch_it_once(
     keys = await asyncio.gather(*(keyring.key_for(ctx, alice.key_id) for _ in range(5)))
     assert {k.owner_uri for k in keys} == {alice.uri}
     assert mastodon.fetches_of("/users/alice") == 1
+
+
+async def test_a_caller_that_read_no_key_just_before_a_fetch_stored_it_does_not_fetch_again(
+        local: Local, mastodon: FakeServer) -> None:
+    from server.federation.activitypub import keyring
+
+    alice = mastodon.add_actor("alice")
+    ctx: JobContext = local.ctx
+    first = await keyring.key_for(ctx, alice.key_id)
+    # As a concurrent first POST whose database read came before the fetch stored the key.
+    late = await keyring.key_for(ctx, alice.key_id, stored=None)
+    assert late.owner_uri == first.owner_uri == alice.uri
+    assert mastodon.fetches_of("/users/alice") == 1

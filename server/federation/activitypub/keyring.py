@@ -164,14 +164,17 @@ async def key_for(ctx: JobContext, key_id: str, *, refresh: bool = False,
                     and ctx.clock.now() - ref.fetched_at < REFRESH_INTERVAL)
         if not refresh or ref.domain is None or recently:
             return _signer(ref, key_id, fresh=False)
-    ref = await _fetch_once(ctx, key_id)
+    ref = await _fetch_once(ctx, key_id, unknown=ref is None)
     return _signer(ref, key_id, fresh=True)
 
 
-async def _fetch_once(ctx: JobContext, key_id: str) -> ActorRef:
+async def _fetch_once(ctx: JobContext, key_id: str, *, unknown: bool) -> ActorRef:
     slot = (id(ctx.db), key_id)
     task = _inflight.get(slot)
-    if task is None or task.get_loop() is not asyncio.get_running_loop():
+    # A fetch that has ended answers only callers who found no key (see LINGER_SECONDS): a
+    # refresh wants the server's key as it is now.
+    if task is None or task.get_loop() is not asyncio.get_running_loop() \
+            or (task.done() and not unknown):
         task = asyncio.ensure_future(_fetch_key(ctx, key_id))
         _inflight[slot] = task
         task.add_done_callback(_forget(slot))
@@ -179,13 +182,24 @@ async def _fetch_once(ctx: JobContext, key_id: str) -> ActorRef:
     return await asyncio.shield(task)
 
 
+# How long an ended fetch still answers for its key. A caller that read "no such key" from
+# the database while the fetch was storing it reaches _fetch_once just after the fetch ended;
+# it takes that answer instead of fetching the key a second time (concurrent first POSTs of
+# a new actor, more likely since a key costs one unsigned GET).
+LINGER_SECONDS = 2.0
+
+
 def _forget(slot: tuple[int, str]):  # type: ignore[no-untyped-def]
     def done(task: asyncio.Task[ActorRef]) -> None:
-        if _inflight.get(slot) is task:
-            del _inflight[slot]
         if not task.cancelled():
             task.exception()  # seen here, so a fetch whose waiters all left logs no warning
+        task.get_loop().call_later(LINGER_SECONDS, _drop, slot, task)
     return done
+
+
+def _drop(slot: tuple[int, str], task: asyncio.Task[ActorRef]) -> None:
+    if _inflight.get(slot) is task:
+        del _inflight[slot]
 
 
 def _gate() -> asyncio.Semaphore:
