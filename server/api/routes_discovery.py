@@ -72,15 +72,21 @@ async def directory(request: web.Request) -> web.Response:
     return web.json_response([entities[i] for i in ids if i in entities])
 
 
+async def _ranked_suggestions(conn: Any, *, viewer_id: int, limit: int) -> list[Any]:
+    """Accounts to suggest, best first: those the viewer interacted with, then the most
+    followed."""
+    rows = await queries.list_suggestions(conn, viewer_id=viewer_id)
+    rows.sort(key=lambda r: (r["rank"], -r["n"], -r["id"]))
+    return rows[:limit]
+
+
 @routes.get("/api/v2/suggestions")
 async def suggestions(request: web.Request) -> web.Response:
     token = await require_token(request, "read")
     assert token.account_id is not None
     limit = min((await read_params(request)).int("limit", minimum=1) or 40, 80)
     async with request.app[DB].acquire() as conn:
-        rows = await queries.list_suggestions(conn, viewer_id=token.account_id)
-        rows.sort(key=lambda r: (r["rank"], -r["n"], -r["id"]))
-        rows = rows[:limit]
+        rows = await _ranked_suggestions(conn, viewer_id=token.account_id, limit=limit)
         entities = await render_accounts(conn, request.app[CONFIG], [r["id"] for r in rows])
     return web.json_response([{"source": "past_interactions" if r["rank"] == 0 else "global",
                                "sources": [r["source"]], "account": entities[r["id"]]}
@@ -178,9 +184,8 @@ async def suggestions_v1(request: web.Request) -> web.Response:
     assert token.account_id is not None
     limit = min((await read_params(request)).int("limit", minimum=1) or 40, 80)
     async with request.app[DB].acquire() as conn:
-        rows = await queries.list_suggestions(conn, viewer_id=token.account_id)
-        rows.sort(key=lambda r: (r["rank"], -r["n"], -r["id"]))
-        ids = [r["id"] for r in rows[:limit]]
+        rows = await _ranked_suggestions(conn, viewer_id=token.account_id, limit=limit)
+        ids = [r["id"] for r in rows]
         entities = await render_accounts(conn, request.app[CONFIG], ids)
     return web.json_response([entities[i] for i in ids if i in entities])
 
