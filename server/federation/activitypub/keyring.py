@@ -182,7 +182,7 @@ async def _fetch_once(ctx: JobContext, key_id: str, *, unknown: bool) -> ActorRe
     return await asyncio.shield(task)
 
 
-# How long an ended fetch still answers for its key. A caller that read "no such key" from
+# How long a fetch that succeeded still answers for its key. A caller that read "no such key" from
 # the database while the fetch was storing it reaches _fetch_once just after the fetch ended;
 # it takes that answer instead of fetching the key a second time (concurrent first POSTs of
 # a new actor, more likely since a key costs one unsigned GET).
@@ -191,9 +191,11 @@ LINGER_SECONDS = 2.0
 
 def _forget(slot: tuple[int, str]):  # type: ignore[no-untyped-def]
     def done(task: asyncio.Task[ActorRef]) -> None:
-        if not task.cancelled():
-            task.exception()  # seen here, so a fetch whose waiters all left logs no warning
-        task.get_loop().call_later(LINGER_SECONDS, _drop, slot, task)
+        # exception() also marks it seen, so a fetch whose waiters all left logs no warning.
+        if task.cancelled() or task.exception() is not None:
+            _drop(slot, task)   # a failure is not kept: the next try asks the server again
+        else:
+            task.get_loop().call_later(LINGER_SECONDS, _drop, slot, task)
     return done
 
 
