@@ -184,22 +184,13 @@ def shared_part(status: Status, embeds: Embeds | None, config: Config) -> Shared
 
 def entity_json(status: Status, embeds: Embeds | None, config: Config, *, viewer: bool,
                 flags: dict[str, Any] | None, reblog: bytes | None, account: bytes) -> bytes:
-    """SharedPart.json of the status's part: for every status of every page encoded at once,
-    so the usual case (the part kept for this very row, no embeds, flags seen before) is
-    looked up here without the calls shared_part and _flags_json make."""
+    """SharedPart.json of the status's part, for every status of every page encoded at once:
+    the usual case (the part kept for this very row, no embeds) is found without the work
+    shared_part does to compare versions."""
     part = _PARTS.get((config.base_url, status.id))
     if part is None or part.status is not status or embeds is not None or part.embeds is not None:
         part = shared_part(status, embeds, config)
-    if viewer:
-        given = _NO_FLAGS if flags is None else flags
-        found = _FLAGS_JSON.get(id(given))
-        flags_json = found[1] if found is not None and found[0] is given else _flags_json(given)
-        return b"".join((
-            part.head,
-            part.counts, part.edited, flags_json, part.content, _FILTERED,
-            b',"reblog":', b"null" if reblog is None else reblog,
-            b',"account":', account, part.tail))
-    return part.json(status, viewer=False, flags=None, reblog=reblog, account=account)
+    return part.json(status, viewer=viewer, flags=flags, reblog=reblog, account=account)
 
 
 def _counts(status: Status) -> bytes:
