@@ -1,4 +1,4 @@
-"""The landing page and the health check."""
+"""The landing page, the privacy policy and the health check."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from server.api import privacy
 from server.governance.charter.service import registrations_mode
 from server.web.html import render
 from server.web.state import CONFIG, DB
@@ -19,6 +20,16 @@ async def get_landing(request: web.Request) -> web.Response:
     async with request.app[DB].acquire() as conn:
         mode = await registrations_mode(conn, request.app[CONFIG])
     return await render(request, "landing.html", registrations=mode)
+
+
+@routes.get("/privacy-policy")
+async def get_privacy_policy(request: web.Request) -> web.Response:
+    # The same text as /api/v1/instance/privacy_policy, for the instance entity's
+    # urls.privacy_policy and for people reading it in a browser before signing up.
+    from markupsafe import Markup
+
+    return await render(request, "privacy_policy.html", updated_at=privacy.UPDATED_AT.date(),
+                        policy=Markup(privacy.render(request.app[CONFIG])))
 
 
 @routes.get("/health")

@@ -58,6 +58,12 @@ async def test_privacy_policy_and_translation_languages(api: Any) -> None:
     policy = await (await api.get("/api/v1/instance/privacy_policy")).json()
     validate(policy, "PrivacyPolicy")
     assert "<h2>" in policy["content"] and "admins@ch.test" in policy["content"]
+    urls = (await (await api.get("/api/v2/instance")).json())["configuration"]["urls"]
+    assert urls["privacy_policy"] == "http://ch.test/privacy-policy"
+    assert urls["terms_of_service"] == "http://ch.test/charter"
+    page = await api.get("/privacy-policy")
+    assert page.status == 200 and page.content_type == "text/html"
+    assert policy["content"] in await page.text()
     languages = await api.get("/api/v1/instance/translation_languages")
     assert languages.status == 200 and await languages.json() == {}
 

@@ -106,8 +106,10 @@ def instance_v2(config: Config, *, stats: InstanceStats, rules: list[Rule],
         "icon": [{"src": config.url(icon_path(s)), "size": f"{s}x{s}"} for s in ICON_SIZES],
         "languages": LANGUAGES,
         "configuration": {
-            "urls": {"streaming": _streaming_url(config), "status": None, "about": None,
-                     "privacy_policy": None, "terms_of_service": None},
+            # The terms of service are the charter (its page also says when none is in force).
+            "urls": {"streaming": _streaming_url(config), "status": None,
+                     "about": config.url("/"), "privacy_policy": config.url("/privacy-policy"),
+                     "terms_of_service": config.url("/charter")},
             "vapid": {"public_key": vapid_key},
             "accounts": {"max_featured_tags": MAX_FEATURED_TAGS,
                          "max_pinned_statuses": MAX_PINNED_STATUSES,
