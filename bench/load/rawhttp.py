@@ -247,6 +247,10 @@ async def open_loop(url: str, *, rate: float, total: int, method: str,
 
     pool = Pool(parts.hostname or "127.0.0.1", parts.port or 80,
                         max_connections=max_in_flight, on_done=done, on_failed=failed)
+    # How late the generator itself sent each request (its own delays, not the server's),
+    # and the CPU its thread used: a generator short of CPU measures itself.
+    send_late = type(hist)()
+    cpu0 = time.thread_time()
     t0 = clock()
     try:
         i = 0
@@ -259,6 +263,7 @@ async def open_loop(url: str, *, rate: float, total: int, method: str,
             # Everything due by now goes out in this pass: after a stall the backlog is sent
             # at once, each request still timed from when it was due.
             while i < total and due <= now:
+                send_late.record(now - due)
                 if now - due > 0.01:
                     late_starts += 1
                 pool.send(i, due, request(i))
@@ -273,8 +278,11 @@ async def open_loop(url: str, *, rate: float, total: int, method: str,
         unanswered = pool.outstanding
         pool.close()
     wall = clock() - t0
+    cpu = time.thread_time() - cpu0
     ok = sum(n for s, n in statuses.items() if 200 <= s < 400)
-    return {"mode": "open", "client": "raw", "rate": rate, "sent": total, "ok": ok,
+    return {"mode": "open", "client": "raw", "generator_cpu_s": cpu,
+            "send_late_p99_ms": send_late.percentile(99),
+            "send_late_max_ms": send_late.max_us / 1000, "rate": rate, "sent": total, "ok": ok,
             "errors": errors + unanswered, "unanswered": unanswered,
             "non_2xx": sum(n for s, n in statuses.items() if not 200 <= s < 400),
             "late_starts": late_starts, "achieved_rps": ok / wall if wall else 0.0,
