@@ -124,10 +124,46 @@ def _batches_in(batches: list[list[float]], t0: float, t1: float) -> dict[str, f
             "commit_max_ms": secs[-1] * 1000}
 
 
+def _renice(pids: list[int], nice: int) -> None:
+    """Every thread of these processes (backends forked later inherit the postmaster's) and,
+    where the kernel groups processes by session (autogroup: CPU is first shared between
+    sessions, so a thread's own nice counts only inside its session), their sessions."""
+    for pid in pids:
+        try:
+            Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+        except OSError:
+            pass
+        try:
+            tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+            except OSError:
+                pass
+
+
+async def _alter_database(dsn: str, settings: list[str]) -> None:
+    """An experiment's PostgreSQL setting (e.g. synchronous_commit=off: how much of a commit
+    is its WAL flush) for the connections the app opens afterwards."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        for setting in settings:
+            name, _, value = setting.partition("=")
+            await conn.execute(f"ALTER DATABASE {conn._params.database} SET {name} = '{value}'")
+    finally:
+        await conn.close()
+
+
 def run(rates: list[float], passes: int, duration: float, n_actors: int, out: Path, *,
-        plain: bool = False) -> None:
+        plain: bool = False, nice: int = 0, pg_set: list[str] | None = None) -> None:
     """`plain`: without the app's instruments (they cost it CPU: the loop watcher wakes 500
-    times a second), for the figures themselves."""
+    times a second), for the figures themselves. `nice` < 0: an experiment, not a figure to
+    compare with the others: the app, PostgreSQL and the generator ahead of the other
+    processes on the machine, which shows what is left of the tail without their load."""
     pin_self(LOAD_CORE)
     work = Path(tempfile.mkdtemp(prefix="commonhold-bench-w1tail-"))
     files = {looplag.ENV: work / "lag", reqtimes.ENV: work / "req", BATCHES_ENV: work / "batches"}
@@ -139,10 +175,16 @@ def run(rates: list[float], passes: int, duration: float, n_actors: int, out: Pa
     async def main() -> None:
         async with BenchPostgres() as pg:
             dsn = await _setup(pg, n_actors, "w1t")
+            if pg_set:
+                await _alter_database(dsn, pg_set)
             pgc0 = await _pg_counters(dsn)
             say(f"  PostgreSQL: {pgc0['settings']}")
             with AppProcess(dsn) as app:
                 snap = Snapshot(app.pid, pg.postmaster_pid)
+                if nice:
+                    pgp = [pg.postmaster_pid] if pg.postmaster_pid else []
+                    _renice([app.pid, os.getpid(), *pgp, *(children_of(pgp[0]) if pgp else [])],
+                            nice)
                 await asyncio.to_thread(open_inbox, app.port,
                                         sign_all(mixed_specs(1000, n_actors, f"w{now_tag()}")),
                                         rate=500, duration=2)
@@ -181,6 +223,8 @@ def run(rates: list[float], passes: int, duration: float, n_actors: int, out: Pa
                             f"others {d['core1_others']:.0%}; app runq wait "
                             f"{d['app_wait'] * 1000:.0f} ms; send late p99 "
                             f"{ol['send_late_p99_ms']:.1f} ms")
+                if nice:  # this session back to the others' level before the app stops
+                    _renice([os.getpid(), *([pg.postmaster_pid] if pg.postmaster_pid else [])], 0)
             await pg.drop_database(dsn)
 
     try:
@@ -220,9 +264,14 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--actors", type=int, default=1000)
     p.add_argument("--out", type=Path, default=Path("/tmp/w1_tail.json"))
     p.add_argument("--plain", action="store_true", help="without the app's instruments")
+    p.add_argument("--nice", type=int, default=0,
+                   help="run the app, PostgreSQL and the generator at this nice value (root)")
+    p.add_argument("--pg-set", action="append", default=[],
+                   help="NAME=VALUE for the bench database (an experiment), e.g. "
+                        "synchronous_commit=off")
     args = p.parse_args(argv)
     run([float(r) for r in args.rates.split(",")], args.passes, args.duration, args.actors,
-        args.out, plain=args.plain)
+        args.out, plain=args.plain, nice=args.nice, pg_set=args.pg_set)
 
 
 if __name__ == "__main__":
