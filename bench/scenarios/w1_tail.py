@@ -28,6 +28,7 @@ from typing import Any
 from bench import looplag, reqtimes
 from bench.common import APP_CORE, LOAD_CORE, children_of, pin_self, proc_cpu_seconds, say
 from bench.db import BenchPostgres
+from bench.load.sched import runq_wait
 from bench.scenarios.inbox_app import BATCHES_ENV
 from bench.scenarios.inbox_common import AppProcess, mixed_specs, now_tag, open_inbox, sign_all
 from bench.scenarios.w1_inbox import _setup
@@ -49,22 +50,6 @@ def _cpu_times() -> dict[int, tuple[float, float]]:
     return out
 
 
-def _runq_wait(pids: list[int]) -> float:
-    """Seconds the threads of these processes spent runnable but not running."""
-    total = 0
-    for pid in pids:
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    return total / 1e9
-
-
 class Snapshot:
     def __init__(self, app_pid: int, pg_pid: int | None) -> None:
         self.app_pid, self.pg_pid = app_pid, pg_pid
@@ -74,8 +59,8 @@ class Snapshot:
         return {"wall": time.time(), "cores": _cpu_times(),
                 "app": proc_cpu_seconds(self.app_pid),
                 "pg": sum(proc_cpu_seconds(p, with_children=p == self.pg_pid) for p in pg),
-                "me": time.process_time(), "app_wait": _runq_wait([self.app_pid]),
-                "pg_wait": _runq_wait(pg), "me_wait": _runq_wait([os.getpid()]),
+                "me": time.process_time(), "app_wait": runq_wait([self.app_pid]),
+                "pg_wait": runq_wait(pg), "me_wait": runq_wait([os.getpid()]),
                 "load": os.getloadavg()[0], "app_cores": sorted(os.sched_getaffinity(self.app_pid))}
 
 
