@@ -14,6 +14,10 @@ runs those workers alone, as `commonhold worker` does (port 0 in the JSON line);
 `--sync-keys` turns `inbox_defer_unknown_keys` off (unknown keys fetched by the POST).
 The client session is the app's own (`activitypub.http.client_session`: keep-alive 75 s,
 8 connections per host) with a resolver that reaches only the fleet.
+
+Instruments, each named by an environment variable holding a file (see scenarios/w1_tail.py):
+BENCH_LOOP_LAG (event-loop stalls, bench/looplag.py), BENCH_REQ_TIMES (each request's time
+split, bench/reqtimes.py) and BENCH_INBOX_BATCHES (the inbox's group commits).
 """
 
 from __future__ import annotations
