@@ -35,8 +35,14 @@ LOAD_CORE = 1
 
 # --------------------------------------------------------------------------- pinning
 
+# The cores this process may use as it starts. Read once: a scenario pins itself to the load
+# core first, and asking its affinity afterwards would say one core, so the app and
+# PostgreSQL would inherit the load core instead of being pinned (all of W1 on one core).
+_USABLE = sorted(os.sched_getaffinity(0))
+
+
 def usable_cores() -> list[int]:
-    return sorted(os.sched_getaffinity(0))
+    return list(_USABLE)
 
 
 def can_pin() -> bool:

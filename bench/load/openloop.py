@@ -83,6 +83,18 @@ class Histogram:
 
 # --------------------------------------------------------------------------- generators
 
+def run_generator(main: Any) -> Any:
+    """Run a load coroutine on uvloop where installed. The generator shares its core with
+    PostgreSQL: on the default loop it used ~190 µs of CPU per inbox POST at 1,000/s (a
+    fifth of that core), CPU PostgreSQL's commits then waited for."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
+
+
 async def open_loop(url: str, *, rate: float, duration: float, max_requests: int | None = None,
                     method: str = "GET", body: bytes | None = None,
                     headers: dict[str, str] | None = None, max_in_flight: int = 256,

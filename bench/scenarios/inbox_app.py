@@ -14,6 +14,10 @@ runs those workers alone, as `commonhold worker` does (port 0 in the JSON line);
 `--sync-keys` turns `inbox_defer_unknown_keys` off (unknown keys fetched by the POST).
 The client session is the app's own (`activitypub.http.client_session`: keep-alive 75 s,
 8 connections per host) with a resolver that reaches only the fleet.
+
+Instruments, each named by an environment variable holding a file (see scenarios/w1_tail.py):
+BENCH_LOOP_LAG (event-loop stalls, bench/looplag.py), BENCH_REQ_TIMES (each request's time
+split, bench/reqtimes.py) and BENCH_INBOX_BATCHES (the inbox's group commits).
 """
 
 from __future__ import annotations
@@ -132,9 +136,61 @@ def app_arguments(description: str, *, max_seconds: float) -> argparse.ArgumentP
     return p
 
 
+BATCHES_ENV = "BENCH_INBOX_BATCHES"
+
+
+def _record_batches() -> list[tuple[float, int, float]] | None:
+    """With BENCH_INBOX_BATCHES naming a file: each group commit of the inbox as (wall-clock
+    start, rows, seconds), and, with BENCH_REQ_TIMES, a request's wait for its row's commit
+    counted as its SQL time (the statement runs in the writer's task, not the request's)."""
+    if not os.environ.get(BATCHES_ENV):
+        return None
+    from bench import reqtimes
+    from server.federation.activitypub import inbox_store
+
+    batches: list[tuple[float, int, float]] = []
+    write, store = inbox_store.InboxWriter._write, inbox_store.InboxWriter.store
+
+    async def timed_write(self, batch):  # type: ignore[no-untyped-def]
+        wall, t = time.time(), time.perf_counter()
+        try:
+            return await write(self, batch)
+        finally:
+            batches.append((wall, len(batch), time.perf_counter() - t))
+
+    async def timed_store(self, item):  # type: ignore[no-untyped-def]
+        rec = reqtimes._CURRENT.get()
+        t = time.perf_counter()
+        try:
+            return await store(self, item)
+        finally:
+            if rec is not None:
+                rec[0] += time.perf_counter() - t
+                rec[1] += 1
+
+    inbox_store.InboxWriter._write = timed_write  # type: ignore[method-assign]
+    inbox_store.InboxWriter.store = timed_store  # type: ignore[method-assign]
+    return batches
+
+
 def main(argv: list[str] | None = None) -> None:
     args = app_arguments(__doc__.splitlines()[0], max_seconds=900.0).parse_args(argv)
+    from bench import reqtimes
     from server.cli import run_loop  # uvloop where installed, as `commonhold serve` runs
+    timings = reqtimes.enabled()   # BENCH_REQ_TIMES: each request's time split
+    if timings:
+        reqtimes.install()
+    recorded = _record_batches()
+    try:
+        _run(args, run_loop)
+    finally:
+        if timings:
+            reqtimes.dump(timings)
+        if recorded is not None:
+            Path(os.environ[BATCHES_ENV]).write_text(json.dumps(recorded))
+
+
+def _run(args: argparse.Namespace, run_loop) -> None:  # type: ignore[no-untyped-def]
     if args.profile:
         prof = cProfile.Profile(time.process_time)  # CPU time: waiting in epoll is no work
         prof.enable()

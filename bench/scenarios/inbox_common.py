@@ -33,7 +33,7 @@ import asyncpg
 from bench.common import APP_CORE, BENCH_DIR, LOAD_CORE, pg_meter, process_meter, spawn_app, \
     stop_process, taskset_prefix
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, LOCAL_DOMAIN, PLACEHOLDER_HASH
-from bench.load.openloop import have_wrk, open_loop, wrk
+from bench.load.openloop import have_wrk, open_loop, run_generator, wrk
 
 KEY_POOL = 16
 ACTOR_BASE = 10_000_000          # account ids of the seeded remote actors
@@ -346,9 +346,9 @@ async def _python_closed(url: str, signed: list[Signed], duration: float,
 
 def open_inbox(port: int, signed: list[Signed], *, rate: float, duration: float,
                on_done: Any = None) -> dict[str, Any]:
-    return asyncio.run(open_loop(f"http://127.0.0.1:{port}/inbox", rate=rate, duration=duration,
-                                 method="POST", payloads=payloads(signed), on_done=on_done,
-                                 max_in_flight=512))
+    return run_generator(open_loop(f"http://127.0.0.1:{port}/inbox", rate=rate,
+                                   duration=duration, method="POST", payloads=payloads(signed),
+                                   on_done=on_done, max_in_flight=512))
 
 
 def now_tag() -> str:

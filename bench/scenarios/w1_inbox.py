@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import pstats
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 from bench.common import LOAD_CORE, Result, mmm, pin_self, runs_for, say
 from bench.db import BenchPostgres
 from bench.load.openloop import HelloServer, measure_endpoint
+from bench.load.sched import runq_wait
 from bench.scenarios.inbox_common import (
     AppProcess,
     Meters,
@@ -80,12 +82,16 @@ def open_runs(app: AppProcess, *, rate: float, runs: int, duration: float, n_act
               pg: BenchPostgres | None = None) -> dict[str, list[float]]:
     """With `dsn` and `pg`, also the app's and PostgreSQL's CPU per stored activity at this
     rate (below saturation the batches are small: the cost per activity differs)."""
-    out: dict[str, list[float]] = {"p50": [], "p99": [], "achieved": [], "non_2xx": [],
-                                   "late": [], "app_us": [], "pg_us": []}
+    out: dict[str, list[float]] = {"p50": [], "p99": [], "p999": [], "achieved": [],
+                                   "non_2xx": [], "late": [], "app_us": [], "pg_us": [],
+                                   "load": [], "app_wait_ms": []}
     for r in range(runs):
         n = int(rate * duration)
         specs = (specs_fn or (lambda n, tag: mixed_specs(n, n_actors, tag)))(n, f"o{now_tag()}{r}")
         signed = sign_all(specs)
+        # how long the app waited for its core meanwhile: a tail with seconds of it is the
+        # machine's other load, not the app
+        wait0 = runq_wait([app.pid])
         if dsn is None or pg is None:
             ol = open_inbox(app.port, signed, rate=rate, duration=duration)
         else:
@@ -98,11 +104,16 @@ def open_runs(app: AppProcess, *, rate: float, runs: int, duration: float, n_act
             out["pg_us"].append(m.out["pg_s"] / stored * 1e6)
         out["p50"].append(ol["p50_ms"])
         out["p99"].append(ol["p99_ms"])
+        out["p999"].append(ol["p999_ms"])
+        out["load"].append(os.getloadavg()[0])
+        out["app_wait_ms"].append((runq_wait([app.pid]) - wait0) * 1000)
         out["achieved"].append(ol["achieved_rps"])
         out["non_2xx"].append(ol["non_2xx"] + ol["errors"])
         out["late"].append(ol["late_starts"])
         say(f"    open loop {rate:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
-            f"{ol['p99_ms']:.2f} ms, achieved {ol['achieved_rps']:,.0f}/s, non-2xx "
+            f"{ol['p99_ms']:.2f} ms, p99.9 {ol['p999_ms']:.2f} ms, load "
+            f"{out['load'][-1]:.1f}, app waited {out['app_wait_ms'][-1]:.0f} ms for its core, "
+            f"achieved {ol['achieved_rps']:,.0f}/s, non-2xx "
             f"{ol['non_2xx']}, errors {ol['errors']}, late starts {ol['late_starts']}"
             + (f", {out['app_us'][-1]:.0f} µs app, {out['pg_us'][-1]:.0f} µs PG"
                if len(out["app_us"]) == r + 1 else ""))
@@ -188,19 +199,22 @@ def report(res: Result, base: dict[str, Any], sat: dict[str, list[float]],
     res.ratios["w1.hello_cpu_over_app_cpu"] = hello_cpu["median"] / app["median"]
     app_core_rate = 1e6 / app["median"]
     rows = [["saturation (wrk, closed loop)", mmm(acc), f"{app_core_rate:,.0f}", mmm(app), mmm(pgc),
-             "–", "–", f"{sum(sat['non_2xx']):,.0f}"]]
+             "–", "–", "–", "–", f"{sum(sat['non_2xx']):,.0f}"]]
     for label, (rate, o) in opens.items():
         p50 = res.metric(f"open_{label}_p50_ms", o["p50"], "ms")
         p99 = res.metric(f"open_{label}_p99_ms", o["p99"], "ms")
+        p999 = res.metric(f"open_{label}_p999_ms", o["p999"], "ms")
+        load = res.metric(f"open_{label}_load", o["load"], "")
         ach = res.metric(f"open_{label}_achieved", o["achieved"], "1/s")
         cpu = ["", ""]
         if o.get("app_us"):
             cpu = [mmm(res.metric(f"open_{label}_app_cpu_us", o["app_us"], "µs")),
                    mmm(res.metric(f"open_{label}_pg_cpu_us", o["pg_us"], "µs"))]
         rows.append([f"open loop at {label} ({rate:,.0f}/s)", mmm(ach), "", *cpu, mmm(p50),
-                     mmm(p99), f"{sum(o['non_2xx']):,.0f}"])
+                     mmm(p99), mmm(p999), mmm(load), f"{sum(o['non_2xx']):,.0f}"])
     res.table(["load", "accepted/s", "per app-core-second (1e6 / app µs)", "app CPU µs/activity",
-               "PG CPU µs/activity", "p50 ms", "p99 ms", "non-2xx + errors"], rows,
+               "PG CPU µs/activity", "p50 ms", "p99 ms", "p99.9 ms", "load average",
+               "non-2xx + errors"], rows,
               title="W1 inbox ingest (1k known actors, job workers off)")
     res.table(["figure", "median (min–max)", "target"], [
         ["accepted/s (stored rows / run time)", mmm(acc), "≥ 1,500 per app core"],
