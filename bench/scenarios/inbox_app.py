@@ -57,7 +57,10 @@ async def serve(args: argparse.Namespace) -> None:
     worker_tasks = []
     if only is not None and args.workers > 0:
         ctx = JobContext(db=db, clock=SystemClock(), config=config, http=http)
-        worker = _KindWorker(ctx, job_handlers(), concurrency=args.workers, only=only)
+        if only == [VERIFY_KIND]:  # as serve runs them: the lane that yields to requests
+            worker = _KindWorker(ctx, job_handlers(), slots=args.workers, base=VERIFY_KIND)
+        else:
+            worker = _KindWorker(ctx, job_handlers(), concurrency=args.workers, only=only)
         worker_tasks.append(asyncio.ensure_future(worker.run_forever(stop_workers)))
     runner = None
     port = 0
@@ -93,10 +96,16 @@ async def serve(args: argparse.Namespace) -> None:
         await db.close()
 
 
-def _kind_worker_class():  # type: ignore[no-untyped-def]
+VERIFY_KIND = "federation.verify_inbox_item"
+
+
+def _kind_worker_class(base_kind: str | None = None):  # type: ignore[no-untyped-def]
+    from server.federation.activitypub.unverified.slots import VerifyWorker
     from server.jobs.worker import Worker
 
-    class KindWorker(Worker):
+    base = VerifyWorker if base_kind == VERIFY_KIND else Worker
+
+    class KindWorker(base):  # type: ignore[valid-type,misc]
         """Wakes only for NOTIFYs of the kinds it runs (the payload is the kind): here the
         inbox's processing jobs stay queued, and waking a verify-only worker for each of
         them would charge this process a claim per stored activity."""
@@ -110,8 +119,8 @@ def _kind_worker_class():  # type: ignore[no-untyped-def]
     return KindWorker
 
 
-def _KindWorker(*args, **kwargs):  # type: ignore[no-untyped-def]
-    return _kind_worker_class()(*args, **kwargs)
+def _KindWorker(*args, base=None, **kwargs):  # type: ignore[no-untyped-def]
+    return _kind_worker_class(base)(*args, **kwargs)
 
 
 def app_arguments(description: str, *, max_seconds: float) -> argparse.ArgumentParser:
