@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import timedelta
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -179,3 +180,19 @@ async def _waiting(local: Local) -> int:
 
 async def _none_waiting(local: Local) -> bool:
     return await _waiting(local) == 0
+
+
+async def test_the_lane_claims_its_own_kind_in_order_past_other_queued_jobs(local: Local) -> None:
+    now = local.clock.now()
+    async with local.db.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO jobs (kind, payload, run_at, created_at) SELECT "
+            "'federation.process_inbox_item', '{}', $1, $1 FROM generate_series(1, 50)", now)
+        await conn.execute(
+            "INSERT INTO jobs (kind, payload, run_at, ordering_key, created_at) SELECT $2, "
+            "jsonb_build_object('n', g), $1, 'lane', $1 FROM generate_series(1, 2) g",
+            now, unverified.JOB_KIND)
+        claimed = await unverified_q.finish_and_claim_verify_jobs(
+            conn, finished_ids=[], now=now, limit=10, locked_until=now + timedelta(minutes=5))
+    # one lane: the second waits for the first, and nothing of another kind is taken
+    assert [(job.kind, job.payload) for job in claimed] == [(unverified.JOB_KIND, {"n": 1})]

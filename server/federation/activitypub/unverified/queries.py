@@ -9,6 +9,7 @@ from typing import Any
 from server.db import Conn, load_queries
 from server.federation.activitypub.sigcore import ParsedSignature
 from server.federation.queries import ActorRef, RemoteActorRow
+from server.jobs.queries import ClaimedJob
 
 Q = load_queries("server.federation.activitypub.unverified")
 
@@ -104,3 +105,10 @@ async def delete_unverified(conn: Conn, *, item_id: int) -> None:
 
 async def count_unverified(conn: Conn) -> int:
     return await conn.fetchval(Q["count_unverified"])
+
+
+async def finish_and_claim_verify_jobs(conn: Conn, *, finished_ids: list[int], now: datetime,
+                                       limit: int, locked_until: datetime) -> list[ClaimedJob]:
+    rows = await conn.fetch(Q["finish_and_claim_verify_jobs"], finished_ids, now, limit,
+                            locked_until)
+    return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]

@@ -151,3 +151,23 @@ DELETE FROM inbox_unverified WHERE id = $1;
 -- name: count_unverified
 -- How many wait, for tests and operators.
 SELECT count(*) FROM inbox_unverified;
+
+-- name: finish_and_claim_verify_jobs
+-- jobs' finish_and_claim_jobs for the verify worker, which claims only this kind: the kind
+-- written out, so that the claim walks jobs_ready_verify_idx (the verify jobs alone), not
+-- jobs_ready_idx over every other kind queued before them. Same ordering-key rule.
+-- $1 finished ids, $2 now, $3 limit, $4 locked_until
+WITH finished AS (DELETE FROM jobs WHERE id = ANY($1::bigint[]))
+UPDATE jobs
+   SET state = 'running', attempts = attempts + 1, locked_until = $4
+ WHERE id IN (
+       SELECT j.id FROM jobs j
+        WHERE j.state = 'ready' AND j.kind = 'federation.verify_inbox_item' AND j.run_at <= $2
+          AND (j.ordering_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM jobs e
+                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.state <> 'failed'
+                   AND e.id <> ALL($1::bigint[])))
+        ORDER BY j.run_at, j.id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED)
+RETURNING id, kind, payload, attempts, max_attempts;

@@ -23,13 +23,18 @@ without a web side (`commonhold worker`) sees no requests and never yields.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+
+import asyncpg
 
 from server.federation.activitypub import keyring
+from server.federation.activitypub.unverified import queries as q
 from server.federation.activitypub.unverified.load import WEB, WebLoad
 from server.federation.activitypub.unverified.service import JOB_KIND
 from server.jobs.context import JobContext
 from server.jobs.registry import JobHandler
-from server.jobs.worker import Worker
+from server.jobs.queries import ClaimedJob
+from server.jobs.worker import LOCK_TTL, Worker
 
 SLOTS = keyring.MAX_CONCURRENT_FETCHES
 FLOOR_SLOTS = 2
@@ -59,6 +64,13 @@ class VerifyWorker(Worker):
             await super().run_forever(stop)
         finally:
             probe.cancel()
+
+    async def _claim_due(self, conn: asyncpg.Connection, *, finished: list[int], now: datetime,
+                         limit: int) -> list[ClaimedJob]:
+        # Through jobs_ready_verify_idx: under load thousands of processing jobs queue ahead
+        # of the verify jobs in the general ready index, and each claim stepped over them.
+        return await q.finish_and_claim_verify_jobs(conn, finished_ids=finished, now=now,
+                                                    limit=limit, locked_until=now + LOCK_TTL)
 
     def _calm(self) -> None:
         if self._wake is not None:
