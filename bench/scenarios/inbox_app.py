@@ -57,7 +57,7 @@ async def serve(args: argparse.Namespace) -> None:
     worker_tasks = []
     if only is not None and args.workers > 0:
         ctx = JobContext(db=db, clock=SystemClock(), config=config, http=http)
-        if only == [VERIFY_KIND]:  # as serve runs them: the lane that yields to requests
+        if only == [VERIFY_KIND] and not args.no_yield:  # as serve runs them: the lane yields
             worker = _KindWorker(ctx, job_handlers(), slots=args.workers, base=VERIFY_KIND)
         else:
             worker = _KindWorker(ctx, job_handlers(), concurrency=args.workers, only=only)
@@ -134,6 +134,8 @@ def app_arguments(description: str, *, max_seconds: float) -> argparse.ArgumentP
     p.add_argument("--no-web", action="store_true", help="job workers only (commonhold worker)")
     p.add_argument("--sync-keys", action="store_true",
                    help="fetch unknown keys in the POST (inbox_defer_unknown_keys off)")
+    p.add_argument("--no-yield", action="store_true",
+                   help="W3: verify jobs by a plain worker, not the lane that yields to requests")
     p.add_argument("--fleet-ports", default="")
     p.add_argument("--cert-file")
     p.add_argument("--max-seconds", type=float, default=max_seconds)
