@@ -196,3 +196,39 @@ async def test_the_lane_claims_its_own_kind_in_order_past_other_queued_jobs(loca
             conn, finished_ids=[], now=now, limit=10, locked_until=now + timedelta(minutes=5))
     # one lane: the second waits for the first, and nothing of another kind is taken
     assert [(job.kind, job.payload) for job in claimed] == [(unverified.JOB_KIND, {"n": 1})]
+
+
+async def test_a_request_counts_until_its_answer_starts(aiohttp_client: Any) -> None:
+    """A stream counts until its headers go out: an open, quiet stream costs no CPU."""
+    streaming, answered, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def stream(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        streaming.set()
+        await release.wait()
+        await response.write(b"done")
+        return response
+
+    async def slow(request: web.Request) -> web.Response:
+        answered.set()
+        await release.wait()
+        return web.Response(text="ok")
+
+    app = web.Application()
+    load.install(app)
+    app.router.add_get("/stream", stream)
+    app.router.add_get("/slow", slow)
+    client = await aiohttp_client(app)
+    before = load.WEB.in_flight
+    streams = asyncio.create_task(client.get("/stream"))
+    await streaming.wait()
+    assert load.WEB.in_flight == before
+    slows = asyncio.create_task(client.get("/slow"))
+    await answered.wait()
+    assert load.WEB.in_flight == before + 1
+    release.set()
+    for task in (streams, slows):
+        response = await task
+        await response.read()
+    assert load.WEB.in_flight == before
