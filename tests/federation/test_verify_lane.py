@@ -232,3 +232,19 @@ async def test_a_request_counts_until_its_answer_starts(aiohttp_client: Any) -> 
         response = await task
         await response.read()
     assert load.WEB.in_flight == before
+
+
+def test_the_total_backlog_is_recounted_rarely_only_far_from_its_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    db = Ticker()  # any object the per-database cache can key on
+    assert unverified._total_due(db)                       # never counted
+    unverified._last_total[db] = (unverified.time.monotonic(), 10)
+    assert not unverified._total_due(db)                   # far below, just counted
+    unverified._last_total[db] = (unverified.time.monotonic(),
+                                  unverified.MAX_TOTAL - unverified.TOTAL_MARGIN)
+    assert unverified._total_due(db)                       # near the bound: every POST
+    unverified._last_total[db] = (unverified.time.monotonic() - 1.0, 10)
+    assert unverified._total_due(db)                       # far below, but a while ago
+    monkeypatch.setattr(unverified, "MAX_TOTAL", 3)
+    unverified._last_total[db] = (unverified.time.monotonic(), 0)
+    assert unverified._total_due(db)                       # a small bound: always

@@ -20,6 +20,7 @@ class DeferOutcome:
     seen: bool   # already waiting or already stored: nothing kept, the answer is still 202
     kept: bool
     key_owner: ActorRef | None  # the database has the key after all: nothing kept
+    total: int | None = None    # how many wait in all (at most the bound), when counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +50,15 @@ async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_
                            received_at: datetime, parsed: ParsedSignature, per_host: int,
                            total: int, job_kind: str, channel: str | None, job_attempts: int,
                            stale_before: datetime, purge_limit: int,
-                           ordering_key: str) -> DeferOutcome:
+                           ordering_key: str, count_total: bool = True) -> DeferOutcome:
     row = await conn.fetchrow(
         Q["defer_unverified"], item_id, activity_id, actor_uri, type, host, raw_json,
         inbox_account_id, received_at, parsed.scheme, parsed.key_id, parsed.algorithm,
         parsed.signing_string, parsed.legacy_signing_string, parsed.signature,
         list(parsed.covered), parsed.created, per_host, total, job_kind, channel, job_attempts,
-        stale_before, purge_limit, ordering_key)
-    return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, parsed.key_id))
+        stale_before, purge_limit, ordering_key, count_total)
+    return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, parsed.key_id),
+                        row["total"])
 
 
 def _key_owner(row: Any, key_id: str) -> ActorRef | None:
