@@ -49,6 +49,7 @@ from server.governance import routes as governance_routes
 from server.federation.activitypub.authorized_fetch import authorized_fetch_middleware
 from server.federation import delivery
 from server.federation.activitypub import http as ap_http
+from server.federation.activitypub.unverified import load as web_load
 from server.federation.activitypub.unverified import slots as verify_slots
 from server.federation.routes import ROUTE_TABLES as FEDERATION_ROUTES
 from server.jobs import periodic
@@ -76,6 +77,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
     app = web.Application(middlewares=[api_middleware, error_middleware,
                                        authorized_fetch_middleware],
                           client_max_size=config.max_body_bytes)
+    web_load.install(app)   # the verify lane yields to requests when they pile up
     app[CONFIG] = config
     app[DB] = db
     app[CLOCK] = clock or SystemClock()

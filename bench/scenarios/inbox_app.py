@@ -61,7 +61,10 @@ async def serve(args: argparse.Namespace) -> None:
     worker_tasks = []
     if only is not None and args.workers > 0:
         ctx = JobContext(db=db, clock=SystemClock(), config=config, http=http)
-        worker = _KindWorker(ctx, job_handlers(), concurrency=args.workers, only=only)
+        if only == [VERIFY_KIND] and not args.no_yield:  # as serve runs them: the lane yields
+            worker = _KindWorker(ctx, job_handlers(), slots=args.workers, base=VERIFY_KIND)
+        else:
+            worker = _KindWorker(ctx, job_handlers(), concurrency=args.workers, only=only)
         worker_tasks.append(asyncio.ensure_future(worker.run_forever(stop_workers)))
     runner = None
     port = 0
@@ -97,10 +100,16 @@ async def serve(args: argparse.Namespace) -> None:
         await db.close()
 
 
-def _kind_worker_class():  # type: ignore[no-untyped-def]
+VERIFY_KIND = "federation.verify_inbox_item"
+
+
+def _kind_worker_class(base_kind: str | None = None):  # type: ignore[no-untyped-def]
+    from server.federation.activitypub.unverified.slots import VerifyWorker
     from server.jobs.worker import Worker
 
-    class KindWorker(Worker):
+    base = VerifyWorker if base_kind == VERIFY_KIND else Worker
+
+    class KindWorker(base):  # type: ignore[valid-type,misc]
         """Wakes only for NOTIFYs of the kinds it runs (the payload is the kind): here the
         inbox's processing jobs stay queued, and waking a verify-only worker for each of
         them would charge this process a claim per stored activity."""
@@ -114,8 +123,8 @@ def _kind_worker_class():  # type: ignore[no-untyped-def]
     return KindWorker
 
 
-def _KindWorker(*args, **kwargs):  # type: ignore[no-untyped-def]
-    return _kind_worker_class()(*args, **kwargs)
+def _KindWorker(*args, base=None, **kwargs):  # type: ignore[no-untyped-def]
+    return _kind_worker_class(base)(*args, **kwargs)
 
 
 def app_arguments(description: str, *, max_seconds: float) -> argparse.ArgumentParser:
@@ -129,6 +138,8 @@ def app_arguments(description: str, *, max_seconds: float) -> argparse.ArgumentP
     p.add_argument("--no-web", action="store_true", help="job workers only (commonhold worker)")
     p.add_argument("--sync-keys", action="store_true",
                    help="fetch unknown keys in the POST (inbox_defer_unknown_keys off)")
+    p.add_argument("--no-yield", action="store_true",
+                   help="W3: verify jobs by a plain worker, not the lane that yields to requests")
     p.add_argument("--fleet-ports", default="")
     p.add_argument("--cert-file")
     p.add_argument("--max-seconds", type=float, default=max_seconds)

@@ -79,12 +79,17 @@ class Worker:
                 if self._last_requeue is None or now - self._last_requeue >= REQUEUE_EVERY:
                     await queries.requeue_stalled_jobs(conn, now=now)
                     self._last_requeue = now
-                return await queries.finish_and_claim_jobs(
-                    conn, finished_ids=finished, now=now, limit=limit,
-                    locked_until=now + LOCK_TTL, only=self.only, skip=self.skip)
+                return await self._claim_due(conn, finished=finished, now=now, limit=limit)
         except BaseException:
             self._finished[:0] = finished
             raise
+
+    async def _claim_due(self, conn: asyncpg.Connection, *, finished: list[int], now: datetime,
+                         limit: int) -> list[queries.ClaimedJob]:
+        """The claim statement; a worker of one kind may claim through an index of its own."""
+        return await queries.finish_and_claim_jobs(
+            conn, finished_ids=finished, now=now, limit=limit, locked_until=now + LOCK_TTL,
+            only=self.only, skip=self.skip)
 
     async def _flush_finished(self) -> None:
         finished, self._finished = self._finished, []

@@ -13,5 +13,10 @@ POST kept and its job written together; a key found there after all is verified 
 the job three when the actor is new (the kept POST read with its key's owner, the fetched
 actor stored, the hand-over that also deletes the kept row), and one GET, unsigned unless
 the key's server asks for a signature (keyring), with no collection totals fetched. The jobs run in worker slots
-of their own (slots.py), so a slow key server never holds the slots of other jobs.
+of their own (slots.py), so a slow key server never holds the slots of other jobs, and
+claimed through an index of their own (migration 0024), so thousands of processing jobs
+queued ahead of them cost their claims nothing. In a process that also serves requests
+the lane yields to them: while the web side is saturated (load.py) it runs at a floor of
+slots, so known senders keep their throughput and new actors wait, bounded by the backlog
+limits above (503 with Retry-After), instead of taking the CPU from everyone.
 """

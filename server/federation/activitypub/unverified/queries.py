@@ -9,6 +9,7 @@ from typing import Any
 from server.db import Conn, load_queries
 from server.federation.activitypub.sigcore import ParsedSignature
 from server.federation.queries import ActorRef, RemoteActorRow
+from server.jobs.queries import ClaimedJob
 
 Q = load_queries("server.federation.activitypub.unverified")
 
@@ -19,6 +20,7 @@ class DeferOutcome:
     seen: bool   # already waiting or already stored: nothing kept, the answer is still 202
     kept: bool
     key_owner: ActorRef | None  # the database has the key after all: nothing kept
+    total: int | None = None    # how many wait in all (at most the bound), when counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +50,15 @@ async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_
                            received_at: datetime, parsed: ParsedSignature, per_host: int,
                            total: int, job_kind: str, channel: str | None, job_attempts: int,
                            stale_before: datetime, purge_limit: int,
-                           ordering_key: str) -> DeferOutcome:
+                           ordering_key: str, count_total: bool = True) -> DeferOutcome:
     row = await conn.fetchrow(
         Q["defer_unverified"], item_id, activity_id, actor_uri, type, host, raw_json,
         inbox_account_id, received_at, parsed.scheme, parsed.key_id, parsed.algorithm,
         parsed.signing_string, parsed.legacy_signing_string, parsed.signature,
         list(parsed.covered), parsed.created, per_host, total, job_kind, channel, job_attempts,
-        stale_before, purge_limit, ordering_key)
-    return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, parsed.key_id))
+        stale_before, purge_limit, ordering_key, count_total)
+    return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, parsed.key_id),
+                        row["total"])
 
 
 def _key_owner(row: Any, key_id: str) -> ActorRef | None:
@@ -104,3 +107,10 @@ async def delete_unverified(conn: Conn, *, item_id: int) -> None:
 
 async def count_unverified(conn: Conn) -> int:
     return await conn.fetchval(Q["count_unverified"])
+
+
+async def finish_and_claim_verify_jobs(conn: Conn, *, finished_ids: list[int], now: datetime,
+                                       limit: int, locked_until: datetime) -> list[ClaimedJob]:
+    rows = await conn.fetch(Q["finish_and_claim_verify_jobs"], finished_ids, now, limit,
+                            locked_until)
+    return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]

@@ -3,7 +3,7 @@
 -- statement, unless the database has the key after all (then nothing is kept and the key's
 -- owner, get_key_owner's choice, is returned: the POST is verified now), or the host
 -- already has $17 waiting or all hosts together $18 (counted with LIMIT, so the count never
--- reads more rows than the bound). Rows received before $22 do not count: their job has
+-- reads more rows than the bound; the total only when $25, and returned then). Rows received before $22 do not count: their job has
 -- given up (or failed on a bug) and they are purged here, a few at a time. An activity id
 -- already waiting or already stored is not kept again. The NOTIFY goes out on commit, only
 -- with a job and a channel ($20 NULL: the caller's coalesced wake-up announces it).
@@ -11,7 +11,7 @@
 -- $7 inbox_account_id, $8 received_at, $9 sig_scheme, $10 key_id, $11 sig_algorithm,
 -- $12 signing_string, $13 legacy_signing_string, $14 signature, $15 covered, $16 sig_created,
 -- $17 per-host bound, $18 total bound, $19 job kind, $20 notify channel, $21 job attempts,
--- $22 stale before, $23 purge limit, $24 the job's ordering key
+-- $22 stale before, $23 purge limit, $24 the job's ordering key, $25 count the total
 WITH purged AS (
     DELETE FROM inbox_unverified
      WHERE id IN (SELECT id FROM inbox_unverified WHERE received_at < $22 LIMIT $23)
@@ -19,18 +19,24 @@ WITH purged AS (
     SELECT id, uri, domain, public_key_pem, fetched_at, suspended_at
       FROM accounts WHERE public_key_id = $10
      ORDER BY fetched_at DESC NULLS LAST LIMIT 1
+), counted AS (
+    -- a stored key keeps nothing: the bounds are not counted then; the total only when
+    -- $25 asks (counting 10,000 waiting rows costs ~2 ms: see service.defer)
+    SELECT EXISTS (SELECT 1 FROM owner) AS key_stored,
+           CASE WHEN NOT EXISTS (SELECT 1 FROM owner) THEN
+               (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
+                                       WHERE host = $5 AND received_at >= $22 LIMIT $17) h)
+           END AS on_host,
+           CASE WHEN $25::boolean AND NOT EXISTS (SELECT 1 FROM owner) THEN
+               (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
+                                       WHERE received_at >= $22 LIMIT $18) t)
+           END AS total
 ), room AS (
-    -- a stored key keeps nothing: the bounds are not counted then
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM owner) THEN true
-                ELSE (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
-                                             WHERE host = $5 AND received_at >= $22
-                                             LIMIT $17) h) < $17
-                     AND (SELECT count(*) FROM (SELECT 1 FROM inbox_unverified
-                                                 WHERE received_at >= $22 LIMIT $18) t) < $18
-           END AS has_room,
+    SELECT c.key_stored OR (c.on_host < $17 AND coalesce(c.total < $18, true)) AS has_room,
            EXISTS (SELECT 1 FROM inbox_items WHERE activity_id = $2)
            OR EXISTS (SELECT 1 FROM inbox_unverified WHERE activity_id = $2) AS seen,
-           EXISTS (SELECT 1 FROM owner) AS key_stored
+           c.key_stored, c.total
+      FROM counted c
 ), item AS (
     INSERT INTO inbox_unverified (id, activity_id, actor_uri, type, host, raw, inbox_account_id,
                                   received_at, sig_scheme, key_id, sig_algorithm, signing_string,
@@ -44,7 +50,7 @@ WITH purged AS (
     SELECT $19, jsonb_build_object('item_id', id), $8, $21, $24, $8 FROM item
     RETURNING id
 )
-SELECT r.has_room, r.seen, EXISTS (SELECT 1 FROM job) AS kept,
+SELECT r.has_room, r.seen, r.total, EXISTS (SELECT 1 FROM job) AS kept,
        (SELECT count(pg_notify($20, $19)) FROM job WHERE $20::text IS NOT NULL) AS notified,
        o.id AS key_account_id, o.uri AS key_owner_uri, o.domain AS key_domain,
        o.public_key_pem AS key_pem, o.fetched_at AS key_fetched_at,
@@ -151,3 +157,23 @@ DELETE FROM inbox_unverified WHERE id = $1;
 -- name: count_unverified
 -- How many wait, for tests and operators.
 SELECT count(*) FROM inbox_unverified;
+
+-- name: finish_and_claim_verify_jobs
+-- jobs' finish_and_claim_jobs for the verify worker, which claims only this kind: the kind
+-- written out, so that the claim walks jobs_ready_verify_idx (the verify jobs alone), not
+-- jobs_ready_idx over every other kind queued before them. Same ordering-key rule.
+-- $1 finished ids, $2 now, $3 limit, $4 locked_until
+WITH finished AS (DELETE FROM jobs WHERE id = ANY($1::bigint[]))
+UPDATE jobs
+   SET state = 'running', attempts = attempts + 1, locked_until = $4
+ WHERE id IN (
+       SELECT j.id FROM jobs j
+        WHERE j.state = 'ready' AND j.kind = 'federation.verify_inbox_item' AND j.run_at <= $2
+          AND (j.ordering_key IS NULL OR NOT EXISTS (
+                SELECT 1 FROM jobs e
+                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.state <> 'failed'
+                   AND e.id <> ALL($1::bigint[])))
+        ORDER BY j.run_at, j.id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED)
+RETURNING id, kind, payload, attempts, max_attempts;

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+import weakref
 import zlib
 from collections import Counter
 from datetime import timedelta
@@ -45,8 +47,24 @@ PURGED_PER_POST = 10
 # finds the key the first one fetched.
 LANES_PER_HOST = 4
 
+# Counting every waiting row for the total bound costs the POST ~2 ms of PostgreSQL once
+# 10,000 wait: just when an overload has filled the backlog (the verify lane yields to the
+# web side then, slots.py). So a process counts the total again only after
+# TOTAL_RECOUNT_SECONDS while its last count was more than TOTAL_MARGIN under the bound
+# (more POSTs than one process defers in that time), and on every POST near the bound.
+TOTAL_RECOUNT_SECONDS = 0.5
+TOTAL_MARGIN = 2_000
+
 # Why verified-later POSTs were dropped, in this process (also logged one by one).
 DROPPED: Counter[str] = Counter()
+# The last total counted, per database: (time.monotonic(), count).
+_last_total: weakref.WeakKeyDictionary[Any, tuple[float, int]] = weakref.WeakKeyDictionary()
+
+
+def _total_due(db: Any) -> bool:
+    last = _last_total.get(db)
+    return (last is None or MAX_TOTAL - last[1] <= TOTAL_MARGIN
+            or time.monotonic() - last[0] >= TOTAL_RECOUNT_SECONDS)
 
 
 class InboxBacklogFullError(RateLimitedError):
@@ -84,10 +102,13 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
                 inbox_account_id=inbox_account_id, received_at=now, parsed=parsed,
                 per_host=MAX_PER_HOST, total=MAX_TOTAL, job_kind=JOB_KIND,
                 channel=jobs.NOTIFY_CHANNEL if notify else None, job_attempts=JOB_ATTEMPTS,
-                stale_before=now - STALE_AFTER, purge_limit=PURGED_PER_POST)
+                stale_before=now - STALE_AFTER, purge_limit=PURGED_PER_POST,
+                count_total=_total_due(ctx.db))
     except asyncpg.DataError:
         # e.g. a NUL escaped in the text, which PostgreSQL's text refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None
+    if outcome.total is not None:
+        _last_total[ctx.db] = (time.monotonic(), outcome.total)
     if outcome.kept:
         wakeups.committed(JOB_KIND, notified=notify)
     if outcome.key_owner is not None:

@@ -1,0 +1,116 @@
+"""How busy this process's web side is, so that the verify lane can yield to it (slots.py).
+
+Verifying a new actor's POST costs the process far more CPU than storing a known actor's
+(a TLS handshake with the key's server, the actor document parsed and stored). At
+saturation every millisecond the lane takes is a millisecond the known senders' requests
+wait for. The lane therefore asks `saturated()` before it claims, and runs at its floor
+while the answer is yes.
+
+Two signs, both required:
+
+- requests not yet answered, averaged over the last WINDOW_SECONDS (the middleware counts a
+  request from the handler's start until its answer's headers go out). Under a load the
+  process keeps up with this stays near rate × time in the handler (about 1 at 1,000
+  inbox POSTs a second); at saturation the requests read but unanswered pile up by the
+  dozen. A stream (the streaming API) counts only until its headers are sent: an open but
+  quiet stream costs nothing.
+- event-loop lag: how late a timer fires (the probe the verify worker runs). Requests in
+  flight alone would also count clients that send their bodies slowly, which cost no CPU;
+  lag alone would also count the lane's own work, so a burst of new actors with nothing
+  else to do would throttle itself.
+
+Measured with the monotonic clock, not the injected one: this is the process's load now,
+not a time anything records. One gauge per process (WEB): the CPU the lane competes for
+is the process's, whichever application in it serves the requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from aiohttp import web
+
+WINDOW_SECONDS = 0.1
+BUSY_REQUESTS = 16.0        # average unanswered requests over the window
+BUSY_LAG_SECONDS = 0.005    # a timer firing this late: the loop had no time to spare
+PROBE_SECONDS = 0.02
+
+_COUNTED = web.RequestKey("load_counted", bool)
+
+
+class WebLoad:
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self.in_flight = 0
+        self._since = self._start = now()
+        self._area = 0.0            # in_flight integrated over the current window
+        self.level = 0.0            # average in flight over the last closed window
+        self.lag = 0.0              # recent timer lateness, seconds (see note_lag)
+
+    def _tick(self) -> None:
+        t = self._now()
+        self._area += self.in_flight * (t - self._since)
+        self._since = t
+        span = t - self._start
+        if span >= WINDOW_SECONDS:
+            self.level, self._area, self._start = self._area / span, 0.0, t
+
+    def enter(self) -> None:
+        self._tick()
+        self.in_flight += 1
+
+    def leave(self) -> None:
+        self._tick()
+        self.in_flight -= 1
+
+    def note_lag(self, late: float) -> None:
+        """Rises at once, falls by half a probe: one quiet timer amid a burst is not calm."""
+        self.lag = late if late >= self.lag else (self.lag + late) / 2
+
+    def saturated(self) -> bool:
+        self._tick()
+        return self.level >= BUSY_REQUESTS and self.lag >= BUSY_LAG_SECONDS
+
+    async def probe(self, stop: asyncio.Event, on_calm: Callable[[], None]) -> None:
+        """Measure the loop's lag until `stop`; call `on_calm` when saturation ends, so a
+        lane held at its floor claims again at once rather than at its next poll."""
+        loop = asyncio.get_running_loop()
+        was = False
+        while not stop.is_set():
+            start = loop.time()
+            await asyncio.sleep(PROBE_SECONDS)
+            self.note_lag(max(loop.time() - start - PROBE_SECONDS, 0.0))
+            now = self.saturated()
+            if was and not now:
+                on_calm()
+            was = now
+
+
+WEB = WebLoad()
+
+
+@web.middleware
+async def count_requests(request: web.Request, handler: Callable) -> web.StreamResponse:  # type: ignore[type-arg]
+    WEB.enter()
+    request[_COUNTED] = True
+    try:
+        return await handler(request)
+    finally:
+        if request.get(_COUNTED):
+            request[_COUNTED] = False
+            WEB.leave()
+
+
+async def _answered(request: web.Request, response: web.StreamResponse) -> None:
+    # A stream's headers go out while its handler runs on: from here it waits, not works.
+    if request.get(_COUNTED):
+        request[_COUNTED] = False
+        WEB.leave()
+
+
+def install(app: web.Application) -> None:
+    """Count `app`'s requests (before any other middleware, so errors count too)."""
+    app.middlewares.insert(0, count_requests)
+    app.on_response_prepare.append(_answered)
