@@ -37,14 +37,27 @@ async def get_delivery_context(conn: Conn, *, account_id: int, host: str
     return key, health
 
 
+async def get_delivery_contexts(conn: Conn, *, pairs: list[tuple[int, str]]
+                                ) -> list[tuple[tuple[str, str] | None, DeliveryHost | None]]:
+    """get_delivery_context for many (sender account id, host) pairs, in their order."""
+    rows = await conn.fetch(Q["get_delivery_contexts"], [a for a, _ in pairs], [h for _, h in pairs])
+    found: list[tuple[tuple[str, str] | None, DeliveryHost | None]] = [(None, None)] * len(pairs)
+    for row in rows:
+        key = (row["private_key_pem"], row["public_key_id"]) if row["private_key_pem"] else None
+        health = (DeliveryHost(*row[3:]) if row["host"] else None)
+        found[row["n"] - 1] = (key, health)
+    return found
+
+
 async def record_delivery_success(conn: Conn, *, host: str, now: datetime) -> None:
     await conn.execute(Q["record_delivery_success"], host, now)
 
 
 async def record_delivery_failure(conn: Conn, *, host: str, now: datetime, error: str,
                                   threshold: int, span: timedelta) -> DeliveryHost | None:
-    await conn.execute(Q["record_delivery_failure"], host, now, error[:500], threshold, span)
-    return await get_delivery_host(conn, host=host)
+    """One statement: the host's row as it is after this failure."""
+    row = await conn.fetchrow(Q["record_delivery_failure"], host, now, error[:500], threshold, span)
+    return DeliveryHost(*row) if row else None
 
 
 async def list_unavailable_hosts(conn: Conn) -> list[dict[str, object]]:

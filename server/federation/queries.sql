@@ -15,6 +15,17 @@ SELECT a.private_key_pem, a.public_key_id,
   LEFT JOIN accounts a ON a.id = $1 AND a.domain IS NULL
   LEFT JOIN delivery_hosts h ON h.host = $2;
 
+-- name: get_delivery_contexts
+-- The same for deliveries that start together (a claimed batch), in one round trip: one row
+-- per (sender, host) pair, numbered from 1 in the order of the arrays.
+-- $1 sender account ids, $2 hosts (by position)
+SELECT u.n, a.private_key_pem, a.public_key_id,
+       h.host, h.consecutive_failures, h.first_failure_at, h.last_failure_at, h.last_error,
+       h.unavailable_since, h.last_success_at
+  FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(account_id, host, n)
+  LEFT JOIN accounts a ON a.id = u.account_id AND a.domain IS NULL
+  LEFT JOIN delivery_hosts h ON h.host = u.host;
+
 -- name: record_delivery_success
 -- $1 host, $2 now
 INSERT INTO delivery_hosts (host, last_success_at) VALUES ($1, $2)
@@ -38,7 +49,8 @@ ON CONFLICT (host) DO UPDATE SET
         WHEN delivery_hosts.consecutive_failures + 1 >= $4
          AND EXCLUDED.last_failure_at - coalesce(delivery_hosts.first_failure_at, EXCLUDED.first_failure_at) >= $5::interval
         THEN EXCLUDED.last_failure_at END
-RETURNING consecutive_failures, unavailable_since;
+RETURNING host, consecutive_failures, first_failure_at, last_failure_at, last_error,
+          unavailable_since, last_success_at;
 
 -- name: list_unavailable_hosts
 SELECT host, unavailable_since, consecutive_failures, last_error
