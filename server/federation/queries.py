@@ -28,18 +28,10 @@ async def get_delivery_host(conn: Conn, *, host: str) -> DeliveryHost | None:
     return DeliveryHost(**dict(row)) if row else None
 
 
-async def get_delivery_context(conn: Conn, *, account_id: int, host: str
-                               ) -> tuple[tuple[str, str] | None, DeliveryHost | None]:
-    """(the sender's private key PEM and key id, or None) and the host's health (or None)."""
-    row = await conn.fetchrow(Q["get_delivery_context"], account_id, host)
-    key = (row["private_key_pem"], row["public_key_id"]) if row["private_key_pem"] else None
-    health = DeliveryHost(**{f: row[f] for f in DeliveryHost.__slots__}) if row["host"] else None
-    return key, health
-
-
 async def get_delivery_contexts(conn: Conn, *, pairs: list[tuple[int, str]]
                                 ) -> list[tuple[tuple[str, str] | None, DeliveryHost | None]]:
-    """get_delivery_context for many (sender account id, host) pairs, in their order."""
+    """For each (sender account id, host) pair, in their order: (the sender's private key PEM
+    and key id, or None) and the host's health (or None)."""
     rows = await conn.fetch(Q["get_delivery_contexts"], [a for a, _ in pairs], [h for _, h in pairs])
     found: list[tuple[tuple[str, str] | None, DeliveryHost | None]] = [(None, None)] * len(pairs)
     for row in rows:

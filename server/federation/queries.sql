@@ -4,20 +4,11 @@ SELECT host, consecutive_failures, first_failure_at, last_failure_at, last_error
        unavailable_since, last_success_at
   FROM delivery_hosts WHERE host = $1;
 
--- name: get_delivery_context
--- What a delivery needs before it POSTs, in one round trip: the local sender's key (NULLs
--- when the account is gone) and the target host's health (NULLs when never seen).
--- $1 sender account id, $2 host
-SELECT a.private_key_pem, a.public_key_id,
-       h.host, h.consecutive_failures, h.first_failure_at, h.last_failure_at, h.last_error,
-       h.unavailable_since, h.last_success_at
-  FROM (SELECT 1) AS one
-  LEFT JOIN accounts a ON a.id = $1 AND a.domain IS NULL
-  LEFT JOIN delivery_hosts h ON h.host = $2;
-
 -- name: get_delivery_contexts
--- The same for deliveries that start together (a claimed batch), in one round trip: one row
--- per (sender, host) pair, numbered from 1 in the order of the arrays.
+-- What deliveries need before they POST, for those that start together (a claimed batch), in
+-- one round trip: per (sender, host) pair, numbered from 1 in the order of the arrays, the
+-- local sender's key (NULLs when the account is gone) and the host's health (NULLs when never
+-- seen).
 -- $1 sender account ids, $2 hosts (by position)
 SELECT u.n, a.private_key_pem, a.public_key_id,
        h.host, h.consecutive_failures, h.first_failure_at, h.last_failure_at, h.last_error,
