@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.payload import BytesPayload
 from yarl import URL
 
 from server import jobs, jsonio
@@ -107,13 +108,13 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
             health.last_failure_at is not None and now - health.last_failure_at < UNAVAILABLE_RETRY:
         raise RetryLaterError(f"{host} is marked unavailable since {health.unavailable_since:%Y-%m-%d %H:%M}",
                               delay_seconds=UNAVAILABLE_RETRY.total_seconds())
-    body = await _body(ctx, payload)
+    body, data = await _body(ctx, payload)
     private_pem, key_id = key
     headers = signatures.sign_request(
         method="POST", url=inbox, body=body, key_id=key_id, private_key=_private_key(private_pem),
         now=now, extra_headers={"Content-Type": ACTIVITY_CONTENT_TYPE})
     try:
-        status, retry_after = await _post(ctx, url, body, headers)
+        status, retry_after = await _post(ctx, url, data, headers)
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
         await _failed(ctx, host, f"{type(exc).__name__}: {exc}".strip(), now)
         raise RetryLaterError(f"could not reach {host}: {type(exc).__name__} {exc}") from None
@@ -180,34 +181,38 @@ def _contexts(ctx: JobContext) -> _ContextReads:
     return reads
 
 
-async def _body(ctx: JobContext, payload: dict[str, Any]) -> bytes:
-    """The bytes to POST: the fan-out's stored body, read once per worker and then kept. The
-    first of many jobs starting at once reads it and the others await that same read. The
-    cache lives in the worker's context, so it never outlives its database."""
+async def _body(ctx: JobContext, payload: dict[str, Any]) -> tuple[bytes, BytesPayload]:
+    """The bytes to POST, and the same as the HTTP client's body: the fan-out's stored body,
+    read once per worker and then kept. The first of many jobs starting at once reads it and
+    the others await that same read. The cache lives in the worker's context, so it never
+    outlives its database. The client's body is made once too: a BytesPayload is not used up
+    by sending it, and making one for each POST was most of the client's work on the body."""
     if "activity" in payload:  # a job queued before bodies were stored apart
-        return jsonio.dumpb(payload["activity"])
+        body = jsonio.dumpb(payload["activity"])
+        return body, BytesPayload(body, content_type=ACTIVITY_CONTENT_TYPE)
     payload_id = int(payload["payload_id"])
-    cache: OrderedDict[int, asyncio.Future[bytes | None]] = ctx.extra.setdefault(
-        "delivery_bodies", OrderedDict())
+    cache: OrderedDict[int, asyncio.Future[tuple[bytes, BytesPayload] | None]] = \
+        ctx.extra.setdefault("delivery_bodies", OrderedDict())
     read = cache.get(payload_id)
     if read is None:
         read = cache[payload_id] = asyncio.ensure_future(_read_body(ctx, payload_id))
         if len(cache) > BODIES_CACHED:
             cache.popitem(last=False)
     try:
-        body = await asyncio.shield(read)
+        found = await asyncio.shield(read)
     except Exception:
         if cache.get(payload_id) is read:  # a failed read is not kept: the next job retries it
             del cache[payload_id]
         raise
-    if body is None:
+    if found is None:
         raise PermanentJobError("the activity to deliver is no longer stored")
-    return body
+    return found
 
 
-async def _read_body(ctx: JobContext, payload_id: int) -> bytes | None:
+async def _read_body(ctx: JobContext, payload_id: int) -> tuple[bytes, BytesPayload] | None:
     async with ctx.db.acquire_plain() as conn:
-        return await queries.get_delivery_payload(conn, payload_id=payload_id)
+        body = await queries.get_delivery_payload(conn, payload_id=payload_id)
+    return None if body is None else (body, BytesPayload(body, content_type=ACTIVITY_CONTENT_TYPE))
 
 
 def _success_worth_recording(health: queries.DeliveryHost | None, now: datetime) -> bool:
@@ -217,9 +222,10 @@ def _success_worth_recording(health: queries.DeliveryHost | None, now: datetime)
             or health.last_success_at < now - SUCCESS_RECORD_EVERY)
 
 
-async def _post(ctx: JobContext, url: URL, body: bytes, headers: dict[str, str]) -> tuple[int, float | None]:
+async def _post(ctx: JobContext, url: URL, data: BytesPayload, headers: dict[str, str]
+                ) -> tuple[int, float | None]:
     assert ctx.http is not None, "delivery needs the HTTP client session"
-    async with ctx.http.post(url, data=body, headers=headers, timeout=TIMEOUT,
+    async with ctx.http.post(url, data=data, headers=headers, timeout=TIMEOUT,
                              allow_redirects=False, auto_decompress=False) as response:
         await response.read()
         retry_after = response.headers.get("Retry-After", "")
