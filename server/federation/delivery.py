@@ -18,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -46,7 +46,7 @@ MAX_ATTEMPTS = 20                      # with the queue's backoff: about 62 hour
 UNAVAILABLE_AFTER = 8                  # consecutive failures ...
 UNAVAILABLE_SPAN = timedelta(hours=1)  # ... spread over at least this long
 UNAVAILABLE_RETRY = timedelta(hours=6)
-SUCCESS_RECORD_EVERY = timedelta(minutes=1)  # keep in step with record_delivery_success
+SUCCESS_RECORD_EVERY = timedelta(minutes=1)  # keep in step with record_delivery_successes
 TIMEOUT = aiohttp.ClientTimeout(total=20, connect=10)
 ACTIVITY_CONTENT_TYPE = 'application/activity+json'
 PAYLOADS_KEPT_FOR = timedelta(days=7)  # > MAX_ATTEMPTS tries at most 6 h apart
@@ -55,6 +55,8 @@ BODIES_CACHED = 64                     # recent bodies kept by a worker (one per
 
 # (the sender's private key PEM and key id, or None when the account is gone; the host's health)
 Context = tuple[tuple[str, str] | None, queries.DeliveryHost | None]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def make_workers(ctx: JobContext, handlers: dict[str, JobHandler], *, job_workers: int,
@@ -101,7 +103,7 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     inbox = str(payload["inbox"])
     host, url = _target(inbox)
     now = ctx.clock.now()
-    key, health = await _contexts(ctx).get(int(payload["actor_id"]), host)
+    key, health = await _context_reads(ctx)((int(payload["actor_id"]), host))
     if key is None:
         raise PermanentJobError("the sending account no longer exists")
     if health is not None and health.unavailable_since is not None and \
@@ -120,8 +122,7 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         raise RetryLaterError(f"could not reach {host}: {type(exc).__name__} {exc}") from None
     if 200 <= status < 300:
         if _success_worth_recording(health, now):
-            async with ctx.db.acquire_plain() as conn:
-                await queries.record_delivery_success(conn, host=host, now=now)
+            await _success_writes(ctx)(host)
         return
     reason = f"{inbox} answered HTTP {status}"
     if status in (408, 429) or status >= 500:
@@ -130,38 +131,38 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     raise PermanentJobError(reason)
 
 
-class _ContextReads:
-    """What deliveries need before they POST (the sender's key, the host's health), asked for
-    in the same turn of the event loop and read in one statement. A worker starts the jobs
-    of a claim together, so fifty deliveries cost one round trip instead of fifty, and each
-    still reads the health as it is just before its POST."""
+class _SameTurn(Generic[K, V]):
+    """Calls made in the same turn of the event loop, answered by one statement. A worker
+    starts the jobs of a claim together, and answers from many servers arrive in one poll of
+    the loop, so fifty deliveries cost one round trip instead of fifty; each caller still
+    waits for its own answer, read (or written) just before it goes on."""
 
-    def __init__(self, ctx: JobContext) -> None:
+    def __init__(self, ctx: JobContext, run: Callable[[Conn, list[K]], Awaitable[list[V]]]) -> None:
         self.ctx = ctx
-        self.pending: dict[tuple[int, str], asyncio.Future[Context]] = {}
-        self.reads: set[asyncio.Task[None]] = set()
+        self.run = run
+        self.pending: dict[K, asyncio.Future[V]] = {}
+        self.running: set[asyncio.Task[None]] = set()
 
-    async def get(self, account_id: int, host: str) -> Context:
-        wanted = (account_id, host)
-        found = self.pending.get(wanted)
+    async def __call__(self, key: K) -> V:
+        found = self.pending.get(key)
         if found is None:
             loop = asyncio.get_running_loop()
-            if not self.pending:  # after the jobs already started in this turn
-                loop.call_soon(self._read_pending)
-            found = self.pending[wanted] = loop.create_future()
+            if not self.pending:  # after the callbacks already due in this turn
+                loop.call_soon(self._start)
+            found = self.pending[key] = loop.create_future()
         # Shielded: a cancelled job must not cancel the answer others wait for.
         return await asyncio.shield(found)
 
-    def _read_pending(self) -> None:
+    def _start(self) -> None:
         pending, self.pending = self.pending, {}
-        task = asyncio.ensure_future(self._read(pending))
-        self.reads.add(task)
-        task.add_done_callback(self.reads.discard)
+        task = asyncio.ensure_future(self._run(pending))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
 
-    async def _read(self, pending: dict[tuple[int, str], asyncio.Future[Context]]) -> None:
+    async def _run(self, pending: dict[K, asyncio.Future[V]]) -> None:
         try:
             async with self.ctx.db.acquire_plain() as conn:
-                found = await queries.get_delivery_contexts(conn, pairs=list(pending))
+                found = await self.run(conn, list(pending))
         except BaseException as exc:
             for future in pending.values():
                 if not future.done():
@@ -169,16 +170,29 @@ class _ContextReads:
             if not isinstance(exc, Exception):
                 raise
             return
-        for future, context in zip(pending.values(), found, strict=True):
+        for future, value in zip(pending.values(), found, strict=True):
             if not future.done():
-                future.set_result(context)
+                future.set_result(value)
 
 
-def _contexts(ctx: JobContext) -> _ContextReads:
+def _context_reads(ctx: JobContext) -> _SameTurn[tuple[int, str], Context]:
+    """(sender account id, host) -> what the delivery needs before it POSTs."""
     reads = ctx.extra.get("delivery_contexts")
     if reads is None:
-        reads = ctx.extra["delivery_contexts"] = _ContextReads(ctx)
+        reads = ctx.extra["delivery_contexts"] = _SameTurn(
+            ctx, lambda conn, pairs: queries.get_delivery_contexts(conn, pairs=pairs))
     return reads
+
+
+def _success_writes(ctx: JobContext) -> _SameTurn[str, None]:
+    """host -> its success recorded (at the time of the first delivery of the turn asking)."""
+    writes = ctx.extra.get("delivery_successes")
+    if writes is None:
+        async def record(conn: Conn, hosts: list[str]) -> list[None]:
+            await queries.record_delivery_successes(conn, hosts=hosts, now=ctx.clock.now())
+            return [None] * len(hosts)
+        writes = ctx.extra["delivery_successes"] = _SameTurn(ctx, record)
+    return writes
 
 
 async def _body(ctx: JobContext, payload: dict[str, Any]) -> tuple[bytes, BytesPayload]:
@@ -216,7 +230,7 @@ async def _read_body(ctx: JobContext, payload_id: int) -> tuple[bytes, BytesPayl
 
 
 def _success_worth_recording(health: queries.DeliveryHost | None, now: datetime) -> bool:
-    """The same test as record_delivery_success's WHERE, on the row read before the POST: a
+    """The same test as record_delivery_successes' WHERE, on the row read before the POST: a
     healthy host that succeeded within the last minute needs no write (nor its round trips)."""
     return (health is None or health.consecutive_failures > 0 or health.last_success_at is None
             or health.last_success_at < now - SUCCESS_RECORD_EVERY)

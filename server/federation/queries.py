@@ -41,8 +41,9 @@ async def get_delivery_contexts(conn: Conn, *, pairs: list[tuple[int, str]]
     return found
 
 
-async def record_delivery_success(conn: Conn, *, host: str, now: datetime) -> None:
-    await conn.execute(Q["record_delivery_success"], host, now)
+async def record_delivery_successes(conn: Conn, *, hosts: list[str], now: datetime) -> None:
+    """Hosts (distinct) that took a delivery at `now`."""
+    await conn.execute(Q["record_delivery_successes"], hosts, now)
 
 
 async def record_delivery_failure(conn: Conn, *, host: str, now: datetime, error: str,

@@ -17,9 +17,11 @@ SELECT u.n, a.private_key_pem, a.public_key_id,
   LEFT JOIN accounts a ON a.id = u.account_id AND a.domain IS NULL
   LEFT JOIN delivery_hosts h ON h.host = u.host;
 
--- name: record_delivery_success
--- $1 host, $2 now
-INSERT INTO delivery_hosts (host, last_success_at) VALUES ($1, $2)
+-- name: record_delivery_successes
+-- Hosts that took deliveries: their failures are forgotten. A healthy host whose success is
+-- less than a minute old is left alone (no new row version for every delivery).
+-- $1 hosts (distinct), $2 now
+INSERT INTO delivery_hosts (host, last_success_at) SELECT h, $2 FROM unnest($1::text[]) AS u(h)
 ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL,
     last_error = NULL, unavailable_since = NULL, last_success_at = EXCLUDED.last_success_at
 WHERE delivery_hosts.consecutive_failures > 0 OR delivery_hosts.last_success_at IS NULL

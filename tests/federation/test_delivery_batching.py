@@ -167,3 +167,38 @@ def _pem() -> str:
     from tests.fakes.fediverse import key_pair
 
     return key_pair(0)[0]
+
+
+async def test_successes_answered_together_are_written_together_and_clear_failures(
+        db: Database, config: Config, clock: FrozenClock, inboxes: tuple[Inboxes, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    found, base = inboxes
+    host = base.split("//")[1]
+    ada = await make_account(db, config, clock, "ada")
+    found.keys[ada.public_key_id] = ada.public_key_pem
+    async with db.acquire() as conn:
+        await federation_q.record_delivery_failure(conn, host=host, now=clock.now(), error="HTTP 503",
+                                                   threshold=8, span=timedelta(hours=1))
+    writes: list[list[str]] = []
+    real = federation_q.record_delivery_successes
+
+    async def counted(conn: Any, *, hosts: list[str], now: datetime) -> None:
+        writes.append(list(hosts))
+        await real(conn, hosts=hosts, now=now)
+
+    monkeypatch.setattr(federation_q, "record_delivery_successes", counted)
+    async with db.transaction() as conn:
+        await delivery.enqueue_deliveries(conn, actor_id=ada.id, activity=_note(1),
+                                          inboxes=[f"{base}/s{n}/inbox" for n in range(6)],
+                                          now=clock.now())
+    async with aiohttp.ClientSession() as http:
+        w = Worker(JobContext(db=db, clock=clock, config=config, http=http), job_handlers(),
+                   concurrency=16)
+        await w.run_until_idle()
+    assert len(found.received) == 6
+    # However the answers bunched, a host is named once per statement, and never more
+    # statements than deliveries.
+    assert writes and len(writes) <= 6 and all(hosts == [host] for hosts in writes)
+    async with db.acquire() as conn:
+        health = await federation_q.get_delivery_host(conn, host=host)
+    assert health and health.consecutive_failures == 0 and health.last_success_at == clock.now()
