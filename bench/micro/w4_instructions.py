@@ -68,8 +68,9 @@ async def child(args: argparse.Namespace) -> None:
         n += 1
         async with db.transaction() as conn:
             inboxes = await follows_q.list_follower_inboxes(conn, target_id=args.sender)
-            jobs = await delivery.enqueue_deliveries(conn, actor_id=args.sender, activity=activity(n),
-                                                     inboxes=inboxes, now=SystemClock().now())
+            jobs = await delivery.enqueue_deliveries(conn, actor_id=args.sender,
+                                                     activity=activity(n), inboxes=inboxes,
+                                                     now=SystemClock().now())
         while True:  # polled slowly: the poll is counted too
             await asyncio.sleep(0.2)
             async with db.acquire() as conn:
@@ -118,8 +119,8 @@ class Child:
         stop_process(self.proc, timeout=60)
 
 
-async def measure(tree: Path, label: str, fleet: Any, child_argv: list[str], args: argparse.Namespace,
-                  out_dir: Path) -> dict[str, Any]:
+async def measure(tree: Path, label: str, fleet: Any, child_argv: list[str],
+                  args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
     out = out_dir / f"callgrind.{label}"
     prefix = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
               "--dump-instr=no", "--compress-strings=no"]
@@ -161,8 +162,9 @@ async def parent(args: argparse.Namespace) -> list[dict[str, Any]]:
 
         conn = await asyncpg.connect(dsn)
         try:
-            seeded = await seed_delivery_sender(conn, followers=args.followers, servers=args.servers,
-                                                private_pem=private_pem, public_pem=public_pem)
+            seeded = await seed_delivery_sender(conn, followers=args.followers,
+                                                servers=args.servers, private_pem=private_pem,
+                                                public_pem=public_pem)
             scheme = "https" if args.tls else "http"
             await conn.execute("UPDATE accounts SET shared_inbox_url = "
                                "replace(shared_inbox_url, 'https://', $1) WHERE id >= 8000000",

@@ -32,7 +32,8 @@ async def get_delivery_contexts(conn: Conn, *, pairs: list[tuple[int, str]]
                                 ) -> list[tuple[tuple[str, str] | None, DeliveryHost | None]]:
     """For each (sender account id, host) pair, in their order: (the sender's private key PEM
     and key id, or None) and the host's health (or None)."""
-    rows = await conn.fetch(Q["get_delivery_contexts"], [a for a, _ in pairs], [h for _, h in pairs])
+    rows = await conn.fetch(Q["get_delivery_contexts"], [a for a, _ in pairs],
+                            [h for _, h in pairs])
     found: list[tuple[tuple[str, str] | None, DeliveryHost | None]] = [(None, None)] * len(pairs)
     for row in rows:
         key = (row["private_key_pem"], row["public_key_id"]) if row["private_key_pem"] else None

@@ -158,7 +158,8 @@ def test_the_digest_follows_the_body_not_the_object() -> None:
     one, same, other = b'{"a": 1}', bytes(bytearray(b'{"a": 1}')), b'{"a": 2}'
     assert cavage._digest_of(one) == signatures.digest_header(one)
     assert cavage._digest_of(same) == signatures.digest_header(one)
-    assert cavage._digest_of(other) == signatures.digest_header(other) != signatures.digest_header(one)
+    assert cavage._digest_of(other) == signatures.digest_header(other)
+    assert signatures.digest_header(other) != signatures.digest_header(one)
     assert cavage.http_date(datetime(2026, 1, 2, 3, 4, 5, 999_999, tzinfo=UTC)) == \
         "Fri, 02 Jan 2026 03:04:05 GMT"
 
@@ -177,8 +178,9 @@ async def test_successes_answered_together_are_written_together_and_clear_failur
     ada = await make_account(db, config, clock, "ada")
     found.keys[ada.public_key_id] = ada.public_key_pem
     async with db.acquire() as conn:
-        await federation_q.record_delivery_failure(conn, host=host, now=clock.now(), error="HTTP 503",
-                                                   threshold=8, span=timedelta(hours=1))
+        await federation_q.record_delivery_failure(conn, host=host, now=clock.now(),
+                                                   error="HTTP 503", threshold=8,
+                                                   span=timedelta(hours=1))
     writes: list[list[str]] = []
     real = federation_q.record_delivery_successes
 
