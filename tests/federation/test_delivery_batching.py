@@ -31,8 +31,12 @@ class Inboxes:
         self.clock = clock
         self.keys: dict[str, str] = {}
         self.received: list[tuple[str, dict[str, Any]]] = []
+        self.fail_once: set[str] = set()   # paths answered 503 (Retry-After: 1) the first time
 
     async def handle(self, request: web.Request) -> web.Response:
+        if request.path in self.fail_once:
+            self.fail_once.discard(request.path)
+            return web.Response(status=503, headers={"Retry-After": "1"})
         body = await request.read()
         parsed = signatures.parse_request_signature(
             method="POST", path_qs=request.path_qs, headers=request.headers, body=body,
@@ -204,3 +208,28 @@ async def test_successes_answered_together_are_written_together_and_clear_failur
     async with db.acquire() as conn:
         health = await federation_q.get_delivery_host(conn, host=host)
     assert health and health.consecutive_failures == 0 and health.last_success_at == clock.now()
+
+
+async def test_a_retry_goes_by_its_due_time_not_behind_jobs_queued_before_it(
+        db: Database, config: Config, clock: FrozenClock, inboxes: tuple[Inboxes, str]) -> None:
+    found, base = inboxes
+    ada = await make_account(db, config, clock, "ada")
+    found.keys[ada.public_key_id] = ada.public_key_pem
+    found.fail_once.add("/a/inbox")
+    start = clock.now()
+    async with db.transaction() as conn:
+        # Queued first (a smaller id) but due later: a post scheduled for 5 s from now.
+        await delivery.enqueue_deliveries(conn, actor_id=ada.id, activity=_note(1),
+                                          inboxes=[f"{base}/b/inbox"],
+                                          now=start + timedelta(seconds=5))
+        await delivery.enqueue_deliveries(conn, actor_id=ada.id, activity=_note(2),
+                                          inboxes=[f"{base}/a/inbox"], now=start)
+    async with aiohttp.ClientSession() as http:
+        w = Worker(JobContext(db=db, clock=clock, config=config, http=http), job_handlers(),
+                   batch=1, concurrency=1)
+        await w.run_until_idle()            # /a answers 503, Retry-After: 1
+        assert found.received == []
+        clock.advance(timedelta(seconds=10))
+        await w.run_until_idle()
+    # The retry was due at +1 s, the other job at +5 s: the retry goes first.
+    assert [path for path, _ in found.received] == ["/a/inbox", "/b/inbox"]
