@@ -7,7 +7,9 @@ source tree given (`--tree`, default this repository; e.g. an export of an older
 child process runs that tree's delivery worker and client session (the ones `commonhold
 serve` runs) under `valgrind --tool=callgrind` with instrumentation off. It delivers one
 post to every server (cold: new connections), one more with instrumentation on (settling),
-then the counters are zeroed and `--posts` posts are delivered, counted and dumped.
+then the counters are zeroed and `--posts` posts are delivered, counted and dumped. With
+`--cold`, idle connections close after 10 ms, so every POST opens a new connection (and
+with TLS makes a full handshake: asyncio's transports cannot resume a TLS session).
 Reported: Ir per POST, and the heaviest functions (callgrind_annotate).
 
 Only the app's process is counted: PostgreSQL and the fleet run apart. Compare trees within
@@ -52,7 +54,8 @@ async def child(args: argparse.Namespace) -> None:
     cert = Path(args.cert).read_text() if args.cert else None
     config = bench_config(allow_private_addresses=True)
     session = http.client_session(config, resolver=FleetResolver(json.loads(args.ports)),
-                                  ssl_context=client_ssl_context(cert) if cert else None)
+                                  ssl_context=client_ssl_context(cert) if cert else None,
+                                  keepalive_timeout=args.keepalive)
     ctx = JobContext(db=db, clock=SystemClock(), config=config, http=session)
     workers = delivery.make_workers(ctx, job_handlers(), job_workers=32,
                                     delivery_workers=args.concurrency)
@@ -177,7 +180,8 @@ async def parent(args: argparse.Namespace) -> list[dict[str, Any]]:
                 cert = str(out_dir / "cert.pem")
                 Path(cert).write_text(fleet.cert_pem)
             argv = ["--dsn", dsn, "--ports", json.dumps(fleet.ports), "--cert", cert,
-                    "--sender", str(seeded["sender_id"]), "--concurrency", str(args.concurrency)]
+                    "--sender", str(seeded["sender_id"]), "--concurrency", str(args.concurrency),
+                    "--keepalive", str(0.01 if args.cold else 75.0)]
             for r in range(args.repeat):
                 for i, tree in enumerate(trees):
                     say(f"  W4 instructions: {tree} (run {r + 1}) ...")
@@ -198,7 +202,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sender", type=int, help=argparse.SUPPRESS)
     p.add_argument("--tree", action="append", type=Path,
                    help="source tree to run the app from (repeatable; default this one)")
-    p.add_argument("--tls", action="store_true", help="the fleet speaks TLS (kept-alive)")
+    p.add_argument("--tls", action="store_true", help="the fleet speaks TLS")
+    p.add_argument("--cold", action="store_true",
+                   help="idle connections close after 10 ms: every POST opens a new one")
+    p.add_argument("--keepalive", type=float, default=75.0, help=argparse.SUPPRESS)
     p.add_argument("--followers", type=int, default=1000)
     p.add_argument("--servers", type=int, default=300)
     p.add_argument("--posts", type=int, default=2, help="counted posts (each to every server)")
