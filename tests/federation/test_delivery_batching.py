@@ -4,6 +4,7 @@ HTTP on loopback, every POST still signed and checked by the receiving side."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -233,3 +234,30 @@ async def test_a_retry_goes_by_its_due_time_not_behind_jobs_queued_before_it(
         await w.run_until_idle()
     # The retry was due at +1 s, the other job at +5 s: the retry goes first.
     assert [path for path, _ in found.received] == ["/a/inbox", "/b/inbox"]
+
+
+async def test_callers_answered_by_one_statement_go_on_one_per_turn_of_the_loop(
+        db: Database, config: Config, clock: FrozenClock) -> None:
+    async def times_ten(conn: Any, keys: list[int]) -> list[int]:
+        return [k * 10 for k in keys]
+
+    same_turn = delivery._SameTurn(JobContext(db=db, clock=clock, config=config), times_ten)
+    loop = asyncio.get_running_loop()
+    turns, ticking = [0], [True]
+
+    def tick() -> None:
+        turns[0] += 1
+        if ticking[0]:
+            loop.call_soon(tick)
+
+    loop.call_soon(tick)
+    seen: list[tuple[int, int, int]] = []
+
+    async def caller(k: int) -> None:
+        value = await same_turn(k)
+        seen.append((k, value, turns[0]))
+
+    await asyncio.gather(*(caller(k) for k in range(4)))
+    ticking[0] = False
+    assert [(k, value) for k, value, _ in seen] == [(0, 0), (1, 10), (2, 20), (3, 30)]
+    assert len({turn for *_, turn in seen}) == 4     # each went on in a turn of its own
