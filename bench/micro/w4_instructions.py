@@ -179,7 +179,9 @@ async def parent(args: argparse.Namespace) -> list[dict[str, Any]]:
                                f"{scheme}://")
         finally:
             await conn.close()
-        async with FleetProcess(tls=args.tls, public_key_pem=public_pem, verify_every=0) as fleet:
+        # Each tree takes minutes under valgrind: the fleet must outlive them all.
+        async with FleetProcess(tls=args.tls, public_key_pem=public_pem, verify_every=0,
+                                max_seconds=7200) as fleet:
             cert = ""
             if fleet.cert_pem:
                 cert = str(out_dir / "cert.pem")
