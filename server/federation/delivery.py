@@ -18,13 +18,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.payload import BytesPayload
+from yarl import URL
 
 from server import jobs, jsonio
 from server.db import Conn
@@ -44,12 +46,17 @@ MAX_ATTEMPTS = 20                      # with the queue's backoff: about 62 hour
 UNAVAILABLE_AFTER = 8                  # consecutive failures ...
 UNAVAILABLE_SPAN = timedelta(hours=1)  # ... spread over at least this long
 UNAVAILABLE_RETRY = timedelta(hours=6)
-SUCCESS_RECORD_EVERY = timedelta(minutes=1)  # keep in step with record_delivery_success
+SUCCESS_RECORD_EVERY = timedelta(minutes=1)  # keep in step with record_delivery_successes
 TIMEOUT = aiohttp.ClientTimeout(total=20, connect=10)
 ACTIVITY_CONTENT_TYPE = 'application/activity+json'
 PAYLOADS_KEPT_FOR = timedelta(days=7)  # > MAX_ATTEMPTS tries at most 6 h apart
 PAYLOADS_PURGED_PER_POST = 20          # old bodies dropped by each fan-out, a few at a time
 BODIES_CACHED = 64                     # recent bodies kept by a worker (one per fan-out)
+
+# (the sender's private key PEM and key id, or None when the account is gone; the host's health)
+Context = tuple[tuple[str, str] | None, queries.DeliveryHost | None]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def make_workers(ctx: JobContext, handlers: dict[str, JobHandler], *, job_workers: int,
@@ -86,33 +93,36 @@ def _private_key(pem: str) -> Any:
     return signatures.load_private_key(pem)
 
 
+@lru_cache(maxsize=4096)
+def _target(inbox: str) -> tuple[str, URL]:
+    """(host as the health table keys it, parsed URL): parsed once per inbox, not per POST."""
+    return urlsplit(inbox).netloc, URL(inbox)
+
+
 async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     inbox = str(payload["inbox"])
-    host = urlsplit(inbox).netloc
+    host, url = _target(inbox)
     now = ctx.clock.now()
-    async with ctx.db.acquire() as conn:
-        key, health = await queries.get_delivery_context(conn, account_id=int(payload["actor_id"]),
-                                                         host=host)
+    key, health = await _context_reads(ctx)((int(payload["actor_id"]), host))
     if key is None:
         raise PermanentJobError("the sending account no longer exists")
     if health is not None and health.unavailable_since is not None and \
             health.last_failure_at is not None and now - health.last_failure_at < UNAVAILABLE_RETRY:
         raise RetryLaterError(f"{host} is marked unavailable since {health.unavailable_since:%Y-%m-%d %H:%M}",
                               delay_seconds=UNAVAILABLE_RETRY.total_seconds())
-    body = await _body(ctx, payload)
+    body, data = await _body(ctx, payload)
     private_pem, key_id = key
     headers = signatures.sign_request(
         method="POST", url=inbox, body=body, key_id=key_id, private_key=_private_key(private_pem),
         now=now, extra_headers={"Content-Type": ACTIVITY_CONTENT_TYPE})
     try:
-        status, retry_after = await _post(ctx, inbox, body, headers)
+        status, retry_after = await _post(ctx, url, data, headers)
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
         await _failed(ctx, host, f"{type(exc).__name__}: {exc}".strip(), now)
         raise RetryLaterError(f"could not reach {host}: {type(exc).__name__} {exc}") from None
     if 200 <= status < 300:
         if _success_worth_recording(health, now):
-            async with ctx.db.acquire() as conn:
-                await queries.record_delivery_success(conn, host=host, now=now)
+            await _success_writes(ctx)(host)
         return
     reason = f"{inbox} answered HTTP {status}"
     if status in (408, 429) or status >= 500:
@@ -121,54 +131,132 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     raise PermanentJobError(reason)
 
 
-async def _body(ctx: JobContext, payload: dict[str, Any]) -> bytes:
-    """The bytes to POST: the fan-out's stored body, read once per worker and then kept. The
-    first of many jobs starting at once reads it and the others await that same read. The
-    cache lives in the worker's context, so it never outlives its database."""
+class _SameTurn(Generic[K, V]):
+    """Calls made in the same turn of the event loop, answered by one statement. A worker
+    starts the jobs of a claim together, and answers from many servers arrive in one poll of
+    the loop, so fifty deliveries cost one round trip instead of fifty; each caller still
+    waits for its own answer, read (or written) just before it goes on, and the callers go
+    on one per turn of the loop (see _release)."""
+
+    def __init__(self, ctx: JobContext, run: Callable[[Conn, list[K]], Awaitable[list[V]]]) -> None:
+        self.ctx = ctx
+        self.run = run
+        self.pending: dict[K, asyncio.Future[V]] = {}
+        self.running: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, key: K) -> V:
+        found = self.pending.get(key)
+        if found is None:
+            loop = asyncio.get_running_loop()
+            if not self.pending:  # after the callbacks already due in this turn
+                loop.call_soon(self._start)
+            found = self.pending[key] = loop.create_future()
+        # Shielded: a cancelled job must not cancel the answer others wait for.
+        return await asyncio.shield(found)
+
+    def _start(self) -> None:
+        pending, self.pending = self.pending, {}
+        task = asyncio.ensure_future(self._run(pending))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    async def _run(self, pending: dict[K, asyncio.Future[V]]) -> None:
+        try:
+            async with self.ctx.db.acquire_plain() as conn:
+                found = await self.run(conn, list(pending))
+        except BaseException as exc:
+            for future in pending.values():
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self._release(iter(list(zip(pending.values(), found, strict=True))))
+
+    def _release(self, answers: Iterator[tuple[asyncio.Future[V], V]]) -> None:
+        """One caller goes on per turn of the loop: each delivery of a claim signs before it
+        POSTs (most of a millisecond of CPU), and fifty going on at once would hold the loop
+        that long, with the process's web requests and the answers to earlier POSTs waiting."""
+        for future, value in answers:
+            if not future.done():
+                future.set_result(value)
+                asyncio.get_running_loop().call_soon(self._release, answers)
+                return
+
+
+def _context_reads(ctx: JobContext) -> _SameTurn[tuple[int, str], Context]:
+    """(sender account id, host) -> what the delivery needs before it POSTs."""
+    reads = ctx.extra.get("delivery_contexts")
+    if reads is None:
+        reads = ctx.extra["delivery_contexts"] = _SameTurn(
+            ctx, lambda conn, pairs: queries.get_delivery_contexts(conn, pairs=pairs))
+    return reads
+
+
+def _success_writes(ctx: JobContext) -> _SameTurn[str, None]:
+    """host -> its success recorded (at the time of the first delivery of the turn asking)."""
+    writes = ctx.extra.get("delivery_successes")
+    if writes is None:
+        async def record(conn: Conn, hosts: list[str]) -> list[None]:
+            await queries.record_delivery_successes(conn, hosts=hosts, now=ctx.clock.now())
+            return [None] * len(hosts)
+        writes = ctx.extra["delivery_successes"] = _SameTurn(ctx, record)
+    return writes
+
+
+async def _body(ctx: JobContext, payload: dict[str, Any]) -> tuple[bytes, BytesPayload]:
+    """The bytes to POST, and the same as the HTTP client's body: the fan-out's stored body,
+    read once per worker and then kept. The first of many jobs starting at once reads it and
+    the others await that same read. The cache lives in the worker's context, so it never
+    outlives its database. The client's body is made once too: a BytesPayload is not used up
+    by sending it, and making one for each POST was most of the client's work on the body."""
     if "activity" in payload:  # a job queued before bodies were stored apart
-        return jsonio.dumpb(payload["activity"])
+        body = jsonio.dumpb(payload["activity"])
+        return body, BytesPayload(body, content_type=ACTIVITY_CONTENT_TYPE)
     payload_id = int(payload["payload_id"])
-    cache: OrderedDict[int, asyncio.Future[bytes | None]] = ctx.extra.setdefault(
-        "delivery_bodies", OrderedDict())
+    cache: OrderedDict[int, asyncio.Future[tuple[bytes, BytesPayload] | None]] = \
+        ctx.extra.setdefault("delivery_bodies", OrderedDict())
     read = cache.get(payload_id)
     if read is None:
         read = cache[payload_id] = asyncio.ensure_future(_read_body(ctx, payload_id))
         if len(cache) > BODIES_CACHED:
             cache.popitem(last=False)
     try:
-        body = await asyncio.shield(read)
+        found = await asyncio.shield(read)
     except Exception:
         if cache.get(payload_id) is read:  # a failed read is not kept: the next job retries it
             del cache[payload_id]
         raise
-    if body is None:
+    if found is None:
         raise PermanentJobError("the activity to deliver is no longer stored")
-    return body
+    return found
 
 
-async def _read_body(ctx: JobContext, payload_id: int) -> bytes | None:
-    async with ctx.db.acquire() as conn:
-        return await queries.get_delivery_payload(conn, payload_id=payload_id)
+async def _read_body(ctx: JobContext, payload_id: int) -> tuple[bytes, BytesPayload] | None:
+    async with ctx.db.acquire_plain() as conn:
+        body = await queries.get_delivery_payload(conn, payload_id=payload_id)
+    return None if body is None else (body, BytesPayload(body, content_type=ACTIVITY_CONTENT_TYPE))
 
 
 def _success_worth_recording(health: queries.DeliveryHost | None, now: datetime) -> bool:
-    """The same test as record_delivery_success's WHERE, on the row read before the POST: a
+    """The same test as record_delivery_successes' WHERE, on the row read before the POST: a
     healthy host that succeeded within the last minute needs no write (nor its round trips)."""
     return (health is None or health.consecutive_failures > 0 or health.last_success_at is None
             or health.last_success_at < now - SUCCESS_RECORD_EVERY)
 
 
-async def _post(ctx: JobContext, inbox: str, body: bytes, headers: dict[str, str]) -> tuple[int, float | None]:
+async def _post(ctx: JobContext, url: URL, data: BytesPayload, headers: dict[str, str]
+                ) -> tuple[int, float | None]:
     assert ctx.http is not None, "delivery needs the HTTP client session"
-    async with ctx.http.post(inbox, data=body, headers=headers, timeout=TIMEOUT,
-                             allow_redirects=False) as response:
+    async with ctx.http.post(url, data=data, headers=headers, timeout=TIMEOUT,
+                             allow_redirects=False, auto_decompress=False) as response:
         await response.read()
         retry_after = response.headers.get("Retry-After", "")
         return response.status, float(retry_after) if retry_after.isdigit() else None
 
 
 async def _failed(ctx: JobContext, host: str, error: str, now: datetime) -> None:
-    async with ctx.db.transaction() as conn:
+    async with ctx.db.acquire_plain() as conn:  # one statement, atomic on its own
         health = await queries.record_delivery_failure(conn, host=host, now=now, error=error,
                                                        threshold=UNAVAILABLE_AFTER,
                                                        span=UNAVAILABLE_SPAN)

@@ -28,23 +28,30 @@ async def get_delivery_host(conn: Conn, *, host: str) -> DeliveryHost | None:
     return DeliveryHost(**dict(row)) if row else None
 
 
-async def get_delivery_context(conn: Conn, *, account_id: int, host: str
-                               ) -> tuple[tuple[str, str] | None, DeliveryHost | None]:
-    """(the sender's private key PEM and key id, or None) and the host's health (or None)."""
-    row = await conn.fetchrow(Q["get_delivery_context"], account_id, host)
-    key = (row["private_key_pem"], row["public_key_id"]) if row["private_key_pem"] else None
-    health = DeliveryHost(**{f: row[f] for f in DeliveryHost.__slots__}) if row["host"] else None
-    return key, health
+async def get_delivery_contexts(conn: Conn, *, pairs: list[tuple[int, str]]
+                                ) -> list[tuple[tuple[str, str] | None, DeliveryHost | None]]:
+    """For each (sender account id, host) pair, in their order: (the sender's private key PEM
+    and key id, or None) and the host's health (or None)."""
+    rows = await conn.fetch(Q["get_delivery_contexts"], [a for a, _ in pairs],
+                            [h for _, h in pairs])
+    found: list[tuple[tuple[str, str] | None, DeliveryHost | None]] = [(None, None)] * len(pairs)
+    for row in rows:
+        key = (row["private_key_pem"], row["public_key_id"]) if row["private_key_pem"] else None
+        health = (DeliveryHost(*row[3:]) if row["host"] else None)
+        found[row["n"] - 1] = (key, health)
+    return found
 
 
-async def record_delivery_success(conn: Conn, *, host: str, now: datetime) -> None:
-    await conn.execute(Q["record_delivery_success"], host, now)
+async def record_delivery_successes(conn: Conn, *, hosts: list[str], now: datetime) -> None:
+    """Hosts (distinct) that took a delivery at `now`."""
+    await conn.execute(Q["record_delivery_successes"], hosts, now)
 
 
 async def record_delivery_failure(conn: Conn, *, host: str, now: datetime, error: str,
                                   threshold: int, span: timedelta) -> DeliveryHost | None:
-    await conn.execute(Q["record_delivery_failure"], host, now, error[:500], threshold, span)
-    return await get_delivery_host(conn, host=host)
+    """One statement: the host's row as it is after this failure."""
+    row = await conn.fetchrow(Q["record_delivery_failure"], host, now, error[:500], threshold, span)
+    return DeliveryHost(*row) if row else None
 
 
 async def list_unavailable_hosts(conn: Conn) -> list[dict[str, object]]:

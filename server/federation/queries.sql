@@ -4,20 +4,24 @@ SELECT host, consecutive_failures, first_failure_at, last_failure_at, last_error
        unavailable_since, last_success_at
   FROM delivery_hosts WHERE host = $1;
 
--- name: get_delivery_context
--- What a delivery needs before it POSTs, in one round trip: the local sender's key (NULLs
--- when the account is gone) and the target host's health (NULLs when never seen).
--- $1 sender account id, $2 host
-SELECT a.private_key_pem, a.public_key_id,
+-- name: get_delivery_contexts
+-- What deliveries need before they POST, for those that start together (a claimed batch), in
+-- one round trip: per (sender, host) pair, numbered from 1 in the order of the arrays, the
+-- local sender's key (NULLs when the account is gone) and the host's health (NULLs when never
+-- seen).
+-- $1 sender account ids, $2 hosts (by position)
+SELECT u.n, a.private_key_pem, a.public_key_id,
        h.host, h.consecutive_failures, h.first_failure_at, h.last_failure_at, h.last_error,
        h.unavailable_since, h.last_success_at
-  FROM (SELECT 1) AS one
-  LEFT JOIN accounts a ON a.id = $1 AND a.domain IS NULL
-  LEFT JOIN delivery_hosts h ON h.host = $2;
+  FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(account_id, host, n)
+  LEFT JOIN accounts a ON a.id = u.account_id AND a.domain IS NULL
+  LEFT JOIN delivery_hosts h ON h.host = u.host;
 
--- name: record_delivery_success
--- $1 host, $2 now
-INSERT INTO delivery_hosts (host, last_success_at) VALUES ($1, $2)
+-- name: record_delivery_successes
+-- Hosts that took deliveries: their failures are forgotten. A healthy host whose success is
+-- less than a minute old is left alone (no new row version for every delivery).
+-- $1 hosts (distinct), $2 now
+INSERT INTO delivery_hosts (host, last_success_at) SELECT h, $2 FROM unnest($1::text[]) AS u(h)
 ON CONFLICT (host) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL,
     last_error = NULL, unavailable_since = NULL, last_success_at = EXCLUDED.last_success_at
 WHERE delivery_hosts.consecutive_failures > 0 OR delivery_hosts.last_success_at IS NULL
@@ -38,7 +42,8 @@ ON CONFLICT (host) DO UPDATE SET
         WHEN delivery_hosts.consecutive_failures + 1 >= $4
          AND EXCLUDED.last_failure_at - coalesce(delivery_hosts.first_failure_at, EXCLUDED.first_failure_at) >= $5::interval
         THEN EXCLUDED.last_failure_at END
-RETURNING consecutive_failures, unavailable_since;
+RETURNING host, consecutive_failures, first_failure_at, last_failure_at, last_error,
+          unavailable_since, last_success_at;
 
 -- name: list_unavailable_hosts
 SELECT host, unavailable_since, consecutive_failures, last_error

@@ -265,7 +265,7 @@ class Worker:
             await self._fail(job, f"gave up after {job.attempts} attempts: {reason}")
             return
         wait = timedelta(seconds=delay) if delay is not None else backoff_delay(job.attempts)
-        async with self.ctx.db.acquire() as conn:
+        async with self.ctx.db.acquire_plain() as conn:  # one statement: no reset round trip
             await queries.reschedule_job(conn, job_id=job.id, run_at=self.ctx.clock.now() + wait,
                                          last_error=reason)
         if self._wake is not None and wait <= SHORT_RETRY:
@@ -274,6 +274,6 @@ class Worker:
 
     async def _fail(self, job: queries.ClaimedJob, reason: str) -> None:
         log.warning("job %s (%s) failed: %s", job.id, job.kind, reason.splitlines()[0] if reason else "")
-        async with self.ctx.db.acquire() as conn:
+        async with self.ctx.db.acquire_plain() as conn:
             await queries.fail_job(conn, job_id=job.id, last_error=reason,
                                    finished_at=self.ctx.clock.now())

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from server.federation.activitypub import sigcore
@@ -157,9 +158,16 @@ def parse(
 
 def http_date(now: datetime) -> str:
     """RFC 7231 IMF-fixdate, e.g. `Tue, 20 Apr 2021 02:07:55 GMT`."""
-    return format_datetime(sigcore.require_aware(now).astimezone(UTC), usegmt=True)
+    return _http_date_of_second(int(sigcore.require_aware(now).timestamp()))
 
 
+@lru_cache(maxsize=4)
+def _http_date_of_second(second: int) -> str:
+    # A fan-out signs thousands of requests within the same few seconds.
+    return format_datetime(datetime.fromtimestamp(second, UTC), usegmt=True)
+
+
+@lru_cache(maxsize=4096)
 def split_url(url: str) -> tuple[str, str, str]:
     """(scheme, host as sent in Host, origin-form target) for an absolute http(s) URL."""
     parts = urlsplit(url)
@@ -184,13 +192,39 @@ def sign(
     _, host, target = split_url(url)
     out = {"Host": host, "Date": http_date(now)}
     if body is not None:
-        out["Digest"] = digest_header(body)
+        out["Digest"] = _digest_of(body)
     out.update(extra)
     covered = ("(request-target)", *(k.lower() for k in out))
-    base = signing_string(covered, method, target, out, {})
+    base = _own_signing_string(covered, method, target, out)
     signature = sigcore.sign_bytes(private_key, sigcore.RSA_V15_SHA256, base)
     out["Signature"] = (
         f'keyId="{key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
         f'signature="{base64.b64encode(signature).decode("ascii")}"'
     )
     return out
+
+
+_OWS = " \t"  # what combined_field trims
+_last_digest: tuple[bytes, str] = (b"", digest_header(b""))
+
+
+def _digest_of(body: bytes) -> str:
+    """digest_header, remembered for the last body: a fan-out signs the same bytes object for
+    every inbox (and a different object with equal bytes is only compared, never hashed)."""
+    global _last_digest
+    last_body, last = _last_digest
+    if body is not last_body and body != last_body:
+        last = digest_header(body)
+        _last_digest = (body, last)
+    return last
+
+
+def _own_signing_string(covered: tuple[str, ...], method: str, target: str,
+                        out: Mapping[str, str]) -> bytes:
+    """signing_string over the headers we are about to send, one value per name: the same
+    bytes without looking each name up again across the whole mapping."""
+    if len(set(covered)) != len(covered) or any("\n" in v for v in out.values()):
+        return signing_string(covered, method, target, out, {})  # repeated names, folded lines
+    lines = [f"(request-target): {method.lower()} {target}"]
+    lines += [f"{name}: {value.strip(_OWS)}" for name, value in zip(covered[1:], out.values())]
+    return "\n".join(lines).encode("utf-8")

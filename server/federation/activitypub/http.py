@@ -51,8 +51,11 @@ def client_session(config: Config, *, resolver: AbstractResolver | None = None,
     connector = aiohttp.TCPConnector(ssl=ssl_context or default_ssl_context(), limit=CONNECTIONS,
                                      limit_per_host=CONNECTIONS_PER_HOST, ttl_dns_cache=300,
                                      resolver=guarded, keepalive_timeout=keepalive_timeout)
+    # No cookie jar: nothing we fetch or deliver needs cookies, and a shared jar would carry
+    # one server's cookies into later requests (and costs a lookup per request).
     return aiohttp.ClientSession(
         connector=connector, timeout=aiohttp.ClientTimeout(total=30, connect=10),
+        cookie_jar=aiohttp.DummyCookieJar(),
         headers={"User-Agent": USER_AGENT.format(domain=config.domain)})
 
 
