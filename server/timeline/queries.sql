@@ -12,9 +12,9 @@
 -- target indexes, so each of a thousand candidates costs one hash probe, not three index
 -- probes. The arms are UNION ALL: they overlap only where a hashtag follower also follows
 -- the author, and ON CONFLICT DO NOTHING skips a row already inserted by the same statement.
--- Planned once per session in the fan-out job (get_status_to_fan_out sets plan_cache_mode):
--- a fresh plan of this statement cost more than the whole fan-out of a 10-follower post.
--- The inbox's callers (remote posts, boosts) still have it planned afresh each time.
+-- Planned once per session: the fan-out job's get_status_to_fan_out and the inbox's callers
+-- (plan_once) set plan_cache_mode; a fresh plan of this statement cost more than the whole
+-- fan-out of a 10-follower post.
 -- $1 status ids, $2 now
 WITH s AS (
     SELECT st.id, st.account_id, st.reblog_of_id, st.visibility, st.in_reply_to_account_id,
@@ -112,6 +112,14 @@ SELECT set_config('synchronous_commit', 'off', true) AS no_flush,
        coalesce((SELECT array_agg(lower(t.name)) FROM status_tags st JOIN tags t ON t.id = st.tag_id
                   WHERE st.status_id = s.id), '{}') AS tags
   FROM statuses s WHERE s.id = $1;
+
+-- name: plan_once
+-- For the rest of the caller's transaction, each statement reuses the session's one
+-- (generic) plan: the inbox's transactions run fanout_statuses for remote posts and boosts,
+-- and a fresh plan of it cost more than the fan-out of a post to a few followers. What
+-- follows it there (stream events, bells, jobs, the inbox items' finish) is keyed lookups
+-- and inserts whose generic plans are the custom ones.
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true) AS one_plan;
 
 -- name: remove_status_from_feeds
 -- The feeds a status can be in are those fan-out and backfill put it in: its author's, its
