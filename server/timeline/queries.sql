@@ -10,7 +10,8 @@
 -- The accounts kept out (blockers and muters of the author or of the boosted author, owners
 -- of an exclusive list with the author) are few and found once per status through their
 -- target indexes, so each of a thousand candidates costs one hash probe, not three index
--- probes. The arms are UNION ALL: they overlap only where a hashtag follower also follows
+-- probes. Whether a follower is local is read from its follow (follower_remote, migration
+-- 0022), not from a probe of accounts per follower. The arms are UNION ALL: they overlap only where a hashtag follower also follows
 -- the author, and ON CONFLICT DO NOTHING skips a row already inserted by the same statement.
 -- Planned once per session: the fan-out job's get_status_to_fan_out and the inbox's callers
 -- (plan_once) set plan_cache_mode; a fresh plan of this statement cost more than the whole
@@ -38,8 +39,7 @@ candidates AS (
       FROM s JOIN accounts a ON a.id = s.account_id AND a.domain IS NULL
     UNION ALL
     SELECT s.id, f.account_id FROM s
-      JOIN follows f ON f.target_account_id = s.account_id
-      JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
+      JOIN follows f ON f.target_account_id = s.account_id AND NOT f.follower_remote
      WHERE s.visibility <> 'direct'
        AND (s.reblog_of_id IS NULL OR f.show_reblogs)
        AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id
@@ -82,8 +82,7 @@ fed AS (
     ON CONFLICT DO NOTHING
 )
 SELECT 'bell' AS kind, s.id AS status_id, f.account_id AS id FROM s
-  JOIN follows f ON f.target_account_id = s.account_id AND f.notify
-  JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
+  JOIN follows f ON f.target_account_id = s.account_id AND f.notify AND NOT f.follower_remote
  WHERE s.reblog_of_id IS NULL AND s.visibility IN ('public', 'unlisted')
 UNION ALL
 SELECT 'list', st.id, l.id FROM statuses st
