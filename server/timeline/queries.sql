@@ -13,9 +13,10 @@
 -- probes. Whether a follower is local is read from its follow (follower_remote, migration
 -- 0022), not from a probe of accounts per follower. The arms are UNION ALL: they overlap only where a hashtag follower also follows
 -- the author, and ON CONFLICT DO NOTHING skips a row already inserted by the same statement.
--- Planned once per session: the fan-out job's get_status_to_fan_out and the inbox's callers
--- (plan_once) set plan_cache_mode; a fresh plan of this statement cost more than the whole
--- fan-out of a 10-follower post.
+-- Planned once per session for one status: the fan-out job's get_status_to_fan_out and the
+-- inbox's single posts and boosts (plan_once) set plan_cache_mode; a fresh plan of this
+-- statement cost more than the whole fan-out of a 10-follower post. Batches of plain remote
+-- posts keep PostgreSQL's own choice (see plain_posts.py).
 -- $1 status ids, $2 now
 WITH s AS (
     SELECT st.id, st.account_id, st.reblog_of_id, st.visibility, st.in_reply_to_account_id,
@@ -114,10 +115,11 @@ SELECT set_config('synchronous_commit', 'off', true) AS no_flush,
 
 -- name: plan_once
 -- For the rest of the caller's transaction, each statement reuses the session's one
--- (generic) plan: the inbox's transactions run fanout_statuses for remote posts and boosts,
--- and a fresh plan of it cost more than the fan-out of a post to a few followers. What
--- follows it there (stream events, bells, jobs, the inbox items' finish) is keyed lookups
--- and inserts whose generic plans are the custom ones.
+-- (generic) plan: the inbox stores a remote post or boost with fanout_statuses for its one
+-- status, and a fresh plan of it cost more than the fan-out of a post to a few followers
+-- (as in the fan-out job). What follows it there (stream events, bells, jobs, the inbox
+-- item's finish) is keyed lookups and inserts whose generic plans are the custom ones. Not
+-- for batches of statuses (plain_posts.py says why).
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true) AS one_plan;
 
 -- name: remove_status_from_feeds
