@@ -38,38 +38,38 @@ async def statuses_create(request: web.Request) -> web.Response:
     # A committed transaction leaves nothing on the connection for the pool's reset query to
     # undo (no SET, LISTEN, cursor or session lock here), so its release skips that round
     # trip and the answer goes out as soon as COMMIT returns; on an error it resets as usual.
+    async with request.app[DB].acquire_plain() as conn, conn.transaction():
+        # The caller and their posting defaults in one round trip (require_token has made
+        # sure the token has a user, hence an account).
+        poster = await statuses_q.get_poster(conn, account_id=token.account_id or 0)
+        if poster is None:
+            raise UnauthorizedError("The access token is invalid")
+        author, defaults = poster
+        draft = read_draft(params, default_visibility=defaults.visibility,
+                           default_sensitive=defaults.sensitive,
+                           default_language=defaults.language)
+        scheduled_at = read_scheduled_at(params)
+        if key is not None:
+            earlier = await actions.claim_idempotency_key(conn, account_id=author.id, key=key, now=now)
+            if earlier is not None:
+                status = await statuses_q.get_status(conn, status_id=earlier)
+                if status is not None:
+                    return await status_response(request, conn, status, viewer_id=author.id)
+        if scheduled_at is not None:
+            made = await scheduled.schedule_status(conn, author=author, draft=draft,
+                                                   scheduled_at=scheduled_at,
+                                                   application_id=token.application.id, now=now)
+            [entity] = await render_scheduled(conn, config, [{**made, "account_id": author.id}])
+            return web.json_response(entity)
+        status = await service.create_status(conn, config=config, author=author, draft=draft,
+                                             now=now, application_id=token.application.id)
+        if key is not None:
+            await actions.remember_idempotency_key(conn, account_id=author.id, key=key,
+                                                   status_id=status.id, now=now)
+    # Rendered once committed: a local post is added to its author's statuses_count at COMMIT
+    # (migration 0023), and the answer shows it counted, as Mastodon's does. Reading leaves
+    # nothing on the connection either.
     async with request.app[DB].acquire_plain() as conn:
-        async with conn.transaction():
-            # The caller and their posting defaults in one round trip (require_token has made
-            # sure the token has a user, hence an account).
-            poster = await statuses_q.get_poster(conn, account_id=token.account_id or 0)
-            if poster is None:
-                raise UnauthorizedError("The access token is invalid")
-            author, defaults = poster
-            draft = read_draft(params, default_visibility=defaults.visibility,
-                               default_sensitive=defaults.sensitive,
-                               default_language=defaults.language)
-            scheduled_at = read_scheduled_at(params)
-            if key is not None:
-                earlier = await actions.claim_idempotency_key(conn, account_id=author.id, key=key,
-                                                              now=now)
-                if earlier is not None:
-                    status = await statuses_q.get_status(conn, status_id=earlier)
-                    if status is not None:
-                        return await status_response(request, conn, status, viewer_id=author.id)
-            if scheduled_at is not None:
-                made = await scheduled.schedule_status(conn, author=author, draft=draft,
-                                                       scheduled_at=scheduled_at,
-                                                       application_id=token.application.id, now=now)
-                [entity] = await render_scheduled(conn, config, [{**made, "account_id": author.id}])
-                return web.json_response(entity)
-            status = await service.create_status(conn, config=config, author=author, draft=draft,
-                                                 now=now, application_id=token.application.id)
-            if key is not None:
-                await actions.remember_idempotency_key(conn, account_id=author.id, key=key,
-                                                       status_id=status.id, now=now)
-        # Rendered once committed: the author's statuses_count counts a local post at COMMIT
-        # (migration 0023), and the answer shows it counted, as Mastodon's does.
         return await status_response(request, conn, status, viewer_id=author.id)
 
 
