@@ -66,6 +66,10 @@ async def statuses_create(request: web.Request) -> web.Response:
         if key is not None:
             await actions.remember_idempotency_key(conn, account_id=author.id, key=key,
                                                    status_id=status.id, now=now)
+    # Rendered once committed: a local post is added to its author's statuses_count at COMMIT
+    # (migration 0023), and the answer shows it counted, as Mastodon's does. Reading leaves
+    # nothing on the connection either.
+    async with request.app[DB].acquire_plain() as conn:
         return await status_response(request, conn, status, viewer_id=author.id)
 
 

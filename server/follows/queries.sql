@@ -85,9 +85,11 @@ SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
  WHERE f.target_account_id = $1 AND a.domain IS NULL;
 
 -- name: list_follower_inboxes
--- One inbox per remote server (the shared one when it has one).
+-- One inbox per remote server (the shared one when it has one). Read through the index of
+-- remote followers only (migration 0022): local followers, however many, are not visited.
 -- $1 target_account_id
 SELECT DISTINCT coalesce(a.shared_inbox_url, a.inbox_url) AS inbox
   FROM follows f JOIN accounts a ON a.id = f.account_id
- WHERE f.target_account_id = $1 AND a.domain IS NOT NULL AND a.suspended_at IS NULL
+ WHERE f.target_account_id = $1 AND f.follower_remote
+   AND a.domain IS NOT NULL AND a.suspended_at IS NULL
    AND coalesce(a.shared_inbox_url, a.inbox_url) IS NOT NULL;

@@ -35,15 +35,18 @@ async def fanout_status(ctx: JobContext, payload: dict[str, Any]) -> None:
         found = await queries.get_status_to_fan_out(conn, status_id=status_id)
         if found is None or found[0].deleted_at is not None:
             return
-        await fan_out(conn, status=found[0], now=ctx.clock.now(), facts=found[1])
+        await fan_out(conn, status=found[0], now=ctx.clock.now(), facts=found[1], planned=True)
 
 
 async def fan_out(conn: Conn, *, status: Status, now: datetime,
-                  facts: dict[str, Any] | None = None) -> None:
+                  facts: dict[str, Any] | None = None, planned: bool = False) -> None:
     """Home feeds, streams and bell notifications for a new status, in the caller's
     transaction. Local posts get it from the job above; remote posts and boosts call it as
     they are stored, which spares each incoming post a job of its own. `facts` are those of
-    streaming_q.get_stream_facts, when the caller knows them already."""
+    streaming_q.get_stream_facts, when the caller knows them already; `planned` when the
+    transaction reuses the session's plans already (queries.plan_once)."""
+    if not planned:
+        await queries.plan_once(conn)
     # The batched statement with one id: the same rules fill the feeds and find the bells
     # and the lists whose timeline this status is on (their owners' streams).
     rung, lists = await queries.fanout_statuses(conn, status_ids=[status.id], now=now)

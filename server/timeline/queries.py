@@ -43,6 +43,12 @@ async def get_status_to_fan_out(conn: Conn, *, status_id: int) -> tuple[Status, 
     return Status(**values), facts
 
 
+async def plan_once(conn: Conn) -> None:
+    """The session's one plan of each statement for the rest of the transaction (see the
+    query), as the fan-out job has it."""
+    await conn.execute(Q["plan_once"])
+
+
 async def remove_status_from_feeds(conn: Conn, *, status_id: int) -> None:
     await conn.execute(Q["remove_status_from_feeds"], status_id)
 

@@ -10,11 +10,13 @@
 -- The accounts kept out (blockers and muters of the author or of the boosted author, owners
 -- of an exclusive list with the author) are few and found once per status through their
 -- target indexes, so each of a thousand candidates costs one hash probe, not three index
--- probes. The arms are UNION ALL: they overlap only where a hashtag follower also follows
+-- probes. Whether a follower is local is read from its follow (follower_remote, migration
+-- 0022), not from a probe of accounts per follower. The arms are UNION ALL: they overlap only where a hashtag follower also follows
 -- the author, and ON CONFLICT DO NOTHING skips a row already inserted by the same statement.
--- Planned once per session in the fan-out job (get_status_to_fan_out sets plan_cache_mode):
--- a fresh plan of this statement cost more than the whole fan-out of a 10-follower post.
--- The inbox's callers (remote posts, boosts) still have it planned afresh each time.
+-- Planned once per session for one status: the fan-out job's get_status_to_fan_out and the
+-- inbox's single posts and boosts (plan_once) set plan_cache_mode; a fresh plan of this
+-- statement cost more than the whole fan-out of a 10-follower post. Batches of plain remote
+-- posts keep PostgreSQL's own choice (see plain_posts.py).
 -- $1 status ids, $2 now
 WITH s AS (
     SELECT st.id, st.account_id, st.reblog_of_id, st.visibility, st.in_reply_to_account_id,
@@ -38,8 +40,7 @@ candidates AS (
       FROM s JOIN accounts a ON a.id = s.account_id AND a.domain IS NULL
     UNION ALL
     SELECT s.id, f.account_id FROM s
-      JOIN follows f ON f.target_account_id = s.account_id
-      JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
+      JOIN follows f ON f.target_account_id = s.account_id AND NOT f.follower_remote
      WHERE s.visibility <> 'direct'
        AND (s.reblog_of_id IS NULL OR f.show_reblogs)
        AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id
@@ -82,8 +83,7 @@ fed AS (
     ON CONFLICT DO NOTHING
 )
 SELECT 'bell' AS kind, s.id AS status_id, f.account_id AS id FROM s
-  JOIN follows f ON f.target_account_id = s.account_id AND f.notify
-  JOIN accounts a ON a.id = f.account_id AND a.domain IS NULL
+  JOIN follows f ON f.target_account_id = s.account_id AND f.notify AND NOT f.follower_remote
  WHERE s.reblog_of_id IS NULL AND s.visibility IN ('public', 'unlisted')
 UNION ALL
 SELECT 'list', st.id, l.id FROM statuses st
@@ -112,6 +112,15 @@ SELECT set_config('synchronous_commit', 'off', true) AS no_flush,
        coalesce((SELECT array_agg(lower(t.name)) FROM status_tags st JOIN tags t ON t.id = st.tag_id
                   WHERE st.status_id = s.id), '{}') AS tags
   FROM statuses s WHERE s.id = $1;
+
+-- name: plan_once
+-- For the rest of the caller's transaction, each statement reuses the session's one
+-- (generic) plan: the inbox stores a remote post or boost with fanout_statuses for its one
+-- status, and a fresh plan of it cost more than the fan-out of a post to a few followers
+-- (as in the fan-out job). What follows it there (stream events, bells, jobs, the inbox
+-- item's finish) is keyed lookups and inserts whose generic plans are the custom ones. Not
+-- for batches of statuses (plain_posts.py says why).
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true) AS one_plan;
 
 -- name: remove_status_from_feeds
 -- The feeds a status can be in are those fan-out and backfill put it in: its author's, its
