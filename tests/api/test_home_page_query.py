@@ -38,12 +38,22 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
 
     async with db.acquire() as conn:
         cols = list((await conn.fetch(views_q.Q["list_home_page"], viewer, None, None, 3, now))[0].keys())
+        assert set(views_q._HOME_COLUMNS) <= set(cols)
+        row_cols = list((await conn.fetch(views_q.Q["list_home_rows"], [int(posts[0]["id"])]))[0].keys())
         page_cols = list((await conn.fetch(views_q.Q["list_page"], [int(posts[0]["id"])], viewer))[0].keys())
-        assert cols == [*page_cols, "in_page", "viewer_filters"]
-        assert views_q._columns_in_order(cols)
+        assert views_q._columns_in_order(row_cols)
+        n = len(views_q.STATUS_FIELDS) + len(views_q.ACCOUNT_COLUMNS)
+        assert row_cols[:n] == page_cols[:n] and row_cols[n:] == ["version", "a_version"]
         for max_id, since_id, limit in ((None, None, 20), (None, None, 3), (None, int(posts[2]["id"]), 4)):
+            views_q._STATUSES.clear()
+            views_q._AUTHORS.clear()
+            cold = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,
+                                                since_id=since_id, limit=limit, now=now)
             home = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,
                                                 since_id=since_id, limit=limit, now=now)
+            # read again from what the first read kept: the same objects
+            assert home == cold and all(a.status is b.status and a.author is b.author
+                                        for a, b in zip(home.rows, cold.rows))
             ids, loaded = home.ids, home.rows
             assert home.viewer_filters is False
             # what a timeline never renders is not read (see queries.sql)
