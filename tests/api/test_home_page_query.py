@@ -44,7 +44,9 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
         assert views_q._columns_in_order(row_cols)
         n = len(views_q.STATUS_FIELDS) + len(views_q.ACCOUNT_COLUMNS)
         assert row_cols[:n] == page_cols[:n] and row_cols[n:] == ["version", "a_version"]
-        for max_id, since_id, limit in ((None, None, 20), (None, None, 3), (None, int(posts[2]["id"]), 4)):
+        for max_id, since_id, limit in ((int(posts[6]["id"]), None, 3),
+                                        (int(posts[7]["id"]), int(posts[1]["id"]), 20),
+                                        (None, None, 20), (None, None, 3), (None, int(posts[2]["id"]), 4)):
             views_q._STATUSES.clear()
             views_q._AUTHORS.clear()
             cold = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,

@@ -233,9 +233,12 @@ SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
 -- `viewer_filters`: whether the viewer has any filter in force at $5 (the same on every
 -- row): most have none, and then the page needs no query for them. `has_card` as in list_page.
 -- The embeds are status_page_rows's (migration 0041), written out here for the xmins.
+-- The bounds are repeated as the home_feed scan's own (see list_home_timeline).
 -- $1 account_id (the viewer), $2 max_id, $3 since_id, $4 limit (at most 40), $5 now
 WITH feed AS (
-    SELECT status_id FROM home_entries($1, $2, $3, $5) ORDER BY status_id DESC LIMIT 40
+    SELECT status_id FROM home_entries($1, $2, $3, $5)
+     WHERE status_id < coalesce($2, 9223372036854775807) AND status_id > coalesce($3, 0)
+     ORDER BY status_id DESC LIMIT 40
 ), page AS (
     SELECT status_id FROM feed ORDER BY status_id DESC LIMIT $4
 )
