@@ -175,9 +175,10 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
     statuses: dict[int, Status] = {}
     authors: dict[int, AccountView] = {}
     missing = []
+    kept_status, kept_author = _STATUSES.get, _AUTHORS.get
     for values in rows:
         status_id, author_id = values[id_at], values[author_at]
-        found = _STATUSES.get(-status_id)
+        found = kept_status(-status_id)
         if found is not None and found[0][0] == values[version_at]:
             statuses[status_id] = found[1]
         else:
@@ -185,7 +186,7 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
             continue
         if author_id in authors:
             continue
-        seen = _AUTHORS.get(-author_id)
+        seen = kept_author(-author_id)
         if seen is not None and seen[0][0] == values[a_version_at]:
             authors[author_id] = seen[1]
         else:
@@ -197,10 +198,11 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
     ids, out = [], []
     for values in rows:
         status = statuses.get(values[id_at])
-        author = None if status is None else authors.get(status.account_id)
-        if author is None:   # gone between the two reads
+        if status is None:   # gone between the two reads
             continue
-        assert status is not None
+        author = authors.get(status.account_id)
+        if author is None:
+            continue
         if values[in_page_at]:
             ids.append(status.id)
         app_name = values[app_at]
