@@ -39,14 +39,16 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
     async with db.acquire() as conn:
         cols = list((await conn.fetch(views_q.Q["list_home_page"], viewer, None, None, 3, now))[0].keys())
         assert set(views_q._HOME_COLUMNS) <= set(cols)
-        row_cols = list((await conn.fetch(views_q.Q["list_home_rows"], [int(posts[0]["id"])]))[0].keys())
+        first_id = int(posts[0]["id"])
+        row_cols = list((await conn.fetch(views_q.Q["list_home_rows"], [first_id]))[0].keys())
         page_cols = list((await conn.fetch(views_q.Q["list_page"], [int(posts[0]["id"])], viewer))[0].keys())
         assert views_q._columns_in_order(row_cols)
         n = len(views_q.STATUS_FIELDS) + len(views_q.ACCOUNT_COLUMNS)
         assert row_cols[:n] == page_cols[:n] and row_cols[n:] == ["version", "a_version"]
         for max_id, since_id, limit in ((int(posts[6]["id"]), None, 3),
                                         (int(posts[7]["id"]), int(posts[1]["id"]), 20),
-                                        (None, None, 20), (None, None, 3), (None, int(posts[2]["id"]), 4)):
+                                        (None, None, 20), (None, None, 3),
+                                        (None, int(posts[2]["id"]), 4)):
             views_q._STATUSES.clear()
             views_q._AUTHORS.clear()
             cold = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,

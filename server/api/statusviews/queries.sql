@@ -256,7 +256,8 @@ SELECT s.id, s.account_id, s.xmin AS version,
                    'domain', ma.domain, 'uri', ma.uri, 'url', ma.url) ORDER BY ma.id)
           FROM mentions m JOIN accounts ma ON ma.id = m.account_id
          WHERE m.status_id = s.id AND NOT m.silent) AS mentions,
-       (SELECT array_agg(t.name ORDER BY t.name) FROM status_tags stt JOIN tags t ON t.id = stt.tag_id
+       (SELECT array_agg(t.name ORDER BY t.name)
+          FROM status_tags stt JOIN tags t ON t.id = stt.tag_id
          WHERE stt.status_id = s.id) AS tags,
        EXISTS (SELECT 1 FROM polls p WHERE p.status_id = s.id) AS has_poll,
        vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
