@@ -1,6 +1,8 @@
-"""The home timeline reads its entries and their rows in one query (list_home_page): it must
-answer what list_home_timeline followed by list_page answers, boosts and their originals
-included, and read its columns as list_page's."""
+"""The home timeline reads its entries and what they show in one query (list_home_page), the
+rows of statuses and authors the process does not hold at the versions read in a second
+(list_home_rows): it must answer what list_home_timeline followed by list_page answers,
+boosts and their originals included, read the rows' columns as list_page's, and answer the
+same from the rows it kept."""
 
 from __future__ import annotations
 
