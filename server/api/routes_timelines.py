@@ -33,7 +33,8 @@ async def timelines_home(request: web.Request) -> web.Response:
     app = request.app
     now = app[CLOCK].now()
     async with app[DB].acquire_plain() as conn:
-        if page.min_id is None:   # the usual reading: entries and their rows in one query
+        if page.min_id is None:   # the usual reading: entries and what they show in one query
+            # (two when the process does not hold some of their rows, see list_home_page)
             home = await views_q.list_home_page(
                 conn, account_id=token.account_id, max_id=page.max_id, since_id=page.since_id,
                 limit=page.limit, now=now)

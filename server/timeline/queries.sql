@@ -187,8 +187,15 @@ DELETE FROM home_feed h USING (
 
 -- name: list_home_timeline
 -- Newest first below max_id and above since_id (home_entries, migration 0041).
+-- The bounds are repeated in a form a generic plan (the one a prepared statement keeps) uses
+-- as bounds of the home_feed index scan (the function is inlined, so they reach it):
+-- home_entries's `$2 IS NULL OR status_id < $2` is only a filter there, and page n of a
+-- timeline then fetched and dropped the 20 * (n - 1) newer entries first. A NULL bound is
+-- the widest one (status ids are positive bigints).
 -- $1 account_id, $2 max_id, $3 since_id, $4 limit, $5 now
-SELECT status_id FROM home_entries($1, $2, $3, $5) ORDER BY status_id DESC LIMIT $4;
+SELECT status_id FROM home_entries($1, $2, $3, $5)
+ WHERE status_id < coalesce($2, 9223372036854775807) AND status_id > coalesce($3, 0)
+ ORDER BY status_id DESC LIMIT $4;
 
 -- name: list_home_timeline_after
 -- The entries just above min_id, oldest first (Mastodon's min_id paging).

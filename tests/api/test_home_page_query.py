@@ -1,6 +1,8 @@
-"""The home timeline reads its entries and their rows in one query (list_home_page): it must
-answer what list_home_timeline followed by list_page answers, boosts and their originals
-included, and read its columns as list_page's."""
+"""The home timeline reads its entries and what they show in one query (list_home_page), the
+rows of statuses and authors the process does not hold at the versions read in a second
+(list_home_rows): it must answer what list_home_timeline followed by list_page answers,
+boosts and their originals included, read the rows' columns as list_page's, and answer the
+same from the rows it kept."""
 
 from __future__ import annotations
 
@@ -38,12 +40,26 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
 
     async with db.acquire() as conn:
         cols = list((await conn.fetch(views_q.Q["list_home_page"], viewer, None, None, 3, now))[0].keys())
+        assert set(views_q._HOME_COLUMNS) <= set(cols)
+        first_id = int(posts[0]["id"])
+        row_cols = list((await conn.fetch(views_q.Q["list_home_rows"], [first_id]))[0].keys())
         page_cols = list((await conn.fetch(views_q.Q["list_page"], [int(posts[0]["id"])], viewer))[0].keys())
-        assert cols == [*page_cols, "in_page", "viewer_filters"]
-        assert views_q._columns_in_order(cols)
-        for max_id, since_id, limit in ((None, None, 20), (None, None, 3), (None, int(posts[2]["id"]), 4)):
+        assert views_q._columns_in_order(row_cols)
+        n = len(views_q.STATUS_FIELDS) + len(views_q.ACCOUNT_COLUMNS)
+        assert row_cols[:n] == page_cols[:n] and row_cols[n:] == ["version", "a_version"]
+        for max_id, since_id, limit in ((int(posts[6]["id"]), None, 3),
+                                        (int(posts[7]["id"]), int(posts[1]["id"]), 20),
+                                        (None, None, 20), (None, None, 3),
+                                        (None, int(posts[2]["id"]), 4)):
+            views_q._STATUSES.clear()
+            views_q._AUTHORS.clear()
+            cold = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,
+                                                since_id=since_id, limit=limit, now=now)
             home = await views_q.list_home_page(conn, account_id=viewer, max_id=max_id,
                                                 since_id=since_id, limit=limit, now=now)
+            # read again from what the first read kept: the same objects
+            assert home == cold and all(a.status is b.status and a.author is b.author
+                                        for a, b in zip(home.rows, cold.rows))
             ids, loaded = home.ids, home.rows
             assert home.viewer_filters is False
             # what a timeline never renders is not read (see queries.sql)

@@ -76,7 +76,6 @@ class _Layout:
 
     by_position: bool
     extras: tuple[int, ...]   # positions of _EXTRAS
-    in_page: int | None       # list_home_page's `in_page`
 
 
 _LAYOUTS: dict[tuple[str, ...], _Layout] = {}
@@ -86,8 +85,7 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
     found = _LAYOUTS.get(keys)
     if found is None:
         found = _LAYOUTS[keys] = _Layout(_columns_in_order(list(keys)),
-                                         tuple(keys.index(name) for name in _EXTRAS),
-                                         keys.index("in_page") if "in_page" in keys else None)
+                                         tuple(keys.index(name) for name in _EXTRAS))
     return found
 
 
@@ -96,9 +94,11 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
 # the entity caches (status_shared, accounts) recognise it by identity. One entry per row,
 # keyed by id (comparing the columns costs less than hashing them): the columns it was built from
 # are kept with it and compared on a hit, so a changed row (counters change all the time)
-# replaces its entry instead of leaving a dead version behind. list_home_page's rows leave out
-# four columns (see HomePage), so they are a form of their own, under the negated id: the same
-# status read by both queries would otherwise replace its entry on every other page.
+# replaces its entry instead of leaving a dead version behind. The home timeline's rows
+# (list_home_rows) leave out four columns (see HomePage) and are found by the versions of
+# their rows (xmin), which lead the kept columns: they are a form of their own, under the
+# negated id (statuses and authors alike), or the same status or author read by both kinds of
+# page would replace its entry on every other page.
 # Bounded in bytes as well as entries: what a page shows is mostly the newest statuses, and
 # about a thousand rows cover every page being read at once (W6 reads ~420 statuses and ~390
 # authors; the W7 soak's pages show ~530 authors).
@@ -111,7 +111,6 @@ AUTHORS_MAX_BYTES = 3 << 19
 # column filled, so rather more than most rows hold.
 STATUS_ENTRY_BYTES = 1500
 AUTHOR_ENTRY_BYTES = 1600
-UPDATED_AT = STATUS_FIELDS.index("updated_at")   # never NULL but in list_home_page's rows
 
 
 def _text_bytes(columns: Row) -> int:
@@ -144,25 +143,100 @@ class HomePage:
     ids: list[int]             # the entries, newest first
     # Their rows, and the originals of the boosts among them, for rendering only: their
     # statuses' in_reply_to_uri, text_source, deleted_at and updated_at are None (see
-    # queries.sql), kept in _STATUSES apart from full rows (updated_at is never NULL).
+    # queries.sql), kept in _STATUSES apart from full rows (under the negated id).
     rows: list[PageRow]
     viewer_filters: bool       # whether the viewer has filters in force (False: none apply)
 
 
+# Where list_home_page's rows keep what it reads, by name once per column list.
+_HOME_COLUMNS = ("id", "account_id", "version", "a_version", "in_page", "viewer_filters",
+                 *_EXTRAS)
+_HOME_LAYOUTS: dict[tuple[str, ...], tuple[int, ...]] = {}
+
+
 async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
                          limit: int, now: datetime) -> HomePage:
-    """The home timeline's entries and the rows to render them: list_home_timeline then
-    list_page, in one round trip, which also tells whether any of the viewer's filters can
-    apply."""
+    """The home timeline's entries and the rows to render them, which also tells whether any
+    of the viewer's filters can apply: one round trip when the process holds every status
+    and author of the page at the versions read (see queries.sql), two otherwise."""
     if limit > HOME_PAGE_MAX:   # the query cuts the feed there (see queries.sql)
         raise ValueError(f"list_home_page reads at most {HOME_PAGE_MAX} entries")
     rows = await conn.fetch(Q["list_home_page"], account_id, max_id, since_id, limit, now)
     if not rows:
         return HomePage([], [], False)
-    # By position, as _page_rows reads them: the id is the first column.
-    in_page = _layout(tuple(rows[0].keys())).in_page
-    return HomePage([r[0] for r in rows if r[in_page]], _page_rows(rows),
-                    rows[0]["viewer_filters"])
+    keys = tuple(rows[0].keys())
+    at = _HOME_LAYOUTS.get(keys)
+    if at is None:
+        at = _HOME_LAYOUTS[keys] = tuple(keys.index(name) for name in _HOME_COLUMNS)
+    (id_at, author_at, version_at, a_version_at, in_page_at, filters_at, media_at, mentions_at,
+     tags_at, poll_at, app_at, site_at, card_at, *flags_at) = at
+    # Statuses and authors as this process holds them, by the versions just read: the rows
+    # kept under the negated ids start with the version they were read at.
+    statuses: dict[int, Status] = {}
+    authors: dict[int, AccountView] = {}
+    missing = []
+    kept_status, kept_author = _STATUSES.get, _AUTHORS.get
+    for values in rows:
+        status_id, author_id = values[id_at], values[author_at]
+        found = kept_status(-status_id)
+        if found is not None and found[0][0] == values[version_at]:
+            statuses[status_id] = found[1]
+        else:
+            missing.append(status_id)
+            continue
+        if author_id in authors:
+            continue
+        seen = kept_author(-author_id)
+        if seen is not None and seen[0][0] == values[a_version_at]:
+            authors[author_id] = seen[1]
+        else:
+            missing.append(status_id)
+    if missing:
+        await _read_home_rows(conn, missing, statuses, authors)
+    flags_of = itemgetter(*flags_at)   # the five flags as a tuple, in C (no list per row)
+    shared_flags = _FLAG_DICTS.get
+    ids, out = [], []
+    for values in rows:
+        status = statuses.get(values[id_at])
+        if status is None:   # gone between the two reads
+            continue
+        author = authors.get(status.account_id)
+        if author is None:
+            continue
+        if values[in_page_at]:
+            ids.append(status.id)
+        app_name = values[app_at]
+        flag_values = flags_of(values)
+        out.append(_page_row(PageRow, (
+            status, author, values[media_at], values[mentions_at],
+            values[tags_at], values[poll_at],
+            shared_flags(flag_values) or _flags_dict(flag_values),
+            {"name": app_name, "website": values[site_at]} if app_name is not None else None,
+            values[card_at])))
+    return HomePage(ids, out, rows[0][filters_at])
+
+
+async def _read_home_rows(conn: Conn, status_ids: list[int], statuses: dict[int, Status],
+                          authors: dict[int, AccountView]) -> None:
+    """Reads and keeps the rows of these statuses and their authors, at their versions now
+    (newer than list_home_page's if they changed in between: the newer is shown)."""
+    rows = await conn.fetch(Q["list_home_rows"], status_ids)
+    if not rows:
+        return
+    keys = tuple(rows[0].keys())
+    if not _columns_in_order(list(keys)):
+        raise RuntimeError("list_home_rows's columns are not in the Status / AccountView order")
+    n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
+    version_at, a_version_at = keys.index("version"), keys.index("a_version")
+    for values in rows:
+        cut = values[:n]
+        status = Status(*cut)
+        statuses[status.id] = _STATUSES.put(-status.id, ((values[version_at], *cut), status))[1]
+        raw = values[1:2] + values[n:n + m]   # the author's id and columns
+        account = list(raw)
+        account[1 + FIELDS_AT] = loads(account[1 + FIELDS_AT] or "[]")
+        author = AccountView(*account)
+        authors[author.id] = _AUTHORS.put(-author.id, ((values[a_version_at], *raw), author))[1]
 
 
 # The viewer's flags as dicts, one shared object per combination of values (a few dozen at
@@ -199,7 +273,7 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
         # are tuples, so the row is not copied into one first.
         if by_position:
             cut = values[:n]
-            key = cut[0] if cut[UPDATED_AT] is not None else -cut[0]
+            key = cut[0]
             found = _STATUSES.get(key)
             if found is not None and found[0] == cut:
                 status = found[1]

@@ -1,0 +1,83 @@
+"""The home timeline finds the statuses and authors it keeps in process by the versions of
+their rows (xmin of statuses, accounts, account_stats and users): a change to any of those
+rows, by any process, shows on the next read; a row that changes between the page's two reads
+is shown as it is after the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.api.statusviews import queries as views_q
+from server.clock import FrozenClock
+from server.config import Config
+from server.db import Database
+from tests.api.test_status_entity_cache import home
+from tests.api.test_timelines import follow, post
+
+
+async def test_author_rows_changed_elsewhere_show_on_the_next_read(
+        api: Any, member: Any, db: Database, api_config: Config, clock: FrozenClock,
+        worker: Any) -> None:
+    ada, bea, cy = await member("ada"), await member("bea"), await member("cy")
+    await follow(db, api_config, clock, bea, ada)
+    await worker().run_until_idle()
+    await post(api, ada, status="hello")
+    await worker().run_until_idle()
+    first = (await home(api, bea))[0]
+    assert first["account"]["followers_count"] == 1 and first["account"]["roles"] == []
+    assert (await home(api, bea))[0] == first   # from what the first read kept
+
+    # account_stats: a new follower (the counters live there for local accounts)
+    await follow(db, api_config, clock, cy, ada)
+    await worker().run_until_idle()
+    assert (await home(api, bea))[0]["account"]["followers_count"] == 2
+
+    # users: a role given straight in the database, as another process would
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE users SET role = 'moderator' WHERE account_id = $1",
+                           ada.user.account_id)
+    assert [r["name"] for r in (await home(api, bea))[0]["account"]["roles"]] == ["Moderator"]
+
+    # accounts: a profile changed without the API
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE accounts SET display_name = 'Ada!' WHERE id = $1",
+                           ada.user.account_id)
+    assert (await home(api, bea))[0]["account"]["display_name"] == "Ada!"
+
+    # statuses: a counter changed without the API
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE statuses SET replies_count = 7 WHERE id = $1", int(first["id"]))
+    assert (await home(api, bea))[0]["replies_count"] == 7
+
+
+async def test_a_row_changed_between_the_two_reads_shows_as_changed(
+        api: Any, member: Any, db: Database, api_config: Config, clock: FrozenClock,
+        worker: Any) -> None:
+    ada, bea = await member("ada"), await member("bea")
+    await follow(db, api_config, clock, bea, ada)
+    await worker().run_until_idle()
+    hello = await post(api, ada, status="hello")
+    gone = await post(api, ada, status="soon gone")
+    await worker().run_until_idle()
+    views_q._STATUSES.clear()
+    views_q._AUTHORS.clear()
+    fetch_rows = views_q._read_home_rows
+
+    async def changed_first(conn: Any, status_ids: list[int], *args: Any) -> None:
+        # After list_home_page's read, before list_home_rows's: an edit and a delete land.
+        await conn.execute("UPDATE statuses SET content = '<p>edited</p>' WHERE id = $1",
+                           int(hello["id"]))
+        await conn.execute("DELETE FROM statuses WHERE id = $1", int(gone["id"]))
+        await fetch_rows(conn, status_ids, *args)
+
+    views_q._read_home_rows = changed_first  # type: ignore[assignment]
+    try:
+        shown = await home(api, bea)
+    finally:
+        views_q._read_home_rows = fetch_rows  # type: ignore[assignment]
+    assert [s["id"] for s in shown] == [hello["id"]] and shown[0]["content"] == "<p>edited</p>"
+    # kept at the version it was read at: the next read finds it, unchanged
+    again = await home(api, bea)
+    assert again == shown
+    found = views_q._STATUSES.get(-int(hello["id"]))
+    assert found is not None and found[1].content == "<p>edited</p>"
