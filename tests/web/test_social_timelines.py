@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 from server.db import Database
 from server.ids import new_id
@@ -30,7 +29,8 @@ async def test_home_asks_to_sign_in_and_comes_back(stranger: Any) -> None:
     assert resp.headers["Location"] == "/auth/sign_in?next=/notifications"
 
 
-async def test_post_from_home_appears_on_the_timeline(member: Any, worker: Any, db: Database) -> None:
+async def test_post_from_home_appears_on_the_timeline(member: Any, worker: Any,
+                                                      db: Database) -> None:
     ada = await member("ada")
     resp = await ada.form("/statuses", {"status": "Hello #coop", "spoiler_text": "",
                                         "visibility": "public", "language": "en",

@@ -44,7 +44,7 @@ def _id(request: web.Request, key: str = "id") -> int:
     return value
 
 
-@routes.post(r"/statuses/{id:\d+}/{action:reblog|unreblog|favourite|unfavourite|bookmark|unbookmark}")
+@routes.post(r"/statuses/{id:\d+}/{action:%s}" % "|".join(STATUS_ACTIONS))
 async def post_status_action(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     account = await require_viewer(request)

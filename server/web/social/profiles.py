@@ -13,6 +13,7 @@ from server.api import queries as api_q
 from server.api.entities.accounts import render_account
 from server.errors import NotFoundError
 from server.statuses.text import plain_text
+from server.web.forms import see_other
 from server.web.html import render
 from server.web.social import reading
 from server.web.social.viewer import max_id, viewer_account
@@ -42,9 +43,11 @@ async def profile_context(request: web.Request, account_id: int) -> dict[str, An
 
 
 @routes.get(r"/@{username:[A-Za-z0-9_]+}@{domain:[^/@]+}")
-async def get_remote_profile(request: web.Request) -> web.Response:
+async def get_remote_profile(request: web.Request) -> web.StreamResponse:
     username, domain = request.match_info["username"], request.match_info["domain"]
     config = request.app[CONFIG]
+    if domain.lower() == config.domain.lower():   # one of ours, written in full
+        return see_other(f"/@{username}")
     async with request.app[DB].acquire() as conn:
         found = await accounts_q.find_account_by_acct(conn, username=username, domain=domain)
         if found is None or found.domain is None or found.suspended_at is not None:

@@ -6,11 +6,12 @@ here), remote ones at /@name@domain/ID; /statuses/ID leads to either."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
-from server.config import Config
 from server.errors import NotFoundError
 from server.ids import parse_id
 from server.statuses import queries as statuses_q
@@ -24,7 +25,7 @@ from server.web.state import CLOCK, CONFIG, DB
 routes = web.RouteTableDef()
 
 
-def reply_text(status: dict, viewer: Account | None, config: Config) -> str:  # type: ignore[type-arg]
+def reply_text(status: dict[str, Any], viewer: Account | None) -> str:
     """The reply's opening mentions: the author, then the people they mentioned, not the
     reader (as Mastodon's compose box fills them)."""
     mine = viewer.acct() if viewer else None
@@ -58,7 +59,7 @@ async def status_page(request: web.Request, *, status_id: int | None,
     # A reply is as private as what it answers, at most (Mastodon's default).
     order = ["public", "unlisted", "private", "direct"]
     visibility = shown["visibility"] if shown["visibility"] in order else "public"
-    draft = {"status": reply_text(shown, viewer, config), "spoiler_text": shown["spoiler_text"],
+    draft = {"status": reply_text(shown, viewer), "spoiler_text": shown["spoiler_text"],
              "visibility": visibility, "language": "", "next": request.path}
     response = await render(request, "federation/status.html", thread=thread, draft=draft,
                             here=request.path, account=shown["account"])
