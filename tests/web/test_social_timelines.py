@@ -145,3 +145,10 @@ async def test_timeline_pages_render_cw_media_polls_and_boosts(member: Any, work
     assert "Bob</a> boosted" in page or "bob</a> boosted" in page
     async with db.acquire() as conn:
         assert (await statuses_q.get_status(conn, status_id=sid)).reblogs_count == 1
+
+
+async def test_odd_hashtags_and_cursors_are_handled(stranger: Any) -> None:
+    assert (await stranger.get("/tags/%00x")).status == 404
+    assert (await stranger.get("/tags/a%20b")).status == 404
+    resp = await stranger.get("/tags/Café?max_id=99999999999999999999999")
+    assert resp.status == 200 and "#Café" in await resp.text()

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
+
+from server.errors import NotFoundError
 
 from server.web.html import render
 from server.web.social import reading
@@ -11,6 +15,7 @@ from server.web.social.viewer import max_id, sign_in_first, viewer_account
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
+_TAG = re.compile(r"\w{1,100}")
 PUBLIC_TABS = [("/public", "All known servers"), ("/public/local", "This server")]
 
 
@@ -52,6 +57,8 @@ async def get_public_local(request: web.Request) -> web.Response:
 @routes.get("/tags/{name}")
 async def get_tag(request: web.Request) -> web.Response:
     name = request.match_info["name"].lstrip("#")
+    if not _TAG.fullmatch(name):   # no post can carry it (and NUL would upset PostgreSQL)
+        raise NotFoundError("There is no such hashtag.")
     viewer = await viewer_account(request)
     async with request.app[DB].acquire() as conn:
         page = await reading.tag(conn, config=request.app[CONFIG],
