@@ -152,3 +152,19 @@ async def test_odd_hashtags_and_cursors_are_handled(stranger: Any) -> None:
     assert (await stranger.get("/tags/a%20b")).status == 404
     resp = await stranger.get("/tags/Café?max_id=99999999999999999999999")
     assert resp.status == 200 and "#Café" in await resp.text()
+
+
+async def test_the_form_starts_from_the_members_posting_defaults(member: Any,
+                                                                 db: Database) -> None:
+    ada = await member("ada")
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE users SET default_privacy = 'unlisted',"
+                           " default_language = 'fr' WHERE account_id = $1", ada.account.id)
+    status, page = await ada.page("/home")
+    assert '<option value="unlisted" selected>' in page and 'name="language" value="fr"' in page
+    resp = await ada.form("/statuses", {"status": "bonjour"}, token_from="/home")
+    assert resp.status == 303
+    async with db.acquire() as conn:
+        row = await conn.fetchrow("SELECT visibility, language FROM statuses"
+                                  " WHERE account_id = $1", ada.account.id)
+    assert (row["visibility"], row["language"]) == ("unlisted", "fr")

@@ -9,7 +9,9 @@ from aiohttp import web
 from server.errors import CommonholdError
 from server.ids import parse_id
 from server.statuses import service
+from server.statuses import queries as statuses_q
 from server.statuses.compose import MAX_CHARS, Draft
+from server.statuses.queries import PostingDefaults
 from server.web.forms import read_form, see_other
 from server.web.html import render
 from server.web.social.viewer import back_to, require_viewer
@@ -20,12 +22,14 @@ KEPT = ("status", "spoiler_text", "visibility", "language", "in_reply_to_id", "n
 _MAX_FIELD = MAX_CHARS * 20   # far beyond any valid post: refused before formatting it
 
 
-def draft_from(form: dict[str, str]) -> Draft:
+def draft_from(form: dict[str, str], defaults: PostingDefaults) -> Draft:
+    """The form's fields over the author's posting preferences, as the API reads them."""
     reply = form.get("in_reply_to_id", "").strip()
     return Draft(text=form.get("status", "")[:_MAX_FIELD],
                  spoiler_text=form.get("spoiler_text", "")[:_MAX_FIELD],
-                 visibility=form.get("visibility", "").strip() or "public",
-                 language=form.get("language", "").strip() or None,
+                 visibility=form.get("visibility", "").strip() or defaults.visibility,
+                 sensitive=defaults.sensitive,
+                 language=form.get("language", "").strip() or defaults.language,
                  # A reply to an id that cannot exist is refused by create_status like any
                  # other post that is not there (-1 is never an id).
                  in_reply_to_id=(parse_id(reply) or -1) if reply else None)
@@ -37,8 +41,10 @@ async def post_status(request: web.Request) -> web.StreamResponse:
     author = await require_viewer(request)
     try:
         async with request.app[DB].transaction() as conn:
+            poster = await statuses_q.get_poster(conn, account_id=author.id)
+            assert poster is not None   # a signed-in member has an account and a user
             status = await service.create_status(conn, config=request.app[CONFIG],
-                                                 author=author, draft=draft_from(form),
+                                                 author=author, draft=draft_from(form, poster[1]),
                                                  now=request.app[CLOCK].now())
     except CommonholdError as exc:
         if exc.status not in (403, 404, 422):

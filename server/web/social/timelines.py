@@ -8,6 +8,7 @@ import re
 from aiohttp import web
 
 from server.errors import NotFoundError
+from server.statuses import queries as statuses_q
 
 from server.web.html import render
 from server.web.social import reading
@@ -27,8 +28,13 @@ async def get_home(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].acquire() as conn:
         page = await reading.home(conn, config=request.app[CONFIG], viewer_id=viewer.id,
                                   max_id=max_id(request), now=request.app[CLOCK].now())
+        poster = await statuses_q.get_poster(conn, account_id=viewer.id)
+    # The form starts from the member's default visibility and language (their preferences).
+    draft = {"next": "/home"}
+    if poster is not None:
+        draft.update(visibility=poster[1].visibility, language=poster[1].language or "")
     return await render(request, "social/home.html", page=page, here=request.path_qs,
-                        draft={"next": "/home"}, error=None)
+                        draft=draft, error=None)
 
 
 async def _public(request: web.Request, *, local_only: bool) -> web.Response:
