@@ -168,3 +168,25 @@ async def test_the_form_starts_from_the_members_posting_defaults(member: Any,
         row = await conn.fetchrow("SELECT visibility, language FROM statuses"
                                   " WHERE account_id = $1", ada.account.id)
     assert (row["visibility"], row["language"]) == ("unlisted", "fr")
+
+
+async def test_a_filter_that_warns_folds_the_post_and_one_that_hides_drops_it(
+        member: Any, db: Database, clock: Any, worker: Any) -> None:
+    from server.filters import service as filters
+    from server.filters.service import KeywordChange
+
+    ada = await member("ada")
+    for text in ("about spiders", "about snakes", "about cats"):
+        await ada.form("/statuses", {"status": text}, token_from="/home")
+    async with db.transaction() as conn:
+        for title, word, action in (("Arachnids", "spiders", "warn"),
+                                    ("Reptiles", "snakes", "hide")):
+            await filters.create_filter(conn, account_id=ada.account.id, title=title,
+                                        context=["home", "public"], action=action,
+                                        expires_in=None, keywords=[KeywordChange(word)],
+                                        now=clock.now())
+    await worker().run_until_idle()
+    for path in ("/home", "/public"):
+        status, page = await ada.page(path)
+        assert "<summary>Filtered: Arachnids</summary>" in page
+        assert "snakes" not in page and "about cats" in page
