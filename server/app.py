@@ -63,6 +63,7 @@ from server.polls import routes as poll_routes
 from server.web import pages
 from server.web.errors import error_middleware
 from server.web.html import make_environment
+from server.web.social.routes import TABLES as SOCIAL_ROUTES
 from server.web.state import CLOCK, CONFIG, DB, HTTP, SERVICES, TEMPLATES
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app.cleanup_ctx.append(_workers(job_workers))
     for table in (pages.routes, account_routes.routes, oauth_pages.routes, oauth_routes.routes,
                   media_storage.routes, media_defaults.routes, *governance_routes.TABLES,
-                  *FEDERATION_ROUTES):
+                  *FEDERATION_ROUTES, *SOCIAL_ROUTES):
         app.add_routes(table)
     for table in (api_apps.routes, api_accounts.routes, api_instance.routes, poll_routes.routes,
                   api_media.routes, api_discovery.routes, api_relations.routes,

@@ -13,6 +13,7 @@ from server.federation.activitypub import instance_actor, serialize
 from server.federation.activitypub import queries as ap_q
 from server.federation.activitypub.http import activitypub_type, ap_response
 from server.web.html import render
+from server.web.social.profiles import profile_context
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -46,7 +47,8 @@ async def _profile_page(request: web.Request, account: dict[str, Any]) -> web.Re
     config = request.app[CONFIG]
     response = await render(request, "federation/profile.html", account=account, posts=posts,
                             acct=f"{account['username']}@{config.domain}",
-                            bio=serialize.to_ap_actor(account, config=config)["summary"])
+                            bio=serialize.to_ap_actor(account, config=config)["summary"],
+                            remote_url=None, **await profile_context(request, account["id"]))
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = (f'<{account["uri"]}>; rel="alternate"; '
                                 f'type="application/activity+json"')

@@ -15,7 +15,8 @@ from server.federation.activitypub.actors import load_local_actor
 from server.federation.activitypub.http import activitypub_type, ap_response, int_id
 from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
-from server.web.html import render
+from server.ids import parse_id
+from server.web.social.threads import status_page
 from server.web.state import CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -40,14 +41,15 @@ def _gone(uri: str) -> web.Response:
 @routes.get(_STATUS)
 @routes.get(r"/@{username:[A-Za-z0-9_]+}/{status_id:\d+}")
 async def get_status(request: web.Request) -> web.StreamResponse:
+    content_type = activitypub_type(request)
+    if content_type is None:
+        # Browsers get the thread page, which shows what the signed-in reader may see
+        # (a followers-only post to a follower too), not only what is served to peers.
+        return await status_page(request, status_id=parse_id(request.match_info["status_id"]),
+                                 acct=request.match_info["username"])
     account, status = await _load(request)
     if status.reblog_of_id is not None:
         raise NotFoundError("There is no such post.")
-    content_type = activitypub_type(request)
-    if content_type is None:
-        if status.deleted_at is not None:
-            raise web.HTTPGone(text="This post was deleted.")
-        return await render(request, "federation/status.html", account=account, post=status)
     if status.deleted_at is not None:
         return _gone(status.uri)
     async with request.app[DB].acquire() as conn:

@@ -1,0 +1,118 @@
+"""Forms that act on a status or an account: boost, favourite, bookmark (and undoing them),
+delete after a confirmation page, follow and unfollow, and answering follow requests.
+Each calls the service function the API calls, then sends the browser back where it was."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from server.accounts.queries import Account
+from server.api.entities.statuses import render_status
+from server.config import Config
+from server.db import Conn
+from server.errors import ForbiddenError, NotFoundError
+from server.follows import service as follows
+from server.ids import parse_id
+from server.statuses import actions, service
+from server.web.forms import read_form, see_other
+from server.web.html import render
+from server.web.social.viewer import back_to, require_viewer, sign_in_first, viewer_account
+from server.web.state import CLOCK, CONFIG, DB
+
+routes = web.RouteTableDef()
+StatusAction = Callable[[Conn, Config, Account, int, datetime], Awaitable[Any]]
+
+STATUS_ACTIONS: dict[str, StatusAction] = {
+    # Boosts from the web are public, as Mastodon's web interface makes them by default.
+    "reblog": lambda c, cfg, a, i, n: service.reblog(c, config=cfg, account=a, status_id=i, now=n),
+    "unreblog": lambda c, cfg, a, i, n: service.unreblog(c, account=a, status_id=i, now=n),
+    "favourite": lambda c, cfg, a, i, n: service.favourite(c, account=a, status_id=i, now=n),
+    "unfavourite": lambda c, cfg, a, i, n: service.unfavourite(c, account=a, status_id=i, now=n),
+    "bookmark": lambda c, cfg, a, i, n: actions.bookmark(c, account=a, status_id=i, now=n),
+    "unbookmark": lambda c, cfg, a, i, n: actions.unbookmark(c, account=a, status_id=i),
+}
+
+
+def _id(request: web.Request, key: str = "id") -> int:
+    value = parse_id(request.match_info[key])
+    if value is None:
+        raise NotFoundError("There is no such post.")
+    return value
+
+
+@routes.post(r"/statuses/{id:\d+}/{action:%s}" % "|".join(STATUS_ACTIONS))
+async def post_status_action(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    account = await require_viewer(request)
+    status_id = _id(request)
+    act = STATUS_ACTIONS[request.match_info["action"]]
+    async with request.app[DB].transaction() as conn:
+        await act(conn, request.app[CONFIG], account, status_id, request.app[CLOCK].now())
+    return see_other(back_to(form, f"/statuses/{status_id}") + f"#status-{status_id}")
+
+
+async def _own_status(conn: Conn, account: Account, status_id: int) -> Any:
+    """The viewer's own post: one they cannot see is not found, someone else's is refused."""
+    status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=account)
+    if status.reblog_of_id is not None:
+        raise NotFoundError("There is no such post.")
+    if status.account_id != account.id:
+        raise ForbiddenError("You can only delete your own posts.")
+    return status
+
+
+@routes.get(r"/statuses/{id:\d+}/delete")
+async def get_delete(request: web.Request) -> web.StreamResponse:
+    account = await viewer_account(request)
+    if account is None:
+        return sign_in_first(request)
+    async with request.app[DB].acquire() as conn:
+        status = await _own_status(conn, account, _id(request))
+        entry = await render_status(conn, request.app[CONFIG], status, viewer_id=account.id,
+                                    now=request.app[CLOCK].now())
+    return await render(request, "social/delete.html", entry=entry, here=request.path)
+
+
+@routes.post(r"/statuses/{id:\d+}/delete")
+async def post_delete(request: web.Request) -> web.StreamResponse:
+    await read_form(request)
+    account = await require_viewer(request)
+    async with request.app[DB].transaction() as conn:
+        status = await _own_status(conn, account, _id(request))
+        await service.delete_status(conn, account=account, status_id=status.id,
+                                    now=request.app[CLOCK].now())
+    return see_other("/home?notice=deleted")
+
+
+@routes.post(r"/accounts/{id:\d+}/{action:follow|unfollow}")
+async def post_follow(request: web.Request) -> web.StreamResponse:
+    """A remote account's follow goes out as an ActivityPub Follow (the follows service's
+    event); it stays a request until that server accepts."""
+    form = await read_form(request)
+    me = await require_viewer(request)
+    now = request.app[CLOCK].now()
+    async with request.app[DB].transaction() as conn:
+        target = await follows.get_account_or_404(conn, _id(request))
+        if request.match_info["action"] == "follow":
+            await follows.follow(conn, config=request.app[CONFIG], follower=me, target=target,
+                                 now=now)
+        else:
+            await follows.unfollow(conn, follower=me, target=target, now=now)
+    return see_other(back_to(form, f"/@{target.acct()}"))
+
+
+@routes.post(r"/follow_requests/{id:\d+}/{decision:authorize|reject}")
+async def post_follow_request(request: web.Request) -> web.StreamResponse:
+    await read_form(request)
+    me = await require_viewer(request)
+    now = request.app[CLOCK].now()
+    async with request.app[DB].transaction() as conn:
+        follower = await follows.get_account_or_404(conn, _id(request))
+        decide = (follows.accept_request if request.match_info["decision"] == "authorize"
+                  else follows.reject_request)
+        await decide(conn, follower=follower, target=me, now=now)
+    return see_other("/notifications")
