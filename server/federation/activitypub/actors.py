@@ -10,14 +10,12 @@ from aiohttp import web
 from server.errors import NotFoundError
 from server.federation import queries
 from server.federation.activitypub import instance_actor, serialize
-from server.federation.activitypub import queries as ap_q
 from server.federation.activitypub.http import activitypub_type, ap_response
 from server.web.html import render
 from server.web.social.profiles import profile_context
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
-PROFILE_POSTS = 20
 
 
 async def load_local_actor(request: web.Request, username: str) -> dict[str, Any]:
@@ -40,12 +38,8 @@ async def get_actor(request: web.Request) -> web.StreamResponse:
 
 
 async def _profile_page(request: web.Request, account: dict[str, Any]) -> web.Response:
-    async with request.app[DB].acquire() as conn:
-        posts = ([] if account["suspended_at"] else
-                 await ap_q.list_recent_public_statuses(conn, account_id=account["id"],
-                                                        limit=PROFILE_POSTS))
     config = request.app[CONFIG]
-    response = await render(request, "federation/profile.html", account=account, posts=posts,
+    response = await render(request, "federation/profile.html", account=account,
                             acct=f"{account['username']}@{config.domain}",
                             bio=serialize.to_ap_actor(account, config=config)["summary"],
                             remote_url=None, **await profile_context(request, account["id"]))

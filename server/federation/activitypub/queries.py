@@ -145,7 +145,3 @@ async def list_status_uris_and_authors(conn: Conn, *,
     return {r["id"]: dict(r) for r in rows}
 
 
-async def list_recent_public_statuses(conn: Conn, *, account_id: int,
-                                      limit: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in await conn.fetch(Q["list_recent_public_statuses"], account_id,
-                                              limit)]

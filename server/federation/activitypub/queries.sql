@@ -164,11 +164,3 @@ SELECT id, status_id, type, file_path, remote_url, content_type, description, bl
 SELECT s.id, s.uri, s.deleted_at, a.uri AS author_uri
   FROM statuses s JOIN accounts a ON a.id = s.account_id
  WHERE s.id = ANY($1::bigint[]);
-
--- name: list_recent_public_statuses
--- For the profile page.
--- $1 account_id, $2 limit
-SELECT id, content, spoiler_text, created_at, url, uri
-  FROM statuses
- WHERE account_id = $1 AND visibility = 'public' AND deleted_at IS NULL AND reblog_of_id IS NULL
- ORDER BY id DESC LIMIT $2;
