@@ -8,7 +8,12 @@ each) and dumps a snapshot next to the probe file, for W7 to compare by file:lin
 Tracing costs memory of its own (counted in RSS, reported apart) and CPU, so the RSS of a
 traced run is only read for attribution; untraced runs give the RSS figures.
 
-    python -m bench.scenarios.w7_app --dsn ... --workers 32 --probe-out /tmp/p.jsonl
+The dataset's remote hosts (`*.remote.bench.invalid`) do not exist and W7 runs no fake
+fleet: the app's HTTP client gets a resolver that finds no address for any name, at once,
+so a delivery fails as it would against a name that does not resolve, without a DNS query
+leaving the machine (the system resolver would ask the configured name server).
+
+    python -m bench.scenarios.w7_app --dsn ... --workers 32 [--probe-out /tmp/p.jsonl]
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import gc
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -26,8 +32,33 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from aiohttp.abc import AbstractResolver, ResolveResult
+
 from bench.common import proc_rss_mib
 from bench.scenarios.inbox_app import app_arguments, serve
+
+
+class NoRemoteHosts(AbstractResolver):
+    """Finds no address for any name, without asking anyone."""
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        raise OSError(f"w7: no host {host} here")
+
+    async def close(self) -> None:
+        return None
+
+
+def _without_remote_hosts() -> None:
+    """create_app's own HTTP client (serve passes none without a fleet) with NoRemoteHosts."""
+    import server.app
+
+    make = server.app.make_client_session
+
+    def make_client_session(config: Any, *, resolver: AbstractResolver | None = None) -> Any:
+        return make(config, resolver=NoRemoteHosts())
+
+    server.app.make_client_session = make_client_session  # type: ignore[assignment]
 
 
 class _MallInfo2(ctypes.Structure):
@@ -288,16 +319,17 @@ def main(argv: list[str] | None = None) -> None:
 
     # serve reads what api_app reads (one parser for both); the probe adds its own.
     p = app_arguments(__doc__.splitlines()[0], max_seconds=1800.0)
-    p.add_argument("--probe-out", type=Path, required=True)
+    p.add_argument("--probe-out", type=Path, help="answer SIGUSR2 with a probe line here")
     p.add_argument("--trace-frames", type=int, default=0, help="tracemalloc frames (0: off)")
     p.add_argument("--no-memory-tuning", action="store_true",
                    help="without server.memtune's arena cap and periodic trim (for comparison)")
     args = p.parse_args(argv)
-    import server.app  # noqa: F401  (the modules that make the entity caches)
-    from server.api.entities import cache
+    _without_remote_hosts()   # imports server.app: the modules that make the entity caches
+    if args.probe_out is not None:
+        from server.api.entities import cache
 
-    cache.instrument_all()   # hit rates in the probe lines (one Python call per lookup)
-    install_probe(args.probe_out, args.trace_frames)
+        cache.instrument_all()   # hit rates in the probe lines (one Python call per lookup)
+        install_probe(args.probe_out, args.trace_frames)
     from bench import reqtimes
 
     timings = reqtimes.enabled()   # BENCH_REQ_TIMES: each request's time split (pool wait...)
