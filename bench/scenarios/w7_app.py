@@ -121,17 +121,43 @@ def _pymalloc() -> dict[str, float]:
     return out
 
 
+def _usable_size() -> Any:
+    """glibc's malloc_usable_size, or None."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        fn = libc.malloc_usable_size
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes, fn.restype = [ctypes.c_void_p], ctypes.c_size_t
+    return fn
+
+
+_USABLE = _usable_size()
+
+
+def _size(o: Any) -> int:
+    """sys.getsizeof, except for bytes and str beyond pymalloc's 512 bytes: those come from
+    malloc at the object's own address (neither is tracked by the collector, so no header
+    precedes it), and what malloc gave may be far more than the length says (orjson's
+    output is sized for the worst case and not shrunk)."""
+    size = sys.getsizeof(o)
+    if size > 512 and _USABLE is not None and type(o) in (bytes, str):
+        size = max(size, _USABLE(id(o)))
+    return size
+
+
 def _deep_bytes(obj: Any, seen: set[int]) -> int:
-    """sys.getsizeof over everything reachable through containers and instance dicts/slots
-    (objects already counted elsewhere are skipped through `seen`): an estimate of what a
-    cache holds, counting shared strings once per probe."""
+    """What everything reachable through containers and instance dicts/slots takes (`_size`),
+    skipping objects already counted through `seen`: with one `seen` for all caches, what
+    they hold together, shared objects counted once (in the first cache that holds them);
+    with a fresh one, what a cache holds alone."""
     stack, total = [obj], 0
     while stack:
         o = stack.pop()
         if id(o) in seen or isinstance(o, type) or callable(o) and not hasattr(o, "__dict__"):
             continue
         seen.add(id(o))
-        total += sys.getsizeof(o)
+        total += _size(o)
         if isinstance(o, dict):
             stack.extend(o.keys())
             stack.extend(o.values())
@@ -151,7 +177,8 @@ def _deep_bytes(obj: Any, seen: set[int]) -> int:
 def _cache_sizes() -> dict[str, Any]:
     """Entries in every process-wide cache of the server's modules: each BoundedCache and
     lru_cache found at module level, the key caches and the token caches; with the bytes the
-    larger ones hold (an estimate, `_deep_bytes`)."""
+    larger ones hold (`_deep_bytes`: `_kib` shared objects counted once, in the first cache
+    by module name; `_alone_kib` everything the cache reaches)."""
     out: dict[str, Any] = {}
     seen: set[int] = set()
     mods = dict(sys.modules)
@@ -164,6 +191,7 @@ def _cache_sizes() -> dict[str, Any]:
             if bounded is not None and isinstance(obj, bounded):
                 out[f"{short}.{key}"] = len(obj)
                 out[f"{short}.{key}_kib"] = round(_deep_bytes(obj._data, seen) / 1024)
+                out[f"{short}.{key}_alone_kib"] = round(_deep_bytes(obj._data, set()) / 1024)
                 if getattr(obj, "max_bytes", 0):   # what the cache counts against its bound
                     out[f"{short}.{key}_weighed_kib"] = round(obj.bytes / 1024)
                 if obj.lookups:

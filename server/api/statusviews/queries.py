@@ -99,18 +99,19 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
 # replaces its entry instead of leaving a dead version behind. list_home_page's rows leave out
 # four columns (see HomePage), so they are a form of their own, under the negated id: the same
 # status read by both queries would otherwise replace its entry on every other page.
-# Bounded in bytes as well as entries: what a page shows is mostly the newest statuses, and
-# about a thousand rows cover every page being read at once (W6 reads ~420 statuses and ~390
-# authors; the W7 soak's pages show ~530 authors).
+# Bounded in bytes as well as entries, sized for W6's working set (~420 statuses and ~390
+# authors: every first and second home page of dataset S's 200 users), kept even after a
+# shrink to three quarters; no larger: a row beyond it is built again in a microsecond or two
+# when read again (the W7 soak's pages show ~530 authors and posts arrive all along).
 Row = tuple[Any, ...]
-PAGE_ROWS_MAX = 4096
-STATUSES_MAX_BYTES = 2 << 20
-AUTHORS_MAX_BYTES = 3 << 19
+PAGE_ROWS_MAX = 1024
+STATUSES_MAX_BYTES = 1 << 20
+AUTHORS_MAX_BYTES = 1 << 20
 # Beyond the text, what an entry holds in Python objects (the columns' tuple, the dataclass,
-# ints, datetimes, string headers, the dict slot): sys.getsizeof over an entry with every
-# column filled, so rather more than most rows hold.
-STATUS_ENTRY_BYTES = 1500
-AUTHOR_ENTRY_BYTES = 1600
+# ints, datetimes, string headers, its slot in the cache), measured with tracemalloc over
+# the benchmarks' rows.
+STATUS_ENTRY_BYTES = 1120
+AUTHOR_ENTRY_BYTES = 1290
 UPDATED_AT = STATUS_FIELDS.index("updated_at")   # never NULL but in list_home_page's rows
 
 
