@@ -211,10 +211,13 @@ def _cache_sizes() -> dict[str, Any]:
     return out
 
 
-def _connections() -> dict[str, int]:
+def _connections() -> dict[str, Any]:
     """The HTTP client's pooled connections (idle keep-alive and in use), the server's
-    open client connections (one RequestHandler each) and the streaming hub's clients."""
-    out = {"client_idle": 0, "client_in_use": 0, "server_handlers": 0, "stream_clients": 0}
+    open client connections (one RequestHandler each) with the response bodies they still
+    hold, and the streaming hub's clients."""
+    out: dict[str, Any] = {"client_idle": 0, "client_in_use": 0, "server_handlers": 0,
+                           "server_last_bodies": 0, "server_last_bodies_kib": 0.0,
+                           "stream_clients": 0}
     try:
         from aiohttp import connector, web_protocol
     except ImportError:
@@ -226,6 +229,15 @@ def _connections() -> dict[str, int]:
             out["client_in_use"] += len(getattr(o, "_acquired", ()))
         elif isinstance(o, web_protocol.RequestHandler):
             out["server_handlers"] += 1
+            # aiohttp's connection loop keeps its last request and response in its frame
+            # until the next request arrives: the bodies still held there.
+            task = getattr(o, "_task_handler", None)
+            frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
+            resp = frame.f_locals.get("resp") if frame is not None else None
+            body = getattr(resp, "_body", None)
+            if isinstance(body, (bytes, bytearray)) and body:
+                out["server_last_bodies"] += 1
+                out["server_last_bodies_kib"] += _size(body) / 1024
         elif hub_cls is not None and isinstance(o, hub_cls):
             out["stream_clients"] += len(o.clients)
     return out

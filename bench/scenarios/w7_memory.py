@@ -144,7 +144,8 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
     conns = [("soak_s", "t s"), ("sockets", "sockets"),
              ("pg_connections", "pg conns gc sees (not the first two)"),
              ("pg_closed_connections", "closed pg conns"), ("pg_cached_statements", "cached stmts"),
-             ("server_handlers", "server conns"), ("client_idle", "client idle"),
+             ("server_handlers", "server conns"), ("server_last_bodies", "last bodies held"),
+             ("server_last_bodies_kib", "their KiB"), ("client_idle", "client idle"),
              ("client_in_use", "client in use"), ("stream_clients", "stream clients")]
     res.table([c[1] for c in conns], [[p.get(k, "–") for k, _ in conns] for p in probes],
               title="W7 connections")
