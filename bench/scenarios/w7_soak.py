@@ -9,8 +9,9 @@ Reported: answers by class (zero 5xx expected), p50/p99 per kind, the app's RSS 
 warm-up and at the end (growth ≤ 10 %), and every 10 s the job queue: ready jobs that are
 due and how late the oldest of them is (lag), for local jobs (fan-out, notifications, inbox
 processing) and for deliveries apart: W7 runs no fake fleet, so deliveries to the dataset's
-remote hosts (`*.remote.bench.invalid`) fail and retry with backoff, and later deliveries to
-the same inbox wait behind them (per-inbox ordering). Reads and writes spread over every local user
+remote hosts (`*.remote.bench.invalid`) fail (the app's resolver finds no address, see
+w7_app) and retry with backoff, and later deliveries to the same inbox wait behind them
+(per-inbox ordering). Reads and writes spread over every local user
 of the dataset, so no token reaches the API's 300 requests per 5 minutes at the default rate.
 
 `--minutes N` sets the length; `--probe` runs the app as w7_app, which reports at 30 s, every
