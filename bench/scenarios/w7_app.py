@@ -8,7 +8,12 @@ each) and dumps a snapshot next to the probe file, for W7 to compare by file:lin
 Tracing costs memory of its own (counted in RSS, reported apart) and CPU, so the RSS of a
 traced run is only read for attribution; untraced runs give the RSS figures.
 
-    python -m bench.scenarios.w7_app --dsn ... --workers 32 --probe-out /tmp/p.jsonl
+The dataset's remote hosts (`*.remote.bench.invalid`) do not exist and W7 runs no fake
+fleet: the app's HTTP client gets a resolver that finds no address for any name, at once,
+so a delivery fails as it would against a name that does not resolve, without a DNS query
+leaving the machine (the system resolver would ask the configured name server).
+
+    python -m bench.scenarios.w7_app --dsn ... --workers 32 [--probe-out /tmp/p.jsonl]
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import gc
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -26,8 +32,33 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from aiohttp.abc import AbstractResolver, ResolveResult
+
 from bench.common import proc_rss_mib
 from bench.scenarios.inbox_app import app_arguments, serve
+
+
+class NoRemoteHosts(AbstractResolver):
+    """Finds no address for any name, without asking anyone."""
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        raise OSError(f"w7: no host {host} here")
+
+    async def close(self) -> None:
+        return None
+
+
+def _without_remote_hosts() -> None:
+    """create_app's own HTTP client (serve passes none without a fleet) with NoRemoteHosts."""
+    import server.app
+
+    make = server.app.make_client_session
+
+    def make_client_session(config: Any, *, resolver: AbstractResolver | None = None) -> Any:
+        return make(config, resolver=NoRemoteHosts())
+
+    server.app.make_client_session = make_client_session  # type: ignore[assignment]
 
 
 class _MallInfo2(ctypes.Structure):
@@ -90,17 +121,43 @@ def _pymalloc() -> dict[str, float]:
     return out
 
 
+def _usable_size() -> Any:
+    """glibc's malloc_usable_size, or None."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        fn = libc.malloc_usable_size
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes, fn.restype = [ctypes.c_void_p], ctypes.c_size_t
+    return fn
+
+
+_USABLE = _usable_size()
+
+
+def _size(o: Any) -> int:
+    """sys.getsizeof, except for bytes and str beyond pymalloc's 512 bytes: those come from
+    malloc at the object's own address (neither is tracked by the collector, so no header
+    precedes it), and what malloc gave may be far more than the length says (orjson's
+    output is sized for the worst case and not shrunk)."""
+    size = sys.getsizeof(o)
+    if size > 512 and _USABLE is not None and type(o) in (bytes, str):
+        size = max(size, _USABLE(id(o)))
+    return size
+
+
 def _deep_bytes(obj: Any, seen: set[int]) -> int:
-    """sys.getsizeof over everything reachable through containers and instance dicts/slots
-    (objects already counted elsewhere are skipped through `seen`): an estimate of what a
-    cache holds, counting shared strings once per probe."""
+    """What everything reachable through containers and instance dicts/slots takes (`_size`),
+    skipping objects already counted through `seen`: with one `seen` for all caches, what
+    they hold together, shared objects counted once (in the first cache that holds them);
+    with a fresh one, what a cache holds alone."""
     stack, total = [obj], 0
     while stack:
         o = stack.pop()
         if id(o) in seen or isinstance(o, type) or callable(o) and not hasattr(o, "__dict__"):
             continue
         seen.add(id(o))
-        total += sys.getsizeof(o)
+        total += _size(o)
         if isinstance(o, dict):
             stack.extend(o.keys())
             stack.extend(o.values())
@@ -120,7 +177,8 @@ def _deep_bytes(obj: Any, seen: set[int]) -> int:
 def _cache_sizes() -> dict[str, Any]:
     """Entries in every process-wide cache of the server's modules: each BoundedCache and
     lru_cache found at module level, the key caches and the token caches; with the bytes the
-    larger ones hold (an estimate, `_deep_bytes`)."""
+    larger ones hold (`_deep_bytes`: `_kib` shared objects counted once, in the first cache
+    by module name; `_alone_kib` everything the cache reaches)."""
     out: dict[str, Any] = {}
     seen: set[int] = set()
     mods = dict(sys.modules)
@@ -133,6 +191,7 @@ def _cache_sizes() -> dict[str, Any]:
             if bounded is not None and isinstance(obj, bounded):
                 out[f"{short}.{key}"] = len(obj)
                 out[f"{short}.{key}_kib"] = round(_deep_bytes(obj._data, seen) / 1024)
+                out[f"{short}.{key}_alone_kib"] = round(_deep_bytes(obj._data, set()) / 1024)
                 if getattr(obj, "max_bytes", 0):   # what the cache counts against its bound
                     out[f"{short}.{key}_weighed_kib"] = round(obj.bytes / 1024)
                 if obj.lookups:
@@ -152,10 +211,13 @@ def _cache_sizes() -> dict[str, Any]:
     return out
 
 
-def _connections() -> dict[str, int]:
+def _connections() -> dict[str, Any]:
     """The HTTP client's pooled connections (idle keep-alive and in use), the server's
-    open client connections (one RequestHandler each) and the streaming hub's clients."""
-    out = {"client_idle": 0, "client_in_use": 0, "server_handlers": 0, "stream_clients": 0}
+    open client connections (one RequestHandler each) with the response bodies they still
+    hold, and the streaming hub's clients."""
+    out: dict[str, Any] = {"client_idle": 0, "client_in_use": 0, "server_handlers": 0,
+                           "server_last_bodies": 0, "server_last_bodies_kib": 0.0,
+                           "stream_clients": 0}
     try:
         from aiohttp import connector, web_protocol
     except ImportError:
@@ -167,6 +229,15 @@ def _connections() -> dict[str, int]:
             out["client_in_use"] += len(getattr(o, "_acquired", ()))
         elif isinstance(o, web_protocol.RequestHandler):
             out["server_handlers"] += 1
+            # aiohttp's connection loop keeps its last request and response in its frame
+            # until the next request arrives: the bodies still held there.
+            task = getattr(o, "_task_handler", None)
+            frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
+            resp = frame.f_locals.get("resp") if frame is not None else None
+            body = getattr(resp, "_body", None)
+            if isinstance(body, (bytes, bytearray)) and body:
+                out["server_last_bodies"] += 1
+                out["server_last_bodies_kib"] += _size(body) / 1024
         elif hub_cls is not None and isinstance(o, hub_cls):
             out["stream_clients"] += len(o.clients)
     return out
@@ -288,16 +359,17 @@ def main(argv: list[str] | None = None) -> None:
 
     # serve reads what api_app reads (one parser for both); the probe adds its own.
     p = app_arguments(__doc__.splitlines()[0], max_seconds=1800.0)
-    p.add_argument("--probe-out", type=Path, required=True)
+    p.add_argument("--probe-out", type=Path, help="answer SIGUSR2 with a probe line here")
     p.add_argument("--trace-frames", type=int, default=0, help="tracemalloc frames (0: off)")
     p.add_argument("--no-memory-tuning", action="store_true",
                    help="without server.memtune's arena cap and periodic trim (for comparison)")
     args = p.parse_args(argv)
-    import server.app  # noqa: F401  (the modules that make the entity caches)
-    from server.api.entities import cache
+    _without_remote_hosts()   # imports server.app: the modules that make the entity caches
+    if args.probe_out is not None:
+        from server.api.entities import cache
 
-    cache.instrument_all()   # hit rates in the probe lines (one Python call per lookup)
-    install_probe(args.probe_out, args.trace_frames)
+        cache.instrument_all()   # hit rates in the probe lines (one Python call per lookup)
+        install_probe(args.probe_out, args.trace_frames)
     from bench import reqtimes
 
     timings = reqtimes.enabled()   # BENCH_REQ_TIMES: each request's time split (pool wait...)

@@ -21,11 +21,12 @@ from bench.scenarios.api_common import ApiApp
 PROBE_AT = (30, 60, 90, 120, 180, 240, 300, 360, 420, 480, 540, 600, 720, 840, 960, 1080, 1200)
 
 class ProbedApiApp(ApiApp):
-    """api_app with w7_app's memory probe: `probe()` asks it for one line of figures (and a
-    tracemalloc snapshot when tracing)."""
+    """The app as w7_app runs it (api_app whose HTTP client finds no remote host, see there),
+    with its memory probe when `probe_out` is given: `probe()` asks it for one line of
+    figures (and a tracemalloc snapshot when tracing)."""
 
-    def __init__(self, dsn: str, *, workers: int, max_seconds: float, probe_out: Path,
-                 trace_frames: int, tune_memory: bool) -> None:
+    def __init__(self, dsn: str, *, workers: int, max_seconds: float, probe_out: Path | None,
+                 trace_frames: int = 0, tune_memory: bool = True) -> None:
         super().__init__(dsn, workers=workers, max_seconds=max_seconds)
         self.probe_out, self.trace_frames = probe_out, trace_frames
         self.tune_memory = tune_memory
@@ -33,8 +34,9 @@ class ProbedApiApp(ApiApp):
     def __enter__(self) -> ProbedApiApp:
         cmd = [*taskset_prefix(APP_CORE), sys.executable, "-m", "bench.scenarios.w7_app",
                "--dsn", self.dsn, "--workers", str(self.workers),
-               "--max-seconds", str(self.max_seconds), "--probe-out", str(self.probe_out),
-               "--trace-frames", str(self.trace_frames)]
+               "--max-seconds", str(self.max_seconds)]
+        if self.probe_out is not None:
+            cmd += ["--probe-out", str(self.probe_out), "--trace-frames", str(self.trace_frames)]
         if self.pool:   # else serve's pool size
             cmd += ["--pool", str(self.pool)]
         if not self.tune_memory:
@@ -45,7 +47,7 @@ class ProbedApiApp(ApiApp):
     async def probe(self) -> dict[str, Any]:
         """Signal the app and wait for its line (a traced snapshot takes a moment)."""
         before = self.lines()
-        assert self.proc is not None
+        assert self.proc is not None and self.probe_out is not None
         self.proc.send_signal(signal.SIGUSR2)
         for _ in range(600):
             await asyncio.sleep(0.1)
@@ -55,11 +57,16 @@ class ProbedApiApp(ApiApp):
 
     async def probe_released(self) -> dict[str, Any]:
         """After the soak: empty the caches in the app, then probe (w7_app._release_caches)."""
+        assert self.probe_out is not None
         self.probe_out.with_suffix(".release").touch()
         return await self.probe()
 
+    @property
+    def probing(self) -> bool:
+        return self.probe_out is not None
+
     def lines(self) -> list[dict[str, Any]]:
-        if not self.probe_out.exists():
+        if self.probe_out is None or not self.probe_out.exists():
             return []
         # Only whole lines: the app may be writing the last one as it is read.
         complete = self.probe_out.read_text().split("\n")[:-1]
@@ -137,7 +144,8 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
     conns = [("soak_s", "t s"), ("sockets", "sockets"),
              ("pg_connections", "pg conns gc sees (not the first two)"),
              ("pg_closed_connections", "closed pg conns"), ("pg_cached_statements", "cached stmts"),
-             ("server_handlers", "server conns"), ("client_idle", "client idle"),
+             ("server_handlers", "server conns"), ("server_last_bodies", "last bodies held"),
+             ("server_last_bodies_kib", "their KiB"), ("client_idle", "client idle"),
              ("client_in_use", "client in use"), ("stream_clients", "stream clients")]
     res.table([c[1] for c in conns], [[p.get(k, "–") for k, _ in conns] for p in probes],
               title="W7 connections")

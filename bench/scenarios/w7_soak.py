@@ -9,8 +9,9 @@ Reported: answers by class (zero 5xx expected), p50/p99 per kind, the app's RSS 
 warm-up and at the end (growth ≤ 10 %), and every 10 s the job queue: ready jobs that are
 due and how late the oldest of them is (lag), for local jobs (fan-out, notifications, inbox
 processing) and for deliveries apart: W7 runs no fake fleet, so deliveries to the dataset's
-remote hosts (`*.remote.bench.invalid`) fail and retry with backoff, and later deliveries to
-the same inbox wait behind them (per-inbox ordering). Reads and writes spread over every local user
+remote hosts (`*.remote.bench.invalid`) fail (the app's resolver finds no address, see
+w7_app) and retry with backoff, and later deliveries to the same inbox wait behind them
+(per-inbox ordering). Reads and writes spread over every local user
 of the dataset, so no token reaches the API's 300 requests per 5 minutes at the default rate.
 
 `--minutes N` sets the length; `--probe` runs the app as w7_app, which reports at 30 s, every
@@ -40,7 +41,7 @@ from bench import reqtimes
 from bench.common import LOAD_CORE, Result, fmt, pin_self, proc_rss_mib, proc_status_mib, say
 from bench.db import BASE_URL, EPOCH_MS, LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
 from bench.load.openloop import HARD_MAX_SECONDS, Histogram, open_loop
-from bench.scenarios.api_common import ApiApp, seed_tokens, token_for
+from bench.scenarios.api_common import seed_tokens, token_for
 from bench.scenarios.w7_memory import (
     ProbedApiApp,
     memory_tables,
@@ -201,11 +202,9 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
     async def main() -> dict[str, Any]:
         async with BenchPostgres() as pg:
             dsn, users, public = await setup(pg, size)
-            app_cm = (ProbedApiApp(dsn, workers=workers, max_seconds=duration + 600,
-                                   probe_out=probe_dir / "probe.jsonl", trace_frames=trace_frames,
-                                   tune_memory=tune_memory)
-                      if probe_dir is not None else ApiApp(dsn, workers=workers,
-                                                           max_seconds=duration + 600))
+            app_cm = ProbedApiApp(dsn, workers=workers, max_seconds=duration + 600,
+                                  probe_out=probe_dir / "probe.jsonl" if probe_dir else None,
+                                  trace_frames=trace_frames, tune_memory=tune_memory)
             if pool is not None:
                 app_cm.pool = pool
             with app_cm as app:
@@ -214,7 +213,7 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                 await open_loop(app.url("/"), rate=50, duration=3,
                                 targets=[t for t, k in zip(targets, kinds) if k == "home"][:150])
                 rss0 = proc_rss_mib(app.pid)
-                if isinstance(app, ProbedApiApp):
+                if app.probing:
                     probes.append(await app.probe() | {"soak_s": 0} | proc_status_mib(app.pid))
                     rss0 = probes[-1].get("rss", rss0)
                 def done(i: int, due: float, status: int) -> None:
@@ -228,7 +227,7 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                 sampler = asyncio.create_task(sample_queue(dsn, app.pid, samples, t0, stop))
                 prober = (asyncio.create_task(probe_every(app, probes, t0, stop,
                                                           at=probe_times(duration)))
-                          if isinstance(app, ProbedApiApp) else None)
+                          if app.probing else None)
                 say(f"  W7: {duration:.0f} s at {rate:.0f} req/s ...")
                 window.append(time.time())
                 if duration <= HARD_MAX_SECONDS:

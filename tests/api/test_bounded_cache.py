@@ -51,3 +51,21 @@ def test_stats_count_hits_once_instrumented() -> None:
     stats = cache.stats()
     assert stats["lookups"] == 2 and stats["hits"] == 1 and stats["hit_rate"] == 0.5
     REGISTRY.remove(cache)
+
+
+def test_exact_keeps_json_in_an_allocation_of_its_length() -> None:
+    import tracemalloc
+
+    from server.api.entities.cache import exact
+    from server.jsonio import dumpb
+
+    value = {"note": "x" * 800}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = exact(dumpb(value))
+        grew = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept == dumpb(value)
+    assert grew <= len(kept) + 64   # orjson's own bytes for this value take 8 KiB

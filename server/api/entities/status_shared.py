@@ -23,7 +23,7 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Any
 
-from server.api.entities.cache import BoundedCache
+from server.api.entities.cache import BYTES_HEADER, BoundedCache, exact
 from server.api.entities.common import iso
 from server.api.entities.status_parts import (
     to_mastodon_media,
@@ -42,10 +42,23 @@ Embeds = tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None, list[st
 _KEY = attrgetter("id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive",
                   "spoiler_text", "visibility", "language", "uri", "url", "edited_at", "content")
 
-PARTS_MAX = 8192
-# A part is its JSON (0.4 KiB and the text) and about 0.3 KiB of Python objects: a few
-# thousand statuses, more than a page of every timeline being read at once.
-PARTS_MAX_BYTES = 4 << 20
+# What a part keeps alive (cache.py): its JSON pieces, its own objects with its key and
+# slot in the cache (PART_BYTES), the versions of its embeds, and the Status it keeps: that
+# row's objects (STATUS_BYTES) and text, which the page rows cache (statusviews) usually
+# holds too but not always (a part outlives the row there by hours in a quiet process).
+# Measured with tracemalloc: 0.9 KiB of part and 1 KiB of Status for the benchmarks'
+# 60-character statuses, 1.3 + 1.8 KiB at 500 characters.
+PART_BYTES = 420
+STATUS_BYTES = 740
+_STATUS_TEXT = attrgetter("uri", "url", "in_reply_to_uri", "content", "text_source",
+                          "spoiler_text", "visibility", "language")
+# Sized for W6's working set (every first and second home page of dataset S's 200 users:
+# ~420 statuses, ~2 KiB each) with room for the newest of the other pages; a part beyond it
+# is built again when read again. W7, whose account pages alone show 20 statuses of each of
+# 200 users, found four in five of its statuses at 1.25 MiB (99 % at 4 MiB weighed by the
+# JSON alone, about 7.7 MiB held).
+PARTS_MAX = 2048
+PARTS_MAX_BYTES = 2 << 20
 
 _FLAG_NAMES = ("favourited", "reblogged", "muted", "bookmarked")
 # The viewer's four flags as JSON, by the identity of the flags dict (statusviews hands out
@@ -89,7 +102,7 @@ class SharedPart:
     (REST::StatusSerializer's): `head` up to `"replies_count":`, `edited` (edited_at),
     `content`, and `tail` from media_attachments to the end."""
 
-    __slots__ = ("content", "counts", "edited", "embeds", "head", "status", "tail")
+    __slots__ = ("content", "counts", "edited", "embeds", "head", "size", "status", "tail")
 
     def __init__(self, status: Status, embeds: Embeds | None, config: Config,
                  embeds_version: tuple[Any, ...] | None) -> None:
@@ -111,11 +124,15 @@ class SharedPart:
             "card": None,
             "poll": None,
         })[1:]
+        # Weighed once: a new version of the row taken in later (counters only) shows the
+        # same text, so the entry weighs the same when it leaves the cache.
+        self.size = (PART_BYTES + STATUS_BYTES + len(self.counts)
+                     + len(self.head) + len(self.edited) + len(self.content) + len(self.tail)
+                     + sum(len(text) for text in _STATUS_TEXT(status) if text is not None)
+                     + _embeds_bytes(embeds_version))
 
     def weight(self) -> int:
-        # The pieces, and roughly the entry and the Status it keeps (usually also kept by
-        # statusviews' cache).
-        return len(self.head) + len(self.edited) + len(self.content) + len(self.tail) + 400
+        return self.size
 
     def json(self, status: Status, *, viewer: bool, flags: dict[str, Any] | None,
              reblog: bytes | None, account: bytes) -> bytes:
@@ -179,6 +196,9 @@ def shared_part(status: Status, embeds: Embeds | None, config: Config) -> Shared
             part.status = status   # the one statusviews keeps now: let the old one go
             part.counts = _counts(status)
             return part
+    if embeds_version is not None:   # kept: each in an allocation of its length
+        media_v, mentions_v, tags_v = embeds_version
+        embeds_version = (media_v and exact(media_v), mentions_v and exact(mentions_v), tags_v)
     return _PARTS.put(key, SharedPart(status, embeds, config, embeds_version))
 
 
@@ -191,6 +211,14 @@ def entity_json(status: Status, embeds: Embeds | None, config: Config, *, viewer
     if part is None or part.status is not status or embeds is not None or part.embeds is not None:
         part = shared_part(status, embeds, config)
     return part.json(status, viewer=viewer, flags=flags, reblog=reblog, account=account)
+
+
+def _embeds_bytes(version: tuple[Any, ...] | None) -> int:
+    if version is None:
+        return 0
+    media_v, mentions_v, tags_v = version
+    return (56 + sum(len(v) + BYTES_HEADER for v in (media_v, mentions_v) if v is not None)
+            + (sum(len(name) + 60 for name in tags_v) if tags_v else 0))
 
 
 def _counts(status: Status) -> bytes:

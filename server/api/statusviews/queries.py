@@ -99,18 +99,19 @@ def _layout(keys: tuple[str, ...]) -> _Layout:
 # their rows (xmin), which lead the kept columns: they are a form of their own, under the
 # negated id (statuses and authors alike), or the same status or author read by both kinds of
 # page would replace its entry on every other page.
-# Bounded in bytes as well as entries: what a page shows is mostly the newest statuses, and
-# about a thousand rows cover every page being read at once (W6 reads ~420 statuses and ~390
-# authors; the W7 soak's pages show ~530 authors).
+# Bounded in bytes as well as entries, weighed as tracemalloc sees them: W6 reads ~420
+# statuses and ~390 authors (every first and second home page of dataset S's 200 users), the
+# W7 soak's pages show ~530 authors and more statuses, some in both forms; a row beyond the
+# bound is built again when read again.
 Row = tuple[Any, ...]
-PAGE_ROWS_MAX = 4096
+PAGE_ROWS_MAX = 2048
 STATUSES_MAX_BYTES = 2 << 20
 AUTHORS_MAX_BYTES = 3 << 19
 # Beyond the text, what an entry holds in Python objects (the columns' tuple, the dataclass,
-# ints, datetimes, string headers, the dict slot): sys.getsizeof over an entry with every
-# column filled, so rather more than most rows hold.
-STATUS_ENTRY_BYTES = 1500
-AUTHOR_ENTRY_BYTES = 1600
+# ints, datetimes, string headers, its slot in the cache), measured with tracemalloc over
+# the benchmarks' rows.
+STATUS_ENTRY_BYTES = 1120
+AUTHOR_ENTRY_BYTES = 1290
 
 
 def _text_bytes(columns: Row) -> int:
