@@ -346,6 +346,8 @@ async def seed_delivery_sender(conn: asyncpg.Connection, *, followers: int, serv
             rows.append((W4_FOLLOWER_BASE + i, f"f{i}", host, base, f"{base}/inbox",
                          f"https://{host}/inbox", f"{base}#main-key"))
             i += 1
+    # Triggers are off while loading, so the follows' follower_remote flag (migration 0022,
+    # which list_follower_inboxes reads) is written here rather than by its trigger.
     await conn.execute("SET session_replication_role = replica")
     try:
         await conn.executemany(
@@ -355,8 +357,8 @@ async def seed_delivery_sender(conn: asyncpg.Connection, *, followers: int, serv
             VALUES ($1, $2, $3, $4, $5, $6, $7, now(), now()) ON CONFLICT DO NOTHING""", rows)
         await conn.execute(
             """
-            INSERT INTO follows (id, account_id, target_account_id, created_at)
-            SELECT 9000000000 + (a.id - $2), a.id, $1, now()
+            INSERT INTO follows (id, account_id, target_account_id, created_at, follower_remote)
+            SELECT 9000000000 + (a.id - $2), a.id, $1, now(), a.domain IS NOT NULL
               FROM accounts a WHERE a.id >= $2 AND a.id < $2 + $3
             ON CONFLICT DO NOTHING""",
             SENDER_ID, W4_FOLLOWER_BASE, followers)
