@@ -17,6 +17,7 @@ from server.api.params import ids_param, match_id, read_params
 from server.api.status_params import read_draft, read_scheduled_at
 from server.api.status_responses import caller_account, json_body, status_response
 from server.api.statusviews import queries as views_q
+from server.api.statusviews.context import context_ids
 from server.errors import NotFoundError, UnauthorizedError
 from server.statuses import actions, scheduled, service
 from server.statuses import queries as statuses_q
@@ -197,35 +198,14 @@ async def statuses_context(request: web.Request) -> web.Response:
         viewer = await caller_account(conn, token)
         viewer_id = viewer.id if viewer else None
         status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=viewer)
-        ancestors = list(reversed(await views_q.list_ancestors(conn, status_id=status.id,
-                                                              limit=CONTEXT_ANCESTORS)))
-        pairs = await views_q.list_descendants(conn, status_id=status.id, limit=CONTEXT_DESCENDANTS)
-        visible = await views_q.filter_visible(conn, status_ids=ancestors + [i for i, _ in pairs],
-                                               viewer_id=viewer_id, hide_muted=viewer is not None,
-                                               now=now)
-        descendants = _thread_order(status.id, pairs, visible)
+        ancestors, descendants = await context_ids(
+            conn, status_id=status.id, viewer_id=viewer_id, now=now,
+            ancestors=CONTEXT_ANCESTORS, descendants=CONTEXT_DESCENDANTS)
         config = request.app[CONFIG]
         body = {
-            "ancestors": await render_statuses(conn, config, [i for i in ancestors if i in visible],
+            "ancestors": await render_statuses(conn, config, ancestors,
                                                viewer_id=viewer_id, now=now),
             "descendants": await render_statuses(conn, config, descendants, viewer_id=viewer_id,
                                                  now=now),
         }
     return web.json_response(body)
-
-
-def _thread_order(root: int, pairs: list[tuple[int, int]], visible: set[int]) -> list[int]:
-    """Depth first, older replies first, as a thread reads; a reply hidden from the viewer
-    hides the replies below it too."""
-    children: dict[int, list[int]] = {}
-    for status_id, parent in pairs:
-        children.setdefault(parent, []).append(status_id)
-    out: list[int] = []
-    stack = list(reversed(children.get(root, [])))
-    while stack:
-        current = stack.pop()
-        if current not in visible:
-            continue
-        out.append(current)
-        stack.extend(reversed(children.get(current, [])))
-    return out

@@ -11,6 +11,7 @@ from server.errors import NotFoundError
 from server.follows import service as follows
 from server.statuses import service
 from server.statuses.compose import Draft
+from server.statuses.threads import thread_order
 from server.web.social import reading
 from tests.federation.factories import make_status
 from tests.helpers import make_account, make_remote_account
@@ -18,8 +19,8 @@ from tests.helpers import make_account, make_remote_account
 
 def test_thread_order_is_depth_first_and_hidden_replies_hide_their_subtree() -> None:
     pairs = [(2, 1), (3, 2), (4, 1), (5, 4), (6, 3)]
-    assert reading.thread_order(1, pairs, {2, 3, 4, 5, 6}) == [2, 3, 6, 4, 5]
-    assert reading.thread_order(1, pairs, {2, 4, 5, 6}) == [2, 4, 5]
+    assert thread_order(1, pairs, {2, 3, 4, 5, 6}) == [2, 3, 6, 4, 5]
+    assert thread_order(1, pairs, {2, 4, 5, 6}) == [2, 4, 5]
 
 
 async def test_thread_refuses_what_the_viewer_may_not_see(db: Database, config: Config,

@@ -12,6 +12,7 @@ from server.accounts.queries import Account
 from server.api.entities.notifications import render_notifications
 from server.api.entities.statuses import render_statuses
 from server.api.statusviews import queries as views_q
+from server.api.statusviews.context import context_ids
 from server.config import Config
 from server.db import Conn
 from server.errors import NotFoundError
@@ -97,38 +98,17 @@ async def thread(conn: Conn, *, config: Config, viewer: Account | None, status_i
     (NotFoundError) when the viewer may not see the status."""
     viewer_id = viewer.id if viewer else None
     found = await statuses.access_status_for_viewing(conn, status_id=status_id, viewer=viewer)
-    ancestors = list(reversed(await views_q.list_ancestors(conn, status_id=found.id,
-                                                          limit=ANCESTORS)))
-    pairs = await views_q.list_descendants(conn, status_id=found.id, limit=DESCENDANTS)
-    visible = await views_q.filter_visible(conn, status_ids=ancestors + [i for i, _ in pairs],
-                                           viewer_id=viewer_id, hide_muted=viewer is not None,
-                                           now=now)
-    rendered = await render_statuses(
-        conn, config, [i for i in ancestors if i in visible] + [found.id]
-        + thread_order(found.id, pairs, visible), viewer_id=viewer_id, now=now,
-        known={found.id: found})
+    ancestors, descendants = await context_ids(conn, status_id=found.id, viewer_id=viewer_id,
+                                               now=now, ancestors=ANCESTORS,
+                                               descendants=DESCENDANTS)
+    rendered = await render_statuses(conn, config, ancestors + [found.id] + descendants,
+                                     viewer_id=viewer_id, now=now, known={found.id: found})
     by_id = {int(s["id"]): s for s in rendered}
     if found.id not in by_id:   # an author gone since: nothing to show
         raise NotFoundError("Record not found")
     before = [by_id[i] for i in ancestors if i in by_id]
-    after = [by_id[i] for i in thread_order(found.id, pairs, visible) if i in by_id]
+    after = [by_id[i] for i in descendants if i in by_id]
     return Thread(by_id[found.id], before, after)
-
-
-def thread_order(root: int, pairs: list[tuple[int, int]], visible: set[int]) -> list[int]:
-    """Depth first, older replies first; a reply hidden from the viewer hides its replies."""
-    children: dict[int, list[int]] = {}
-    for status_id, parent in pairs:
-        children.setdefault(parent, []).append(status_id)
-    out: list[int] = []
-    stack = list(reversed(children.get(root, [])))
-    while stack:
-        current = stack.pop()
-        if current not in visible:
-            continue
-        out.append(current)
-        stack.extend(reversed(children.get(current, [])))
-    return out
 
 
 async def notifications(conn: Conn, *, config: Config, viewer_id: int, max_id: int | None,
