@@ -18,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -30,6 +30,7 @@ from yarl import URL
 
 from server import jobs, jsonio
 from server.db import Conn
+from server.db.coalesce import ROW_REFUSED, Coalescer
 from server.federation import queries
 from server.federation.activitypub import signatures
 from server.jobs import PermanentJobError, RetryLaterError
@@ -52,11 +53,10 @@ ACTIVITY_CONTENT_TYPE = 'application/activity+json'
 PAYLOADS_KEPT_FOR = timedelta(days=7)  # > MAX_ATTEMPTS tries at most 6 h apart
 PAYLOADS_PURGED_PER_POST = 20          # old bodies dropped by each fan-out, a few at a time
 BODIES_CACHED = 64                     # recent bodies kept by a worker (one per fan-out)
+COALESCED_AT_MOST = 500                # keys in one context read or success write
 
 # (the sender's private key PEM and key id, or None when the account is gone; the host's health)
 Context = tuple[tuple[str, str] | None, queries.DeliveryHost | None]
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 def make_workers(ctx: JobContext, handlers: dict[str, JobHandler], *, job_workers: int,
@@ -122,7 +122,7 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         raise RetryLaterError(f"could not reach {host}: {type(exc).__name__} {exc}") from None
     if 200 <= status < 300:
         if _success_worth_recording(health, now):
-            await _success_writes(ctx)(host)
+            await _record_success(ctx, host)
         return
     reason = f"{inbox} answered HTTP {status}"
     if status in (408, 429) or status >= 500:
@@ -131,77 +131,49 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     raise PermanentJobError(reason)
 
 
-class _SameTurn(Generic[K, V]):
-    """Calls made in the same turn of the event loop, answered by one statement. A worker
-    starts the jobs of a claim together, and answers from many servers arrive in one poll of
-    the loop, so fifty deliveries cost one round trip instead of fifty; each caller still
-    waits for its own answer, read (or written) just before it goes on, and the callers go
-    on one per turn of the loop (see _release)."""
-
-    def __init__(self, ctx: JobContext, run: Callable[[Conn, list[K]], Awaitable[list[V]]]) -> None:
-        self.ctx = ctx
-        self.run = run
-        self.pending: dict[K, asyncio.Future[V]] = {}
-        self.running: set[asyncio.Task[None]] = set()
-
-    async def __call__(self, key: K) -> V:
-        found = self.pending.get(key)
-        if found is None:
-            loop = asyncio.get_running_loop()
-            if not self.pending:  # after the callbacks already due in this turn
-                loop.call_soon(self._start)
-            found = self.pending[key] = loop.create_future()
-        # Shielded: a cancelled job must not cancel the answer others wait for.
-        return await asyncio.shield(found)
-
-    def _start(self) -> None:
-        pending, self.pending = self.pending, {}
-        task = asyncio.ensure_future(self._run(pending))
-        self.running.add(task)
-        task.add_done_callback(self.running.discard)
-
-    async def _run(self, pending: dict[K, asyncio.Future[V]]) -> None:
-        try:
-            async with self.ctx.db.acquire_plain() as conn:
-                found = await self.run(conn, list(pending))
-        except BaseException as exc:
-            for future in pending.values():
-                if not future.done():
-                    future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        self._release(iter(list(zip(pending.values(), found, strict=True))))
-
-    def _release(self, answers: Iterator[tuple[asyncio.Future[V], V]]) -> None:
-        """One caller goes on per turn of the loop: each delivery of a claim signs before it
-        POSTs (most of a millisecond of CPU), and fifty going on at once would hold the loop
-        that long, with the process's web requests and the answers to earlier POSTs waiting."""
-        for future, value in answers:
-            if not future.done():
-                future.set_result(value)
-                asyncio.get_running_loop().call_soon(self._release, answers)
-                return
-
-
-def _context_reads(ctx: JobContext) -> _SameTurn[tuple[int, str], Context]:
-    """(sender account id, host) -> what the delivery needs before it POSTs."""
+def _context_reads(ctx: JobContext) -> Coalescer[tuple[int, str], Context]:
+    """(sender account id, host) -> what the delivery needs before it POSTs. A worker starts
+    the jobs of a claim together, so fifty deliveries cost one read instead of fifty. The
+    callers go on one per turn of the loop: each signs before it POSTs (most of a
+    millisecond of CPU), and fifty going on at once would hold the loop that long, with the
+    process's web requests and the answers to earlier POSTs waiting."""
     reads = ctx.extra.get("delivery_contexts")
     if reads is None:
-        reads = ctx.extra["delivery_contexts"] = _SameTurn(
-            ctx, lambda conn, pairs: queries.get_delivery_contexts(conn, pairs=pairs))
+        async def read(pairs: list[tuple[int, str]]) -> list[Context]:
+            async with ctx.db.acquire_plain() as conn:
+                return await queries.get_delivery_contexts(conn, pairs=pairs)
+        reads = ctx.extra["delivery_contexts"] = Coalescer(
+            read, max_batch=COALESCED_AT_MOST, refused=ROW_REFUSED, distinct=True,
+            one_per_turn=True, name="delivery context reader")
     return reads
 
 
-def _success_writes(ctx: JobContext) -> _SameTurn[str, None]:
-    """host -> its success recorded (at the time of the first delivery of the turn asking)."""
+def _success_writes(ctx: JobContext) -> Coalescer[str, None]:
+    """host -> its success recorded (at the time its statement runs). Answers from many
+    servers arrive in one poll of the loop: their hosts go in one statement."""
     writes = ctx.extra.get("delivery_successes")
     if writes is None:
-        async def record(conn: Conn, hosts: list[str]) -> list[None]:
-            await queries.record_delivery_successes(conn, hosts=hosts, now=ctx.clock.now())
+        async def record(hosts: list[str]) -> list[None]:
+            async with ctx.db.acquire_plain() as conn:
+                await queries.record_delivery_successes(conn, hosts=hosts, now=ctx.clock.now())
             return [None] * len(hosts)
-        writes = ctx.extra["delivery_successes"] = _SameTurn(ctx, record)
+        writes = ctx.extra["delivery_successes"] = Coalescer(
+            record, max_batch=COALESCED_AT_MOST, refused=ROW_REFUSED, distinct=True,
+            one_per_turn=True, name="delivery success writer")
     return writes
+
+
+async def _record_success(ctx: JobContext, host: str) -> None:
+    """The remote took the POST, so the job is done whatever happens here: failing it would
+    send the activity again (a duplicate at an inbox that does not de-duplicate, or a
+    Delete resent after a re-Create). A success that cannot be written (PostgreSQL refused
+    this host's row, or could not be reached) is written by the host's next delivery: the
+    health it reads still shows the failures or the old success, so it asks again."""
+    try:
+        await _success_writes(ctx)(host)
+    except Exception as exc:
+        log.warning("delivery to %s succeeded; recording the success failed (%s: %s)",
+                    host, type(exc).__name__, exc)
 
 
 async def _body(ctx: JobContext, payload: dict[str, Any]) -> tuple[bytes, BytesPayload]:

@@ -16,6 +16,7 @@ from aiohttp import web
 from server.clock import FrozenClock
 from server.config import Config
 from server.db import Database
+from server.db.coalesce import Coalescer
 from server.federation import delivery
 from server.federation import queries as federation_q
 from server.federation.activitypub import cavage, signatures
@@ -238,10 +239,10 @@ async def test_a_retry_goes_by_its_due_time_not_behind_jobs_queued_before_it(
 
 async def test_callers_answered_by_one_statement_go_on_one_per_turn_of_the_loop(
         db: Database, config: Config, clock: FrozenClock) -> None:
-    async def times_ten(conn: Any, keys: list[int]) -> list[int]:
+    async def times_ten(keys: list[int]) -> list[int]:
         return [k * 10 for k in keys]
 
-    same_turn = delivery._SameTurn(JobContext(db=db, clock=clock, config=config), times_ten)
+    same_turn = Coalescer(times_ten, max_batch=50, distinct=True, one_per_turn=True)
     loop = asyncio.get_running_loop()
     turns, ticking = [0], [True]
 

@@ -12,21 +12,22 @@ each POST is answered only when the write holding its row has committed.
 A row PostgreSQL refuses (DataError: a lone UTF-16 surrogate or a NUL in the JSON) fails
 the whole statement; the batch is then written again row by row, so only that POST is
 refused. Any other error fails every POST of the batch, as it would have failed each alone.
+The queueing, batching and retrying are server/db/coalesce.py's; this module says what
+one write is.
 """
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 
 import asyncpg
 
 from server import jobs
 from server.db import Database
+from server.db.coalesce import Coalescer
 from server.federation.activitypub import queries as ap_q
 
 MAX_BATCH = 64
-Waiting = tuple[ap_q.ItemToStore, "asyncio.Future[ap_q.StoreOutcome]"]
 
 
 class InboxWriter:
@@ -36,62 +37,25 @@ class InboxWriter:
         self.db = db
         self.job_kind = job_kind
         self.wakeups = jobs.wakeups_for(db)
-        self._waiting: list[Waiting] = []
-        self._writing: asyncio.Task[None] | None = None
+        # DataError: the row's value cannot be stored; the others of its batch still are.
+        self._rows: Coalescer[ap_q.ItemToStore, ap_q.StoreOutcome] = Coalescer(
+            self._write, max_batch=MAX_BATCH, refused=(asyncpg.DataError,),
+            name="inbox writer")
 
     async def store(self, item: ap_q.ItemToStore) -> ap_q.StoreOutcome:
         """The row's outcome once committed; raises asyncpg.DataError when PostgreSQL
         refuses this row."""
-        future: asyncio.Future[ap_q.StoreOutcome] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, future))
-        if self._writing is None:
-            self._writing = asyncio.get_running_loop().create_task(self._drain())
-        return await future
+        return await self._rows(item)
 
-    async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-                await self._write(batch)
-        finally:
-            self._writing = None
-            # cancelled (the loop is closing): nobody is left to write for these
-            for _, future in self._waiting:
-                if not future.done():
-                    future.set_exception(ConnectionError("the inbox writer stopped"))
-            self._waiting = []
-
-    async def _write(self, batch: list[Waiting]) -> None:
+    async def _write(self, items: list[ap_q.ItemToStore]) -> list[ap_q.StoreOutcome]:
         notify = self.wakeups.leading(self.job_kind)
-        try:
-            async with self.db.acquire_plain() as conn:
-                outcomes, woken = await ap_q.store_inbox_items(
-                    conn, items=[item for item, _ in batch], job_kind=self.job_kind,
-                    channel=jobs.NOTIFY_CHANNEL, notify=notify)
-        except asyncpg.DataError as exc:
-            if len(batch) == 1:
-                _settle(batch, exc)
-            else:
-                for waiting in batch:
-                    await self._write([waiting])
-            return
-        except Exception as exc:
-            _settle(batch, exc)
-            return
-        except BaseException:
-            _settle(batch, ConnectionError("the inbox writer stopped"))
-            raise
+        async with self.db.acquire_plain() as conn:
+            outcomes, woken = await ap_q.store_inbox_items(
+                conn, items=items, job_kind=self.job_kind, channel=jobs.NOTIFY_CHANNEL,
+                notify=notify)
         if any(o.stored for o in outcomes):
             self.wakeups.committed(self.job_kind, notified=woken)
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if not future.done():  # its request may have been cancelled meanwhile
-                future.set_result(outcome)
-
-
-def _settle(batch: list[Waiting], exc: Exception) -> None:
-    for _, future in batch:
-        if not future.done():
-            future.set_exception(exc)
+        return outcomes
 
 
 _WRITERS: weakref.WeakKeyDictionary[Database, InboxWriter] = weakref.WeakKeyDictionary()
