@@ -8,6 +8,7 @@ exactly when the change was committed, and never when it was rolled back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,12 +45,35 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "status.reblog_received": (),
 }
 
+# Subscribers that only send to other servers (server/federation/outbound): see Reach.
+OUTBOUND_PREFIX = "federation.send_"
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Given to emit when an occurrence names nobody on another server (no remote account
+    mentioned, replied to or boosted): its outbound kinds are then queued only when
+    `followers_of` has a follower on another server, which the statement queueing the jobs
+    checks; with None (a direct message to local accounts only), never. Most posts of a
+    small server reach nobody elsewhere, and a job that would find nobody to send to costs
+    a claim and a transaction of reads."""
+    followers_of: int | None = None
+
+
 async def emit(conn: Conn, event: str, payload: dict[str, Any], *, now: datetime,
-               also: tuple[str, ...] = ()) -> None:
+               also: tuple[str, ...] = (), reach: Reach | None = None) -> None:
     """`also`: job kinds this one occurrence needs besides the event's subscribers (a post
-    with a link wants a card), enqueued in the same statement."""
+    with a link wants a card), enqueued in the same statement. `reach`: see Reach (None:
+    the emitter does not know, every subscriber is queued)."""
     kinds = SUBSCRIBERS.get(event)
     if kinds is None:
         raise KeyError(f"unknown event {event!r}: add it to server.events.SUBSCRIBERS")
-    await jobs.enqueue_kinds(conn, (*kinds, *also), {"event": event, **payload}, now=now)
+    outbound: tuple[str, ...] = ()
+    if reach is not None:
+        outbound = tuple(k for k in kinds if k.startswith(OUTBOUND_PREFIX))
+        if reach.followers_of is None:
+            kinds, outbound = tuple(k for k in kinds if k not in outbound), ()
+    await jobs.enqueue_kinds(conn, (*kinds, *also), {"event": event, **payload}, now=now,
+                             if_followed_elsewhere=outbound,
+                             account_id=reach.followers_of if reach is not None else None)
 

@@ -45,13 +45,19 @@ async def enqueue(conn: Conn, kind: str, payload: dict[str, Any], *, now: dateti
 
 
 async def enqueue_kinds(conn: Conn, kinds: Sequence[str], payload: dict[str, Any], *,
-                        now: datetime, max_attempts: int = 10) -> None:
+                        now: datetime, max_attempts: int = 10,
+                        if_followed_elsewhere: Sequence[str] = (),
+                        account_id: int | None = None) -> None:
     """One job of each kind with the same payload (an event's subscribers), inserted and
-    announced in one statement: a post's three jobs cost one round trip, not six."""
+    announced in one statement: a post's three jobs cost one round trip, not six. The kinds
+    also in `if_followed_elsewhere` are queued only when `account_id` has a follower on
+    another server, decided by that same statement."""
     if kinds:
         await queries.insert_jobs_of_kinds(conn, kinds=list(kinds), payload=payload, run_at=now,
                                            max_attempts=max_attempts, created_at=now,
-                                           channel=NOTIFY_CHANNEL)
+                                           channel=NOTIFY_CHANNEL,
+                                           if_followed_elsewhere=list(if_followed_elsewhere),
+                                           account_id=account_id)
 
 
 async def enqueue_many(conn: Conn, kind: str, payloads: Sequence[dict[str, Any]], *, now: datetime,

@@ -108,9 +108,10 @@ async def next_run_at(conn: Conn) -> datetime | None:
 
 async def insert_jobs_of_kinds(conn: Conn, *, kinds: list[str], payload: dict[str, Any],
                                run_at: datetime, max_attempts: int, created_at: datetime,
-                               channel: str) -> None:
+                               channel: str, if_followed_elsewhere: list[str] | None = None,
+                               account_id: int | None = None) -> None:
     await conn.fetchval(Q["insert_jobs_of_kinds"], kinds, payload, run_at, max_attempts,
-                        created_at, channel)
+                        created_at, channel, if_followed_elsewhere or [], account_id)
 
 
 async def notify_workers(conn: Conn, *, channel: str, kind: str) -> None:

@@ -15,14 +15,22 @@ SELECT $1, u.payload, $4, $5, u.ordering_key, $6
 -- name: insert_jobs_of_kinds
 -- One job of each kind, all with the same payload, and a wake-up for each kind: what an
 -- event enqueues for its subscribers, in one round trip (the NOTIFYs go out on commit).
--- $1 kinds, $2 payload, $3 run_at, $4 max_attempts, $5 created_at, $6 channel
+-- The kinds in $7 are queued only when account $8 has a follower on another server: kinds
+-- that send only to other servers, for an occurrence that names nobody there (one probe of
+-- the partial index follows_remote_target_idx, and none when $7 is empty).
+-- $1 kinds, $2 payload, $3 run_at, $4 max_attempts, $5 created_at, $6 channel,
+-- $7 kinds queued only for an account followed from elsewhere, $8 that account (or NULL)
 WITH inserted AS (
     INSERT INTO jobs (kind, payload, run_at, max_attempts, created_at)
     SELECT u.kind, $2, $3, $4, $5
       FROM unnest($1::text[]) WITH ORDINALITY AS u(kind, n)
+     WHERE NOT (u.kind = ANY($7::text[]))
+        OR EXISTS (SELECT 1 FROM follows f WHERE f.target_account_id = $8::bigint
+                                             AND f.follower_remote)
      ORDER BY u.n
+    RETURNING kind
 )
-SELECT count(pg_notify($6, u.kind)) FROM unnest($1::text[]) AS u(kind);
+SELECT count(pg_notify($6, kind)) FROM inserted;
 
 -- name: finish_and_claim_jobs
 -- Delete the jobs the worker has finished since its last round trip, then claim up to $3

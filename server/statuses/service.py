@@ -6,7 +6,9 @@ Each function runs inside the caller's transaction, writes the change, and emits
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+
 from server import events
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
@@ -90,7 +92,8 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
                                 now=now)
     # Most posts have no link: the card job goes only with those that do (and no media).
     card = (CARD_JOB,) if not attached and wants_card(content, config) else ()
-    await events.emit(conn, "status.created", {"status_id": status_id}, now=now, also=card)
+    await events.emit(conn, "status.created", {"status_id": status_id}, now=now, also=card,
+                      reach=_reach(author, draft.visibility, mentioned.values()))
     return status
 
 
@@ -114,6 +117,25 @@ async def _record_mentions(conn: Conn, *, status_id: int, author: Account,
     for account in others.values():
         await notifications.notify(conn, recipient=account, sender_id=author.id, type_="mention",
                                    status_id=status_id, now=now)
+
+
+def _reach(author: Account, visibility: str, named: Iterable[Account]) -> events.Reach | None:
+    """Whether a new post can go to other servers, as far as known before its jobs are
+    queued: to remote accounts it names (mentions, the replied-to author) always; otherwise
+    to the author's followers elsewhere, if any (and for a direct message, to nobody)."""
+    if any(not account.local for account in named):
+        return None
+    return events.Reach(followers_of=None if visibility == "direct" else author.id)
+
+
+def _boost_reach(booster: Account, original: Status) -> events.Reach | None:
+    """A boost (and its undoing) goes to the booster's followers and the original's author."""
+    return None if not original.local else events.Reach(followers_of=booster.id)
+
+
+def _like_reach(account: Account, status: Status) -> events.Reach | None:
+    """Only a local account's like of a remote post travels (to its author)."""
+    return None if account.local and not status.local else events.Reach()
 
 
 def _link_targets(mentioned: dict[str, Account], config: Config) -> dict[str, text.LinkTarget]:
@@ -203,7 +225,8 @@ async def reblog(conn: Conn, *, config: Config, account: Account, status_id: int
         reblog_of_id=original.id), now=now)
     assert made is not None
     await _notify_author(conn, status=original, sender_id=account.id, type_="reblog", now=now)
-    await events.emit(conn, "status.reblogged", {"status_id": reblog_id}, now=now)
+    await events.emit(conn, "status.reblogged", {"status_id": reblog_id}, now=now,
+                      reach=_boost_reach(account, original))
     return made
 
 
@@ -213,7 +236,8 @@ async def unreblog(conn: Conn, *, account: Account, status_id: int, now: datetim
     if reblog_id is not None:
         await queries.mark_status_deleted(conn, status_id=reblog_id, now=now)
         await publish.status_deleted(conn, status_id=reblog_id)
-        await events.emit(conn, "status.unreblogged", {"status_id": reblog_id}, now=now)
+        await events.emit(conn, "status.unreblogged", {"status_id": reblog_id}, now=now,
+                          reach=_boost_reach(account, original))
     return original
 
 
@@ -229,7 +253,7 @@ async def favourite(conn: Conn, *, account: Account, status_id: int, now: dateti
         await _notify_author(conn, status=status, sender_id=account.id, type_="favourite", now=now)
         await events.emit(conn, "status.favourited",
                           {"status_id": status.id, "account_id": account.id,
-                           "favourite_uri": uri}, now=now)
+                           "favourite_uri": uri}, now=now, reach=_like_reach(account, status))
     return status
 
 
@@ -249,6 +273,7 @@ async def unfavourite(conn: Conn, *, account: Account, status_id: int, now: date
                                      type_="favourite", status_id=status.id)
         await events.emit(conn, "status.unfavourited",
                           {"status_id": status.id, "account_id": account.id,
-                           "favourite_uri": removed["uri"]}, now=now)
+                           "favourite_uri": removed["uri"]}, now=now,
+                          reach=_like_reach(account, status))
     return status
 
