@@ -1,6 +1,8 @@
 """Outbound federation: our members' actions as ActivityPub activities to other servers.
 
-Every job kind here is subscribed to a domain event in server/events.py. A handler checks
+Every job kind here is subscribed to a domain event in server/events.py; an occurrence
+that names nobody on another server queues them only when its author has followers
+elsewhere (events.Reach), so most local posts of a small server queue none. A handler checks
 that the acting account is local (events for remote actors' actions came in through the
 inbox), builds the activity with activitypub/serialize.py and outbound/activities.py, and
 queues one durable signed POST per target inbox with delivery.enqueue_deliveries (the shared

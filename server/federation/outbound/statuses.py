@@ -92,7 +92,9 @@ async def send_create(ctx: JobContext, payload: dict[str, Any]) -> None:
             return   # deleted before it went out: its Delete is all the peers need
         inboxes = await status_audience(conn, status)
         if not inboxes:
-            return   # nobody elsewhere to tell: most posts of a small server end here
+            # Nobody elsewhere to tell. Posts known to reach nobody elsewhere never queue
+            # this job (events.Reach); this is a follower gone since, or one suspended.
+            return
         note = await _note(ctx, conn, status, author)
         create = serialize.to_ap_create(note, status=status, author=_ref(author))
         await send(conn, actor=author, activity=create, inboxes=inboxes, now=ctx.clock.now())
