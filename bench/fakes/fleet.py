@@ -78,13 +78,9 @@ def make_self_signed_cert() -> tuple[str, str]:
 
 
 def client_ssl_context(cert_pem: str) -> ssl.SSLContext:
-    """What the app's client session uses to trust the fleet (and nothing else); it resumes
-    TLS sessions as the app's default context does (tls_resume), unless
-    BENCH_NO_TLS_RESUME is set (for a before/after in the same minutes)."""
-    if os.environ.get("BENCH_NO_TLS_RESUME"):
-        return ssl.create_default_context(cadata=cert_pem)
-    from server.federation.activitypub.tls_resume import client_context
-    return client_context(cadata=cert_pem)
+    """What the app's client session uses to trust the fleet (and nothing else)."""
+    ctx = ssl.create_default_context(cadata=cert_pem)
+    return ctx
 
 
 def server_ssl_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:

@@ -13,7 +13,6 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver
 
 from server.errors import NotFoundError
-from server.federation.activitypub import tls_resume
 from server.federation.activitypub.serialize import AP_CONTENT_TYPE, LD_CONTENT_TYPE
 from server.federation.netguard import GuardedResolver
 from server.jobs.context import JobContext
@@ -38,10 +37,8 @@ CONNECTIONS_PER_HOST = 8  # never more than this to one server, however many job
 @lru_cache(maxsize=1)
 def default_ssl_context() -> ssl.SSLContext:
     """One context for the whole process: loading the system CA store costs milliseconds, and
-    every session and connection can share it, as they share its saved TLS sessions (a new
-    connection to a server seen before resumes one: tls_resume). OpenSSL honours
-    SSL_CERT_FILE."""
-    return tls_resume.client_context()
+    every session and connection can share it. OpenSSL honours SSL_CERT_FILE."""
+    return ssl.create_default_context()
 
 
 def client_session(config: Config, *, resolver: AbstractResolver | None = None,

@@ -1,5 +1,8 @@
-"""TLS session resumption for the outgoing client: a second connection to a server resumes
-the session of an earlier one instead of a full handshake.
+"""An experiment, measured by w3_fetch_instructions (`raw_tls_resumed`), not used by the app:
+TLS session resumption for an outgoing client, a second connection to a server resuming the
+session of an earlier one instead of a full handshake. With Python's ssl module on OpenSSL
+3.0 it saves no instructions (see that module's docstring for why); kept so that the
+measurement can be repeated on another Python or OpenSSL.
 
 A full handshake costs the client most of a new actor's fetch (OpenSSL 3.0 decodes and
 verifies the server's certificate chain: several million instructions, against ~0.4 M for a
@@ -42,7 +45,8 @@ class SessionStore:
     def __init__(self, *, max_hosts: int = MAX_HOSTS, per_host: int = TICKETS_PER_HOST) -> None:
         self.max_hosts, self.per_host = max_hosts, per_host
         self._hosts: OrderedDict[str, list[tuple[float, ssl.SSLSession]]] = OrderedDict()
-        self.offered = 0
+        self.offered = 0   # sessions offered to new connections
+        self.resumed = 0   # ... that the server accepted (counted when a ticket comes)
         self.saved = 0
 
     def take(self, host: str, now: float | None = None) -> ssl.SSLSession | None:
@@ -94,6 +98,8 @@ class ResumingSSLObject(ssl.SSLObject):
         session = self.session
         if session is not None and session.has_ticket:
             assert self._store is not None
+            if self.session_reused:
+                self._store.resumed += 1
             self._store.save(self._host, session)
             self._store = None  # one ticket per connection is enough
 
