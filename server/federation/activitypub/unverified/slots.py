@@ -55,6 +55,7 @@ class VerifyWorker(Worker):
         self._slots = slots
         self._active = 0                 # jobs running (the worker loop's `running`)
         self._last_start = -1e9          # time.monotonic() of the last job started
+        self._last_wake = -1e9           # ... of the last wake-up _paced gave
         super().__init__(ctx, handlers, concurrency=slots, only=[JOB_KIND])
 
     @property  # type: ignore[override]
@@ -103,8 +104,11 @@ class VerifyWorker(Worker):
 
     def _paced(self) -> None:
         # Saturated: the loop waits for a wake-up; give it one when the pace allows another
-        # job (at most FLOOR_RATE claims a second, each one statement).
-        if self._active < min(FLOOR_SLOTS, self._slots) and self._pace_allows():
+        # job, at most FLOOR_RATE a second (each wake-up costs a claim, found or not).
+        now = time.monotonic()
+        if self._active < min(FLOOR_SLOTS, self._slots) and self._pace_allows() \
+                and now - self._last_wake >= 1.0 / FLOOR_RATE:
+            self._last_wake = now
             self._calm()
 
 
