@@ -17,6 +17,9 @@ Phases, each counted in both processes and dumped:
 - `unknownkept`: the same with other new actors on those same hosts (kept-alive
   connections, as when a server's second new account writes).
 
+The fleet's CPU time per POST is printed too (its TLS handshakes and actor documents share
+the load core with PostgreSQL and the load generator in W3).
+
 With COMMONHOLD_BENCH_DATABASE_URL naming a server that preloads pg_stat_statements (see
 w6_statements.py), PostgreSQL's calls and execution time per POST are printed by statement.
 
@@ -41,7 +44,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from bench.common import REPO_DIR, say, stop_process
+from bench.common import REPO_DIR, process_meter, say, stop_process
 from bench.db import ENV_URL, BenchPostgres
 from bench.fakes.fleet import FleetProcess
 from bench.scenarios.inbox_common import key_pool, mixed_specs, now_tag, sign_all
@@ -177,9 +180,13 @@ def main(argv: list[str] | None = None) -> None:
                     asyncio.run(_stats(admin, dbname, True))
                 for proc in procs.values():
                     _ctl(proc.pid, "-z")
+                fleet_cpu = process_meter(fleet.proc.pid)  # type: ignore[union-attr]
+                fleet_cpu.start()
                 statuses = _post(conn, signed)
                 _drain(dsn)
                 time.sleep(0.5)
+                print(f"fleet, {phase}: {fleet_cpu.stop() / args.posts * 1e6:8.0f} µs of CPU "
+                      "per POST (the key servers' side, on the load core)")
                 for name, proc in procs.items():
                     _ctl(proc.pid, "-d", f"{name}-{phase}")
                 say(f"  {phase}: answers {statuses}")
