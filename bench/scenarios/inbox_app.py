@@ -192,9 +192,12 @@ def main(argv: list[str] | None = None) -> None:
     if timings:
         reqtimes.install()
     recorded = _record_batches()
+    from bench.scenarios import w3_trace
+    w3_trace.install_from_env()  # BENCH_W3_TRACE: the verify lane's decisions and jobs
     try:
         _run(args, run_loop)
     finally:
+        w3_trace.dump()
         if timings:
             reqtimes.dump(timings)
         if recorded is not None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ from bench.scenarios.inbox_common import (
     saturate_inbox,
     sign_all,
 )
+from bench.scenarios import w3_trace
 from bench.scenarios.w3_lag import LagSampler
 from bench.scenarios.w3_report import CONNECTIONS, NEW_ACTORS, NEW_AT_ONCE, UNKNOWN_EVERY
 from bench.scenarios.w3_report import report as _report
@@ -69,6 +71,10 @@ VERIFY_KIND = "federation.verify_inbox_item"
 MODES = ("sync", "serve0", "serve", "split")
 OPEN_RATE = 1000.0  # W1's offered rate, open loop
 # (label, every n-th from a new actor, open-loop rate or None for saturation)
+# --trace DIR: each app's w3_trace file there, and the runs' windows (mode, run, start, end
+# on the monotonic clock, which all processes share), for trace_report.
+TRACE_DIR: str | None = None
+WINDOWS: list[tuple[str, str, float, float]] = []
 RUNS = (("known", 0, None), ("mixed", UNKNOWN_EVERY, None), ("mixed_instant", UNKNOWN_EVERY, None),
         ("open_known", 0, OPEN_RATE), ("open_mixed", UNKNOWN_EVERY, OPEN_RATE))
 
@@ -93,6 +99,8 @@ class W3App:
                 "--cert-file", str(self.cert), *extra]
 
     def __enter__(self) -> W3App:
+        if TRACE_DIR:  # see w3_trace: read by the processes started below
+            os.environ[w3_trace.ENV] = str(Path(TRACE_DIR) / f"{self.mode}.json")
         if self.mode == "sync":
             self.web, self.port = spawn_app(self._cmd(APP_CORE, "--workers", "0", "--sync-keys"),
                                             "inbox_app")
@@ -102,6 +110,8 @@ class W3App:
                                                       "--only-kinds", VERIFY_KIND), "inbox_app")
         else:
             self.web, self.port = spawn_app(self._cmd(APP_CORE, "--workers", "0"), "inbox_app")
+            if TRACE_DIR:
+                os.environ[w3_trace.ENV] = str(Path(TRACE_DIR) / f"{self.mode}-worker.json")
             self.worker, _ = spawn_app(self._cmd(self.worker_core, "--no-web", "--workers", "32",
                                                  "--only-kinds", VERIFY_KIND, *self.profile),
                                        "inbox worker")
@@ -168,11 +178,14 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
     web_all.start()
     with LagSampler(dsn) as lag:
         with Meters(app.web.pid, pg.postmaster_pid) as m:
+            w0 = time.monotonic()
             if rate is None:
                 sat = saturate_inbox(app.port, signed, duration=duration,
                                      connections=CONNECTIONS)
             else:
                 sat = open_inbox(app.port, signed, rate=rate, duration=duration)
+            WINDOWS.append((app.mode, f"{'open ' if rate else ''}"
+                            f"{'mixed' if unknown_every else 'known'}", w0, time.monotonic()))
         k1, u1, waiting = asyncio.run(_counts(dsn))
         drained = _drain(dsn, drain) if unknown_every else 0.0
     _, u2, left = asyncio.run(_counts(dsn))
@@ -316,6 +329,8 @@ def run(*, quick: bool, n_actors: int, latency_ms: float, modes: list[str],
             return stats
 
     fl = asyncio.run(main())
+    if TRACE_DIR:
+        w3_trace.report(TRACE_DIR, WINDOWS)
     _report(res, out, modes, latency_ms, open_rate, fl)
     return res
 
@@ -332,7 +347,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--open-rate", type=float, default=OPEN_RATE,
                    help="open-loop rate of the second pair of runs (0: none)")
     p.add_argument("--profile-worker", help="cProfile (CPU time) of the split worker, to FILE")
+    p.add_argument("--trace", help="DIR: the verify lane's decisions and jobs per run "
+                   "(w3_trace), printed after the runs")
     args = p.parse_args(argv)
+    global TRACE_DIR
+    TRACE_DIR = args.trace
     modes = [m for m in args.modes.split(",") if m]
     if not set(modes) <= set(MODES):
         p.error(f"--modes: {', '.join(MODES)}")

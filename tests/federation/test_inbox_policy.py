@@ -71,6 +71,8 @@ async def process_jobs(local: Local) -> list[str]:
 
 async def assert_nothing_stored(local: Local) -> None:
     assert await local.count("inbox_items") == 0
+    async with local.db.acquire() as conn:  # nor kept for its key
+        assert await conn.fetchval("SELECT count(*) FROM inbox_unverified") == 0
     assert await process_jobs(local) == []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from datetime import timedelta
 from collections.abc import AsyncIterator
@@ -70,7 +71,37 @@ def test_the_lane_runs_at_its_floor_while_saturated(local: Local) -> None:
         gauge.enter()
     clock.t += 1.5 * load.WINDOW_SECONDS
     gauge.note_lag(1.0)
-    assert worker.concurrency == slots.FLOOR_SLOTS
+    assert worker.concurrency == 1          # one job may start now ...
+    worker._last_start = time.monotonic()   # ... as the lane does when it starts one
+    worker._active = 1
+    assert worker.concurrency == 1          # and no second before the pace allows
+    worker._last_start -= 1.0 / slots.FLOOR_RATE
+    assert worker.concurrency == 2 == slots.FLOOR_SLOTS
+    worker._active = 2
+    worker._last_start -= 1.0
+    assert worker.concurrency == 2          # never above the floor's slots
+
+
+def test_saturated_when_busy_on_a_core_of_its_own() -> None:
+    # the loop keeps its timers (no lag) but the process uses its whole core
+    clock, cpu = Ticker(), Ticker()
+    gauge = load.WebLoad(now=clock, cpu=cpu)
+    for _ in range(40):
+        gauge.enter()
+    for _ in range(load.CPU_PROBES + 1):
+        clock.t += load.PROBE_SECONDS
+        cpu.t += 0.5 * load.PROBE_SECONDS
+        gauge.note_cpu()
+    assert gauge.cpu_share == pytest.approx(0.5) and not gauge.saturated()
+    for _ in range(load.CPU_PROBES + 1):
+        clock.t += load.PROBE_SECONDS
+        cpu.t += 0.95 * load.PROBE_SECONDS
+        gauge.note_cpu()
+    assert gauge.saturated()
+    for _ in range(40):
+        gauge.leave()
+    clock.t += 1.5 * load.WINDOW_SECONDS
+    assert not gauge.saturated()   # busy with nothing waiting: the lane's own work
 
 
 def follow_of_ada(sender: FakeActor) -> dict[str, Any]:
@@ -127,7 +158,9 @@ async def test_under_a_burst_of_known_posts_verification_waits_then_catches_up(
     monkeypatch.setattr(load, "BUSY_LAG_SECONDS", 0.0)
     monkeypatch.setattr(slots, "FLOOR_SLOTS", 1)
     monkeypatch.setattr(unverified, "MAX_PER_HOST", 7)
-    keys = KeyServer(delay=0.2)
+    # slow enough that the first job, started at once, still holds its row when the
+    # backlog bound is tested below
+    keys = KeyServer(delay=1.0)
     new = [mastodon.add_actor(f"new{n}") for n in range(6)]
     forger = mastodon.add_actor("forger")
     for actor in [*new, forger]:

@@ -40,7 +40,10 @@ Most POSTs come from senders whose key verified here before. For them, rows 9 an
 checked with the key this process remembers (no lookup), and rows 7, 13, 14 and 15 are
 decided by the one statement that stores: it stores only if the sender's domain and
 account are not suspended and the database still gives that key to that actor. Anything
-else (no remembered key, a failed check, a changed key) goes the long way, row by row.
+else (no remembered key, a failed check, a changed key) goes the long way, row by row,
+except that with `inbox_defer_unknown_keys` a signature that parsed, by a key on the actor's
+host, has rows 7, 8 and 10 decided by the one statement that keeps the POST (and that also
+says whether the key is stored after all): a new sender's POST costs one round trip too.
 
 Later, in the job: an activity that does not parse ends `failed` with the reason; a type we
 do not handle ends `ignored` with the reason; a remote server that is down makes the job
@@ -223,20 +226,33 @@ async def _accept_known_signer(ctx: JobContext, parsed: ParsedSignature, body: b
     return True
 
 
+def _deferrable(ctx: JobContext, parsed: ParsedSignature, env: Envelope) -> bool:
+    """A key and its owner are always on one host (a key document must name an owner on its
+    own host), and only the actor may sign, so a key id off the actor's host can never
+    verify: such a POST is refused without a fetch (in _defer, after the policy rows)."""
+    return (uris.acceptable_id(parsed.key_id, ctx.config)
+            and uris.same_host(parsed.key_id, env.actor))
+
+
 async def _defer(ctx: JobContext, parsed: ParsedSignature, body: bytes, doc: dict[str, Any],
                  env: Envelope, inbox_account_id: int | None) -> None:
-    """Row 10: keep the POST for the verify job. A key and its owner are always on one host
-    (a key document must name an owner on its own host), and only the actor may sign, so a
-    key id off the actor's host can never verify: refused now, without a fetch. Whether the
-    key is stored is asked by the statement that keeps the POST: when it is, nothing is kept
-    and the POST is verified and stored now, rows 11-15 as without the setting."""
+    """Rows 7, 8 and 10 in one statement: unless the policy drops it, keep the POST for the
+    verify job. Whether the key is stored is asked by the same statement: when it is,
+    nothing is kept and the POST is verified and stored now, rows 11-15 as without the
+    setting."""
     if not uris.acceptable_id(parsed.key_id, ctx.config):
         raise SignatureError("the key id is not an acceptable URI", reason="bad_key_id")
     if not uris.same_host(parsed.key_id, env.actor):
         raise ActorMismatchError("The signing key does not belong to the activity's actor.")
-    owner = await unverified.defer(ctx, parsed=parsed, activity_id=env.id, actor_uri=env.actor,
-                                   type=env.type, raw_json=unverified.raw_text(body, doc),
-                                   inbox_account_id=inbox_account_id)
+    deferral = await unverified.defer(
+        ctx, parsed=parsed, activity_id=env.id, actor_uri=env.actor, type=env.type,
+        raw_json=unverified.raw_text(body, doc), inbox_account_id=inbox_account_id,
+        deletes_actor=env.type == "Delete" and env.object_id == env.actor)
+    if deferral.dropped is not None:
+        log.info("inbox: dropped %s %s from %s (%s)", env.type, env.id, env.actor,
+                 deferral.dropped)
+        return
+    owner = deferral.key_owner
     if owner is None:
         return
     key = await keyring.signer_for(ctx, parsed, stored=owner)
@@ -266,6 +282,16 @@ async def receive(request: web.Request, *, inbox_account_id: int | None) -> web.
         parsed, refused = None, exc
     if parsed is not None \
             and await _accept_known_signer(ctx, parsed, body, doc, env, inbox_account_id):
+        return web.Response(status=202)
+    if parsed is not None and ctx.config.inbox_defer_unknown_keys \
+            and _deferrable(ctx, parsed, env):
+        # A new sender's POST: the policy rows and keeping it, in one round trip.
+        try:
+            await _defer(ctx, parsed, body, doc, env, inbox_account_id)
+        except CommonholdError as exc:
+            log.info("inbox: refused %s %s from %s: %s", env.type, env.id, env.actor,
+                     exc.message)
+            raise
         return web.Response(status=202)
     reason = await _dropped_by_policy(ctx, env)
     if reason is not None:

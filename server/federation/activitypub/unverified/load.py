@@ -14,10 +14,27 @@ Two signs, both required:
   inbox POSTs a second); at saturation the requests read but unanswered pile up by the
   dozen. A stream (the streaming API) counts only until its headers are sent: an open but
   quiet stream costs nothing.
-- event-loop lag: how late a timer fires (the probe the verify worker runs). Requests in
-  flight alone would also count clients that send their bodies slowly, which cost no CPU;
-  lag alone would also count the lane's own work, so a burst of new actors with nothing
-  else to do would throttle itself.
+- the process short of CPU: either the event loop late (how late a timer fires, the probe
+  the verify worker runs), or the process busy, its CPU time over the last few probes
+  nearly all of the wall-clock time. Requests in flight alone would also count clients
+  that send their bodies slowly, which cost no CPU; the CPU signs alone would also count
+  the lane's own work, so a burst of new actors with nothing else to do would throttle
+  itself. Either CPU sign suffices because each misses a case: on a core of its own the
+  loop at saturation can stay within a few milliseconds of its timers (it is busy, not
+  late), and on a shared core the process is late but gets less than a whole core.
+
+Calibration (W3 `--trace`, bench/scenarios/w3_trace.py). Measured on the 2-core bench
+machine while other work kept it overloaded (load average 8-9): at saturation (256
+connections) the level's median was 60-240 and the lag's 10-50 ms, but the process got only
+15-25 % of its core; at W1's 1,000/s the app fell behind there too (level ~100). The CPU
+threshold comes from W1's quiet-machine figures instead: at saturation the app, on a core
+of its own, spends ~272 µs x 3,500/s, i.e. ~95 % of it, on the known senders alone, and
+at 1,000/s about 27 % (plus the lane's own ~3 ms per new actor while not yielding). On a
+core of its own the loop can stay on time while busy: probably why, with the lag as the only
+CPU sign, the lane lost about as much as one that never yields in quiet saturation runs
+(not measured there since).
+BUSY_REQUESTS (16) sits far below every saturated level seen and far above the ~1 of a
+load the process keeps up with; BUSY_LAG_SECONDS (5 ms) is a quarter of a probe.
 
 Measured with the monotonic clock, not the injected one: this is the process's load now,
 not a time anything records. One gauge per process (WEB): the CPU the lane competes for
@@ -28,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 
 from aiohttp import web
@@ -35,19 +53,24 @@ from aiohttp import web
 WINDOW_SECONDS = 0.1
 BUSY_REQUESTS = 16.0        # average unanswered requests over the window
 BUSY_LAG_SECONDS = 0.005    # a timer firing this late: the loop had no time to spare
+BUSY_CPU = 0.9              # share of wall-clock time the process spent on CPU
 PROBE_SECONDS = 0.02
+CPU_PROBES = 5              # the CPU share is taken over this many probes (~0.1 s)
 
 _COUNTED = web.RequestKey("load_counted", bool)
 
 
 class WebLoad:
-    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
-        self._now = now
+    def __init__(self, now: Callable[[], float] = time.monotonic,
+                 cpu: Callable[[], float] = time.process_time) -> None:
+        self._now, self._cpu = now, cpu
         self.in_flight = 0
         self._since = self._start = now()
         self._area = 0.0            # in_flight integrated over the current window
         self.level = 0.0            # average in flight over the last closed window
         self.lag = 0.0              # recent timer lateness, seconds (see note_lag)
+        self.cpu_share = 0.0        # CPU time / wall time over the last CPU_PROBES probes
+        self._cpu_marks: deque[tuple[float, float]] = deque(maxlen=CPU_PROBES + 1)
 
     def _tick(self) -> None:
         t = self._now()
@@ -69,22 +92,37 @@ class WebLoad:
         """Rises at once, falls by half a probe: one quiet timer amid a burst is not calm."""
         self.lag = late if late >= self.lag else (self.lag + late) / 2
 
+    def note_cpu(self) -> None:
+        """Called by the probe: the process's CPU share since CPU_PROBES probes ago."""
+        wall, cpu = self._now(), self._cpu()
+        self._cpu_marks.append((wall, cpu))
+        first_wall, first_cpu = self._cpu_marks[0]
+        if wall > first_wall:
+            self.cpu_share = (cpu - first_cpu) / (wall - first_wall)
+
     def saturated(self) -> bool:
         self._tick()
-        return self.level >= BUSY_REQUESTS and self.lag >= BUSY_LAG_SECONDS
+        return self.level >= BUSY_REQUESTS and (self.lag >= BUSY_LAG_SECONDS
+                                                or self.cpu_share >= BUSY_CPU)
 
-    async def probe(self, stop: asyncio.Event, on_calm: Callable[[], None]) -> None:
-        """Measure the loop's lag until `stop`; call `on_calm` when saturation ends, so a
-        lane held at its floor claims again at once rather than at its next poll."""
+    async def probe(self, stop: asyncio.Event, on_calm: Callable[[], None],
+                    on_paced: Callable[[], None] | None = None) -> None:
+        """Measure the loop's lag and the CPU share until `stop`; call `on_calm` when
+        saturation ends, so a lane held at its floor claims again at once rather than at its
+        next poll, and `on_paced` at every probe while saturated (the lane's floor is a
+        pace: slots.py)."""
         loop = asyncio.get_running_loop()
         was = False
         while not stop.is_set():
             start = loop.time()
             await asyncio.sleep(PROBE_SECONDS)
             self.note_lag(max(loop.time() - start - PROBE_SECONDS, 0.0))
+            self.note_cpu()
             now = self.saturated()
-            if was and not now:
+            if not now and was:
                 on_calm()
+            elif now and on_paced is not None:
+                on_paced()
             was = now
 
 

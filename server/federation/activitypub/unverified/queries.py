@@ -21,6 +21,7 @@ class DeferOutcome:
     kept: bool
     key_owner: ActorRef | None  # the database has the key after all: nothing kept
     total: int | None = None    # how many wait in all (at most the bound), when counted
+    dropped: str | None = None  # the inbox's policy drops it (get_inbox_sender_state's why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +51,19 @@ async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_
                            received_at: datetime, parsed: ParsedSignature, per_host: int,
                            total: int, job_kind: str, channel: str | None, job_attempts: int,
                            stale_before: datetime, purge_limit: int,
-                           ordering_key: str, count_total: bool = True) -> DeferOutcome:
+                           ordering_key: str, domains: list[str], deletes_actor: bool,
+                           count_total: bool = True) -> DeferOutcome:
     row = await conn.fetchrow(
         Q["defer_unverified"], item_id, activity_id, actor_uri, type, host, raw_json,
         inbox_account_id, received_at, parsed.scheme, parsed.key_id, parsed.algorithm,
         parsed.signing_string, parsed.legacy_signing_string, parsed.signature,
         list(parsed.covered), parsed.created, per_host, total, job_kind, channel, job_attempts,
-        stale_before, purge_limit, ordering_key, count_total)
+        stale_before, purge_limit, ordering_key, count_total, domains, deletes_actor)
+    dropped = ("domain suspended" if row["domain_suspended"] else
+               "actor suspended" if row["actor_suspended"] else
+               "Delete of an actor we never knew" if row["unknown_actor_deleted"] else None)
     return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, parsed.key_id),
-                        row["total"])
+                        row["total"], dropped)
 
 
 def _key_owner(row: Any, key_id: str) -> ActorRef | None:

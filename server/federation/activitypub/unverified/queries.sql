@@ -7,14 +7,35 @@
 -- given up (or failed on a bug) and they are purged here, a few at a time. An activity id
 -- already waiting or already stored is not kept again. The NOTIFY goes out on commit, only
 -- with a job and a channel ($20 NULL: the caller's coalesced wake-up announces it).
+-- The inbox's policy rows 7 and 8 are decided here too (get_inbox_sender_state's rules),
+-- saving the POST a round trip: nothing is kept, and the outcome says why, when the
+-- sender's domain ($26: host and parents) or the actor is suspended, or when $27 (the
+-- activity is a Delete of its actor) and the actor is unknown.
 -- $1 id, $2 activity_id, $3 actor_uri, $4 type, $5 host, $6 raw (JSON text),
 -- $7 inbox_account_id, $8 received_at, $9 sig_scheme, $10 key_id, $11 sig_algorithm,
 -- $12 signing_string, $13 legacy_signing_string, $14 signature, $15 covered, $16 sig_created,
 -- $17 per-host bound, $18 total bound, $19 job kind, $20 notify channel, $21 job attempts,
--- $22 stale before, $23 purge limit, $24 the job's ordering key, $25 count the total
-WITH purged AS (
+-- $22 stale before, $23 purge limit, $24 the job's ordering key, $25 count the total,
+-- $26 domains, $27 a Delete of its own actor
+WITH policy AS (
+    SELECT EXISTS (SELECT 1 FROM domain_policies
+                    WHERE active AND policy = 'suspend' AND lower(domain) = ANY($26::text[]))
+               AS domain_suspended,
+           a.id IS NOT NULL AS actor_known,
+           coalesce(a.domain IS NOT NULL AND a.suspended_at IS NOT NULL, false)
+               AS actor_suspended
+      FROM (SELECT 1) AS one LEFT JOIN accounts a ON a.uri = $3
+), dropped AS (
+    SELECT p.*, p.domain_suspended OR p.actor_suspended OR ($27::boolean AND NOT p.actor_known)
+               AS dropped
+      FROM policy p
+), purged AS (
+    -- in received_at order, so the index finds the stale rows (usually none) at once; a
+    -- plain LIMIT was planned as a scan of every waiting row, in every POST, and the
+    -- backlog is longest exactly when the web side is saturated
     DELETE FROM inbox_unverified
-     WHERE id IN (SELECT id FROM inbox_unverified WHERE received_at < $22 LIMIT $23)
+     WHERE id IN (SELECT id FROM inbox_unverified WHERE received_at < $22
+                   ORDER BY received_at LIMIT $23)
 ), owner AS (
     SELECT id, uri, domain, public_key_pem, fetched_at, suspended_at
       FROM accounts WHERE public_key_id = $10
@@ -35,14 +56,14 @@ WITH purged AS (
     SELECT c.key_stored OR (c.on_host < $17 AND coalesce(c.total < $18, true)) AS has_room,
            EXISTS (SELECT 1 FROM inbox_items WHERE activity_id = $2)
            OR EXISTS (SELECT 1 FROM inbox_unverified WHERE activity_id = $2) AS seen,
-           c.key_stored, c.total
-      FROM counted c
+           c.key_stored, c.total, d.dropped
+      FROM counted c CROSS JOIN dropped d
 ), item AS (
     INSERT INTO inbox_unverified (id, activity_id, actor_uri, type, host, raw, inbox_account_id,
                                   received_at, sig_scheme, key_id, sig_algorithm, signing_string,
                                   legacy_signing_string, signature, covered, sig_created)
     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16
-      FROM room WHERE has_room AND NOT seen AND NOT key_stored
+      FROM room WHERE has_room AND NOT seen AND NOT key_stored AND NOT dropped
     ON CONFLICT (activity_id) DO NOTHING
     RETURNING id
 ), job AS (
@@ -54,8 +75,10 @@ SELECT r.has_room, r.seen, r.total, EXISTS (SELECT 1 FROM job) AS kept,
        (SELECT count(pg_notify($20, $19)) FROM job WHERE $20::text IS NOT NULL) AS notified,
        o.id AS key_account_id, o.uri AS key_owner_uri, o.domain AS key_domain,
        o.public_key_pem AS key_pem, o.fetched_at AS key_fetched_at,
-       o.suspended_at AS key_suspended_at
-  FROM room r LEFT JOIN owner o ON true;
+       o.suspended_at AS key_suspended_at,
+       d.domain_suspended, d.actor_suspended, d.dropped AND NOT d.domain_suspended
+           AND NOT d.actor_suspended AS unknown_actor_deleted
+  FROM room r CROSS JOIN dropped d LEFT JOIN owner o ON true;
 
 -- name: get_unverified
 -- The kept POST and, in the same round trip, the account the database gives its key id to

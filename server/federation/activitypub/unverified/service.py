@@ -8,6 +8,7 @@ import time
 import weakref
 import zlib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -81,11 +82,20 @@ def raw_text(body: bytes, doc: dict[str, Any]) -> str:
         return json.dumps(doc)
 
 
+@dataclass(frozen=True, slots=True)
+class Deferral:
+    key_owner: ActorRef | None = None  # the database has the key: verify the POST now
+    dropped: str | None = None         # the inbox's policy drops it: why (nothing kept)
+
+
 async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, actor_uri: str,
-                type: str, raw_json: str, inbox_account_id: int | None) -> ActorRef | None:
-    """Keep the POST for the verify job, unless the database has its key after all: then
-    nothing is kept and the key's owner is returned, for the caller to verify the POST now.
-    Nothing is kept either when it was already waiting or stored. Raises
+                type: str, raw_json: str, inbox_account_id: int | None,
+                deletes_actor: bool = False) -> Deferral:
+    """Keep the POST for the verify job, unless the inbox's policy drops it (the sender's
+    domain or the actor suspended; `deletes_actor`, a Delete of its own actor, from an actor
+    never known), decided in the same statement, or the database has its key after all:
+    then nothing is kept and the outcome says which, for the caller to drop the POST or
+    verify it now. Nothing is kept either when it was already waiting or stored. Raises
     InboxBacklogFullError (503 with Retry-After) when the bounds are reached."""
     now = ctx.clock.now()
     host = uris.host_of(parsed.key_id)
@@ -103,7 +113,8 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
                 per_host=MAX_PER_HOST, total=MAX_TOTAL, job_kind=JOB_KIND,
                 channel=jobs.NOTIFY_CHANNEL if notify else None, job_attempts=JOB_ATTEMPTS,
                 stale_before=now - STALE_AFTER, purge_limit=PURGED_PER_POST,
-                count_total=_total_due(ctx.db))
+                domains=uris.domain_suffixes(uris.host_of(actor_uri)),
+                deletes_actor=deletes_actor, count_total=_total_due(ctx.db))
     except asyncpg.DataError:
         # e.g. a NUL escaped in the text, which PostgreSQL's text refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None
@@ -111,14 +122,16 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
         _last_total[ctx.db] = (time.monotonic(), outcome.total)
     if outcome.kept:
         wakeups.committed(JOB_KIND, notified=notify)
+    if outcome.dropped is not None:
+        return Deferral(dropped=outcome.dropped)
     if outcome.key_owner is not None:
-        return outcome.key_owner
+        return Deferral(key_owner=outcome.key_owner)
     if not outcome.has_room and not outcome.seen:
         log.warning("inbox: backlog of unverified activities full, refused %s %s from %s",
                     type, activity_id, actor_uri)
         raise InboxBacklogFullError("Too many activities wait for their signers' keys; "
                                     "try again later.", retry_after=RETRY_AFTER_SECONDS)
-    return None
+    return Deferral()
 
 
 async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:

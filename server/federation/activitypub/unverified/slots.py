@@ -10,9 +10,13 @@ wait for keyring's gate).
 
 Yielding: a new actor costs this process several times the CPU of a known actor's POST
 (TLS handshake, actor document, its storage). When the web side is saturated (load.py:
-unanswered requests piling up AND the event loop late), the lane runs at most FLOOR_SLOTS
-jobs at a time instead of SLOTS, so known senders keep their throughput; the floor keeps
-verification moving however long the overload lasts. The held POSTs wait in
+unanswered requests piling up AND the process short of CPU), the lane starts at most
+FLOOR_RATE jobs a second, at most FLOOR_SLOTS at a time, instead of SLOTS at a time, so
+known senders keep their throughput; the floor keeps verification moving however long the
+overload lasts. The floor is a pace, not only a number of slots: with key servers that
+answer at once two slots would run jobs back to back, a whole core's worth (W3 measured
+its instant-keys run losing more than its 200 ms one); at FLOOR_RATE the lane takes about
+FLOOR_RATE x 3 ms, ~3 % of the core. The held POSTs wait in
 `inbox_unverified`, whose bounds (service.MAX_PER_HOST, MAX_TOTAL) answer 503 with
 Retry-After once full, which a sending server retries. So under overload new actors'
 activities arrive late (the lag from acceptance to verification grows), never silently
@@ -23,6 +27,7 @@ without a web side (`commonhold worker`) sees no requests and never yields.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 
 import asyncpg
@@ -38,6 +43,7 @@ from server.jobs.worker import LOCK_TTL, Worker
 
 SLOTS = keyring.MAX_CONCURRENT_FETCHES
 FLOOR_SLOTS = 2
+FLOOR_RATE = 10.0   # jobs started per second at most while the web side is saturated
 
 
 class VerifyWorker(Worker):
@@ -47,19 +53,39 @@ class VerifyWorker(Worker):
                  load: WebLoad = WEB, slots: int = SLOTS) -> None:
         self.load = load
         self._slots = slots
+        self._active = 0                 # jobs running (the worker loop's `running`)
+        self._last_start = -1e9          # time.monotonic() of the last job started
+        self._last_wake = -1e9           # ... of the last wake-up _paced gave
         super().__init__(ctx, handlers, concurrency=slots, only=[JOB_KIND])
 
     @property  # type: ignore[override]
     def concurrency(self) -> int:
-        """Read by the worker loop before every claim (free slots = this - running)."""
-        return min(FLOOR_SLOTS, self._slots) if self.load.saturated() else self._slots
+        """Read by the worker loop before every claim (free slots = this - running): while
+        the web side is saturated, one slot more than running only when the pace allows."""
+        if not self.load.saturated():
+            return self._slots
+        if self._active < min(FLOOR_SLOTS, self._slots) and self._pace_allows():
+            return self._active + 1
+        return self._active   # no slot free: the loop claims nothing (0 when none runs)
+
+    def _pace_allows(self) -> bool:
+        return time.monotonic() - self._last_start >= 1.0 / FLOOR_RATE
+
+    async def _run_unit(self, unit: list[ClaimedJob]) -> None:
+        self._active += len(unit)
+        self._last_start = time.monotonic()
+        try:
+            await super()._run_unit(unit)
+        finally:
+            self._active -= len(unit)
 
     @concurrency.setter
     def concurrency(self, value: int) -> None:
         self._slots = max(value, 1)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        probe = asyncio.create_task(self.load.probe(stop, self._calm), name="verify-load-probe")
+        probe = asyncio.create_task(self.load.probe(stop, self._calm, self._paced),
+                                    name="verify-load-probe")
         try:
             await super().run_forever(stop)
         finally:
@@ -75,6 +101,15 @@ class VerifyWorker(Worker):
     def _calm(self) -> None:
         if self._wake is not None:
             self._wake.set()
+
+    def _paced(self) -> None:
+        # Saturated: the loop waits for a wake-up; give it one when the pace allows another
+        # job, at most FLOOR_RATE a second (each wake-up costs a claim, found or not).
+        now = time.monotonic()
+        if self._active < min(FLOOR_SLOTS, self._slots) and self._pace_allows() \
+                and now - self._last_wake >= 1.0 / FLOOR_RATE:
+            self._last_wake = now
+            self._calm()
 
 
 def with_own_slots(ctx: JobContext, handlers: dict[str, JobHandler],
