@@ -97,7 +97,8 @@ async def test_embeds_and_flags_match_the_two_step_page(api: Any, member: Any, d
     tick()
     pictured = await post(api, ada, status="look #cats", media_ids=[media["id"]])
     tick()
-    polled = await post(api, ada, status="which?", poll={"options": ["a", "b"], "expires_in": 3600})
+    polled = await post(api, ada, status="which?",
+                        poll={"options": ["a", "b"], "expires_in": 3600})
     tick()
     mentioning = await post(api, ada, status="hi @bea and @cy #dogs #cats")
     tick()
