@@ -10,6 +10,13 @@ that flushed the rate-limit counters says so (its flush is inside its sql time).
 `dump(path)` writes the records as JSON lines (wall-clock arrival first) on exit;
 `summarise(path, t0, t1)` gives percentiles for one window, for a scenario to put next to
 the client's latencies. Nothing here runs unless the app is started with BENCH_REQ_TIMES.
+
+With BENCH_REQ_SCHED set too (bench/scenarios/w6_tail.py), each record also carries what the
+scheduler saw (/proc/.../schedstat: time on a CPU and time runnable but waiting for one): of
+the app's loop thread over the request's life, and of the PostgreSQL backend over each of the
+request's statements; with the request's `X-Bench-Seq` header and its monotonic times (the
+same clock in every process), so a generator can join its own times to the app's. Reading
+schedstat costs the app a few µs per read, four or more per request.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ENV = "BENCH_REQ_TIMES"
+SCHED_ENV = "BENCH_REQ_SCHED"
 _RECORDS: list[tuple[float, ...]] = []
 # Statements run while serving requests, by their first line (the named query's comment or
 # its SQL), with how many times each ran.
@@ -43,6 +51,8 @@ def install() -> None:
     from server.api import ratecounter
 
     clock = time.perf_counter
+    sched = _read_sched if os.environ.get(SCHED_ENV) else None
+    app_fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY) if sched else -1
     handler_cls = web_protocol.RequestHandler
     received = handler_cls.data_received
     handle = handler_cls._handle_request
@@ -60,7 +70,8 @@ def install() -> None:
     async def _handle_request(self: Any, request: Any, start_time: Any, request_handler: Any) -> Any:
         started = clock()
         arrived, wall = arrivals.get(id(self)) or (started, time.time())
-        rec: list[Any] = [0.0, 0.0, 0.0, 0.0, 0.0, asyncio.current_task()]
+        rec: list[Any] = [0.0, 0.0, 0.0, 0.0, 0.0, asyncio.current_task(), 0, 0]
+        app0 = sched(app_fd) if sched else (0, 0)
         token = _CURRENT.set(rec)
         try:
             return await handle(self, request, start_time, request_handler)
@@ -69,9 +80,17 @@ def install() -> None:
             done = clock()
             write = rec[4]
             # arrival, queue, acquire, sql, statements, own work, write, total, flushed
-            _RECORDS.append((wall, started - arrived, rec[2], rec[0], rec[1],
-                             done - started - rec[0] - rec[2] - write, write, done - arrived,
-                             rec[3]))
+            row: tuple[Any, ...] = (wall, started - arrived, rec[2], rec[0], rec[1],
+                                    done - started - rec[0] - rec[2] - write, write,
+                                    done - arrived, rec[3])
+            if sched:
+                app1 = sched(app_fd)
+                # seq, arrived / started / done (monotonic s), the loop thread's CPU and
+                # run-queue wait over the request's life (ns), its backends' over its
+                # statements (ns)
+                row += (request.headers.get("X-Bench-Seq"), arrived, started, done,
+                        app1[0] - app0[0], app1[1] - app0[1], rec[6], rec[7])
+            _RECORDS.append(row)
 
     async def finish_response(self: Any, request: Any, resp: Any, start_time: Any) -> Any:
         t = clock()
@@ -87,11 +106,17 @@ def install() -> None:
             rec = _CURRENT.get()
             if rec is None or rec[5] is not asyncio.current_task():
                 return await method(*args, **kwargs)
+            fd = _backend_fd(args[0]) if sched and count else None
+            pg0 = sched(fd) if fd is not None else (0, 0)
             t = clock()
             try:
                 return await method(*args, **kwargs)
             finally:
                 rec[slot] += clock() - t
+                if fd is not None:
+                    pg1 = sched(fd)
+                    rec[6] += pg1[0] - pg0[0]
+                    rec[7] += pg1[1] - pg0[1]
                 if count:
                     rec[1] += 1
                     query = args[1] if len(args) > 1 and isinstance(args[1], str) else "?"
@@ -120,6 +145,31 @@ def install() -> None:
     handler_cls.data_received = data_received  # type: ignore[method-assign]
     handler_cls._handle_request = _handle_request  # type: ignore[method-assign]
     handler_cls.finish_response = finish_response  # type: ignore[method-assign]
+
+
+def _read_sched(fd: int) -> tuple[int, int]:
+    """(ns on a CPU, ns runnable but waiting for one) of the thread behind `fd`."""
+    fields = os.pread(fd, 128, 0).split()
+    return int(fields[0]), int(fields[1])
+
+
+# PostgreSQL backend pid -> its schedstat, opened once (backends live as long as the pool's
+# connections).
+_BACKENDS: dict[int, int] = {}
+
+
+def _backend_fd(conn: Any) -> int | None:
+    try:
+        pid = conn.get_server_pid()
+    except Exception:
+        return None
+    fd = _BACKENDS.get(pid)
+    if fd is None:
+        try:
+            fd = _BACKENDS[pid] = os.open(f"/proc/{pid}/schedstat", os.O_RDONLY)
+        except OSError:
+            return None
+    return fd
 
 
 def dump(path: str) -> None:

@@ -46,7 +46,7 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
         page_cols = list((await conn.fetch(views_q.Q["list_page"], [int(posts[0]["id"])], viewer))[0].keys())
         assert views_q._columns_in_order(row_cols)
         n = len(views_q.STATUS_FIELDS) + len(views_q.ACCOUNT_COLUMNS)
-        assert row_cols[:n] == page_cols[:n] and row_cols[n:] == ["version", "a_version"]
+        assert row_cols[:n] == page_cols[:n] and row_cols[n:] == ["version", "a_xmin", "st_xmin", "u_xmin"]
         for max_id, since_id, limit in ((int(posts[6]["id"]), None, 3),
                                         (int(posts[7]["id"]), int(posts[1]["id"]), 20),
                                         (None, None, 20), (None, None, 3),
@@ -77,3 +77,66 @@ async def test_one_query_page_matches_the_two_step_page(api: Any, member: Any, d
         nxt = (await views_q.list_home_page(conn, account_id=viewer, max_id=ids[-1],
                                             since_id=None, limit=20, now=now)).ids
         assert nxt and max(nxt) < ids[-1]
+
+
+async def test_embeds_and_flags_match_the_two_step_page(api: Any, member: Any, db: Database,
+                                                        api_config: Config, clock: FrozenClock,
+                                                        worker: Any) -> None:
+    """The page reads embeds and the viewer's flags once per page, not per row: every kind of
+    them, on entries and on originals inside boosts, answers as list_page does."""
+    from tests.api.test_media import picture, upload
+
+    ada, bea, cy = await member("ada"), await member("bea"), await member("cy")
+    await follow(db, api_config, clock, bea, ada)
+    await worker().run_until_idle()
+
+    def tick() -> None:
+        clock.advance(timedelta(seconds=1))
+
+    media = await (await upload(api, ada, picture(), description="red")).json()
+    tick()
+    pictured = await post(api, ada, status="look #cats", media_ids=[media["id"]])
+    tick()
+    polled = await post(api, ada, status="which?",
+                        poll={"options": ["a", "b"], "expires_in": 3600})
+    tick()
+    mentioning = await post(api, ada, status="hi @bea and @cy #dogs #cats")
+    tick()
+    by_cy = await post(api, cy, status="from cy #birds")
+    tick()
+    own = await post(api, bea, status="bea's own")
+    for path in (f"/api/v1/statuses/{pictured['id']}/favourite",
+                 f"/api/v1/statuses/{polled['id']}/bookmark",
+                 f"/api/v1/statuses/{own['id']}/pin",
+                 f"/api/v1/statuses/{mentioning['id']}/mute",
+                 f"/api/v1/statuses/{by_cy['id']}/favourite",
+                 f"/api/v1/statuses/{by_cy['id']}/reblog"):
+        tick()
+        resp = await api.post(path, headers=bea.headers)
+        assert resp.status == 200, (path, await resp.text())
+    tick()   # ada boosts cy's post: its original's flags and embeds come inside the boost
+    assert (await api.post(f"/api/v1/statuses/{by_cy['id']}/reblog", headers=ada.headers)).status == 200
+    await worker().run_until_idle()
+    viewer, now = bea.user.account_id, clock.now()
+    async with db.acquire() as conn:
+        for fresh in (True, False):
+            if fresh:
+                views_q._STATUSES.clear()
+                views_q._AUTHORS.clear()
+            home = await views_q.list_home_page(conn, account_id=viewer, max_id=None,
+                                                since_id=None, limit=20, now=now)
+            one = await render_statuses(conn, api_config, home.ids, viewer_id=viewer, now=now,
+                                        filter_context="home", loaded=home.rows)
+            two = await render_statuses(conn, api_config, home.ids, viewer_id=viewer, now=now,
+                                        filter_context="home")
+            assert one == two
+    shown = {e["id"]: e for e in one}
+    boost = next(e for e in one if e["reblog"])
+    assert boost["reblog"]["favourited"] and boost["reblog"]["reblogged"]
+    assert boost["reblog"]["tags"][0]["name"] == "birds"
+    assert shown[pictured["id"]]["favourited"] and shown[pictured["id"]]["media_attachments"]
+    assert shown[polled["id"]]["bookmarked"] and shown[polled["id"]]["poll"]
+    assert shown[own["id"]]["pinned"]
+    assert shown[mentioning["id"]]["muted"]
+    assert [m["username"] for m in shown[mentioning["id"]]["mentions"]] == ["bea", "cy"]
+    assert [t["name"] for t in shown[mentioning["id"]]["tags"]] == ["cats", "dogs"]

@@ -150,8 +150,8 @@ class HomePage:
 
 
 # Where list_home_page's rows keep what it reads, by name once per column list.
-_HOME_COLUMNS = ("id", "account_id", "version", "a_version", "in_page", "viewer_filters",
-                 *_EXTRAS)
+_HOME_COLUMNS = ("id", "account_id", "version", "a_xmin", "st_xmin", "u_xmin", "in_page",
+                 "viewer_filters", *_EXTRAS)
 _HOME_LAYOUTS: dict[tuple[str, ...], tuple[int, ...]] = {}
 
 
@@ -169,8 +169,10 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
     at = _HOME_LAYOUTS.get(keys)
     if at is None:
         at = _HOME_LAYOUTS[keys] = tuple(keys.index(name) for name in _HOME_COLUMNS)
-    (id_at, author_at, version_at, a_version_at, in_page_at, filters_at, media_at, mentions_at,
-     tags_at, poll_at, app_at, site_at, card_at, *flags_at) = at
+    (id_at, author_at, version_at, a_xmin_at, st_xmin_at, u_xmin_at, in_page_at, filters_at,
+     media_at, mentions_at, tags_at, poll_at, app_at, site_at, card_at, *flags_at) = at
+    # An author's version: the xmins of its three rows, as a tuple (see queries.sql).
+    author_version = itemgetter(a_xmin_at, st_xmin_at, u_xmin_at)
     # Statuses and authors as this process holds them, by the versions just read: the rows
     # kept under the negated ids start with the version they were read at.
     statuses: dict[int, Status] = {}
@@ -188,7 +190,7 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
         if author_id in authors:
             continue
         seen = kept_author(-author_id)
-        if seen is not None and seen[0][0] == values[a_version_at]:
+        if seen is not None and seen[0][0] == author_version(values):
             authors[author_id] = seen[1]
         else:
             missing.append(status_id)
@@ -228,7 +230,8 @@ async def _read_home_rows(conn: Conn, status_ids: list[int], statuses: dict[int,
     if not _columns_in_order(list(keys)):
         raise RuntimeError("list_home_rows's columns are not in the Status / AccountView order")
     n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
-    version_at, a_version_at = keys.index("version"), keys.index("a_version")
+    version_at = keys.index("version")
+    author_version = itemgetter(keys.index("a_xmin"), keys.index("st_xmin"), keys.index("u_xmin"))
     for values in rows:
         cut = values[:n]
         status = Status(*cut)
@@ -237,7 +240,7 @@ async def _read_home_rows(conn: Conn, status_ids: list[int], statuses: dict[int,
         account = list(raw)
         account[1 + FIELDS_AT] = loads(account[1 + FIELDS_AT] or "[]")
         author = AccountView(*account)
-        authors[author.id] = _AUTHORS.put(-author.id, ((values[a_version_at], *raw), author))[1]
+        authors[author.id] = _AUTHORS.put(-author.id, ((author_version(values), *raw), author))[1]
 
 
 # The viewer's flags as dicts, one shared object per combination of values (a few dozen at
