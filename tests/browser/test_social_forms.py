@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from server.statuses.compose import PollDraft
 from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, screenshot
-from tests.browser.test_social_pages import _member, _post_as, _sign_in
+from tests.browser.test_social_pages import _member, _post_as, _run_jobs, _sign_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -72,7 +72,9 @@ def test_post_an_image_with_alt_text_and_the_controls_names(page: Page,
     for action in ("Reply to the", "Edit your", "Delete your"):
         expect(page.get_by_role("link", name=re.compile(
             rf"^{action} post by @ivy from {WHEN}$"))).to_have_count(1)
+    _run_jobs(server)   # the home feed is filled by a job
     page.goto("/home")
+    expect(page.get_by_role("img", name="Three red tomatoes on a vine")).to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 900})
     screenshot(page, "social-home-image-1280")
     page.set_viewport_size({"width": 360, "height": 800})
