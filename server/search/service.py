@@ -66,6 +66,8 @@ async def resolve(ctx: JobContext, query: Query) -> Resolved:
     when not known. Nothing when it cannot be found: an unreachable server is simply no
     result, as in Mastodon."""
     q = query.q
+    if query.kind == "hashtags":   # nothing to fetch for
+        return Resolved()
     try:
         if q.startswith(("https://", "http://")):
             fetched = await fetch_object(ctx, q)
