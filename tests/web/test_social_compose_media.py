@@ -90,7 +90,7 @@ async def test_a_poll_from_the_form_and_a_vote(member: Any, db: Database, worker
     assert resp.headers["Location"] == f"/@ada/{poll['status_id']}#status-{poll['status_id']}"
     assert await _count(db, "SELECT count(*) FROM poll_votes WHERE account_id = $1",
                         bob.account.id) == 2
-    status, page = await bob.page(f"/@ada/{poll['status_id']}")
+    _, page = await bob.page(f"/@ada/{poll['status_id']}")
     assert "soup: 1 vote (50%) <strong>· your choice</strong>" in page
     assert 'name="choices"' not in page
     # A second vote is refused with a readable page; nothing more is counted.
@@ -126,7 +126,8 @@ async def test_refused_posts_keep_what_was_typed(member: Any, db: Database) -> N
     assert resp.status == 422
     assert "Image 1:" in page and "content type is invalid" in page
     assert ">my notes</textarea>" in page and ">notes</textarea>" in page
-    assert 'name="media_0" accept="image/jpeg,image/png,image/gif,image/webp" aria-invalid="true"' in page
+    assert 'name="media_0" accept="image/jpeg,image/png,image/gif,image/webp" ' \
+        'aria-invalid="true"' in page
     # A poll with one option: 422 naming the poll, the option kept.
     resp = await post_multipart(ada, "/statuses", {"status": "pick", "poll_option_0": "only",
                                                    "poll_expires_in": "3600"})
@@ -161,7 +162,8 @@ async def test_an_image_over_the_limit_is_413(member: Any, db: Database, monkeyp
     assert await _count(db, "SELECT count(*) FROM media_attachments") == 0
 
 
-async def test_compose_needs_a_session_and_a_token(member: Any, stranger: Any, db: Database) -> None:
+async def test_compose_needs_a_session_and_a_token(member: Any, stranger: Any,
+                                                   db: Database) -> None:
     ada = await member("ada")
     resp = await ada.client.post("/statuses", data={"status": "no token"}, allow_redirects=False)
     assert resp.status == 403

@@ -53,7 +53,7 @@ async def test_search_resolves_a_remote_account_and_post(member: Any, db: Databa
         return await make_remote_account(ctx.db, ctx.clock, "alice", "mastodon.test")
 
     monkeypatch.setattr(search_service.remote_actors, "resolve_acct", fake_resolve)
-    status_code, page = await bob.page("/search?q=%40alice%40mastodon.test")
+    _, page = await bob.page("/search?q=%40alice%40mastodon.test")
     assert asked == ["@alice@mastodon.test"] and 'href="/@alice@mastodon.test"' in page
     # Readers signed out never make the server fetch anything.
     await stranger.get("/search?q=%40carol%40mastodon.test")
@@ -127,7 +127,8 @@ async def test_refused_profile_changes_store_nothing(member: Any, db: Database) 
                                 token_from="/settings/profile")
     page = await resp.text()
     assert resp.status == 422
-    assert 'name="avatar" accept="image/jpeg,image/png,image/gif,image/webp" aria-invalid="true"' in page
+    assert 'name="avatar" accept="image/jpeg,image/png,image/gif,image/webp" ' \
+        'aria-invalid="true"' in page
     async with db.acquire() as conn:
         row = await conn.fetchrow("SELECT display_name, note, avatar_path FROM accounts"
                                   " WHERE id = $1", ada.account.id)

@@ -67,7 +67,8 @@ def draft_from(form: Mapping[str, str], defaults: PostingDefaults) -> Draft:
                  poll=poll_from(form))
 
 
-def check_files(form: Mapping[str, str], files: Mapping[str, FileUpload]) -> list[tuple[str, FileUpload, str]]:
+def check_files(form: Mapping[str, str],
+                files: Mapping[str, FileUpload]) -> list[tuple[str, FileUpload, str]]:
     """(field, file, description) for each chosen image, refused early when one is too
     large or its description too long."""
     chosen = []
@@ -83,7 +84,8 @@ def check_files(form: Mapping[str, str], files: Mapping[str, FileUpload]) -> lis
         try:
             media.check_description(description)
         except ValidationError as exc:
-            raise ValidationError(f"Image {i + 1}: {exc.message}", field=f"description_{i}") from None
+            raise ValidationError(f"Image {i + 1}: {exc.message}",
+                                  field=f"description_{i}") from None
         chosen.append((name, upload, description))
     return chosen
 
