@@ -79,7 +79,7 @@ async def test_a_poll_from_the_form_and_a_vote(member: Any, db: Database, worker
     async with db.acquire() as conn:
         poll = await conn.fetchrow("SELECT id, status_id, options, multiple FROM polls")
     assert poll["options"] == ["soup", "salad"] and poll["multiple"] is True
-    status, page = await bob.page(f"/@ada/{poll['status_id']}")
+    _, page = await bob.page(f"/@ada/{poll['status_id']}")
     assert 'type="checkbox" name="choices" value="1"> salad' in page
     # Both choices, as checkboxes send them: one field each.
     token = csrf_from(page)
