@@ -79,7 +79,8 @@ def test_post_an_image_with_alt_text_and_the_controls_names(page: Page,
     screenshot(page, "social-home-image-1280")
     page.set_viewport_size({"width": 360, "height": 800})
     screenshot(page, "social-home-image-360")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
 
 
 def test_vote_in_a_poll_then_edit_a_post(page: Page, server: LiveServer) -> None:
@@ -136,7 +137,8 @@ def test_search_a_member_and_edit_the_bio(page: Page, server: LiveServer) -> Non
     screenshot(page, "social-settings-profile-1280")
     page.set_viewport_size({"width": 360, "height": 800})
     screenshot(page, "social-settings-profile-360")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.get_by_role("link", name="See your profile").click()
     expect(page.get_by_text("Keeper of the seed library")).to_be_visible()
     expect(page.get_by_text("number 7")).to_be_visible()
