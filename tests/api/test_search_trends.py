@@ -41,7 +41,7 @@ async def test_search_accounts_tags_and_statuses(api: Any, member: Any) -> None:
 
 
 async def test_search_resolves_a_remote_account(api: Any, member: Any, monkeypatch: Any) -> None:
-    from server.api import routes_search
+    from server.search import service as search_service
     from tests.helpers import make_remote_account
 
     ada = await member("ada")
@@ -51,7 +51,7 @@ async def test_search_resolves_a_remote_account(api: Any, member: Any, monkeypat
         seen.append(acct)
         return await make_remote_account(ctx.db, ctx.clock, "alice", "mastodon.test")
 
-    monkeypatch.setattr(routes_search.remote_actors, "resolve_acct", fake_resolve)
+    monkeypatch.setattr(search_service.remote_actors, "resolve_acct", fake_resolve)
     body = await (await api.get("/api/v2/search?q=@alice@mastodon.test&resolve=true",
                                 headers=ada.headers)).json()
     assert seen == ["@alice@mastodon.test"]

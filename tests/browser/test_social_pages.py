@@ -81,7 +81,7 @@ def test_post_reply_favourite_and_boost(page: Page, server: LiveServer) -> None:
     page.get_by_role("navigation").get_by_role("link", name="Home").click()
     page.get_by_label("Post text").fill("Hello from the web #firstpost")
     page.get_by_label("Who can see it").select_option("public")
-    page.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Your post is published.")
     _run_jobs(server)
     page.reload()
@@ -96,7 +96,7 @@ def test_post_reply_favourite_and_boost(page: Page, server: LiveServer) -> None:
     post.locator("time").click()   # the time links to the status page
     expect(page.get_by_label("Post text")).to_have_value("")   # one's own post: no mention
     page.get_by_label("Post text").fill("and a reply")
-    page.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Post", exact=True).click()
     expect(page.locator("article.status")).to_have_count(2)
     expect(page.get_by_role("heading", name="Replies")).to_be_visible()
 

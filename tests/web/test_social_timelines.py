@@ -140,7 +140,8 @@ async def test_timeline_pages_render_cw_media_polls_and_boosts(member: Any, work
     assert 'aria-pressed="true">Unboost' in page and 'aria-pressed="true">Unfavourite' in page
     assert "1 boost" in page and "1 favourite" in page
     assert 'alt="A red square"' in page and "media/a.png" in page
-    assert "<li>tea: 0 votes</li>" in page
+    # Bob has not voted and the poll is open: he is offered its choices.
+    assert 'type="radio" name="choices" value="0"> tea' in page
     status, page = await bob.page("/@bob")
     assert "Bob</a> boosted" in page or "bob</a> boosted" in page
     async with db.acquire() as conn:

@@ -1,5 +1,18 @@
 """The web UI's route tables, for server/app.py."""
 
-from server.web.social import actions, posting, profiles, threads, timelines
+from server.web.social import (
+    actions,
+    editing,
+    posting,
+    profile_settings,
+    profiles,
+    saved,
+    searching,
+    threads,
+    timelines,
+    voting,
+)
 
-TABLES = (timelines.routes, posting.routes, actions.routes, threads.routes, profiles.routes)
+TABLES = (timelines.routes, posting.routes, actions.routes, threads.routes, profiles.routes,
+          voting.routes, editing.routes, saved.routes, searching.routes,
+          profile_settings.routes)

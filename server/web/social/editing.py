@@ -1,0 +1,134 @@
+"""Editing one's own post (text, content warning, sensitive flag, language; images and a
+poll stay as they are, as Mastodon's edit allows here) through statuses.service.edit_status,
+which keeps the previous version, and the page listing a post's versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from server.accounts.queries import Account
+from server.api.entities.common import iso
+from server.api.entities.statuses import render_status
+from server.config import Config
+from server.db import Conn
+from server.errors import CommonholdError, ForbiddenError, NotFoundError
+from server.ids import parse_id
+from server.statuses import queries as statuses_q
+from server.statuses import service
+from server.statuses.compose import Draft
+from server.statuses.queries import Status
+from server.web.forms import read_form, see_other
+from server.web.html import render
+from server.web.social.posting import refused_field
+from server.web.social.viewer import require_viewer, sign_in_first, viewer_account
+from server.web.state import CLOCK, CONFIG, DB
+
+routes = web.RouteTableDef()
+_MAX_FIELD = 10_000   # far beyond any valid post: refused before formatting it
+
+
+def _id(request: web.Request) -> int:
+    value = parse_id(request.match_info["id"])
+    if value is None:
+        raise NotFoundError("There is no such post.")
+    return value
+
+
+async def _own_status(conn: Conn, account: Account, status_id: int) -> Status:
+    """The viewer's own post: one they cannot see is not found, someone else's is refused."""
+    status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=account)
+    if status.reblog_of_id is not None:
+        raise NotFoundError("There is no such post.")
+    if status.account_id != account.id:
+        raise ForbiddenError("You can only edit your own posts.")
+    return status
+
+
+async def _edit_page(request: web.Request, conn: Conn, account: Account, status: Status, *,
+                     draft: dict[str, str], error: str | None = None, error_field: str = "",
+                     status_code: int = 200) -> web.Response:
+    entry = await render_status(conn, request.app[CONFIG], status, viewer_id=account.id,
+                                now=request.app[CLOCK].now())
+    return await render(request, "social/edit.html", status=status_code, entry=entry,
+                        draft=draft, error=error, error_field=error_field, here=request.path)
+
+
+@routes.get(r"/statuses/{id:\d+}/edit")
+async def get_edit(request: web.Request) -> web.StreamResponse:
+    account = await viewer_account(request)
+    if account is None:
+        return sign_in_first(request)
+    async with request.app[DB].acquire() as conn:
+        status = await _own_status(conn, account, _id(request))
+        draft = {"status": status.text_source or "", "spoiler_text": status.spoiler_text,
+                 "sensitive": "on" if status.sensitive else "", "language": status.language or ""}
+        return await _edit_page(request, conn, account, status, draft=draft)
+
+
+@routes.post(r"/statuses/{id:\d+}/edit")
+async def post_edit(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    account = await require_viewer(request)
+    status_id = _id(request)
+    config, now = request.app[CONFIG], request.app[CLOCK].now()
+    try:
+        async with request.app[DB].transaction() as conn:
+            status = await _own_status(conn, account, status_id)
+            entry = await render_status(conn, config, status, viewer_id=account.id, now=now)
+            await service.edit_status(conn, config=config, author=account, status_id=status.id,
+                                      draft=_draft(form, status, entry), now=now)
+    except CommonholdError as exc:
+        if exc.status != 422:
+            raise
+        draft = {k: form.get(k, "") for k in ("status", "spoiler_text", "sensitive", "language")}
+        async with request.app[DB].acquire() as conn:
+            status = await _own_status(conn, account, status_id)
+            return await _edit_page(request, conn, account, status, draft=draft,
+                                    error=exc.message, error_field=refused_field(exc),
+                                    status_code=422)
+    return see_other(f"/@{account.username}/{status_id}?notice=edited#status-{status_id}")
+
+
+def _draft(form: dict[str, str], status: Status, entry: dict[str, Any]) -> Draft:
+    # The images stay attached (passing them again keeps their order and lets a post
+    # that is only images keep an empty text).
+    return Draft(text=form.get("status", "")[:_MAX_FIELD],
+                 spoiler_text=form.get("spoiler_text", "")[:_MAX_FIELD],
+                 visibility=status.visibility,
+                 sensitive=form.get("sensitive", "") == "on",
+                 language=form.get("language", "").strip() or None,
+                 media_ids=[int(m["id"]) for m in entry["media_attachments"]])
+
+
+async def versions(conn: Conn, *, config: Config, status: Status, viewer_id: int | None,
+                   now: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The post as shown now, and every version (as the API's history: oldest first, the
+    current one last)."""
+    entry = await render_status(conn, config, status, viewer_id=viewer_id, now=now)
+    shown = [{"content": e["content"], "spoiler_text": e["spoiler_text"],
+              "sensitive": e["sensitive"], "created_at": iso(e["created_at"]),
+              "poll": [str(o) for o in e["poll_options"] or []]}
+             for e in await statuses_q.list_status_edits(conn, status_id=status.id)]
+    shown.append({"content": entry["content"], "spoiler_text": entry["spoiler_text"],
+                  "sensitive": entry["sensitive"],
+                  "created_at": iso(status.edited_at or status.created_at),
+                  "poll": [o["title"] for o in (entry.get("poll") or {}).get("options", [])]})
+    return entry, shown
+
+
+@routes.get(r"/statuses/{id:\d+}/history")
+async def get_history(request: web.Request) -> web.StreamResponse:
+    viewer = await viewer_account(request)
+    async with request.app[DB].acquire() as conn:
+        status = await service.access_status_for_viewing(conn, status_id=_id(request),
+                                                         viewer=viewer)
+        if status.reblog_of_id is not None:
+            raise NotFoundError("There is no such post.")
+        entry, shown = await versions(conn, config=request.app[CONFIG], status=status,
+                                      viewer_id=viewer.id if viewer else None,
+                                      now=request.app[CLOCK].now())
+    return await render(request, "social/history.html", entry=entry, versions=shown,
+                        here=request.path)
