@@ -8,7 +8,10 @@ instead of failing deeper down.
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from server.errors import BadRequestError
 from server.web import csrf
@@ -18,6 +21,13 @@ UNREADABLE = "The form could not be read. Go back, reload the page and try again
 
 async def read_form(request: web.Request) -> dict[str, str]:
     """The posted text fields (file fields are left out), after the CSRF check."""
+    form, _ = await read_form_and_parts(request)
+    return form
+
+
+async def read_form_and_parts(request: web.Request) -> tuple[dict[str, str], MultiDictProxy[Any]]:
+    """The posted text fields after the CSRF check, and every part as posted (file fields
+    included, for multipart forms)."""
     try:
         data = await request.post()
     except ValueError:  # includes UnicodeDecodeError; aiohttp raises it for broken bodies
@@ -26,7 +36,7 @@ async def read_form(request: web.Request) -> dict[str, str]:
     csrf.check(request, form)
     if any("\x00" in k or "\x00" in v for k, v in form.items()):
         raise BadRequestError("The form contains a character that is not allowed (NUL).")
-    return form
+    return form, data
 
 
 def local_path(target: str, *, default: str = "/") -> str:

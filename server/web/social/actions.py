@@ -14,13 +14,14 @@ from server.accounts.queries import Account
 from server.api.entities.statuses import render_status
 from server.config import Config
 from server.db import Conn
-from server.errors import ForbiddenError, NotFoundError
+from server.errors import NotFoundError
 from server.follows import service as follows
 from server.ids import parse_id
 from server.statuses import actions, service
 from server.web.forms import read_form, see_other
 from server.web.html import render
-from server.web.social.viewer import back_to, require_viewer, sign_in_first, viewer_account
+from server.web.social.viewer import back_to, own_status, require_viewer, sign_in_first, \
+    viewer_account
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -55,23 +56,13 @@ async def post_status_action(request: web.Request) -> web.StreamResponse:
     return see_other(back_to(form, f"/statuses/{status_id}") + f"#status-{status_id}")
 
 
-async def _own_status(conn: Conn, account: Account, status_id: int) -> Any:
-    """The viewer's own post: one they cannot see is not found, someone else's is refused."""
-    status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=account)
-    if status.reblog_of_id is not None:
-        raise NotFoundError("There is no such post.")
-    if status.account_id != account.id:
-        raise ForbiddenError("You can only delete your own posts.")
-    return status
-
-
 @routes.get(r"/statuses/{id:\d+}/delete")
 async def get_delete(request: web.Request) -> web.StreamResponse:
     account = await viewer_account(request)
     if account is None:
         return sign_in_first(request)
     async with request.app[DB].acquire() as conn:
-        status = await _own_status(conn, account, _id(request))
+        status = await own_status(conn, account, _id(request), verb="delete")
         entry = await render_status(conn, request.app[CONFIG], status, viewer_id=account.id,
                                     now=request.app[CLOCK].now())
     return await render(request, "social/delete.html", entry=entry, here=request.path)
@@ -82,7 +73,7 @@ async def post_delete(request: web.Request) -> web.StreamResponse:
     await read_form(request)
     account = await require_viewer(request)
     async with request.app[DB].transaction() as conn:
-        status = await _own_status(conn, account, _id(request))
+        status = await own_status(conn, account, _id(request), verb="delete")
         await service.delete_status(conn, account=account, status_id=status.id,
                                     now=request.app[CLOCK].now())
     return see_other("/home?notice=deleted")

@@ -14,7 +14,7 @@ from server.api.entities.common import iso
 from server.api.entities.statuses import render_status
 from server.config import Config
 from server.db import Conn
-from server.errors import CommonholdError, ForbiddenError, NotFoundError
+from server.errors import CommonholdError, NotFoundError
 from server.ids import parse_id
 from server.statuses import queries as statuses_q
 from server.statuses import service
@@ -23,7 +23,7 @@ from server.statuses.queries import Status
 from server.web.forms import read_form, see_other
 from server.web.html import render
 from server.web.social.posting import refused_field
-from server.web.social.viewer import require_viewer, sign_in_first, viewer_account
+from server.web.social.viewer import own_status, require_viewer, sign_in_first, viewer_account
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -35,16 +35,6 @@ def _id(request: web.Request) -> int:
     if value is None:
         raise NotFoundError("There is no such post.")
     return value
-
-
-async def _own_status(conn: Conn, account: Account, status_id: int) -> Status:
-    """The viewer's own post: one they cannot see is not found, someone else's is refused."""
-    status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=account)
-    if status.reblog_of_id is not None:
-        raise NotFoundError("There is no such post.")
-    if status.account_id != account.id:
-        raise ForbiddenError("You can only edit your own posts.")
-    return status
 
 
 async def _edit_page(request: web.Request, conn: Conn, account: Account, status: Status, *,
@@ -62,7 +52,7 @@ async def get_edit(request: web.Request) -> web.StreamResponse:
     if account is None:
         return sign_in_first(request)
     async with request.app[DB].acquire() as conn:
-        status = await _own_status(conn, account, _id(request))
+        status = await own_status(conn, account, _id(request), verb="edit")
         draft = {"status": status.text_source or "", "spoiler_text": status.spoiler_text,
                  "sensitive": "on" if status.sensitive else "", "language": status.language or ""}
         return await _edit_page(request, conn, account, status, draft=draft)
@@ -76,7 +66,7 @@ async def post_edit(request: web.Request) -> web.StreamResponse:
     config, now = request.app[CONFIG], request.app[CLOCK].now()
     try:
         async with request.app[DB].transaction() as conn:
-            status = await _own_status(conn, account, status_id)
+            status = await own_status(conn, account, status_id, verb="edit")
             entry = await render_status(conn, config, status, viewer_id=account.id, now=now)
             await service.edit_status(conn, config=config, author=account, status_id=status.id,
                                       draft=_draft(form, status, entry), now=now)
@@ -85,7 +75,7 @@ async def post_edit(request: web.Request) -> web.StreamResponse:
             raise
         draft = {k: form.get(k, "") for k in ("status", "spoiler_text", "sensitive", "language")}
         async with request.app[DB].acquire() as conn:
-            status = await _own_status(conn, account, status_id)
+            status = await own_status(conn, account, status_id, verb="edit")
             return await _edit_page(request, conn, account, status, draft=draft,
                                     error=exc.message, error_field=refused_field(exc),
                                     status_code=422)

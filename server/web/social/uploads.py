@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from server.errors import BadRequestError
-from server.web import csrf
-from server.web.forms import UNREADABLE
+from server.web.forms import read_form_and_parts
 
 
 @dataclass(frozen=True)
@@ -24,14 +22,7 @@ class FileUpload:
 async def read_multipart(request: web.Request) -> tuple[dict[str, str], dict[str, FileUpload]]:
     """The text fields and the chosen files, by field name, after the CSRF check. A body
     beyond the server's limit is answered 413 by aiohttp before anything is read."""
-    try:
-        data = await request.post()
-    except ValueError:  # includes UnicodeDecodeError; aiohttp raises it for broken bodies
-        raise BadRequestError(UNREADABLE) from None
-    form = {k: v for k, v in data.items() if isinstance(v, str)}
-    csrf.check(request, form)
-    if any("\x00" in k or "\x00" in v for k, v in form.items()):
-        raise BadRequestError("The form contains a character that is not allowed (NUL).")
+    form, data = await read_form_and_parts(request)
     files: dict[str, FileUpload] = {}
     for key, value in data.items():
         if isinstance(value, FileField) and key not in files:

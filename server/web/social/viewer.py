@@ -8,8 +8,11 @@ from aiohttp import web
 
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
-from server.errors import UnauthorizedError
+from server.db import Conn
+from server.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from server.ids import parse_id
+from server.statuses import service
+from server.statuses.queries import Status
 from server.web import sessions
 from server.web.forms import local_path, see_other
 from server.web.state import DB
@@ -43,3 +46,14 @@ def max_id(request: web.Request) -> int | None:
 def back_to(form: dict[str, str], default: str) -> str:
     """Where a form returns to: the page it was posted from, when that is on this site."""
     return local_path(form.get("next", ""), default=default)
+
+
+async def own_status(conn: Conn, account: Account, status_id: int, *, verb: str) -> Status:
+    """The viewer's own post, to `verb` ("edit", "delete"): one they cannot see is not found,
+    someone else's is refused."""
+    status = await service.access_status_for_viewing(conn, status_id=status_id, viewer=account)
+    if status.reblog_of_id is not None:
+        raise NotFoundError("There is no such post.")
+    if status.account_id != account.id:
+        raise ForbiddenError(f"You can only {verb} your own posts.")
+    return status
