@@ -116,6 +116,14 @@ def live_server(postgres: PostgresForTests) -> Iterator[LiveServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def server(postgres: PostgresForTests) -> Iterator[LiveServer]:
+    """One live server for a whole module, for modules whose tests keep to accounts of their
+    own: such a module names it as its live_server (see test_social_pages.py)."""
+    with LiveServer(postgres) as live:
+        yield live
+
+
 @pytest.fixture
 def page(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
     """A page in a fresh context with JavaScript switched off: every page must work without."""

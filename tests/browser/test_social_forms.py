@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import pytest
 from PIL import Image
@@ -18,11 +16,6 @@ from server.statuses.compose import PollDraft
 from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, screenshot
 from tests.browser.test_social_pages import _member, _post_as, _run_jobs, _sign_in
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
-
-    from tests.conftest import PostgresForTests
-
 if not CHROMIUM.exists():  # the reason is printed in the summary (addopts has -ra)
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
@@ -30,18 +23,9 @@ pytestmark = pytest.mark.browser
 WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d"
 
 
-@pytest.fixture(scope="module")
-def server(postgres: PostgresForTests) -> Iterator[LiveServer]:
-    with LiveServer(postgres) as live:
-        yield live
-
-
 @pytest.fixture
-def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+def live_server(server: LiveServer) -> LiveServer:
+    return server
 
 
 def _png() -> bytes:

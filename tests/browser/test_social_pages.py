@@ -4,8 +4,7 @@ followers-only post kept from readers signed out. One live server for the whole 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,11 +17,6 @@ from server.statuses.compose import Draft
 from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, screenshot
 from tests.helpers import make_account
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
-
-    from tests.conftest import PostgresForTests
-
 if not CHROMIUM.exists():  # the reason is printed in the summary (addopts has -ra)
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
@@ -30,18 +24,9 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture(scope="module")
-def server(postgres: PostgresForTests) -> Iterator[LiveServer]:
-    with LiveServer(postgres) as live:
-        yield live
-
-
 @pytest.fixture
-def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=server.url, java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+def live_server(server: LiveServer) -> LiveServer:
+    return server
 
 
 def _member(server: LiveServer, username: str) -> Any:
