@@ -208,6 +208,10 @@ def _cache_sizes() -> dict[str, Any]:
         rows = [getattr(c, "_rows", {}) for c in list(m._CACHES.values())]
         out["token_rows"] = sum(len(r) for r in rows)
         out["token_rows_kib"] = round(sum(_deep_bytes(r, seen) for r in rows) / 1024)
+        known = getattr(m, "_KNOWN", None)   # callers made from rows, kept by row identity
+        if known is not None:
+            out["token_callers"] = len(known)
+            out["token_callers_kib"] = round(_deep_bytes(known, seen) / 1024)
     return out
 
 
@@ -302,6 +306,7 @@ def _release_caches() -> None:
     if (m := sys.modules.get("server.api.auth")) is not None:
         for c in list(m._CACHES.values()):
             c._rows.clear()
+        getattr(m, "_KNOWN", {}).clear()
     import asyncpg
     from asyncpg.pool import PoolConnectionProxy
     for o in gc.get_objects():
@@ -315,6 +320,7 @@ def _release_caches() -> None:
 def install_probe(out: Path, frames: int) -> None:
     t0 = time.monotonic()
     n = [0]
+    known: set[str] = set()   # modules reported so far (the first probe reports none)
 
     def probe(*_: Any) -> None:
         # A signal handler runs inside whatever code the loop was running: nothing may escape.
@@ -339,6 +345,11 @@ def install_probe(out: Path, frames: int) -> None:
         row |= {f"malloc_{k}": round(v, 2) for k, v in _mallinfo().items()}
         row |= _pymalloc()
         row |= _cache_sizes() | _statement_caches() | _connections() | _trim_stats()
+        # Modules imported since the last probe: what a path first used then pulls in.
+        names = set(sys.modules)
+        if known:
+            row["new_modules"] = sorted(names - known)
+        known.update(names)
         if tracemalloc.is_tracing():
             cur, peak = tracemalloc.get_traced_memory()
             row |= {"traced": cur / 2**20, "traced_peak": peak / 2**20,

@@ -150,8 +150,12 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
     res.table([c[1] for c in conns], [[p.get(k, "–") for k, _ in conns] for p in probes],
               title="W7 connections")
     known = {k for k, _ in cols + conns} | {"t", "rss", "threads", "snapshot", "traced_peak",
-                                            "VmRSS", "VmHWM", "trims_released", "error"}
+                                            "VmRSS", "VmHWM", "trims_released", "error",
+                                            "new_modules"}
     caches = sorted({k for p in probes for k in p if k not in known})
+    res.table(["t s", "modules imported since the probe before"],
+              [[p["soak_s"], " ".join(p["new_modules"])] for p in probes if p.get("new_modules")],
+              title="W7 modules imported during the soak")
     res.table(["cache", *[str(p["soak_s"]) for p in probes]],
               [[c, *[p.get(c, "–") for p in probes]] for c in caches],
               title="W7 caches by t s (entries; _kib: estimated KiB held)")
