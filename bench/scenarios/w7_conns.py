@@ -50,8 +50,9 @@ async def measure(conns: int, trace_frames: int, size: str) -> list[dict[str, An
                     await one(s, i)
             await asyncio.sleep(12)   # a trim (memtune checks every 5 s)
             rows = [await app.probe() | {"when": "before"} | proc_status_mib(app.pid)]
-            # One session per connection, so each stays open and idle after its request.
-            sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1))
+            # One session per connection, so each stays open and idle after its request (the
+            # client would close it after 15 s idle otherwise).
+            sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=300))
                         for _ in range(conns)]
             for k in range(0, conns, 50):
                 await asyncio.gather(*(one(sessions[i], i) for i in range(k, min(conns, k + 50))))

@@ -134,7 +134,9 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
             ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
             ("pymalloc_arenas", "pymalloc arenas"), ("pymalloc_live", "pymalloc live"),
             ("pymalloc_free", "pymalloc free"),
-            ("blocks", "Python blocks"), ("gc_objects", "gc objects"), ("modules", "modules"),
+            ("blocks", "Python blocks"), ("gc_objects", "gc objects"),
+            ("gc2_runs", "full collections"), ("gc2_collected", "found by them"),
+            ("gc1_collected", "by gen 1"), ("modules", "modules"),
             ("os_threads", "threads"),
             ("trims", "trims"), ("trim_max_ms", "trim max ms"), ("trim_total_ms", "trims ms")]
     if traced:
@@ -151,7 +153,7 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
               title="W7 connections")
     known = {k for k, _ in cols + conns} | {"t", "rss", "threads", "snapshot", "traced_peak",
                                             "VmRSS", "VmHWM", "trims_released", "error",
-                                            "new_modules"}
+                                            "new_modules", "gc0_runs", "gc0_collected", "gc1_runs"}
     caches = sorted({k for p in probes for k in p if k not in known})
     res.table(["t s", "modules imported since the probe before"],
               [[p["soak_s"], " ".join(p["new_modules"])] for p in probes if p.get("new_modules")],
