@@ -336,6 +336,11 @@ def install_probe(out: Path, frames: int) -> None:
 
     def measure() -> None:
         n[0] += 1
+        trim_first = out.with_suffix(".trim")
+        if trim_first.exists():   # after the soak: what a trim now would give back
+            trim_first.unlink()
+            from server import memtune
+            memtune.trim()
         release = out.with_suffix(".release")
         if release.exists():   # the soak is over: see what the caches held (_release_caches)
             release.unlink()

@@ -55,6 +55,13 @@ class ProbedApiApp(ApiApp):
                 return now[-1]
         return {}
 
+    async def probe_trimmed(self) -> dict[str, Any]:
+        """After the soak: a malloc_trim in the app, then probe (what memtune left in the
+        arenas that a trim gives back)."""
+        assert self.probe_out is not None
+        self.probe_out.with_suffix(".trim").touch()
+        return await self.probe()
+
     async def probe_released(self) -> dict[str, Any]:
         """After the soak: empty the caches in the app, then probe (w7_app._release_caches)."""
         assert self.probe_out is not None
