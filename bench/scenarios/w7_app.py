@@ -204,10 +204,18 @@ def _cache_sizes() -> dict[str, Any]:
     if (m := mods.get("server.federation.activitypub.keyring")) is not None:
         out["keys_parsed"] = len(getattr(m, "_parsed", ()))
         out["keys_remembered"] = len(getattr(m, "_remembered", ()))
+    if (m := mods.get("server.db.timestamps")) is not None:   # datetimes decoded so far
+        decoded = getattr(m, "_DECODED", {})
+        out["timestamps_decoded"] = len(decoded)
+        out["timestamps_decoded_kib"] = round(_deep_bytes(dict(decoded), set()) / 1024)
     if (m := mods.get("server.api.auth")) is not None:
         rows = [getattr(c, "_rows", {}) for c in list(m._CACHES.values())]
         out["token_rows"] = sum(len(r) for r in rows)
         out["token_rows_kib"] = round(sum(_deep_bytes(r, seen) for r in rows) / 1024)
+        known = getattr(m, "_KNOWN", None)   # callers made from rows, kept by row identity
+        if known is not None:
+            out["token_callers"] = len(known)
+            out["token_callers_kib"] = round(_deep_bytes(known, seen) / 1024)
     return out
 
 
@@ -219,7 +227,7 @@ def _connections() -> dict[str, Any]:
                            "server_last_bodies": 0, "server_last_bodies_kib": 0.0,
                            "stream_clients": 0}
     try:
-        from aiohttp import connector, web_protocol
+        from aiohttp import connector, web, web_protocol
     except ImportError:
         return out
     hub_cls = getattr(sys.modules.get("server.streaming.hub"), "StreamHub", None)
@@ -229,12 +237,12 @@ def _connections() -> dict[str, Any]:
             out["client_in_use"] += len(getattr(o, "_acquired", ()))
         elif isinstance(o, web_protocol.RequestHandler):
             out["server_handlers"] += 1
+        elif isinstance(o, web.StreamResponse):
             # aiohttp's connection loop keeps its last request and response in its frame
-            # until the next request arrives: the bodies still held there.
-            task = getattr(o, "_task_handler", None)
-            frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
-            resp = frame.f_locals.get("resp") if frame is not None else None
-            body = getattr(resp, "_body", None)
+            # until the next request arrives: the bodies responses alive still hold. (Not
+            # read through the frame: a frame's f_locals, once asked for, stays with the
+            # frame, so the probe itself kept a dict per idle connection.)
+            body = getattr(o, "_body", None)
             if isinstance(body, (bytes, bytearray)) and body:
                 out["server_last_bodies"] += 1
                 out["server_last_bodies_kib"] += _size(body) / 1024
@@ -302,6 +310,7 @@ def _release_caches() -> None:
     if (m := sys.modules.get("server.api.auth")) is not None:
         for c in list(m._CACHES.values()):
             c._rows.clear()
+        getattr(m, "_KNOWN", {}).clear()
     import asyncpg
     from asyncpg.pool import PoolConnectionProxy
     for o in gc.get_objects():
@@ -315,6 +324,7 @@ def _release_caches() -> None:
 def install_probe(out: Path, frames: int) -> None:
     t0 = time.monotonic()
     n = [0]
+    known: set[str] = set()   # modules reported so far (the first probe reports none)
 
     def probe(*_: Any) -> None:
         # A signal handler runs inside whatever code the loop was running: nothing may escape.
@@ -326,6 +336,11 @@ def install_probe(out: Path, frames: int) -> None:
 
     def measure() -> None:
         n[0] += 1
+        trim_first = out.with_suffix(".trim")
+        if trim_first.exists():   # after the soak: what a trim now would give back
+            trim_first.unlink()
+            from server import memtune
+            memtune.trim()
         release = out.with_suffix(".release")
         if release.exists():   # the soak is over: see what the caches held (_release_caches)
             release.unlink()
@@ -336,9 +351,18 @@ def install_probe(out: Path, frames: int) -> None:
                                "blocks": sys.getallocatedblocks(),
                                "gc_objects": len(gc.get_objects()),
                                "modules": len(sys.modules)}   # imports made after start-up
+        # The collector's runs and what they found unreachable, by generation: garbage in
+        # reference cycles waits for them (the oldest generation runs seldom).
+        for g, st in enumerate(gc.get_stats()):
+            row[f"gc{g}_runs"], row[f"gc{g}_collected"] = st["collections"], st["collected"]
         row |= {f"malloc_{k}": round(v, 2) for k, v in _mallinfo().items()}
         row |= _pymalloc()
         row |= _cache_sizes() | _statement_caches() | _connections() | _trim_stats()
+        # Modules imported since the last probe: what a path first used then pulls in.
+        names = set(sys.modules)
+        if known:
+            row["new_modules"] = sorted(names - known)
+        known.update(names)
         if tracemalloc.is_tracing():
             cur, peak = tracemalloc.get_traced_memory()
             row |= {"traced": cur / 2**20, "traced_peak": peak / 2**20,

@@ -55,6 +55,13 @@ class ProbedApiApp(ApiApp):
                 return now[-1]
         return {}
 
+    async def probe_trimmed(self) -> dict[str, Any]:
+        """After the soak: a malloc_trim in the app, then probe (what memtune left in the
+        arenas that a trim gives back)."""
+        assert self.probe_out is not None
+        self.probe_out.with_suffix(".trim").touch()
+        return await self.probe()
+
     async def probe_released(self) -> dict[str, Any]:
         """After the soak: empty the caches in the app, then probe (w7_app._release_caches)."""
         assert self.probe_out is not None
@@ -134,7 +141,9 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
             ("malloc_free", "malloc free"), ("malloc_mmapped", "malloc mmapped"),
             ("pymalloc_arenas", "pymalloc arenas"), ("pymalloc_live", "pymalloc live"),
             ("pymalloc_free", "pymalloc free"),
-            ("blocks", "Python blocks"), ("gc_objects", "gc objects"), ("modules", "modules"),
+            ("blocks", "Python blocks"), ("gc_objects", "gc objects"),
+            ("gc2_runs", "full collections"), ("gc2_collected", "found by them"),
+            ("gc1_collected", "by gen 1"), ("modules", "modules"),
             ("os_threads", "threads"),
             ("trims", "trims"), ("trim_max_ms", "trim max ms"), ("trim_total_ms", "trims ms")]
     if traced:
@@ -150,8 +159,12 @@ def memory_tables(res: Result, probes: list[dict[str, Any]]) -> None:
     res.table([c[1] for c in conns], [[p.get(k, "–") for k, _ in conns] for p in probes],
               title="W7 connections")
     known = {k for k, _ in cols + conns} | {"t", "rss", "threads", "snapshot", "traced_peak",
-                                            "VmRSS", "VmHWM", "trims_released", "error"}
+                                            "VmRSS", "VmHWM", "trims_released", "error",
+                                            "new_modules", "gc0_runs", "gc0_collected", "gc1_runs"}
     caches = sorted({k for p in probes for k in p if k not in known})
+    res.table(["t s", "modules imported since the probe before"],
+              [[p["soak_s"], " ".join(p["new_modules"])] for p in probes if p.get("new_modules")],
+              title="W7 modules imported during the soak")
     res.table(["cache", *[str(p["soak_s"]) for p in probes]],
               [[c, *[p.get(c, "–") for p in probes]] for c in caches],
               title="W7 caches by t s (entries; _kib: estimated KiB held)")

@@ -246,7 +246,10 @@ def run(*, quick: bool, size: str, rate: float, seconds: float | None, workers: 
                     probes.append(await app.probe() | {"soak_s": round(time.perf_counter() - t0)}
                                   | proc_status_mib(app.pid))
                     rss1 = probes[-1].get("rss", rss1)
-                    # Attribution only, after the figures above: the caches emptied.
+                    # Attribution only, after the figures above: a trim, then the caches
+                    # emptied.
+                    probes.append(await app.probe_trimmed() | {"soak_s": "trimmed"}
+                                  | proc_status_mib(app.pid))
                     await asyncio.sleep(5)
                     probes.append(await app.probe_released() | {"soak_s": "emptied"}
                                   | proc_status_mib(app.pid))
