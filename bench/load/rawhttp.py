@@ -273,7 +273,7 @@ async def open_loop(url: str, *, rate: float, total: int, method: str,
                 send_late.append(max(0.0, now - due))
                 if now - due > 0.01:
                     late_starts += 1
-                pool.send(i, max(due, now), request(i))
+                pool.send(i, min(due, now), request(i))
                 i += 1
                 due = t0 + i / rate
         if pool.outstanding:
