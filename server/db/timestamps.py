@@ -31,7 +31,7 @@ PG_NEGATIVE_INFINITY = -0x8000_0000_0000_0000
 _MAX_MICROS = 252_455_615_999_999_999
 _MIN_MICROS = -63_082_281_600_000_000
 
-KEEP = 16_384   # distinct values held; a home page reads about sixty, many shared
+KEEP = 4_096   # distinct values held: W6's working set of ~800 statuses and authors, ~2,000 values
 
 
 class _Decoded(dict[tuple[int], datetime]):
