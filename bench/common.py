@@ -104,10 +104,13 @@ def stop_process(proc: subprocess.Popen[Any] | None, *, timeout: float = 30) -> 
         proc.wait()
 
 
-def spawn_app(cmd: list[str], name: str) -> tuple[subprocess.Popen[str], int]:
+def spawn_app(cmd: list[str], name: str, *,
+              env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], int]:
     """Start a bench app process in the repository, without this shell's COMMONHOLD_
-    settings, and read the port it announces on its first line of output (JSON)."""
+    settings (plus `env_extra`), and read the port it announces on its first line of output
+    (JSON)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMONHOLD_")}
+    env.update(env_extra or {})
     proc = subprocess.Popen(cmd, cwd=str(REPO_DIR), stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
     line = proc.stdout.readline()

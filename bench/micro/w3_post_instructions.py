@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
-import json
 import os
 import re
 import subprocess
@@ -44,7 +43,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from bench.common import REPO_DIR, process_meter, say, stop_process
+from bench.common import process_meter, say, spawn_app, stop_process
 from bench.db import ENV_URL, BenchPostgres
 from bench.fakes.fleet import FleetProcess
 from bench.scenarios.inbox_common import key_pool, mixed_specs, now_tag, sign_all
@@ -54,15 +53,8 @@ VERIFY_KIND = "federation.verify_inbox_item"
 
 
 def _spawn(cmd: list[str]) -> tuple[subprocess.Popen[str], int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMONHOLD_")}
-    env["PYTHONHASHSEED"] = "0"
-    proc = subprocess.Popen(cmd, cwd=str(REPO_DIR), stdout=subprocess.PIPE, text=True, env=env)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        stop_process(proc)
-        raise RuntimeError(f"{cmd[-1]} did not start")
-    return proc, int(json.loads(line)["port"])
+    # a fixed hash seed: the two processes' dict layouts, so their instruction counts, repeat
+    return spawn_app(cmd, cmd[-1], env_extra={"PYTHONHASHSEED": "0"})
 
 
 def _ctl(pid: int, *args: str) -> None:
