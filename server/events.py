@@ -34,8 +34,8 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "block.removed": ("federation.send_undo_block",),
     "account.updated": ("federation.send_actor_update",),
     "poll.voted": ("polls.deliver_vote",),
-    "proposal.opened": ("governance.publish_question",),
-    "proposal.closed": ("governance.publish_outcome",),
+    "proposal.opened": ("governance.publish_question", "announcements.publish"),
+    "proposal.closed": ("governance.publish_outcome", "announcements.publish"),
     "report.created": (),
     "notification.created": ("push.notification_created",),
     # Remote posts and boosts reach home feeds and streams in the transaction that stores

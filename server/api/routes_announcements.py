@@ -3,33 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from server.api.auth import require_token
-from server.api.entities.common import iso
+from server.api.entities.announcements import render_announcement
 from server.api.params import match_id, read_params
 from server.governance.announcements import service
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
 ONE = r"/api/v1/announcements/{id}"
-
-
-def _entity(item: service.Announcement) -> dict[str, Any]:
-    return {
-        "id": str(item.proposal.id),
-        "content": item.content,
-        "starts_at": iso(item.starts_at),
-        "ends_at": iso(item.ends_at),
-        "all_day": False,
-        "published_at": iso(item.starts_at),
-        "updated_at": iso(item.updated_at),
-        "read": item.read,
-        "mentions": [], "statuses": [], "tags": [], "emojis": [],
-        "reactions": item.reactions,
-    }
 
 
 @routes.get("/api/v1/announcements")
@@ -41,7 +24,7 @@ async def announcements_list(request: web.Request) -> web.Response:
         found = await service.list_announcements(
             conn, request.app[CONFIG], viewer_id=token.account_id,
             now=request.app[CLOCK].now(), with_dismissed=with_dismissed)
-    return web.json_response([_entity(a) for a in found])
+    return web.json_response([render_announcement(a) for a in found])
 
 
 @routes.post(ONE + "/dismiss")

@@ -19,7 +19,8 @@ from aiohttp import WSMsgType, web
 from server.api.auth import TokenContext, optional_token, require_token
 from server.api.params import Params, parse_id, read_params
 from server.api.streaming_render import (NOT_READY, Outgoing, ready_outgoing, ready_payload,
-                                         render_event, render_update)
+                                         announcement_payload, render_event,
+                                         render_update)
 from server.errors import BadRequestError, CommonholdError, UnauthorizedError
 from server.lists import queries as lists_q
 from server.streaming.hub import StreamClient, StreamHub
@@ -38,8 +39,9 @@ SEND_NOW_BUFFER_LIMIT = 64 * 1024
 
 def install(app: web.Application) -> None:
     """One hub per app, listening for as long as the app runs."""
-    app[STREAM_HUB] = StreamHub(app[DB], renderer=partial(render_update, app[DB], app[CONFIG],
-                                                          app[CLOCK]))
+    app[STREAM_HUB] = StreamHub(
+        app[DB], renderer=partial(render_update, app[DB], app[CONFIG], app[CLOCK]),
+        announcer=partial(announcement_payload, app[DB], app[CONFIG], app[CLOCK]))
     app.cleanup_ctx.append(_hub_context)
     app.on_shutdown.append(_end_streams)
 

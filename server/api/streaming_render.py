@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from server.api.entities.announcements import render_announcement
 from server.api.entities.conversations import render_conversations
 from server.api.entities.notifications import render_notifications
 from server.api.entities.statuses import render_status_for_viewers, render_statuses
@@ -17,6 +18,7 @@ from server.clock import Clock
 from server.config import Config
 from server.conversations import queries as conversations_q
 from server.db import Database
+from server.governance.announcements import service as announcements
 from server.notifications import queries as notifications_q
 from server.jsonio import dumps
 from server.streaming.hub import Audience, StreamClient, StreamEvent
@@ -53,13 +55,15 @@ def ready_payload(event: StreamEvent, viewer_id: int | None) -> str | None:
 
 def ready_outgoing(client: StreamClient, event: StreamEvent) -> Outgoing | None | str:
     """What the client receives, when that is known without the database: deletes, filter
-    changes and updates whose audience was rendered already (None: nothing for this viewer).
+    changes, announcements and updates whose audience was rendered already (None: nothing for this viewer).
     NOT_READY otherwise, or when the audience's render failed (render_event reports it)."""
     stream = stream_name(event.stream[0]) if event.stream else []
     if event.event == "delete":
         return Outgoing(stream, "delete", str(event.ref))
     if event.event == "filters_changed":
         return Outgoing(stream, "filters_changed", None)
+    if event.payload is not None:
+        return Outgoing(stream, event.event, event.payload)
     payload = ready_payload(event, client.account_id)
     if payload is NOT_READY or payload is None:
         return payload
@@ -112,6 +116,15 @@ async def render_event(db: Database, config: Config, clock: Clock, client: Strea
                                                   viewer_id=viewer_id, now=now)
             return Outgoing(stream, "notification", json.dumps(rendered[0])) if rendered else None
     return None
+
+
+async def announcement_payload(db: Database, config: Config, clock: Clock,
+                               announcement_id: int) -> str | None:
+    """The hub's announcer: the announcement as every signed-in client receives it."""
+    async with db.acquire() as conn:
+        item = await announcements.get_announcement(conn, config, announcement_id=announcement_id,
+                                                    now=clock.now())
+    return dumps(render_announcement(item, for_viewer=False)) if item is not None else None
 
 
 async def render_update(db: Database, config: Config, clock: Clock, status_id: int,

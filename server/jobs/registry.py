@@ -22,6 +22,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.federation.activitypub import process, process_batch, remote_actors, threads
     from server.federation.activitypub.unverified import service as unverified
     from server.federation.outbound import HANDLERS as outbound_handlers
+    from server.governance.announcements import service as announcements
     from server.governance.juries import timers as jury_timers
     from server.governance.proposals import timers as governance_timers
     from server.governance.federation import publish as governance_publish
@@ -58,6 +59,8 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         polls_federation.DELIVER_KIND: polls_federation.deliver_vote,
         governance_publish.QUESTION_JOB: governance_publish.publish_question,
         governance_publish.OUTCOME_JOB: governance_publish.publish_outcome,
+        announcements.PUBLISH_JOB: announcements.publish_job,
+        announcements.UNPUBLISH_JOB: announcements.unpublish_job,
         "media.process": media_service.process_pending,
         scheduled.JOB_KIND: scheduled.publish_scheduled,
         push_delivery.FAN_OUT_KIND: push_delivery.notification_created,

@@ -47,14 +47,21 @@ class Audience:
 
 @dataclass(frozen=True)
 class StreamEvent:
-    event: str             # update | delete | status.update | notification | filters_changed | conversation
-    ref: int               # status id or notification id
+    # update | delete | status.update | notification | filters_changed | conversation |
+    # announcement | announcement.reaction | announcement.delete
+    event: str
+    ref: int               # status, notification or announcement id
     stream: tuple[str, ...]
     audience: Audience | None = field(default=None, compare=False, repr=False)
+    # The same for every client (announcements): ready to send as it is.
+    payload: str | None = field(default=None, compare=False, repr=False)
 
 
 # (status id, viewer ids) -> each viewer's encoded entity, for the viewers who may see it
 Renderer = Callable[[int, frozenset[int]], Awaitable[dict[int, str]]]
+# announcement id -> its entity, encoded, as every client receives it (None: not announced)
+Announcer = Callable[[int], Awaitable[str | None]]
+ANNOUNCEMENT_EVENTS = frozenset({"announcement", "announcement.reaction", "announcement.delete"})
 # Offered an event when nothing is queued before it: True when it sent the event (or found
 # nothing to send) at once, False to leave it to the queue.
 Sender = Callable[["StreamEvent"], bool]
@@ -129,9 +136,11 @@ Offers = list[tuple[StreamClient, StreamEvent]]
 
 
 class StreamHub:
-    def __init__(self, db: Database, *, renderer: Renderer | None = None) -> None:
+    def __init__(self, db: Database, *, renderer: Renderer | None = None,
+                 announcer: Announcer | None = None) -> None:
         self.db = db
         self.renderer = renderer
+        self.announcer = announcer
         self.clients: set[StreamClient] = set()
         self._listener: asyncpg.Connection | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -220,7 +229,28 @@ class StreamHub:
         if kind in ("notification", "filters_changed", "conversation"):
             return self._to_account(int(message["a"]), kind,
                                     int(message.get("n") or message.get("s") or 0))
+        if kind in ANNOUNCEMENT_EVENTS:
+            return await self._announcement(kind, message)
         return []
+
+    async def _announcement(self, kind: str, message: dict[str, Any]) -> Offers:
+        """To every signed-in client on the user stream, one payload for all of them."""
+        clients = [c for c in self.clients if c.account_id is not None and "user" in c.streams]
+        if not clients:
+            return []
+        ref = int(message["s"])
+        payload: str | None
+        if kind == "announcement.delete":
+            payload = str(ref)
+        elif kind == "announcement.reaction":
+            payload = json.dumps({"name": message["name"], "count": int(message["count"]),
+                                  "announcement_id": str(ref)}, ensure_ascii=False)
+        else:
+            payload = await self.announcer(ref) if self.announcer is not None else None
+            if payload is None:
+                return []
+        event = StreamEvent(kind, ref, ("user",), payload=payload)
+        return [(client, event) for client in clients]
 
     async def _update(self, message: dict[str, Any]) -> Offers:
         status_id = int(message["s"])

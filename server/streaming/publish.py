@@ -63,3 +63,16 @@ async def filters_changed(conn: Conn, *, account_id: int) -> None:
 
 async def conversation_updated(conn: Conn, *, account_id: int, status_id: int) -> None:
     await _notify(conn, {"e": "conversation", "a": account_id, "s": status_id})
+
+
+async def announcement_changed(conn: Conn, *, announcement_id: int) -> None:
+    await _notify(conn, {"e": "announcement", "s": announcement_id})
+
+
+async def announcement_reaction(conn: Conn, *, announcement_id: int, name: str, count: int) -> None:
+    await _notify(conn, {"e": "announcement.reaction", "s": announcement_id, "name": name,
+                         "count": count})
+
+
+async def announcement_deleted(conn: Conn, *, announcement_id: int) -> None:
+    await _notify(conn, {"e": "announcement.delete", "s": announcement_id})

@@ -3,13 +3,17 @@ dismissals and emoji reactions per account."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+
 from server.db import Database
 from tests.governance.factories import found_coop, propose, run_past_close, vote
-from tests.openapi import validate_list
+from tests.openapi import validate, validate_list
 
 
 async def _list(api: Any, who: Any, **params: str) -> list[dict[str, Any]]:
@@ -67,3 +71,86 @@ async def test_dismiss_and_react(api: Any, member: Any, db: Database, api_config
     assert (await _list(api, fay))[0]["read"] is False
     assert (await api.post("/api/v1/announcements/123/dismiss", headers=eve.headers)).status == 404
     assert (await api.get("/api/v1/announcements")).status == 401
+
+
+async def _sse_event(resp: Any) -> tuple[str, str]:
+    """The next announcement event (the coop's own posts about the proposal come too)."""
+    event = data = None
+    while True:
+        line = (await asyncio.wait_for(resp.content.readline(), timeout=10)).decode().rstrip("\n")
+        if line.startswith("event: "):
+            event = line[len("event: "):]
+        elif line.startswith("data: "):
+            data = line[len("data: "):]
+        elif line == "" and event is not None:
+            if event.startswith("announcement"):
+                return event, data or ""
+            event = data = None
+
+
+async def test_streamed_to_signed_in_clients(api: Any, member: Any, db: Database, api_config: Any,
+                                            clock: Any, worker: Any) -> None:
+    """Opened, reacted to, decided and withdrawn: each reaches the user streams (SSE and
+    WebSocket) as Mastodon's stream sends it, the same payload for everyone."""
+    coop = await found_coop(db, api_config, clock, ["cleo", "dan"])
+    eve, fay = await member("eve"), await member("fay")
+    await worker().run_until_idle()
+    sse = await api.get("/api/v1/streaming/user", headers=eve.headers)
+    await asyncio.wait_for(sse.content.readline(), timeout=10)
+    ws = await api.ws_connect(f"/api/v1/streaming?access_token={fay.token}")
+    await ws.send_str(json.dumps({"type": "subscribe", "stream": "user"}))
+    # Only notifications on this one: announcements are not sent there.
+    quiet = await api.get("/api/v1/streaming/user/notification", headers=fay.headers)
+    await asyncio.wait_for(quiet.content.readline(), timeout=10)
+
+    proposal = await propose(db, clock, coop["cleo"], title="Buy a bigger server")
+    await worker().run_until_idle()
+    event, data = await _sse_event(sse)
+    assert event == "announcement"
+    opened = json.loads(data)
+    validate(opened, "Announcement")
+    assert opened["id"] == str(proposal.id) and "Voting is open until" in opened["content"]
+    assert "read" not in opened
+    message = json.loads((await ws.receive(timeout=10)).data)
+    while not message["event"].startswith("announcement"):
+        message = json.loads((await ws.receive(timeout=10)).data)
+    assert message["stream"] == ["user"] and message["event"] == "announcement"
+    assert json.loads(message["payload"]) == opened
+
+    thumbs = quote("👍")
+    resp = await api.put(f"/api/v1/announcements/{proposal.id}/reactions/{thumbs}", headers=fay.headers)
+    assert resp.status == 200
+    event, data = await _sse_event(sse)
+    assert event == "announcement.reaction"
+    assert json.loads(data) == {"name": "👍", "count": 1, "announcement_id": str(proposal.id)}
+    await api.delete(f"/api/v1/announcements/{proposal.id}/reactions/{thumbs}", headers=fay.headers)
+    event, data = await _sse_event(sse)
+    assert json.loads(data)["count"] == 0
+
+    for name in ("cleo", "dan"):
+        await vote(db, clock, coop[name], proposal, "agree")
+    await run_past_close(clock, worker, proposal)
+    event, data = await _sse_event(sse)
+    decided = json.loads(data)
+    assert event == "announcement" and "Decision log" in decided["content"]
+
+    clock.advance(timedelta(days=7, seconds=2))
+    await worker().run_until_idle()
+    assert await _sse_event(sse) == ("announcement.delete", str(proposal.id))
+    assert await _list(api, eve, with_dismissed="true") == []
+    # The notification-only stream got none of it.
+    seen = b""
+    with pytest.raises(asyncio.TimeoutError):
+        while True:
+            seen += await asyncio.wait_for(quiet.content.readline(), timeout=0.3)
+    assert b"announcement" not in seen
+    await ws.close()
+    sse.close()
+    quiet.close()
+
+
+async def test_jury_decisions_are_not_streamed(db: Database, api_config: Any, clock: Any) -> None:
+    """The announcer renders nothing for a proposal that is not announced."""
+    from server.api.streaming_render import announcement_payload
+
+    assert await announcement_payload(db, api_config, clock, 987654) is None

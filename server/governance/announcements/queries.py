@@ -41,3 +41,7 @@ async def add_reaction(conn: Conn, *, proposal_id: int, account_id: int, name: s
 
 async def remove_reaction(conn: Conn, *, proposal_id: int, account_id: int, name: str) -> None:
     await conn.execute(Q["remove_announcement_reaction"], proposal_id, account_id, name)
+
+
+async def count_reaction(conn: Conn, *, proposal_id: int, name: str) -> int:
+    return int(await conn.fetchval(Q["count_announcement_reaction"], proposal_id, name))

@@ -34,3 +34,8 @@ VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING;
 -- name: remove_announcement_reaction
 -- $1 proposal id, $2 account_id, $3 name
 DELETE FROM announcement_reactions WHERE proposal_id = $1 AND account_id = $2 AND name = $3;
+
+-- name: count_announcement_reaction
+-- How many accounts gave this reaction, for the stream event that tells every client.
+-- $1 proposal id, $2 name
+SELECT count(*) FROM announcement_reactions WHERE proposal_id = $1 AND name = $2;

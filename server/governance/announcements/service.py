@@ -11,14 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from server import jobs
 from server.config import Config
 from server.db import Conn
 from server.errors import NotFoundError, ValidationError
 from server.governance.announcements import queries
 from server.governance.federation.publish import outcome_html, proposal_html
 from server.governance.proposals.queries import Proposal
+from server.jobs.context import JobContext
+from server.streaming import publish
 
 SHOWN_AFTER_CLOSE = timedelta(days=7)
+PUBLISH_JOB = "announcements.publish"
+UNPUBLISH_JOB = "announcements.unpublish"
+NOBODY = 0      # no account has this id: nothing is marked as the viewer's own
 MAX_REACTION_CHARS = 16
 # What an emoji sequence is made of: symbols, modifiers (skin tones), joiners and selectors.
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Mn", "Me", "Cf"})
@@ -70,6 +76,17 @@ async def list_announcements(conn: Conn, config: Config, *, viewer_id: int, now:
             for p, read in found]
 
 
+async def get_announcement(conn: Conn, config: Config, *, announcement_id: int,
+                           now: datetime) -> Announcement | None:
+    """The proposal as announced to everyone (nobody's dismissal or reactions marked as
+    theirs), or None when it is not announced now."""
+    for item in await list_announcements(conn, config, viewer_id=NOBODY, now=now,
+                                         with_dismissed=True):
+        if item.proposal.id == announcement_id:
+            return item
+    return None
+
+
 async def _announced(conn: Conn, *, viewer_id: int, announcement_id: int, now: datetime) -> None:
     found = await queries.list_announced_proposals(
         conn, viewer_id=viewer_id, now=now, closed_since=now - SHOWN_AFTER_CLOSE,
@@ -101,3 +118,27 @@ async def react(conn: Conn, *, account_id: int, announcement_id: int, name: str,
     else:
         await queries.remove_reaction(conn, proposal_id=announcement_id, account_id=account_id,
                                       name=name)
+    # Every signed-in client shows the new count (sent on commit).
+    await publish.announcement_reaction(
+        conn, announcement_id=announcement_id, name=name,
+        count=await queries.count_reaction(conn, proposal_id=announcement_id, name=name))
+
+
+async def publish_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Job of `proposal.opened` and `proposal.closed`: the announcement, new or with its
+    outcome, to every signed-in client's user stream; once closed, its withdrawal queued for
+    when it stops being announced."""
+    proposal_id, now = int(payload["proposal_id"]), ctx.clock.now()
+    async with ctx.db.transaction() as conn:
+        item = await get_announcement(conn, ctx.config, announcement_id=proposal_id, now=now)
+        if item is None:
+            return      # not announced (a jury decision), or no longer
+        await publish.announcement_changed(conn, announcement_id=proposal_id)
+        if item.proposal.closed_at is not None:
+            await jobs.enqueue(conn, UNPUBLISH_JOB, {"proposal_id": str(proposal_id)}, now=now,
+                               run_at=item.proposal.closed_at + SHOWN_AFTER_CLOSE)
+
+
+async def unpublish_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as conn:
+        await publish.announcement_deleted(conn, announcement_id=int(payload["proposal_id"]))
