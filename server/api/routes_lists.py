@@ -11,15 +11,13 @@ from server.api.entities.accounts import render_accounts
 from server.api.entities.common import iso
 from server.api.pagination import page_params, paginate
 from server.api.params import Params, match_id, parse_id, read_params
-from server.errors import NotFoundError, ValidationError
-from server.ids import new_id
-from server.lists import queries
+from server.errors import ValidationError
+from server.lists import queries, service
 from server.lists.queries import ListRow
 from server.markers import queries as markers_q
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
-POLICIES = ("followed", "list", "none")
 
 
 def to_mastodon_list(row: ListRow) -> dict[str, Any]:
@@ -27,20 +25,9 @@ def to_mastodon_list(row: ListRow) -> dict[str, Any]:
             "exclusive": row.exclusive}
 
 
-def _fields(params: Params, current: ListRow | None) -> tuple[str, str, bool]:
-    title = params.str("title", strip=True, max_length=256)
-    if title is None and current is not None:
-        title = current.title
-    if not title:
-        raise ValidationError("Validation failed: Title can't be blank", field="title")
-    policy = params.str("replies_policy") or (current.replies_policy if current else "list")
-    if policy not in POLICIES:
-        raise ValidationError("Validation failed: replies_policy must be followed, list or "
-                              "none", field="replies_policy")
-    exclusive = params.bool("exclusive")
-    if exclusive is None:
-        exclusive = current.exclusive if current else False
-    return title, policy, exclusive
+def _settings(params: Params) -> dict[str, Any]:
+    return {"title": params.str("title", strip=True, max_length=service.TITLE_MAX),
+            "replies_policy": params.str("replies_policy"), "exclusive": params.bool("exclusive")}
 
 
 async def _me(request: web.Request, scope: str) -> int:
@@ -60,40 +47,28 @@ async def lists_index(request: web.Request) -> web.Response:
 @routes.post("/api/v1/lists")
 async def lists_create(request: web.Request) -> web.Response:
     me = await _me(request, "write:lists")
-    title, policy, exclusive = _fields(await read_params(request), None)
+    settings = _settings(await read_params(request))
     async with request.app[DB].transaction() as conn:
-        row = await queries.insert_list(conn, list_id=new_id(), account_id=me, title=title,
-                                        replies_policy=policy, exclusive=exclusive,
-                                        now=request.app[CLOCK].now())
+        row = await service.create_list(conn, owner_id=me, now=request.app[CLOCK].now(),
+                                        **settings)
     return web.json_response(to_mastodon_list(row))
-
-
-async def _own_list(conn: Any, list_id: int, me: int) -> ListRow:
-    row = await queries.get_list(conn, list_id=list_id, account_id=me)
-    if row is None:
-        raise NotFoundError("Record not found")
-    return row
 
 
 @routes.get(r"/api/v1/lists/{id}")
 async def lists_show(request: web.Request) -> web.Response:
     me = await _me(request, "read:lists")
     async with request.app[DB].acquire() as conn:
-        row = await _own_list(conn, match_id(request), me)
+        row = await service.own_list(conn, list_id=match_id(request), owner_id=me)
     return web.json_response(to_mastodon_list(row))
 
 
 @routes.put(r"/api/v1/lists/{id}")
 async def lists_update(request: web.Request) -> web.Response:
     me = await _me(request, "write:lists")
-    list_id = match_id(request)
-    params = await read_params(request)
+    settings = _settings(await read_params(request))
     async with request.app[DB].transaction() as conn:
-        current = await _own_list(conn, list_id, me)
-        title, policy, exclusive = _fields(params, current)
-        row = await queries.update_list(conn, list_id=list_id, account_id=me, title=title,
-                                        replies_policy=policy, exclusive=exclusive)
-    assert row is not None
+        row = await service.update_list(conn, list_id=match_id(request), owner_id=me,
+                                        **settings)
     return web.json_response(to_mastodon_list(row))
 
 
@@ -101,8 +76,7 @@ async def lists_update(request: web.Request) -> web.Response:
 async def lists_delete(request: web.Request) -> web.Response:
     me = await _me(request, "write:lists")
     async with request.app[DB].transaction() as conn:
-        if not await queries.delete_list(conn, list_id=match_id(request), account_id=me):
-            raise NotFoundError("Record not found")
+        await service.delete_list(conn, list_id=match_id(request), owner_id=me)
     return web.json_response({})
 
 
@@ -114,7 +88,7 @@ async def lists_accounts(request: web.Request) -> web.Response:
     limit = 0 if params.raw("limit") in ("0", 0) else page.limit   # 0: every member
     config = request.app[CONFIG]
     async with request.app[DB].acquire() as conn:
-        await _own_list(conn, match_id(request), me)
+        await service.own_list(conn, list_id=match_id(request), owner_id=me)
         rows = await queries.page_list_accounts(conn, list_id=match_id(request),
                                                 max_id=page.max_id, since_id=page.since_id,
                                                 min_id=page.min_id, limit=limit)
@@ -140,15 +114,7 @@ async def lists_accounts_add(request: web.Request) -> web.Response:
     me = await _me(request, "write:lists")
     ids = _account_ids(await read_params(request))
     async with request.app[DB].transaction() as conn:
-        list_ = await _own_list(conn, match_id(request), me)
-        missing = await queries.add_list_accounts(conn, list_id=list_.id, owner_id=me,
-                                                  account_ids=ids,
-                                                  row_ids=[new_id() for _ in ids])
-        if missing:
-            # Raising rolls the whole request back: nothing is added.
-            raise ValidationError("Validation failed: account_ids may only name accounts you "
-                                  f"follow (not {', '.join(map(str, missing))})",
-                                  field="account_ids")
+        await service.add_accounts(conn, list_id=match_id(request), owner_id=me, account_ids=ids)
     return web.json_response({})
 
 
@@ -157,8 +123,8 @@ async def lists_accounts_remove(request: web.Request) -> web.Response:
     me = await _me(request, "write:lists")
     ids = _account_ids(await read_params(request))
     async with request.app[DB].transaction() as conn:
-        list_ = await _own_list(conn, match_id(request), me)
-        await queries.remove_list_accounts(conn, list_id=list_.id, account_ids=ids)
+        await service.remove_accounts(conn, list_id=match_id(request), owner_id=me,
+                                      account_ids=ids)
     return web.json_response({})
 
 

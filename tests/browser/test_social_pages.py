@@ -126,3 +126,30 @@ def test_cw_is_collapsed_and_followers_only_hidden_signed_out(page: Page,
     page.goto("/public/local")
     expect(page.get_by_text("Content warning: Mystery ending")).to_be_visible()
     expect(page.get_by_text("Friends only news")).to_have_count(0)
+
+
+def test_a_list_made_and_read_in_the_browser(page: Page, server: LiveServer) -> None:
+    lou = _member(server, "lou")
+    _member(server, "lia")
+    _sign_in(page, "lia")
+    page.goto("/@lou")
+    page.get_by_role("button", name="Follow").click()
+    page.get_by_role("navigation").get_by_role("link", name="Lists").click()
+    page.get_by_label("Title").fill("Garden club")
+    page.get_by_role("button", name="Make the list").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Garden club")
+    page.get_by_role("link", name="Edit list").click()
+    page.get_by_label("Add an account you follow").fill("@lou")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Added to the list.")
+    expect(page.get_by_role("button", name="Remove @lou from the list")).to_be_visible()
+    _post_as(server, lou, "Tomatoes are in")
+    page.get_by_role("link", name="Posts").click()
+    expect(page.locator("article.status").filter(has_text="Tomatoes are in")).to_be_visible()
+    # The site navigation fits the page at a desktop and at a phone width.
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, "social-list-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, "social-list-1280")

@@ -16,6 +16,7 @@ from server.api.statusviews.context import context_ids
 from server.config import Config
 from server.db import Conn
 from server.errors import NotFoundError
+from server.lists import queries as lists_q
 from server.notifications import queries as notifications_q
 from server.statuses import service as statuses
 from server.timeline import queries as timeline_q
@@ -46,14 +47,23 @@ async def home(conn: Conn, *, config: Config, viewer_id: int, max_id: int | None
 
 
 async def _public_list(conn: Conn, config: Config, ids: list[int], viewer_id: int | None,
-                       now: datetime) -> Page:
+                       now: datetime, filter_context: str = "public") -> Page:
     # As the API's public lists: blocked and muted authors are dropped after the page is
     # cut, so the next page starts below the last id read, shown or not.
     keep = await views_q.filter_visible(conn, status_ids=ids, viewer_id=viewer_id,
                                         hide_muted=viewer_id is not None, now=now)
     items = await render_statuses(conn, config, [i for i in ids if i in keep],
-                                  viewer_id=viewer_id, now=now, filter_context="public")
+                                  viewer_id=viewer_id, now=now, filter_context=filter_context)
     return Page(items, _older(ids, PAGE))
+
+
+async def list_timeline(conn: Conn, *, config: Config, viewer_id: int, list_id: int,
+                        max_id: int | None, now: datetime) -> Page:
+    """One of the viewer's lists (the caller checked it is theirs), with the filters of the
+    home timeline, as Mastodon reads lists."""
+    ids = await lists_q.list_timeline(conn, list_id=list_id, owner_id=viewer_id, max_id=max_id,
+                                      since_id=None, min_id=None, limit=PAGE, now=now)
+    return await _public_list(conn, config, ids, viewer_id, now, filter_context="home")
 
 
 async def public(conn: Conn, *, config: Config, viewer_id: int | None, local_only: bool,

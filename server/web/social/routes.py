@@ -3,6 +3,7 @@
 from server.web.social import (
     actions,
     editing,
+    lists,
     posting,
     profile_settings,
     profiles,
@@ -15,4 +16,4 @@ from server.web.social import (
 
 TABLES = (timelines.routes, posting.routes, actions.routes, threads.routes, profiles.routes,
           voting.routes, editing.routes, saved.routes, searching.routes,
-          profile_settings.routes)
+          profile_settings.routes, lists.routes)
