@@ -20,8 +20,7 @@ from server.ids import parse_id
 from server.statuses import actions, service
 from server.web.forms import read_form, see_other
 from server.web.html import render
-from server.web.social.viewer import back_to, own_status, require_viewer, sign_in_first, \
-    viewer_account
+from server.web.social.viewer import back_to, members_page, own_status, require_viewer
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -57,10 +56,8 @@ async def post_status_action(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get(r"/statuses/{id:\d+}/delete")
-async def get_delete(request: web.Request) -> web.StreamResponse:
-    account = await viewer_account(request)
-    if account is None:
-        return sign_in_first(request)
+@members_page
+async def get_delete(request: web.Request, account: Account) -> web.StreamResponse:
     async with request.app[DB].acquire() as conn:
         status = await own_status(conn, account, _id(request), verb="delete")
         entry = await render_status(conn, request.app[CONFIG], status, viewer_id=account.id,

@@ -23,7 +23,7 @@ from server.statuses.queries import Status
 from server.web.forms import read_form, see_other
 from server.web.html import render
 from server.web.social.posting import refused_field
-from server.web.social.viewer import own_status, require_viewer, sign_in_first, viewer_account
+from server.web.social.viewer import members_page, own_status, require_viewer, viewer_account
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -47,10 +47,8 @@ async def _edit_page(request: web.Request, conn: Conn, account: Account, status:
 
 
 @routes.get(r"/statuses/{id:\d+}/edit")
-async def get_edit(request: web.Request) -> web.StreamResponse:
-    account = await viewer_account(request)
-    if account is None:
-        return sign_in_first(request)
+@members_page
+async def get_edit(request: web.Request, account: Account) -> web.StreamResponse:
     async with request.app[DB].acquire() as conn:
         status = await own_status(conn, account, _id(request), verb="edit")
         draft = {"status": status.text_source or "", "spoiler_text": status.spoiler_text,

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from server.accounts import queries as accounts_q
+from server.accounts.queries import Account
 from server.api.entities.accounts import render_accounts
 from server.db import Conn
 from server.errors import CommonholdError, NotFoundError, ValidationError
@@ -21,7 +22,7 @@ from server.lists.queries import ListRow
 from server.web.forms import read_form, see_other
 from server.web.html import render
 from server.web.social import reading
-from server.web.social.viewer import max_id, require_viewer, sign_in_first, viewer_account
+from server.web.social.viewer import max_id, members_page, require_viewer
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -57,10 +58,8 @@ async def _own(conn: Conn, list_id: int, owner_id: int) -> ListRow:
 
 
 @routes.get("/lists")
-async def get_lists(request: web.Request) -> web.StreamResponse:
-    viewer = await viewer_account(request)
-    if viewer is None:
-        return sign_in_first(request)
+@members_page
+async def get_lists(request: web.Request, viewer: Account) -> web.StreamResponse:
     return await _index(request, viewer.id, form={}, error=None)
 
 
@@ -86,10 +85,8 @@ async def post_list(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get(r"/lists/{id:\d+}")
-async def get_list(request: web.Request) -> web.StreamResponse:
-    viewer = await viewer_account(request)
-    if viewer is None:
-        return sign_in_first(request)
+@members_page
+async def get_list(request: web.Request, viewer: Account) -> web.StreamResponse:
     list_id = _list_id(request)
     async with request.app[DB].acquire() as conn:
         row = await _own(conn, list_id, viewer.id)
@@ -118,10 +115,8 @@ async def _edit_page(request: web.Request, row: ListRow, *, form: dict[str, str]
 
 
 @routes.get(r"/lists/{id:\d+}/edit")
-async def get_list_edit(request: web.Request) -> web.StreamResponse:
-    viewer = await viewer_account(request)
-    if viewer is None:
-        return sign_in_first(request)
+@members_page
+async def get_list_edit(request: web.Request, viewer: Account) -> web.StreamResponse:
     async with request.app[DB].acquire() as conn:
         row = await _own(conn, _list_id(request), viewer.id)
     return await _edit_page(request, row)

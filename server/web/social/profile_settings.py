@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from server.accounts.queries import Account
 from server.api.entities.accounts import render_credential_account
 from server.errors import CommonholdError, NotFoundError, PayloadTooLargeError
 from server.media.images import AVATAR, HEADER, ImageSpec, ProcessedImage, process_image
@@ -23,7 +24,7 @@ from server.profiles.service import FIELDS_MAX, ProfileChanges
 from server.web.forms import see_other
 from server.web.html import render
 from server.web.social.uploads import FileUpload, read_multipart
-from server.web.social.viewer import require_viewer, sign_in_first, viewer_account
+from server.web.social.viewer import members_page, require_viewer
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -77,10 +78,8 @@ async def _page(request: web.Request, account_id: int, form: dict[str, str], *,
 
 
 @routes.get("/settings/profile")
-async def get_profile_settings(request: web.Request) -> web.StreamResponse:
-    viewer = await viewer_account(request)
-    if viewer is None:
-        return sign_in_first(request)
+@members_page
+async def get_profile_settings(request: web.Request, viewer: Account) -> web.StreamResponse:
     async with request.app[DB].acquire() as conn:
         entity = await render_credential_account(conn, request.app[CONFIG], viewer.id)
     if entity is None:

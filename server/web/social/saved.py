@@ -8,23 +8,21 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from server.accounts.queries import Account
 from server.api.entities.statuses import render_statuses
 from server.api.statusviews import queries as views_q
 from server.timeline import queries as timeline_q
 from server.web.html import render
 from server.web.social.reading import PAGE, Page
-from server.web.social.viewer import max_id, sign_in_first, viewer_account
+from server.web.social.viewer import max_id, members_page
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
 Lister = Callable[..., Awaitable[list[tuple[int, int]]]]
 
 
-async def _saved(request: web.Request, lister: Lister, heading: str,
+async def _saved(request: web.Request, viewer: Account, lister: Lister, heading: str,
                  empty: str) -> web.StreamResponse:
-    viewer = await viewer_account(request)
-    if viewer is None:
-        return sign_in_first(request)
     now = request.app[CLOCK].now()
     async with request.app[DB].acquire() as conn:
         pairs = await lister(conn, account_id=viewer.id, max_id=max_id(request), since_id=None,
@@ -41,12 +39,14 @@ async def _saved(request: web.Request, lister: Lister, heading: str,
 
 
 @routes.get("/bookmarks")
-async def get_bookmarks(request: web.Request) -> web.StreamResponse:
-    return await _saved(request, timeline_q.list_bookmarks, "Bookmarks",
+@members_page
+async def get_bookmarks(request: web.Request, viewer: Account) -> web.StreamResponse:
+    return await _saved(request, viewer, timeline_q.list_bookmarks, "Bookmarks",
                         "No bookmarks yet. Bookmark a post to find it here again.")
 
 
 @routes.get("/favourites")
-async def get_favourites(request: web.Request) -> web.StreamResponse:
-    return await _saved(request, timeline_q.list_favourites, "Favourites",
+@members_page
+async def get_favourites(request: web.Request, viewer: Account) -> web.StreamResponse:
+    return await _saved(request, viewer, timeline_q.list_favourites, "Favourites",
                         "No favourites yet.")

@@ -7,12 +7,13 @@ import re
 
 from aiohttp import web
 
+from server.accounts.queries import Account
 from server.errors import NotFoundError
 from server.statuses import queries as statuses_q
 
 from server.web.html import render
 from server.web.social import reading
-from server.web.social.viewer import max_id, sign_in_first, viewer_account
+from server.web.social.viewer import max_id, members_page, viewer_account
 from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
@@ -21,10 +22,8 @@ PUBLIC_TABS = [("/public", "All known servers"), ("/public/local", "This server"
 
 
 @routes.get("/home")
-async def get_home(request: web.Request) -> web.StreamResponse:
-    viewer = await viewer_account(request)
-    if viewer is None:
-        return sign_in_first(request)
+@members_page
+async def get_home(request: web.Request, viewer: Account) -> web.StreamResponse:
     async with request.app[DB].acquire() as conn:
         page = await reading.home(conn, config=request.app[CONFIG], viewer_id=viewer.id,
                                   max_id=max_id(request), now=request.app[CLOCK].now())
@@ -75,10 +74,8 @@ async def get_tag(request: web.Request) -> web.Response:
 
 
 @routes.get("/notifications")
-async def get_notifications(request: web.Request) -> web.StreamResponse:
-    viewer = await viewer_account(request)
-    if viewer is None:
-        return sign_in_first(request)
+@members_page
+async def get_notifications(request: web.Request, viewer: Account) -> web.StreamResponse:
     async with request.app[DB].acquire() as conn:
         page = await reading.notifications(conn, config=request.app[CONFIG],
                                            viewer_id=viewer.id, max_id=max_id(request),

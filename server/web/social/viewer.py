@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from aiohttp import web
@@ -36,6 +38,21 @@ async def require_viewer(request: web.Request) -> Account:
 
 def sign_in_first(request: web.Request) -> web.Response:
     return see_other("/auth/sign_in?next=" + quote(request.path_qs, safe="/"))
+
+
+MemberHandler = Callable[[web.Request, Account], Awaitable[web.StreamResponse]]
+
+
+def members_page(handler: MemberHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A page for the signed-in member, who is passed to it; signed out, the browser is sent
+    to sign in and brought back here afterwards."""
+    @functools.wraps(handler)
+    async def page(request: web.Request) -> web.StreamResponse:
+        viewer = await viewer_account(request)
+        if viewer is None:
+            return sign_in_first(request)
+        return await handler(request, viewer)
+    return page
 
 
 def max_id(request: web.Request) -> int | None:
