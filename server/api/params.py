@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from server.errors import BadRequestError, NotFoundError, ValidationError
+from server.web.forms import posted
 
 _TRUE = frozenset({"true", "1", "t", "on", "yes"})
 _FALSE = frozenset({"false", "0", "f", "off", "no"})
@@ -230,10 +231,7 @@ async def _body(request: web.Request) -> dict[str, Any] | list[tuple[str, Any]]:
             raise BadRequestError("The request body must be a JSON object")
         return data
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        try:
-            form = await request.post()
-        except ValueError:  # includes UnicodeDecodeError for broken bodies
-            raise BadRequestError("The request body could not be read") from None
+        form = await posted(request, unreadable="The request body could not be read")
         return list(form.items())
     return []
 

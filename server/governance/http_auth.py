@@ -19,6 +19,7 @@ from server.accounts.queries import LocalUser
 from server.api.auth import require_token
 from server.errors import BadRequestError, UnauthorizedError
 from server.web import csrf, sessions
+from server.web.forms import posted
 from server.web.state import DB
 
 CSRF_HEADER = "X-CSRF-Token"
@@ -62,7 +63,7 @@ async def read_body(request: web.Request) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise BadRequestError("The request body must be a JSON object.")
         return data
-    form = await request.post()
+    form = await posted(request)
     out: dict[str, Any] = {}
     for key in form:
         values = [v for v in form.getall(key) if isinstance(v, str)]

@@ -20,6 +20,7 @@ from server.oauth.queries import Application
 from server.oauth.scopes import InvalidScopeError, describe, parse_scopes, require_subset
 from server.oauth.service import OOB, OAuthError
 from server.web import csrf, sessions
+from server.web.forms import posted
 from server.web.html import render
 from server.web.state import CLOCK, DB
 
@@ -150,7 +151,7 @@ async def _to_sign_in(request: web.Request) -> web.StreamResponse:
     """Sign in (again, for force_login), then come back to this same authorization request."""
     query = [(k, v) for k, v in request.query.items() if k != "force_login"]
     if request.method == "POST":
-        query = [(k, v) for k, v in (await request.post()).items()
+        query = [(k, v) for k, v in (await posted(request)).items()
                  if k in _FIELDS and isinstance(v, str)]
     back = "/oauth/authorize?" + urlencode(query)
     response = _redirect("/auth/sign_in?" + urlencode({"next": back}))
@@ -170,11 +171,9 @@ async def get_authorize(request: web.Request) -> web.StreamResponse:
 @routes.post("/oauth/authorize")
 async def post_authorize(request: web.Request) -> web.StreamResponse:
     try:
-        data = await request.post()
+        data = await posted(request, unreadable="The form could not be read.")
         form = {k: v for k, v in data.items() if isinstance(v, str)}
         csrf.check(request, form)
-    except ValueError:
-        return await _error_page(request, "The form could not be read.")
     except CommonholdError as exc:
         return await _error_page(request, exc.message, status=exc.status)
     decision = form.get("decision")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 
 from server.errors import BadRequestError
@@ -25,13 +26,20 @@ async def read_form(request: web.Request) -> dict[str, str]:
     return form
 
 
+async def posted(request: web.Request, *, unreadable: str = UNREADABLE) -> MultiDictProxy[Any]:
+    """The body as a form. One that cannot be read as a form is the sender's error, a 400:
+    aiohttp raises ValueError (UnicodeDecodeError among them) for a broken urlencoded body
+    and its HTTP parsing errors for a multipart part with broken headers or framing."""
+    try:
+        return await request.post()
+    except (ValueError, HttpProcessingError):
+        raise BadRequestError(unreadable) from None
+
+
 async def read_form_and_parts(request: web.Request) -> tuple[dict[str, str], MultiDictProxy[Any]]:
     """The posted text fields after the CSRF check, and every part as posted (file fields
     included, for multipart forms)."""
-    try:
-        data = await request.post()
-    except ValueError:  # includes UnicodeDecodeError; aiohttp raises it for broken bodies
-        raise BadRequestError(UNREADABLE) from None
+    data = await posted(request)
     form = {k: v for k, v in data.items() if isinstance(v, str)}
     csrf.check(request, form)
     if any("\x00" in k or "\x00" in v for k, v in form.items()):

@@ -9,7 +9,7 @@ from aiohttp import web
 from server.errors import NotFoundError
 from server.ids import parse_id
 from server.polls import service as polls
-from server.web.forms import read_form, see_other
+from server.web.forms import posted, read_form, see_other
 from server.web.social.viewer import back_to, require_viewer
 from server.web.state import CLOCK, DB
 
@@ -24,7 +24,7 @@ async def post_vote(request: web.Request) -> web.StreamResponse:
     if poll_id is None:
         raise NotFoundError("There is no such poll.")
     # Checkboxes send one `choices` each; read_form keeps one value per name.
-    choices = [c for c in (await request.post()).getall("choices", []) if isinstance(c, str)]
+    choices = [c for c in (await posted(request)).getall("choices", []) if isinstance(c, str)]
     async with request.app[DB].transaction() as conn:
         poll = await polls.vote(conn, poll_id=poll_id, voter=voter, choices=choices,
                                 now=request.app[CLOCK].now())
