@@ -52,7 +52,12 @@ def _insert(tree: dict[str, Any], parts: list[str], value: Any) -> None:
             if last:
                 node.append(value)
                 return
-            node.append({})
+            # `a[][id]=1&a[][description]=x&a[][id]=2`: as Rails reads it, a key goes into
+            # the last object until that object has it already, then a new object starts.
+            key = parts[i + 1]
+            if not (node and isinstance(node[-1], dict) and key not in node[-1]
+                    and i + 1 == len(parts) - 1):
+                node.append({})
             node = node[-1]
             continue
         if not isinstance(node, dict):

@@ -14,7 +14,7 @@ from server.api.entities.scheduled import render_scheduled
 from server.api.entities.statuses import render_statuses
 from server.api.entities.status_parts import to_mastodon_media
 from server.api.params import ids_param, match_id, read_params
-from server.api.status_params import read_draft, read_scheduled_at
+from server.api.status_params import read_draft, read_media_changes, read_scheduled_at
 from server.api.status_responses import caller_account, json_body, status_response
 from server.api.statusviews import queries as views_q
 from server.api.statusviews.context import context_ids
@@ -138,7 +138,8 @@ async def statuses_edit(request: web.Request) -> web.Response:
                            default_sensitive=before.sensitive, default_language=before.language)
         status = await service.edit_status(conn, config=request.app[CONFIG], author=account,
                                            status_id=status_id, draft=draft,
-                                           now=request.app[CLOCK].now())
+                                           now=request.app[CLOCK].now(),
+                                           media_changes=read_media_changes(params))
         return await status_response(request, conn, status, viewer_id=account.id)
 
 
@@ -171,8 +172,9 @@ async def statuses_history(request: web.Request) -> web.Response:
     versions = [{"content": e["content"], "spoiler_text": e["spoiler_text"],
                  "sensitive": e["sensitive"], "created_at": iso(e["created_at"]),
                  "account": account, "poll": _edit_poll(e["poll_options"]),
+                 # Kept as MediaRow.snapshot() made them (older remote edits kept less).
                  "media_attachments": [to_mastodon_media(m, config) for m in e["media"]
-                                       if isinstance(m, dict) and "file_path" in m],
+                                       if isinstance(m, dict) and "type" in m],
                  "emojis": []} for e in edits]
     versions.append({"content": current["content"], "spoiler_text": current["spoiler_text"],
                      "sensitive": current["sensitive"],

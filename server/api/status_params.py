@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from server.api.params import Params, parse_id
 from server.errors import ValidationError
-from server.statuses.compose import MAX_CHARS, VISIBILITIES, Draft, PollDraft
+from server.media.attachments import parse_focus
+from server.statuses.compose import MAX_CHARS, VISIBILITIES, Draft, MediaChange, PollDraft
 
 _MAX_TEXT = MAX_CHARS * 20   # far beyond any valid post: refuse before formatting it
 
@@ -20,6 +21,20 @@ def _ids(params: Params, name: str) -> list[int]:
             raise ValidationError(f"{name} must be a list of ids", field=name)
         ids.append(value)
     return ids
+
+
+def read_media_changes(params: Params) -> list[MediaChange]:
+    """An edit's `media_attributes[]`: each names an attachment by `id` and gives its new
+    `description` and/or `focus`."""
+    changes = []
+    for item in params.nested_list("media_attributes"):
+        media_id = parse_id((item.str("id") or "").strip())
+        if media_id is None:
+            raise ValidationError("media_attributes must each name an attachment by id",
+                                  field="media_attributes")
+        changes.append(MediaChange(id=media_id, description=item.str("description"),
+                                   focus=parse_focus(item.str("focus"))))
+    return changes
 
 
 def _poll(params: Params) -> PollDraft | None:

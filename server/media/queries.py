@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,16 @@ from typing import Any
 from server.db import Conn, load_queries
 
 Q = load_queries("server.media")
+
+
+# What an edit's history keeps of an attachment: the columns its entity is made from.
+SNAPSHOT_COLUMNS = ("id", "type", "file_path", "preview_path", "remote_url", "meta", "focus_x",
+                    "focus_y", "description", "blurhash")
+
+
+def snapshot(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """The history's copy of an attachment read as a row mapping (absent columns as None)."""
+    return {name: columns.get(name) for name in SNAPSHOT_COLUMNS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +39,9 @@ class MediaRow:
     focus_y: float
     position: int
     created_at: datetime
+
+    def snapshot(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in SNAPSHOT_COLUMNS}
 
     @property
     def processing(self) -> bool:
@@ -60,6 +74,14 @@ async def update_unattached_media(conn: Conn, *, media_id: int, account_id: int,
     fx, fy = focus if focus is not None else (None, None)
     return _row(await conn.fetchrow(Q["update_unattached_media"], media_id, account_id,
                                     description, fx, fy))
+
+
+async def update_status_media(conn: Conn, *, media_id: int, account_id: int, status_id: int,
+                              description: str | None,
+                              focus: tuple[float, float] | None) -> bool:
+    fx, fy = focus if focus is not None else (None, None)
+    return await conn.fetchval(Q["update_status_media"], media_id, account_id, status_id,
+                               description, fx, fy) is not None
 
 
 async def finish_media(conn: Conn, *, media_id: int, file_path: str, preview_path: str,

@@ -40,6 +40,14 @@ class Draft:
     poll: PollDraft | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class MediaChange:
+    """An edit's change to one attachment (the API's `media_attributes[]`): None keeps."""
+    id: int
+    description: str | None = None
+    focus: tuple[float, float] | None = None
+
+
 def counted_length(text: str) -> int:
     """Length as Mastodon counts it: every link weighs 23, a remote mention only its username."""
     text = URL_RE.sub("x" * URL_WEIGHT, text)

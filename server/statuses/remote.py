@@ -23,6 +23,7 @@ from server.db import Conn
 from server.federation import uris
 from server.federation import vocabulary as v
 from server.ids import new_id
+from server.media import queries as media_q
 from server.notifications import service as notifications
 from server.polls import service as polls_service
 from server.statuses import queries
@@ -198,7 +199,7 @@ async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, auth
     if changed:
         await queries.insert_status_edit(
             conn, edit_id=new_id(), status=status,
-            media=[{"url": m["remote_url"], "description": m["description"]} for m in media],
+            media=[media_q.snapshot(m) for m in media],
             poll_options=poll["options"] if poll else None,
             created_at=status.edited_at or status.created_at)
         await inbound_q.update_remote_status(conn, status_id=status.id, content=content,

@@ -6,7 +6,7 @@ Each function runs inside the caller's transaction, writes the change, and emits
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from server import events
@@ -18,10 +18,12 @@ from server.config import Config
 from server.db import Conn
 from server.errors import ForbiddenError, NotFoundError, ValidationError
 from server.ids import new_id
+from server.media import queries as media_q
+from server.media.service import check_description
 from server.notifications import service as notifications
 from server.statuses import compose, polls, queries, text, urls
 from server.streaming import publish
-from server.statuses.compose import Draft
+from server.statuses.compose import Draft, MediaChange
 from server.statuses.queries import NewStatus, Status
 
 
@@ -158,15 +160,26 @@ async def _own_status(conn: Conn, *, account: Account, status_id: int) -> Status
 
 
 async def edit_status(conn: Conn, *, config: Config, author: Account, status_id: int, draft: Draft,
-                      now: datetime) -> Status:
-    """Keep the previous version as history, then change text, warning and media."""
+                      now: datetime, media_changes: Sequence[MediaChange] = ()) -> Status:
+    """Keep the previous version as history (with its attachments as they were), then
+    change text, warning, media and the attachments' descriptions and focal points."""
     before = await _own_status(conn, account=author, status_id=status_id)
     draft = compose.check_draft(Draft(text=draft.text, visibility=before.visibility,
                                       spoiler_text=draft.spoiler_text, sensitive=draft.sensitive,
                                       language=draft.language, media_ids=draft.media_ids,
                                       poll=draft.poll))
-    await queries.insert_status_edit(conn, edit_id=new_id(), status=before, media=[],
+    media_before = await media_q.list_media_for_statuses(conn, status_ids=[status_id])
+    await queries.insert_status_edit(conn, edit_id=new_id(), status=before,
+                                     media=[m.snapshot() for m in media_before],
                                      poll_options=None, created_at=before.edited_at or before.created_at)
+    for change in media_changes:
+        check_description(change.description)
+        if not await media_q.update_status_media(conn, media_id=change.id, account_id=author.id,
+                                                 status_id=status_id,
+                                                 description=change.description,
+                                                 focus=change.focus):
+            raise ValidationError("Validation failed: media_attributes may only name this "
+                                  "post's attachments", field="media_attributes")
     mentioned = await _resolve_mentions(conn, draft.text, config=config)
     content = text.format_text(draft.text, mentions=_link_targets(mentioned, config),
                                tag_url=lambda n: urls.tag_url(config, n))

@@ -172,3 +172,53 @@ async def test_the_attachment_in_a_status_is_the_attachment_of_the_media_api(
     assert shown == alone
     assert set(alone["meta"]) == {"original", "small", "focus"}
     assert alone["meta"]["focus"] == {"x": 0.25, "y": 0.5}
+
+
+async def test_editing_the_post_changes_alt_text_and_keeps_the_old_in_history(
+        api: Any, member: Any) -> None:
+    """`media_attributes[]` on PUT /api/v1/statuses/:id (JSON, and the form-encoded
+    `media_attributes[][id]` shape clients send), as Mastodon 4 edits alt text; the
+    version before keeps its own descriptions."""
+    ada, bob = await member("ada"), await member("bob")
+    one = await (await upload(api, ada, picture(), description="Red")).json()
+    two = await (await upload(api, ada, picture("PNG"))).json()
+    resp = await api.post("/api/v1/statuses", headers=ada.headers,
+                          json={"status": "look", "media_ids": [one["id"], two["id"]]})
+    posted = await resp.json()
+    path = f"/api/v1/statuses/{posted['id']}"
+    resp = await api.put(path, headers=ada.headers, json={
+        "status": "look", "media_ids": [one["id"], two["id"]],
+        "media_attributes": [{"id": one["id"], "description": "A red square"},
+                             {"id": two["id"], "description": "Another", "focus": "0.5,0.5"}]})
+    assert resp.status == 200, await resp.text()
+    edited = await resp.json()
+    validate(edited, "Status")
+    assert [m["description"] for m in edited["media_attachments"]] == ["A red square", "Another"]
+    assert edited["media_attachments"][1]["meta"]["focus"] == {"x": 0.5, "y": 0.5}
+    assert edited["edited_at"] is not None
+    form_body = [("status", "look again"), ("media_ids[]", one["id"]), ("media_ids[]", two["id"]),
+                 ("media_attributes[][id]", one["id"]),
+                 ("media_attributes[][description]", "A red square, edited"),
+                 ("media_attributes[][id]", two["id"])]
+    resp = await api.put(path, headers=ada.headers, data=form_body)
+    assert resp.status == 200, await resp.text()
+    assert [m["description"] for m in (await resp.json())["media_attachments"]] == [
+        "A red square, edited", "Another"]
+    history = await (await api.get(f"{path}/history", headers=ada.headers)).json()
+    assert [[m["description"] for m in v["media_attachments"]] for v in history] == [
+        ["Red", None], ["A red square", "Another"], ["A red square, edited", "Another"]]
+
+    # Only this post's attachments; a refused edit changes nothing.
+    other = await (await upload(api, bob, picture())).json()
+    for attributes in ([{"id": other["id"], "description": "mine now"}],
+                       [{"id": one["id"], "description": "d" * 1501}],
+                       [{"description": "no id"}]):
+        resp = await api.put(path, headers=ada.headers, json={
+            "status": "changed", "media_ids": [one["id"], two["id"]],
+            "media_attributes": attributes})
+        assert resp.status == 422, await resp.text()
+    current = await (await api.get(path, headers=ada.headers)).json()
+    assert current["content"] == "<p>look again</p>"
+    assert len(await (await api.get(f"{path}/history", headers=ada.headers)).json()) == 3
+    shown = await (await api.get(f"/api/v1/media/{other['id']}", headers=bob.headers)).json()
+    assert shown["description"] is None

@@ -175,3 +175,32 @@ async def test_compose_needs_a_session_and_a_token(member: Any, stranger: Any,
     assert resp.status == 401
     assert await _count(db, "SELECT count(*) FROM statuses") == 0
     assert status_ids((await ada.page("/home"))[1]) == []
+
+
+async def test_alt_text_edited_after_posting(member: Any, db: Database, worker: Any) -> None:
+    """The edit page has each image's description; a changed one is saved as an edit, the
+    earlier version keeps the old one, and too long a description is refused."""
+    ada = await member("ada")
+    await post_multipart(ada, "/statuses", {"status": "our garden", "description_0": "Tomatoes",
+                                            "next": "/home"},
+                         {"media_0": ("garden.png", png(), "image/png")})
+    async with db.acquire() as conn:
+        status_id, media_id = await conn.fetchrow(
+            "SELECT status_id, id FROM media_attachments WHERE account_id = $1", ada.account.id)
+    edit = f"/statuses/{status_id}/edit"
+    status, page = await ada.page(edit)
+    assert status == 200 and f'name="description_{media_id}"' in page and ">Tomatoes</textarea>" in page
+    resp = await ada.form(edit, {"status": "our garden", "spoiler_text": "", "language": "",
+                                 f"description_{media_id}": "Red tomatoes on the vine"},
+                          token_from=edit)
+    assert resp.status == 303, await resp.text()
+    await worker().run_until_idle()
+    status, page = await ada.page(f"/@ada/{status_id}")
+    assert 'alt="Red tomatoes on the vine"' in page and "edited" in page
+    async with db.acquire() as conn:
+        kept = await conn.fetchval("SELECT media FROM status_edits WHERE status_id = $1", status_id)
+    assert [m["description"] for m in kept] == ["Tomatoes"]
+    resp = await ada.form(edit, {"status": "our garden", f"description_{media_id}": "d" * 1600},
+                          token_from=edit)
+    assert resp.status == 422 and "Description is too long" in await resp.text()
+    assert await _count(db, "SELECT count(*) FROM status_edits WHERE status_id = $1", status_id) == 1

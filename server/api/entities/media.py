@@ -25,7 +25,7 @@ def to_mastodon_media(row: MediaRow | Mapping[str, Any], config: Config) -> dict
     """One attachment, from its row (a MediaRow, or the columns of one as a mapping, as a
     page of statuses loads them). Stored files are served from here; a remote file not
     copied here is linked where it is (Mastodon would proxy it; it is the same picture)."""
-    fields: Any = row if not isinstance(row, MediaRow) else _fields(row)
+    fields: Any = row if not isinstance(row, MediaRow) else row.snapshot()
     url = public_url(config, fields["file_path"]) if fields["file_path"] else fields["remote_url"]
     preview = public_url(config, fields["preview_path"]) if fields["preview_path"] else url
     # What processing measured (original and small sizes, length...) as stored; the focal
@@ -45,12 +45,6 @@ def to_mastodon_media(row: MediaRow | Mapping[str, Any], config: Config) -> dict
         "description": fields["description"],
         "blurhash": fields["blurhash"],
     }
-
-
-def _fields(row: MediaRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in (
-        "id", "type", "file_path", "preview_path", "remote_url", "meta", "focus_x", "focus_y",
-        "description", "blurhash")}
 
 
 async def render_media(conn: Conn, config: Config,

@@ -1,5 +1,5 @@
-"""Editing one's own post (text, content warning, sensitive flag, language; images and a
-poll stay as they are, as Mastodon's edit allows here) through statuses.service.edit_status,
+"""Editing one's own post (text, content warning, sensitive flag, language, each image's
+description; the images themselves and a poll stay as they are) through statuses.service.edit_status,
 which keeps the previous version, and the page listing a post's versions."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from server.errors import CommonholdError, NotFoundError
 from server.ids import parse_id
 from server.statuses import queries as statuses_q
 from server.statuses import service
-from server.statuses.compose import Draft
+from server.statuses.compose import Draft, MediaChange
 from server.statuses.queries import Status
 from server.web.forms import read_form, see_other
 from server.web.html import render
@@ -28,6 +28,8 @@ from server.web.state import CLOCK, CONFIG, DB
 
 routes = web.RouteTableDef()
 _MAX_FIELD = 10_000   # far beyond any valid post: refused before formatting it
+DRAFT_FIELDS = ("status", "spoiler_text", "sensitive", "language")
+DESCRIPTION_PREFIX = "description_"   # + the attachment's id
 
 
 def _id(request: web.Request) -> int:
@@ -39,9 +41,12 @@ def _id(request: web.Request) -> int:
 
 async def _edit_page(request: web.Request, conn: Conn, account: Account, status: Status, *,
                      draft: dict[str, str], error: str | None = None, error_field: str = "",
-                     status_code: int = 200) -> web.Response:
+                     status_code: int = 200, fresh: bool = False) -> web.Response:
     entry = await render_status(conn, request.app[CONFIG], status, viewer_id=account.id,
                                 now=request.app[CLOCK].now())
+    if fresh:   # each image's description as it is now
+        draft = {**draft, **{DESCRIPTION_PREFIX + m["id"]: m["description"] or ""
+                             for m in entry["media_attachments"]}}
     return await render(request, "social/edit.html", status=status_code, entry=entry,
                         draft=draft, error=error, error_field=error_field, here=request.path)
 
@@ -53,7 +58,7 @@ async def get_edit(request: web.Request, account: Account) -> web.StreamResponse
         status = await own_status(conn, account, _id(request), verb="edit")
         draft = {"status": status.text_source or "", "spoiler_text": status.spoiler_text,
                  "sensitive": "on" if status.sensitive else "", "language": status.language or ""}
-        return await _edit_page(request, conn, account, status, draft=draft)
+        return await _edit_page(request, conn, account, status, draft=draft, fresh=True)
 
 
 @routes.post(r"/statuses/{id:\d+}/edit")
@@ -67,17 +72,30 @@ async def post_edit(request: web.Request) -> web.StreamResponse:
             status = await own_status(conn, account, status_id, verb="edit")
             entry = await render_status(conn, config, status, viewer_id=account.id, now=now)
             await service.edit_status(conn, config=config, author=account, status_id=status.id,
-                                      draft=_draft(form, status, entry), now=now)
+                                      draft=_draft(form, status, entry), now=now,
+                                      media_changes=_media_changes(form, entry))
     except CommonholdError as exc:
         if exc.status != 422:
             raise
-        draft = {k: form.get(k, "") for k in ("status", "spoiler_text", "sensitive", "language")}
+        draft = {k: v for k, v in form.items()
+                 if k in DRAFT_FIELDS or k.startswith(DESCRIPTION_PREFIX)}
         async with request.app[DB].acquire() as conn:
             status = await own_status(conn, account, status_id, verb="edit")
             return await _edit_page(request, conn, account, status, draft=draft,
                                     error=exc.message, error_field=refused_field(exc),
                                     status_code=422)
     return see_other(f"/@{account.username}/{status_id}?notice=edited#status-{status_id}")
+
+
+def _media_changes(form: dict[str, str], entry: dict[str, Any]) -> list[MediaChange]:
+    """Each image's description as the form has it (an emptied one is removed)."""
+    changes = []
+    for media in entry["media_attachments"]:
+        typed = form.get(DESCRIPTION_PREFIX + media["id"])
+        if typed is not None and typed.strip() != (media["description"] or ""):
+            changes.append(MediaChange(id=int(media["id"]),
+                                       description=typed.strip()[:_MAX_FIELD]))
+    return changes
 
 
 def _draft(form: dict[str, str], status: Status, entry: dict[str, Any]) -> Draft:

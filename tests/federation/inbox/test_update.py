@@ -62,6 +62,10 @@ async def test_an_edit_keeps_the_previous_version_as_history(local: Local, ada: 
                                "WHERE status_id = $1", before.id)
     assert len(edits) == 1 and edits[0]["content"] == before.content
     assert edits[0]["media"][0]["description"] == "Six small tomato seedlings in a wooden box"
+    # Kept whole, so the API's history can show the version's attachment.
+    from server.api.entities.media import to_mastodon_media
+    shown = to_mastodon_media(edits[0]["media"][0], local.config)
+    assert shown["type"] == "image" and shown["url"].endswith("/original/tomatoes.jpg")
     # The attachment was removed in the edit.
     assert await fetch(local, "SELECT id FROM media_attachments WHERE status_id = $1",
                        before.id) == []
