@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from server.db import Conn
 from server.ids import new_id
@@ -21,3 +22,27 @@ async def create_poll(conn: Conn, *, status_id: int, account_id: int, draft: Pol
 
     await schedule_expiry(conn, poll_id=poll_id, expires_at=now + draft.expires_in, now=now)
     return poll_id
+
+
+async def edit_poll(conn: Conn, *, status_id: int, account_id: int, current: dict[str, Any] | None,
+                    draft: PollDraft | None, now: datetime) -> None:
+    """An edit's poll, as Mastodon edits one: none given removes it; other options (or
+    single/multiple changed) clear the votes, which were for other choices; the poll runs
+    for `expires_in` from now."""
+    if draft is None:
+        if current is not None:
+            await queries.delete_poll(conn, poll_id=current["id"])
+        return
+    if current is None:
+        await create_poll(conn, status_id=status_id, account_id=account_id, draft=draft, now=now)
+        return
+    options = [o.strip() for o in draft.options]
+    if options != list(current["options"]) or draft.multiple != current["multiple"]:
+        await queries.delete_poll_votes(conn, poll_id=current["id"])
+    expires_at = now + draft.expires_in
+    await queries.update_poll(conn, poll_id=current["id"], options=options,
+                              multiple=draft.multiple, hide_totals=draft.hide_totals,
+                              expires_at=expires_at, now=now)
+    from server.polls.service import schedule_expiry  # polls.service imports statuses
+
+    await schedule_expiry(conn, poll_id=current["id"], expires_at=expires_at, now=now)

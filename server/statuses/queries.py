@@ -238,6 +238,24 @@ async def insert_poll(conn: Conn, *, poll_id: int, status_id: int, account_id: i
                        hide_totals, expires_at, now)
 
 
+async def get_status_poll(conn: Conn, *, status_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["get_status_poll"], status_id)
+    return dict(row) if row else None
+
+
+async def update_poll(conn: Conn, *, poll_id: int, options: list[str], multiple: bool,
+                      hide_totals: bool, expires_at: datetime, now: datetime) -> None:
+    await conn.execute(Q["update_poll"], poll_id, options, multiple, hide_totals, expires_at, now)
+
+
+async def delete_poll_votes(conn: Conn, *, poll_id: int) -> None:
+    await conn.execute(Q["delete_poll_votes"], poll_id)
+
+
+async def delete_poll(conn: Conn, *, poll_id: int) -> None:
+    await conn.execute(Q["delete_poll"], poll_id)
+
+
 async def insert_bookmark(conn: Conn, *, bookmark_id: int, account_id: int, status_id: int,
                           now: datetime) -> None:
     await conn.execute(Q["insert_bookmark"], bookmark_id, account_id, status_id, now)

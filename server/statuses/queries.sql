@@ -223,6 +223,25 @@ INSERT INTO polls (id, status_id, account_id, options, multiple, hide_totals, ex
                    created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8);
 
+-- name: get_status_poll
+-- $1 status_id
+SELECT id, options, multiple, hide_totals, expires_at FROM polls WHERE status_id = $1;
+
+-- name: update_poll
+-- An edit's poll: open again until the new end.
+-- $1 id, $2 options, $3 multiple, $4 hide_totals, $5 expires_at, $6 now
+UPDATE polls SET options = $2, multiple = $3, hide_totals = $4, expires_at = $5,
+                 closed_at = NULL, updated_at = $6
+ WHERE id = $1;
+
+-- name: delete_poll_votes
+-- $1 poll id
+DELETE FROM poll_votes WHERE poll_id = $1;
+
+-- name: delete_poll
+-- $1 poll id
+DELETE FROM polls WHERE id = $1;
+
 -- name: insert_bookmark
 -- $1 id, $2 account_id, $3 status_id, $4 now
 INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4)

@@ -160,18 +160,28 @@ async def _own_status(conn: Conn, *, account: Account, status_id: int) -> Status
 
 
 async def edit_status(conn: Conn, *, config: Config, author: Account, status_id: int, draft: Draft,
-                      now: datetime, media_changes: Sequence[MediaChange] = ()) -> Status:
-    """Keep the previous version as history (with its attachments as they were), then
-    change text, warning, media and the attachments' descriptions and focal points."""
+                      now: datetime, media_changes: Sequence[MediaChange] = (),
+                      keep_poll: bool = False) -> Status:
+    """Keep the previous version as history (with its attachments and poll as they were),
+    then change text, warning, media, the attachments' descriptions and focal points, and
+    the poll (`draft.poll`; none removes it, as in Mastodon, unless `keep_poll`)."""
     before = await _own_status(conn, account=author, status_id=status_id)
     draft = compose.check_draft(Draft(text=draft.text, visibility=before.visibility,
                                       spoiler_text=draft.spoiler_text, sensitive=draft.sensitive,
                                       language=draft.language, media_ids=draft.media_ids,
                                       poll=draft.poll))
     media_before = await media_q.list_media_for_statuses(conn, status_ids=[status_id])
+    poll_before = await queries.get_status_poll(conn, status_id=status_id)
     await queries.insert_status_edit(conn, edit_id=new_id(), status=before,
                                      media=[m.snapshot() for m in media_before],
-                                     poll_options=None, created_at=before.edited_at or before.created_at)
+                                     poll_options=poll_before["options"] if poll_before else None,
+                                     created_at=before.edited_at or before.created_at)
+    if not keep_poll:
+        if draft.poll is not None and (draft.media_ids or media_before):
+            raise ValidationError("Validation failed: A post cannot have both files and a poll",
+                                  field="poll")
+        await polls.edit_poll(conn, status_id=status_id, account_id=author.id,
+                              current=poll_before, draft=draft.poll, now=now)
     for change in media_changes:
         check_description(change.description)
         if not await media_q.update_status_media(conn, media_id=change.id, account_id=author.id,

@@ -125,3 +125,49 @@ async def test_expiry_closes_the_poll_and_notifies_voters_and_author(
     assert {r["account_id"] for r in rows} == {a.user.account_id for a in (ada, bob, cyd)}
     assert all(r["from_account_id"] == ada.user.account_id and r["status_id"] == status_id
                for r in rows)
+
+
+async def test_editing_the_poll_as_mastodon_does(api: Any, db: Database, api_config: Config,
+                                                 clock: FrozenClock, member: Any) -> None:
+    """PUT /api/v1/statuses/:id with the same options keeps the votes and runs the poll for
+    expires_in from now; other options clear them; no poll removes it; the history keeps
+    each version's options."""
+    ada, bob = await member("ada"), await member("bob")
+    status_id, poll_id = await post_poll(db, api_config, clock, ada)
+    path = f"/api/v1/statuses/{status_id}"
+    resp = await api.post(f"/api/v1/polls/{poll_id}/votes", json={"choices": [1]},
+                          headers=bob.headers)
+    assert resp.status == 200
+    clock.advance(timedelta(minutes=30))
+
+    same = {"status": "Which one?", "poll": {"options": ["tea", "coffee", "water"],
+                                             "expires_in": 7200}}
+    resp = await api.put(path, json=same, headers=ada.headers)
+    assert resp.status == 200, await resp.text()
+    poll = (await resp.json())["poll"]
+    validate(poll, "Poll")
+    assert poll["votes_count"] == 1 and poll["options"][1]["votes_count"] == 1
+    assert poll["expires_at"].startswith((clock.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+
+    changed = {"status": "Which one?", "poll": {"options": ["tea", "juice"], "expires_in": 3600,
+                                                "multiple": True}}
+    resp = await api.put(path, json=changed, headers=ada.headers)
+    poll = (await resp.json())["poll"]
+    assert [o["title"] for o in poll["options"]] == ["tea", "juice"]
+    assert poll["votes_count"] == 0 and poll["multiple"] is True and poll["id"] == str(poll_id)
+    resp = await api.post(f"/api/v1/polls/{poll_id}/votes", json={"choices": [0, 1]},
+                          headers=bob.headers)
+    assert resp.status == 200 and (await resp.json())["voters_count"] == 1
+
+    # Bad poll: refused, nothing changed.
+    resp = await api.put(path, json={"status": "x", "poll": {"options": ["only"], "expires_in": 3600}},
+                         headers=ada.headers)
+    assert resp.status == 422
+    assert (await (await api.get(path, headers=ada.headers)).json())["poll"]["votes_count"] == 2
+
+    resp = await api.put(path, json={"status": "No poll after all"}, headers=ada.headers)
+    assert resp.status == 200 and (await resp.json())["poll"] is None
+    assert (await api.get(f"/api/v1/polls/{poll_id}", headers=bob.headers)).status == 404
+    history = await (await api.get(f"{path}/history", headers=ada.headers)).json()
+    assert [[o["title"] for o in (v["poll"] or {}).get("options", [])] for v in history] == [
+        ["tea", "coffee", "water"], ["tea", "coffee", "water"], ["tea", "juice"], []]

@@ -73,7 +73,8 @@ async def post_edit(request: web.Request) -> web.StreamResponse:
             entry = await render_status(conn, config, status, viewer_id=account.id, now=now)
             await service.edit_status(conn, config=config, author=account, status_id=status.id,
                                       draft=_draft(form, status, entry), now=now,
-                                      media_changes=_media_changes(form, entry))
+                                      media_changes=_media_changes(form, entry),
+                                      keep_poll=True)
     except CommonholdError as exc:
         if exc.status != 422:
             raise
