@@ -36,7 +36,7 @@ SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "poll.voted": ("polls.deliver_vote",),
     "proposal.opened": ("governance.publish_question", "announcements.publish"),
     "proposal.closed": ("governance.publish_outcome", "announcements.publish"),
-    "report.created": (),
+    "report.created": ("federation.send_flag",),
     "notification.created": ("push.notification_created",),
     # Remote posts and boosts reach home feeds and streams in the transaction that stores
     # them (server/statuses/remote.py); nothing is sent back out.

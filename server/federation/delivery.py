@@ -32,7 +32,7 @@ from server import jobs, jsonio
 from server.db import Conn
 from server.db.coalesce import ROW_REFUSED, Coalescer
 from server.federation import queries
-from server.federation.activitypub import signatures
+from server.federation.activitypub import instance_actor, signatures
 from server.jobs import PermanentJobError, RetryLaterError
 from server.jobs.context import JobContext
 from server.jobs.registry import JobHandler
@@ -41,6 +41,7 @@ from server.jobs.worker import Worker
 log = logging.getLogger(__name__)
 
 KIND = "federation.deliver"
+INSTANCE_ACTOR_ID = 0                  # the sender id of what the instance actor signs (no account has it)
 KINDS = frozenset({KIND})
 DELIVERY_BATCH = 50                    # jobs per claim: filling 128 slots takes three round trips
 MAX_ATTEMPTS = 20                      # with the queue's backoff: about 62 hours of trying
@@ -141,7 +142,8 @@ def _context_reads(ctx: JobContext) -> Coalescer[tuple[int, str], Context]:
     if reads is None:
         async def read(pairs: list[tuple[int, str]]) -> list[Context]:
             async with ctx.db.acquire_plain() as conn:
-                return await queries.get_delivery_contexts(conn, pairs=pairs)
+                return await queries.get_delivery_contexts(
+                    conn, pairs=pairs, instance_key_id=instance_actor.key_id(ctx.config))
         reads = ctx.extra["delivery_contexts"] = Coalescer(
             read, max_batch=COALESCED_AT_MOST, refused=ROW_REFUSED, distinct=True,
             one_per_turn=True, name="delivery context reader")

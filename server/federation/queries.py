@@ -28,12 +28,13 @@ async def get_delivery_host(conn: Conn, *, host: str) -> DeliveryHost | None:
     return DeliveryHost(**dict(row)) if row else None
 
 
-async def get_delivery_contexts(conn: Conn, *, pairs: list[tuple[int, str]]
+async def get_delivery_contexts(conn: Conn, *, pairs: list[tuple[int, str]],
+                                instance_key_id: str
                                 ) -> list[tuple[tuple[str, str] | None, DeliveryHost | None]]:
     """For each (sender account id, host) pair, in their order: (the sender's private key PEM
-    and key id, or None) and the host's health (or None)."""
+    and key id, or None) and the host's health (or None). Sender 0 is the instance actor."""
     rows = await conn.fetch(Q["get_delivery_contexts"], [a for a, _ in pairs],
-                            [h for _, h in pairs])
+                            [h for _, h in pairs], instance_key_id)
     found: list[tuple[tuple[str, str] | None, DeliveryHost | None]] = [(None, None)] * len(pairs)
     for row in rows:
         key = (row["private_key_pem"], row["public_key_id"]) if row["private_key_pem"] else None

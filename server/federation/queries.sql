@@ -9,12 +9,15 @@ SELECT host, consecutive_failures, first_failure_at, last_failure_at, last_error
 -- one round trip: per (sender, host) pair, numbered from 1 in the order of the arrays, the
 -- local sender's key (NULLs when the account is gone) and the host's health (NULLs when never
 -- seen).
--- $1 sender account ids, $2 hosts (by position)
-SELECT u.n, a.private_key_pem, a.public_key_id,
+-- Sender 0 is the instance actor (no account has that id), whose key id is $3.
+-- $1 sender account ids, $2 hosts (by position), $3 the instance actor's key id
+SELECT u.n, coalesce(a.private_key_pem, ia.private_key_pem) AS private_key_pem,
+       CASE WHEN ia.singleton THEN $3::text ELSE a.public_key_id END AS public_key_id,
        h.host, h.consecutive_failures, h.first_failure_at, h.last_failure_at, h.last_error,
        h.unavailable_since, h.last_success_at
   FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(account_id, host, n)
   LEFT JOIN accounts a ON a.id = u.account_id AND a.domain IS NULL
+  LEFT JOIN instance_actor ia ON u.account_id = 0 AND ia.singleton
   LEFT JOIN delivery_hosts h ON h.host = u.host;
 
 -- name: record_delivery_successes

@@ -28,3 +28,8 @@ async def list_statuses_of_account(conn: Conn, *, account_id: int,
 
 async def list_staff_account_ids(conn: Conn) -> list[int]:
     return [r["account_id"] for r in await conn.fetch(Q["list_staff_account_ids"])]
+
+
+async def take_report_to_forward(conn: Conn, *, report_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(Q["take_report_to_forward"], report_id)
+    return dict(row) if row else None

@@ -17,3 +17,11 @@ SELECT id, uri FROM statuses WHERE account_id = $1 AND id = ANY($2::bigint[]) OR
 -- Who hears about new reports: the instance's admins and moderators.
 SELECT u.account_id FROM users u
  WHERE u.role IN ('admin', 'moderator') AND u.approved AND NOT u.disabled;
+
+-- name: take_report_to_forward
+-- A report the member asked to forward, marked forwarded as its Flag is queued (so a job that
+-- runs twice sends it once); nothing when it was not asked for or is forwarded already.
+-- $1 report id
+UPDATE reports SET forwarded = true
+ WHERE id = $1 AND forward AND NOT forwarded
+RETURNING target_account_ids, status_uris, comment;

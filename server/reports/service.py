@@ -1,8 +1,8 @@
 """Members reporting accounts and posts to the instance's moderators.
 
 A report is stored for the moderation queue and every admin and moderator is notified
-(`admin.report`). Reports about remote accounts keep the member's wish to forward them;
-sending the Flag to the other server is done by the federation side when it lands.
+(`admin.report`). A report about a remote account that the member asked to forward goes to
+that account's server as a Flag from the instance actor (server/federation/outbound/reports.py).
 """
 
 from __future__ import annotations

@@ -210,11 +210,14 @@ async def test_delivery_context_reads_key_and_health_in_one_query(
         db: Database, config: Config, clock: FrozenClock) -> None:
     ada = await make_account(db, config, clock, "ada")
     async with db.transaction() as conn:
-        [(key, health)] = await federation_q.get_delivery_contexts(conn, pairs=[(ada.id, "x.test")])
+        [(key, health)] = await federation_q.get_delivery_contexts(conn, pairs=[(ada.id, "x.test")],
+                                                                  instance_key_id="k")
         assert key is not None and key[1] == ada.public_key_id and health is None
         await federation_q.record_delivery_failure(conn, host="x.test", now=clock.now(), error="503",
                                                    threshold=8, span=timedelta(hours=1))
-        [(key, health)] = await federation_q.get_delivery_contexts(conn, pairs=[(ada.id, "x.test")])
+        [(key, health)] = await federation_q.get_delivery_contexts(conn, pairs=[(ada.id, "x.test")],
+                                                                  instance_key_id="k")
         assert health is not None and health.consecutive_failures == 1
-        [(gone, health)] = await federation_q.get_delivery_contexts(conn, pairs=[(-1, "x.test")])
+        [(gone, health)] = await federation_q.get_delivery_contexts(conn, pairs=[(-1, "x.test")],
+                                                                   instance_key_id="k")
         assert gone is None and health is not None

@@ -19,7 +19,7 @@ from server.db import Database
 from server.db.coalesce import Coalescer
 from server.federation import delivery
 from server.federation import queries as federation_q
-from server.federation.activitypub import cavage, signatures
+from server.federation.activitypub import cavage, instance_actor, signatures
 from server.jobs.context import JobContext
 from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
@@ -74,9 +74,9 @@ async def test_deliveries_started_together_read_their_context_once(
     reads: list[int] = []
     real = federation_q.get_delivery_contexts
 
-    async def counted(conn: Any, *, pairs: list[tuple[int, str]]) -> Any:
+    async def counted(conn: Any, *, pairs: list[tuple[int, str]], **kw: Any) -> Any:
         reads.append(len(pairs))
-        return await real(conn, pairs=pairs)
+        return await real(conn, pairs=pairs, **kw)
 
     monkeypatch.setattr(federation_q, "get_delivery_contexts", counted)
     targets = [f"{base}/s{n}/inbox" for n in range(8)]
@@ -104,12 +104,19 @@ async def test_delivery_contexts_come_back_in_the_order_asked(
             span=timedelta(hours=1))
         assert failed is not None and failed.host == "down.test"
         assert failed.consecutive_failures == 1 and failed.last_error == "HTTP 503"
-        got = await federation_q.get_delivery_contexts(
-            conn, pairs=[(ada.id, "down.test"), (-1, "down.test"), (ada.id, "new.test")])
-    (key1, health1), (key2, health2), (key3, health3) = got
+        pairs = [(ada.id, "down.test"), (-1, "down.test"), (ada.id, "new.test"), (0, "new.test")]
+        got = await federation_q.get_delivery_contexts(conn, pairs=pairs,
+                                                       instance_key_id="https://ch.test/actor#k")
+    (key1, health1), (key2, health2), (key3, health3), (key4, _) = got
     assert key1 is not None and key1[1] == ada.public_key_id and key3 == key1
     assert health1 == failed and health2 == failed and health3 is None
-    assert key2 is None
+    assert key2 is None and key4 is None    # no instance actor keys made yet
+    keys = await instance_actor.get_instance_actor(db, clock)
+    async with db.acquire() as conn:
+        [(key4, _)] = await federation_q.get_delivery_contexts(
+            conn, pairs=[(0, "new.test")], instance_key_id="https://ch.test/actor#k")
+    assert key4 is not None and key4[1] == "https://ch.test/actor#k"
+    assert signatures.load_private_key(key4[0]) is not None and keys.public_key_pem
 
 
 async def test_a_failed_context_read_fails_only_the_jobs_that_waited_for_it(
@@ -121,10 +128,10 @@ async def test_a_failed_context_read_fails_only_the_jobs_that_waited_for_it(
     real = federation_q.get_delivery_contexts
     broken = [True]
 
-    async def flaky(conn: Any, *, pairs: list[tuple[int, str]]) -> Any:
+    async def flaky(conn: Any, *, pairs: list[tuple[int, str]], **kw: Any) -> Any:
         if broken.pop() if broken else False:
             raise OSError("connection lost")
-        return await real(conn, pairs=pairs)
+        return await real(conn, pairs=pairs, **kw)
 
     monkeypatch.setattr(federation_q, "get_delivery_contexts", flaky)
     async with db.transaction() as conn:

@@ -24,13 +24,15 @@ inbox of a server, so one POST per server however many followers live there).
     block.created           send_block         Block
     block.removed           send_undo_block    Undo(Block)
     account.updated         send_actor_update  Update(Person) to followers' servers
+    report.created          send_flag          Flag from the instance actor, when the member
+                                               asked to forward a report about a remote account
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from server.federation.outbound import accounts, follows, statuses
+from server.federation.outbound import accounts, follows, reports, statuses
 from server.jobs.registry import JobHandler
 
 HANDLERS: Mapping[str, JobHandler] = {
@@ -48,4 +50,5 @@ HANDLERS: Mapping[str, JobHandler] = {
     "federation.send_block": follows.send_block,
     "federation.send_undo_block": follows.send_undo_block,
     "federation.send_actor_update": accounts.send_actor_update,
+    "federation.send_flag": reports.send_flag,
 }
