@@ -21,13 +21,12 @@ UPDATE media_attachments
 RETURNING *;
 
 -- name: update_status_media
--- An edit of the post changes an attachment's description or focal point: the author's
--- upload, on this post or about to be attached to it.
+-- An edit of the post changes one of its attachments' description or focal point.
 -- $1 id, $2 owner, $3 status id, $4 description (NULL keeps), $5 focus x (NULL keeps), $6 focus y
 UPDATE media_attachments
    SET description = CASE WHEN $4::text IS NULL THEN description ELSE $4::text END,
        focus_x = coalesce($5::real, focus_x), focus_y = coalesce($6::real, focus_y)
- WHERE id = $1 AND account_id = $2 AND (status_id = $3 OR status_id IS NULL)
+ WHERE id = $1 AND account_id = $2 AND status_id = $3
 RETURNING id;
 
 -- name: finish_media

@@ -238,6 +238,10 @@ async def insert_poll(conn: Conn, *, poll_id: int, status_id: int, account_id: i
                        hide_totals, expires_at, now)
 
 
+async def detach_media_except(conn: Conn, *, status_id: int, keep_ids: list[int]) -> None:
+    await conn.execute(Q["detach_media_except"], status_id, keep_ids)
+
+
 async def get_status_poll(conn: Conn, *, status_id: int) -> dict[str, Any] | None:
     row = await conn.fetchrow(Q["get_status_poll"], status_id)
     return dict(row) if row else None

@@ -183,6 +183,12 @@ UPDATE media_attachments m SET status_id = $3, position = o.pos
  WHERE m.id = o.id AND m.account_id = $2 AND (m.status_id IS NULL OR m.status_id = $3)
 RETURNING m.id;
 
+-- name: detach_media_except
+-- An edit's attachments are those it names: the others leave the post (its history keeps them).
+-- $1 status_id, $2 media ids kept
+UPDATE media_attachments SET status_id = NULL
+ WHERE status_id = $1 AND NOT (id = ANY($2::bigint[]));
+
 -- name: insert_favourite
 -- $1 id, $2 account_id, $3 status_id, $4 uri, $5 now
 INSERT INTO favourites (id, account_id, status_id, uri, created_at)

@@ -163,8 +163,9 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
                       now: datetime, media_changes: Sequence[MediaChange] = (),
                       keep_poll: bool = False) -> Status:
     """Keep the previous version as history (with its attachments and poll as they were),
-    then change text, warning, media, the attachments' descriptions and focal points, and
-    the poll (`draft.poll`; none removes it, as in Mastodon, unless `keep_poll`)."""
+    then change text, warning, the attachments (`draft.media_ids`: those not named leave
+    the post), their descriptions and focal points, and the poll (`draft.poll`; none removes
+    it, as in Mastodon, unless `keep_poll`)."""
     before = await _own_status(conn, account=author, status_id=status_id)
     draft = compose.check_draft(Draft(text=draft.text, visibility=before.visibility,
                                       spoiler_text=draft.spoiler_text, sensitive=draft.sensitive,
@@ -176,10 +177,15 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
                                      media=[m.snapshot() for m in media_before],
                                      poll_options=poll_before["options"] if poll_before else None,
                                      created_at=before.edited_at or before.created_at)
+    # The attachments become those named, in that order (none named: none), as Mastodon's
+    # edit does; a file that leaves the post stays in the history above.
+    attached = await queries.attach_media(conn, media_ids=draft.media_ids, account_id=author.id,
+                                          status_id=status_id) if draft.media_ids else []
+    if len(attached) != len(draft.media_ids):
+        raise ValidationError("Validation failed: a media attachment does not exist or is not yours",
+                              field="media_ids")
+    await queries.detach_media_except(conn, status_id=status_id, keep_ids=draft.media_ids)
     if not keep_poll:
-        if draft.poll is not None and (draft.media_ids or media_before):
-            raise ValidationError("Validation failed: A post cannot have both files and a poll",
-                                  field="poll")
         await polls.edit_poll(conn, status_id=status_id, account_id=author.id,
                               current=poll_before, draft=draft.poll, now=now)
     for change in media_changes:
@@ -200,9 +206,6 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
     await _record_mentions(conn, status_id=status_id, author=author, mentioned=mentioned, now=now)
     await queries.delete_status_tags(conn, status_id=status_id)
     await _store_tags(conn, status_id=status_id, names=text.extract_hashtags(draft.text), now=now)
-    if draft.media_ids:
-        await queries.attach_media(conn, media_ids=draft.media_ids, account_id=author.id,
-                                   status_id=status_id)
     await publish.status_updated(conn, status_id=status_id)
     await events.emit(conn, "status.updated", {"status_id": status_id}, now=now)
     after = await queries.get_status(conn, status_id=status_id)

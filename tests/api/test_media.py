@@ -222,3 +222,30 @@ async def test_editing_the_post_changes_alt_text_and_keeps_the_old_in_history(
     assert len(await (await api.get(f"{path}/history", headers=ada.headers)).json()) == 3
     shown = await (await api.get(f"/api/v1/media/{other['id']}", headers=bob.headers)).json()
     assert shown["description"] is None
+
+
+async def test_an_edit_names_the_attachments_it_keeps(api: Any, member: Any) -> None:
+    """As Mastodon's edit: the attachments are those in media_ids, in that order; one left
+    out leaves the post (the history keeps it), none given removes them all, and a file
+    that is not the author's is refused with nothing changed."""
+    ada, bob = await member("ada"), await member("bob")
+    one, two, three = [await (await upload(api, ada, picture(), description=d)).json()
+                       for d in ("one", "two", "three")]
+    posted = await (await api.post("/api/v1/statuses", headers=ada.headers, json={
+        "status": "three pictures", "media_ids": [one["id"], two["id"]]})).json()
+    path = f"/api/v1/statuses/{posted['id']}"
+    resp = await api.put(path, headers=ada.headers, json={
+        "status": "reordered", "media_ids": [three["id"], one["id"]]})
+    assert resp.status == 200, await resp.text()
+    assert [m["description"] for m in (await resp.json())["media_attachments"]] == ["three", "one"]
+    theirs = await (await upload(api, bob, picture())).json()
+    resp = await api.put(path, headers=ada.headers, json={
+        "status": "stolen", "media_ids": [theirs["id"]]})
+    assert resp.status == 422 and "media" in (await resp.json())["error"]
+    current = await (await api.get(path, headers=ada.headers)).json()
+    assert current["content"] == "<p>reordered</p>" and len(current["media_attachments"]) == 2
+    resp = await api.put(path, headers=ada.headers, json={"status": "words only"})
+    assert (await resp.json())["media_attachments"] == []
+    history = await (await api.get(f"{path}/history", headers=ada.headers)).json()
+    assert [[m["description"] for m in v["media_attachments"]] for v in history] == [
+        ["one", "two"], ["three", "one"], []]
