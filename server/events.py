@@ -19,6 +19,8 @@ from server.db import Conn
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     # A new local post's card job is enqueued by create_status, only when it has a link.
     "status.created": ("timeline.fanout_status", "federation.send_create"),
+    # A real edit also queues notifications.status_edited (status.updated also comes when
+    # only a remote poll's counts changed).
     "status.updated": ("federation.send_update", "cards.fetch"),
     "status.deleted": ("timeline.status_deleted", "federation.send_delete"),
     "status.reblogged": ("timeline.fanout_status", "federation.send_announce"),

@@ -32,6 +32,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.polls import service as polls
     from server.push import delivery as push_delivery
     from server.media import service as media_service
+    from server.notifications import edits as notification_edits
     from server.statuses import scheduled
     from server.timeline import fanout
     from server.web import ratelimit
@@ -66,6 +67,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         push_delivery.FAN_OUT_KIND: push_delivery.notification_created,
         push_delivery.DELIVER_KIND: push_delivery.deliver,
         cards.JOB_KIND: cards.fetch_card,
+        notification_edits.JOB_KIND: notification_edits.status_edited,
     }
 
 

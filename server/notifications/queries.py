@@ -163,3 +163,7 @@ async def dismiss_notification_requests(conn: Conn, *, account_id: int,
                                         ids: list[int]) -> list[int]:
     return [r["from_account_id"] for r in
             await conn.fetch(Q["dismiss_notification_requests"], account_id, ids)]
+
+
+async def list_local_boosters(conn: Conn, *, status_id: int) -> list[int]:
+    return [r["account_id"] for r in await conn.fetch(Q["list_local_boosters"], status_id)]

@@ -256,3 +256,9 @@ WITH gone AS (
      WHERE account_id = $1 AND filtered AND from_account_id IN (SELECT from_account_id FROM gone)
 )
 SELECT from_account_id FROM gone;
+
+-- name: list_local_boosters
+-- Local accounts whose boost of the status stands (they hear of its edits).
+-- $1 status id
+SELECT DISTINCT s.account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
+ WHERE s.reblog_of_id = $1 AND s.deleted_at IS NULL AND a.domain IS NULL;

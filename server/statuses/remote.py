@@ -25,6 +25,7 @@ from server.federation import vocabulary as v
 from server.ids import new_id
 from server.media import queries as media_q
 from server.notifications import service as notifications
+from server.notifications.edits import JOB_KIND as EDITED_JOB
 from server.polls import service as polls_service
 from server.statuses import queries
 from server.statuses.inbound import queries as inbound_q
@@ -228,7 +229,8 @@ async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, auth
     else:
         await _store_poll(conn, status_id=status.id, author=author, note=note, now=now)
     await publish.status_updated(conn, status_id=status.id)
-    await events.emit(conn, "status.updated", {"status_id": status.id}, now=now)
+    await events.emit(conn, "status.updated", {"status_id": status.id}, now=now,
+                      also=(EDITED_JOB,) if changed else ())
     return True
 
 

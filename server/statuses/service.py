@@ -21,6 +21,7 @@ from server.ids import new_id
 from server.media import queries as media_q
 from server.media.service import check_description
 from server.notifications import service as notifications
+from server.notifications.edits import JOB_KIND as EDITED_JOB
 from server.statuses import compose, polls, queries, text, urls
 from server.streaming import publish
 from server.statuses.compose import Draft, MediaChange
@@ -207,7 +208,8 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
     await queries.delete_status_tags(conn, status_id=status_id)
     await _store_tags(conn, status_id=status_id, names=text.extract_hashtags(draft.text), now=now)
     await publish.status_updated(conn, status_id=status_id)
-    await events.emit(conn, "status.updated", {"status_id": status_id}, now=now)
+    await events.emit(conn, "status.updated", {"status_id": status_id}, now=now,
+                      also=(EDITED_JOB,))
     after = await queries.get_status(conn, status_id=status_id)
     assert after is not None
     return after

@@ -105,3 +105,27 @@ async def test_an_update_of_someone_elses_post_is_refused(local: Local, ada: Any
     assert item.state == "ignored" and "only the author" in item.error
     post = await status(local, create["object"]["id"])
     assert post is not None and post.edited_at is None
+
+
+async def test_an_edit_from_another_server_tells_local_boosters(local: Local, ada: Any,
+                                                               alice: FakeActor) -> None:
+    """The Update of a post ada boosted gives her an `update` notification; a refresh of a
+    poll's counts (no edit) would not."""
+    from server.accounts import queries as accounts_q
+    from server.statuses import service as statuses
+    from tests.federation.inbox.support import create_note, fetch, status
+    create = create_note(alice, 112233445566778899)
+    await deliver_and_process(local, alice, create)
+    note = await status(local, create["object"]["id"])
+    assert note is not None
+    async with local.db.transaction() as conn:
+        account = await accounts_q.get_account(conn, account_id=ada.account_id)
+        assert account is not None
+        await statuses.reblog(conn, config=local.config, account=account, status_id=note.id,
+                              now=local.clock.now())
+    item = await deliver_and_process(local, alice, payload("mastodon/update_note.json"))
+    assert item.state == "processed"
+    await local.worker.run_until_idle()
+    rows = await fetch(local, "SELECT type, status_id, from_account_id FROM notifications "
+                              "WHERE account_id = $1 AND type = 'update'", ada.account_id)
+    assert rows == [{"type": "update", "status_id": note.id, "from_account_id": note.account_id}]
