@@ -1,5 +1,6 @@
 """Forms that act on a status or an account: boost, favourite, bookmark (and undoing them),
-delete after a confirmation page, follow and unfollow, and answering follow requests.
+delete after a confirmation page, follow, mute and block (and undoing them), and answering
+follow requests.
 Each calls the service function the API calls, then sends the browser back where it was."""
 
 from __future__ import annotations
@@ -76,20 +77,30 @@ async def post_delete(request: web.Request) -> web.StreamResponse:
     return see_other("/home?notice=deleted")
 
 
-@routes.post(r"/accounts/{id:\d+}/{action:follow|unfollow}")
-async def post_follow(request: web.Request) -> web.StreamResponse:
-    """A remote account's follow goes out as an ActivityPub Follow (the follows service's
-    event); it stays a request until that server accepts."""
+AccountAction = Callable[[Conn, Config, Account, Account, datetime], Awaitable[Any]]
+
+ACCOUNT_ACTIONS: dict[str, AccountAction] = {
+    # A remote account's follow goes out as an ActivityPub Follow (the follows service's
+    # event); it stays a request until that server accepts.
+    "follow": lambda c, cfg, me, t, n: follows.follow(c, config=cfg, follower=me, target=t, now=n),
+    "unfollow": lambda c, cfg, me, t, n: follows.unfollow(c, follower=me, target=t, now=n),
+    # Muted: their posts and notifications are hidden from you; they are not told.
+    "mute": lambda c, cfg, me, t, n: follows.mute(c, account=me, target=t, now=n),
+    "unmute": lambda c, cfg, me, t, n: follows.unmute(c, account=me, target=t),
+    # Blocked: follows end both ways and they cannot see or reach you (their server is told).
+    "block": lambda c, cfg, me, t, n: follows.block(c, config=cfg, account=me, target=t, now=n),
+    "unblock": lambda c, cfg, me, t, n: follows.unblock(c, account=me, target=t, now=n),
+}
+
+
+@routes.post(r"/accounts/{id:\d+}/{action:%s}" % "|".join(ACCOUNT_ACTIONS))
+async def post_account_action(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     me = await require_viewer(request)
-    now = request.app[CLOCK].now()
+    act = ACCOUNT_ACTIONS[request.match_info["action"]]
     async with request.app[DB].transaction() as conn:
         target = await follows.get_account_or_404(conn, _id(request))
-        if request.match_info["action"] == "follow":
-            await follows.follow(conn, config=request.app[CONFIG], follower=me, target=target,
-                                 now=now)
-        else:
-            await follows.unfollow(conn, follower=me, target=target, now=now)
+        await act(conn, request.app[CONFIG], me, target, request.app[CLOCK].now())
     return see_other(back_to(form, f"/@{target.acct()}"))
 
 

@@ -7,6 +7,7 @@ from server.web.social import (
     posting,
     profile_settings,
     profiles,
+    reporting,
     saved,
     searching,
     threads,
@@ -16,4 +17,5 @@ from server.web.social import (
 
 TABLES = (timelines.routes, posting.routes, actions.routes, threads.routes, profiles.routes,
           voting.routes, editing.routes, saved.routes, searching.routes,
-          profile_settings.routes, lists.routes)
+          profile_settings.routes, lists.routes,
+          reporting.routes)
