@@ -62,6 +62,7 @@ from bench.scenarios.inbox_common import (
     sign_all,
 )
 from bench.scenarios import w3_trace
+from bench.scenarios.w3_cpu import CoreMeter
 from bench.scenarios.w3_lag import LagSampler
 from bench.scenarios.w3_report import CONNECTIONS, NEW_ACTORS, NEW_AT_ONCE, UNKNOWN_EVERY
 from bench.scenarios.w3_report import report as _report
@@ -177,7 +178,11 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
     web_all = process_meter(app.web.pid)  # the run and the drain after it
     web_all.start()
     with LagSampler(dsn) as lag:
+        cores = CoreMeter(web_pid=app.web.pid, pg_pid=pg.postmaster_pid,
+                          fleet_pid=app.fleet.pid, worker_pid=app.worker.pid if app.worker
+                          else None, worker_core=app.worker_core)
         with Meters(app.web.pid, pg.postmaster_pid) as m:
+            cores.start()
             w0 = time.monotonic()
             if rate is None:
                 sat = saturate_inbox(app.port, signed, duration=duration,
@@ -186,6 +191,7 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
                 sat = open_inbox(app.port, signed, rate=rate, duration=duration)
             WINDOWS.append((app.mode, f"{'open ' if rate else ''}"
                             f"{'mixed' if unknown_every else 'known'}", w0, time.monotonic()))
+            cores.stop()
         k1, u1, waiting = asyncio.run(_counts(dsn))
         drained = _drain(dsn, drain) if unknown_every else 0.0
     _, u2, left = asyncio.run(_counts(dsn))
@@ -211,6 +217,9 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
         f" unknown {u1 - u0} in run + {u2 - u1} after ({drained:.1f} s), lag max "
         f"{out['lag_max_s'][-1]:.1f} s mean {out['lag_mean_s'][-1]:.1f} s, "
         f"app {out['app_us'][-1]:,.0f} µs/act, non-2xx {non_2xx}")
+    for name, value in cores.out.items():
+        out.setdefault(f"cpu_{name}", []).append(value)
+    say(f"      {cores.line()}; PG {out['pg_us'][-1]:,.0f} µs/act")
 
 
 async def _post_all(port: int, signed: list[Any], concurrency: int) -> dict[int, int]:

@@ -54,6 +54,7 @@ WINDOW_SECONDS = 0.1
 BUSY_REQUESTS = 16.0        # average unanswered requests over the window
 BUSY_LAG_SECONDS = 0.005    # a timer firing this late: the loop had no time to spare
 BUSY_CPU = 0.9              # share of wall-clock time the process spent on CPU
+BUSY_QUEUE = 64.0           # known rows waiting for the inbox's write (one full batch)
 PROBE_SECONDS = 0.02
 CPU_PROBES = 5              # the CPU share is taken over this many probes (~0.1 s)
 
@@ -71,6 +72,16 @@ class WebLoad:
         self.lag = 0.0              # recent timer lateness, seconds (see note_lag)
         self.cpu_share = 0.0        # CPU time / wall time over the last CPU_PROBES probes
         self._cpu_marks: deque[tuple[float, float]] = deque(maxlen=CPU_PROBES + 1)
+        self._queue: Callable[[], int] | None = None
+        self._queue_marks: deque[int] = deque(maxlen=CPU_PROBES)
+        self.queue_level = 0.0      # rows waiting for the inbox's write, over the last probes
+
+    def watch_queue(self, queued: Callable[[], int] | None) -> None:
+        """The known senders' rows waiting for the database (inbox_store.InboxWriter), read
+        at every probe; None stops watching."""
+        self._queue = queued
+        self._queue_marks.clear()
+        self.queue_level = 0.0
 
     def _tick(self) -> None:
         t = self._now()
@@ -99,11 +110,15 @@ class WebLoad:
         first_wall, first_cpu = self._cpu_marks[0]
         if wall > first_wall:
             self.cpu_share = (cpu - first_cpu) / (wall - first_wall)
+        if self._queue is not None:
+            self._queue_marks.append(self._queue())
+            self.queue_level = sum(self._queue_marks) / len(self._queue_marks)
 
     def saturated(self) -> bool:
         self._tick()
         return self.level >= BUSY_REQUESTS and (self.lag >= BUSY_LAG_SECONDS
-                                                or self.cpu_share >= BUSY_CPU)
+                                                or self.cpu_share >= BUSY_CPU
+                                                or self.queue_level >= BUSY_QUEUE)
 
     async def probe(self, stop: asyncio.Event, on_calm: Callable[[], None],
                     on_paced: Callable[[], None] | None = None) -> None:
