@@ -6,7 +6,7 @@ saturation every millisecond the lane takes is a millisecond the known senders' 
 wait for. The lane therefore asks `saturated()` before it claims, and runs at its floor
 while the answer is yes.
 
-Two signs, both required:
+Two signs, both required (the second in one of three forms):
 
 - requests not yet answered, averaged over the last WINDOW_SECONDS (the middleware counts a
   request from the handler's start until its answer's headers go out). Under a load the
@@ -21,7 +21,14 @@ Two signs, both required:
   the lane's own work, so a burst of new actors with nothing else to do would throttle
   itself. Either CPU sign suffices because each misses a case: on a core of its own the
   loop at saturation can stay within a few milliseconds of its timers (it is busy, not
-  late), and on a shared core the process is late but gets less than a whole core.
+  late), and on a shared core the process is late but gets less than a whole core. Or the
+  known senders' rows waiting for the inbox's write (inbox_store.InboxWriter) by more than a
+  batch, averaged over the same probes: the process then waits for PostgreSQL, neither late
+  nor busy. W3 `--trace` showed that case: in the mixed saturated runs of `serve` the CPU
+  share fell to ~0.5 (PostgreSQL, the key servers and the load generator sharing the other
+  core), so the lane took that for calm and ran unpaced (60 verifications a second, not
+  10), which loaded that core further. At a rate the database keeps up with (W1's 1,000/s)
+  a write finds a few rows waiting, far under a batch (BUSY_QUEUE).
 
 Calibration (W3 `--trace`, bench/scenarios/w3_trace.py). Measured on the 2-core bench
 machine while other work kept it overloaded (load average 8-9): at saturation (256
