@@ -280,11 +280,12 @@ def _new_actor_cost(app: W3App, dsn: str, pg: BenchPostgres, *, n: int, drain: f
 
 def run(*, quick: bool, n_actors: int, latency_ms: float, modes: list[str],
         worker_core: int, drain: float, profile_worker: str | None = None,
-        open_rate: float = OPEN_RATE) -> Result:
+        open_rate: float = OPEN_RATE, runs: int | None = None,
+        duration: float | None = None) -> Result:
     import tempfile
 
-    runs = runs_for(quick, full=5, fast=2)
-    duration = 3.0 if quick else 5.0
+    runs = runs or runs_for(quick, full=5, fast=2)
+    duration = duration or (3.0 if quick else 5.0)
     res = Result("w3_unknown_actors", params={"runs": runs, "duration_s": duration,
                                               "fetch_latency_ms": latency_ms, "modes": modes,
                                               "worker_core": worker_core,
@@ -355,6 +356,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--drain-seconds", type=float, default=15.0)
     p.add_argument("--open-rate", type=float, default=OPEN_RATE,
                    help="open-loop rate of the second pair of runs (0: none)")
+    # On a machine others load too, 3 s runs swing by more than the effect measured: more
+    # and longer runs (the all-known and mixed runs stay alternated).
+    p.add_argument("--runs", type=int, help="runs per case (default 5; 2 with --quick)")
+    p.add_argument("--duration", type=float, help="seconds per run (default 5; 3 with --quick)")
     p.add_argument("--profile-worker", help="cProfile (CPU time) of the split worker, to FILE")
     p.add_argument("--trace", help="DIR: the verify lane's decisions and jobs per run "
                    "(w3_trace), printed after the runs")
@@ -366,7 +371,8 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--modes: {', '.join(MODES)}")
     res = run(quick=args.quick, n_actors=args.actors, latency_ms=args.latency_ms, modes=modes,
               worker_core=args.worker_core, drain=args.drain_seconds,
-              profile_worker=args.profile_worker, open_rate=args.open_rate)
+              profile_worker=args.profile_worker, open_rate=args.open_rate, runs=args.runs,
+              duration=args.duration)
     res.write()
     print("\n\n".join(res.tables))
 
