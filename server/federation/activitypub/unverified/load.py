@@ -27,8 +27,9 @@ Two signs, both required (the second in one of three forms):
   nor busy. W3 `--trace` showed that case: in the mixed saturated runs of `serve` the CPU
   share fell to ~0.5 (PostgreSQL, the key servers and the load generator sharing the other
   core), so the lane took that for calm and ran unpaced (60 verifications a second, not
-  10), which loaded that core further. At a rate the database keeps up with (W1's 1,000/s)
-  a write finds a few rows waiting, far under a batch (BUSY_QUEUE).
+  10), which loaded that core further. The queue's median was 145-178 rows in saturated
+  runs (all-known and mixed) and 4-6 at W1's 1,000/s, where the database keeps up:
+  BUSY_QUEUE, one batch (64), sits between.
 
 Calibration (W3 `--trace`, bench/scenarios/w3_trace.py). Measured on the 2-core bench
 machine while other work kept it overloaded (load average 8-9): at saturation (256
