@@ -2,7 +2,8 @@
 
 With BENCH_W3_TRACE naming a file, inbox_app records (until it stops, then writes JSON):
 - `load`: every probe of the web load gauge (unverified/load.py): monotonic time, the
-  requests-in-flight level, the loop lag, whether it answered "saturated", the CPU share;
+  requests-in-flight level, the loop lag, whether it answered "saturated", the CPU share,
+  the known rows waiting for the inbox's write;
 - `jobs`: every verify job's start and end (monotonic), and the process CPU time it spanned
   is not separable per job, so only times are kept.
 The scenario reads the file after the app stops and counts the jobs that ran inside the
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 ENV = "BENCH_W3_TRACE"
-_load: list[tuple[float, float, float, bool]] = []
+_load: list[tuple[float, float, float, bool, float, float]] = []
 _jobs: list[tuple[float, float]] = []
 
 
@@ -33,7 +34,7 @@ def install_from_env() -> bool:
     def traced_note(self: Any) -> None:
         note(self)
         _load.append((time.monotonic(), self.level, self.lag, self.saturated(),
-                      self.cpu_share))
+                      self.cpu_share, getattr(self, "queue_level", 0.0)))
 
     load.WebLoad.note_cpu = traced_note  # type: ignore[method-assign]
     handlers = registry.job_handlers
@@ -85,7 +86,9 @@ def report(trace_dir: str, windows: list[tuple[str, str, float, float]]) -> None
             level = statistics.median(p[1] for p in inside) if inside else 0.0
             lag = statistics.median(p[2] for p in inside) * 1000 if inside else 0.0
             cpu = statistics.median(p[4] for p in inside) if inside else 0.0
+            queue = statistics.median(p[5] if len(p) > 5 else 0.0 for p in inside) \
+                if inside else 0.0
             print(f"  trace {mode:6s} {label:11s} {t1 - t0:4.1f} s: saturated {sat:4.0%} of "
                   f"{len(inside)} probes, level median {level:6.1f}, lag median {lag:5.1f} ms, "
-                  f"CPU share median {cpu:4.2f}; "
+                  f"CPU share median {cpu:4.2f}, write queue median {queue:5.1f}; "
                   f"verify jobs ended {during} during, {after} after", flush=True)

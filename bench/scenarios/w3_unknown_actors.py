@@ -62,6 +62,7 @@ from bench.scenarios.inbox_common import (
     sign_all,
 )
 from bench.scenarios import w3_trace
+from bench.scenarios.w3_cpu import CoreMeter
 from bench.scenarios.w3_lag import LagSampler
 from bench.scenarios.w3_report import CONNECTIONS, NEW_ACTORS, NEW_AT_ONCE, UNKNOWN_EVERY
 from bench.scenarios.w3_report import report as _report
@@ -177,7 +178,11 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
     web_all = process_meter(app.web.pid)  # the run and the drain after it
     web_all.start()
     with LagSampler(dsn) as lag:
+        cores = CoreMeter(web_pid=app.web.pid, pg_pid=pg.postmaster_pid,
+                          fleet_pid=app.fleet.pid, worker_pid=app.worker.pid if app.worker
+                          else None, worker_core=app.worker_core)
         with Meters(app.web.pid, pg.postmaster_pid) as m:
+            cores.start()
             w0 = time.monotonic()
             if rate is None:
                 sat = saturate_inbox(app.port, signed, duration=duration,
@@ -186,6 +191,7 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
                 sat = open_inbox(app.port, signed, rate=rate, duration=duration)
             WINDOWS.append((app.mode, f"{'open ' if rate else ''}"
                             f"{'mixed' if unknown_every else 'known'}", w0, time.monotonic()))
+            cores.stop()
         k1, u1, waiting = asyncio.run(_counts(dsn))
         drained = _drain(dsn, drain) if unknown_every else 0.0
     _, u2, left = asyncio.run(_counts(dsn))
@@ -211,6 +217,9 @@ def _run(app: W3App, dsn: str, pg: BenchPostgres, *, duration: float, n_actors: 
         f" unknown {u1 - u0} in run + {u2 - u1} after ({drained:.1f} s), lag max "
         f"{out['lag_max_s'][-1]:.1f} s mean {out['lag_mean_s'][-1]:.1f} s, "
         f"app {out['app_us'][-1]:,.0f} µs/act, non-2xx {non_2xx}")
+    for name, value in cores.out.items():
+        out.setdefault(f"cpu_{name}", []).append(value)
+    say(f"      {cores.line()}; PG {out['pg_us'][-1]:,.0f} µs/act")
 
 
 async def _post_all(port: int, signed: list[Any], concurrency: int) -> dict[int, int]:
@@ -271,11 +280,12 @@ def _new_actor_cost(app: W3App, dsn: str, pg: BenchPostgres, *, n: int, drain: f
 
 def run(*, quick: bool, n_actors: int, latency_ms: float, modes: list[str],
         worker_core: int, drain: float, profile_worker: str | None = None,
-        open_rate: float = OPEN_RATE) -> Result:
+        open_rate: float = OPEN_RATE, runs: int | None = None,
+        duration: float | None = None) -> Result:
     import tempfile
 
-    runs = runs_for(quick, full=5, fast=2)
-    duration = 3.0 if quick else 5.0
+    runs = runs or runs_for(quick, full=5, fast=2)
+    duration = duration or (3.0 if quick else 5.0)
     res = Result("w3_unknown_actors", params={"runs": runs, "duration_s": duration,
                                               "fetch_latency_ms": latency_ms, "modes": modes,
                                               "worker_core": worker_core,
@@ -346,6 +356,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--drain-seconds", type=float, default=15.0)
     p.add_argument("--open-rate", type=float, default=OPEN_RATE,
                    help="open-loop rate of the second pair of runs (0: none)")
+    # On a machine others load too, 3 s runs swing by more than the effect measured: more
+    # and longer runs (the all-known and mixed runs stay alternated).
+    p.add_argument("--runs", type=int, help="runs per case (default 5; 2 with --quick)")
+    p.add_argument("--duration", type=float, help="seconds per run (default 5; 3 with --quick)")
     p.add_argument("--profile-worker", help="cProfile (CPU time) of the split worker, to FILE")
     p.add_argument("--trace", help="DIR: the verify lane's decisions and jobs per run "
                    "(w3_trace), printed after the runs")
@@ -357,7 +371,8 @@ def main(argv: list[str] | None = None) -> None:
         p.error(f"--modes: {', '.join(MODES)}")
     res = run(quick=args.quick, n_actors=args.actors, latency_ms=args.latency_ms, modes=modes,
               worker_core=args.worker_core, drain=args.drain_seconds,
-              profile_worker=args.profile_worker, open_rate=args.open_rate)
+              profile_worker=args.profile_worker, open_rate=args.open_rate, runs=args.runs,
+              duration=args.duration)
     res.write()
     print("\n\n".join(res.tables))
 

@@ -49,9 +49,12 @@ UPDATE jobs
           AND ($5::text[] IS NULL OR j.kind = ANY($5::text[]))
           AND NOT (j.kind = ANY($6::text[]))
           AND (j.ordering_key IS NULL OR NOT EXISTS (
+                -- a row comparison, which only jobs_ordering_idx answers: with `e.id < j.id`
+                -- custom plans walked jobs_pkey over every job queued before j
                 SELECT 1 FROM jobs e
-                 WHERE e.ordering_key = j.ordering_key AND e.id < j.id AND e.state <> 'failed'
-                   AND e.id <> ALL($1::bigint[])))
+                 WHERE e.ordering_key = j.ordering_key
+                   AND (e.ordering_key, e.id) < (j.ordering_key, j.id)
+                   AND e.state <> 'failed' AND e.id <> ALL($1::bigint[])))
         ORDER BY j.run_at, j.id
         LIMIT $3
         FOR UPDATE SKIP LOCKED)

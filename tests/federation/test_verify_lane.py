@@ -62,6 +62,35 @@ def test_lag_falls_gradually() -> None:
     assert gauge.lag == pytest.approx(0.03)
 
 
+def test_saturated_when_known_rows_wait_for_the_database() -> None:
+    # neither late nor busy: the process waits for PostgreSQL (its core shared with the
+    # key servers, the load and the lane's own statements), known senders' rows queue up
+    clock, cpu = Ticker(), Ticker()
+    gauge = load.WebLoad(now=clock, cpu=cpu)
+    queued = [0]
+    gauge.watch_queue(lambda: queued[0])
+    for _ in range(40):
+        gauge.enter()
+
+    def probes(rows: int) -> None:
+        queued[0] = rows
+        for _ in range(load.CPU_PROBES):
+            clock.t += load.PROBE_SECONDS
+            cpu.t += 0.5 * load.PROBE_SECONDS
+            gauge.note_cpu()
+
+    probes(10)   # a write or so behind: kept up with
+    assert not gauge.saturated()
+    probes(int(load.BUSY_QUEUE) + 50)
+    assert gauge.saturated() and gauge.queue_level >= load.BUSY_QUEUE
+    for _ in range(40):
+        gauge.leave()
+    clock.t += 1.5 * load.WINDOW_SECONDS
+    assert not gauge.saturated()            # rows waiting, no requests: not the web side
+    gauge.watch_queue(None)
+    assert gauge.queue_level == 0.0
+
+
 def test_the_lane_runs_at_its_floor_while_saturated(local: Local) -> None:
     clock = Ticker()
     gauge = load.WebLoad(now=clock)

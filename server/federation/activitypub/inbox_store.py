@@ -47,6 +47,12 @@ class InboxWriter:
         refuses this row."""
         return await self._rows(item)
 
+    @property
+    def waiting(self) -> int:
+        """Rows waiting for a write (not the one in flight): more than a batch means the
+        database, not this process's CPU, is what known senders wait for (unverified/load)."""
+        return self._rows.waiting
+
     async def _write(self, items: list[ap_q.ItemToStore]) -> list[ap_q.StoreOutcome]:
         notify = self.wakeups.leading(self.job_kind)
         async with self.db.acquire_plain() as conn:

@@ -6,7 +6,7 @@ saturation every millisecond the lane takes is a millisecond the known senders' 
 wait for. The lane therefore asks `saturated()` before it claims, and runs at its floor
 while the answer is yes.
 
-Two signs, both required:
+Two signs, both required (the second in one of three forms):
 
 - requests not yet answered, averaged over the last WINDOW_SECONDS (the middleware counts a
   request from the handler's start until its answer's headers go out). Under a load the
@@ -21,7 +21,15 @@ Two signs, both required:
   the lane's own work, so a burst of new actors with nothing else to do would throttle
   itself. Either CPU sign suffices because each misses a case: on a core of its own the
   loop at saturation can stay within a few milliseconds of its timers (it is busy, not
-  late), and on a shared core the process is late but gets less than a whole core.
+  late), and on a shared core the process is late but gets less than a whole core. Or the
+  known senders' rows waiting for the inbox's write (inbox_store.InboxWriter) by more than a
+  batch, averaged over the same probes: the process then waits for PostgreSQL, neither late
+  nor busy. W3 `--trace` showed that case: in the mixed saturated runs of `serve` the CPU
+  share fell to ~0.5 (PostgreSQL, the key servers and the load generator sharing the other
+  core), so the lane took that for calm and ran unpaced (60 verifications a second, not
+  10), which loaded that core further. The queue's median was 145-178 rows in saturated
+  runs (all-known and mixed) and 4-6 at W1's 1,000/s, where the database keeps up:
+  BUSY_QUEUE, one batch (64), sits between.
 
 Calibration (W3 `--trace`, bench/scenarios/w3_trace.py). Measured on the 2-core bench
 machine while other work kept it overloaded (load average 8-9): at saturation (256
@@ -54,6 +62,7 @@ WINDOW_SECONDS = 0.1
 BUSY_REQUESTS = 16.0        # average unanswered requests over the window
 BUSY_LAG_SECONDS = 0.005    # a timer firing this late: the loop had no time to spare
 BUSY_CPU = 0.9              # share of wall-clock time the process spent on CPU
+BUSY_QUEUE = 64.0           # known rows waiting for the inbox's write (one full batch)
 PROBE_SECONDS = 0.02
 CPU_PROBES = 5              # the CPU share is taken over this many probes (~0.1 s)
 
@@ -71,6 +80,16 @@ class WebLoad:
         self.lag = 0.0              # recent timer lateness, seconds (see note_lag)
         self.cpu_share = 0.0        # CPU time / wall time over the last CPU_PROBES probes
         self._cpu_marks: deque[tuple[float, float]] = deque(maxlen=CPU_PROBES + 1)
+        self._queue: Callable[[], int] | None = None
+        self._queue_marks: deque[int] = deque(maxlen=CPU_PROBES)
+        self.queue_level = 0.0      # rows waiting for the inbox's write, over the last probes
+
+    def watch_queue(self, queued: Callable[[], int] | None) -> None:
+        """The known senders' rows waiting for the database (inbox_store.InboxWriter), read
+        at every probe; None stops watching."""
+        self._queue = queued
+        self._queue_marks.clear()
+        self.queue_level = 0.0
 
     def _tick(self) -> None:
         t = self._now()
@@ -99,11 +118,15 @@ class WebLoad:
         first_wall, first_cpu = self._cpu_marks[0]
         if wall > first_wall:
             self.cpu_share = (cpu - first_cpu) / (wall - first_wall)
+        if self._queue is not None:
+            self._queue_marks.append(self._queue())
+            self.queue_level = sum(self._queue_marks) / len(self._queue_marks)
 
     def saturated(self) -> bool:
         self._tick()
         return self.level >= BUSY_REQUESTS and (self.lag >= BUSY_LAG_SECONDS
-                                                or self.cpu_share >= BUSY_CPU)
+                                                or self.cpu_share >= BUSY_CPU
+                                                or self.queue_level >= BUSY_QUEUE)
 
     async def probe(self, stop: asyncio.Event, on_calm: Callable[[], None],
                     on_paced: Callable[[], None] | None = None) -> None:

@@ -46,6 +46,24 @@ class HandOver:
     stored: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ItemToDefer:
+    """One POST to keep (defer_unverified's arguments that differ from POST to POST)."""
+
+    item_id: int
+    activity_id: str
+    actor_uri: str
+    type: str
+    host: str
+    raw_json: str
+    inbox_account_id: int | None
+    received_at: datetime
+    parsed: ParsedSignature
+    ordering_key: str
+    domains: list[str]
+    deletes_actor: bool
+
+
 async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_uri: str,
                            type: str, host: str, raw_json: str, inbox_account_id: int | None,
                            received_at: datetime, parsed: ParsedSignature, per_host: int,
@@ -53,16 +71,45 @@ async def defer_unverified(conn: Conn, *, item_id: int, activity_id: str, actor_
                            stale_before: datetime, purge_limit: int,
                            ordering_key: str, domains: list[str], deletes_actor: bool,
                            count_total: bool = True) -> DeferOutcome:
-    row = await conn.fetchrow(
-        Q["defer_unverified"], item_id, activity_id, actor_uri, type, host, raw_json,
-        inbox_account_id, received_at, parsed.scheme, parsed.key_id, parsed.algorithm,
-        parsed.signing_string, parsed.legacy_signing_string, parsed.signature,
-        list(parsed.covered), parsed.created, per_host, total, job_kind, channel, job_attempts,
-        stale_before, purge_limit, ordering_key, count_total, domains, deletes_actor)
+    item = ItemToDefer(item_id, activity_id, actor_uri, type, host, raw_json, inbox_account_id,
+                       received_at, parsed, ordering_key, domains, deletes_actor)
+    [outcome] = await defer_unverified_many(
+        conn, items=[item], per_host=per_host, total=total, job_kind=job_kind, channel=channel,
+        job_attempts=job_attempts, stale_before=stale_before, purge_limit=purge_limit,
+        count_total=[count_total])
+    return outcome
+
+
+async def defer_unverified_many(conn: Conn, *, items: list[ItemToDefer], per_host: int,
+                                total: int, job_kind: str, channel: str | None,
+                                job_attempts: int, stale_before: datetime, purge_limit: int,
+                                count_total: list[bool]) -> list[DeferOutcome]:
+    """defer_unverified for each item in turn, sent together and committed once (one
+    extended-protocol pipeline with one Sync is one implicit transaction; each statement
+    sees the rows kept by those before it, so the bounds count them). The NOTIFY, when
+    `channel` is given, goes with the first item only (one per commit is enough)."""
+    args = [
+        (it.item_id, it.activity_id, it.actor_uri, it.type, it.host, it.raw_json,
+         it.inbox_account_id, it.received_at, it.parsed.scheme, it.parsed.key_id,
+         it.parsed.algorithm, it.parsed.signing_string, it.parsed.legacy_signing_string,
+         it.parsed.signature, list(it.parsed.covered), it.parsed.created, per_host, total,
+         job_kind, channel if i == 0 else None, job_attempts, stale_before, purge_limit,
+         it.ordering_key, count, it.domains, it.deletes_actor)
+        for i, (it, count) in enumerate(zip(items, count_total, strict=True))]
+    if len(args) == 1:  # one round trip either way; fetchrow keeps the plain path
+        rows = [await conn.fetchrow(Q["defer_unverified"], *args[0])]
+    else:
+        rows = await conn.fetchmany(Q["defer_unverified"], args)
+    if len(rows) != len(items):
+        raise RuntimeError(f"defer_unverified answered {len(rows)} rows for {len(items)}")
+    return [_deferred(row, it.parsed.key_id) for row, it in zip(rows, items)]
+
+
+def _deferred(row: Any, key_id: str) -> DeferOutcome:
     dropped = ("domain suspended" if row["domain_suspended"] else
                "actor suspended" if row["actor_suspended"] else
                "Delete of an actor we never knew" if row["unknown_actor_deleted"] else None)
-    return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, parsed.key_id),
+    return DeferOutcome(row["has_room"], row["seen"], row["kept"], _key_owner(row, key_id),
                         row["total"], dropped)
 
 

@@ -17,6 +17,7 @@ import asyncpg
 from server import jobs
 from server.errors import ActorMismatchError, BadRequestError, RateLimitedError, SignatureError
 from server.federation import uris
+from server.db.coalesce import Coalescer
 from server.federation.activitypub import keyring
 from server.federation.activitypub.sigcore import ParsedSignature
 from server.federation.activitypub.unverified import queries as q
@@ -47,6 +48,8 @@ PURGED_PER_POST = 10
 # slots, not all of them, and one actor's POSTs are verified in order, so its second
 # finds the key the first one fetched.
 LANES_PER_HOST = 4
+# POSTs kept by one statement pipeline and commit, at most (Keeper).
+MAX_BATCH = 64
 
 # Counting every waiting row for the total bound costs the POST ~2 ms of PostgreSQL once
 # 10,000 wait: just when an overload has filled the backlog (the verify lane yields to the
@@ -60,6 +63,11 @@ TOTAL_MARGIN = 2_000
 DROPPED: Counter[str] = Counter()
 # The last total counted, per database: (time.monotonic(), count).
 _last_total: weakref.WeakKeyDictionary[Any, tuple[float, int]] = weakref.WeakKeyDictionary()
+
+
+def _near_bound(db: Any) -> bool:
+    last = _last_total.get(db)
+    return last is None or MAX_TOTAL - last[1] <= TOTAL_MARGIN
 
 
 def _total_due(db: Any) -> bool:
@@ -100,28 +108,17 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
     now = ctx.clock.now()
     host = uris.host_of(parsed.key_id)
     lane = zlib.crc32(actor_uri.encode("utf-8", "surrogatepass")) % LANES_PER_HOST
-    # A burst of new actors would otherwise send a NOTIFY with every kept POST (in
-    # PostgreSQL 16 each such commit holds a database-wide lock until it is flushed).
-    wakeups = jobs.wakeups_for(ctx.db)
-    notify = wakeups.leading(JOB_KIND)
+    item = q.ItemToDefer(
+        item_id=new_id(), activity_id=activity_id, actor_uri=actor_uri, type=type, host=host,
+        raw_json=raw_json, ordering_key=f"{JOB_KIND}:{host}:{lane}",
+        inbox_account_id=inbox_account_id, received_at=now, parsed=parsed,
+        domains=uris.domain_suffixes(uris.host_of(actor_uri)), deletes_actor=deletes_actor)
     try:
-        async with ctx.db.acquire_plain() as conn:
-            outcome = await q.defer_unverified(
-                conn, item_id=new_id(), activity_id=activity_id, actor_uri=actor_uri, type=type,
-                host=host, raw_json=raw_json, ordering_key=f"{JOB_KIND}:{host}:{lane}",
-                inbox_account_id=inbox_account_id, received_at=now, parsed=parsed,
-                per_host=MAX_PER_HOST, total=MAX_TOTAL, job_kind=JOB_KIND,
-                channel=jobs.NOTIFY_CHANNEL if notify else None, job_attempts=JOB_ATTEMPTS,
-                stale_before=now - STALE_AFTER, purge_limit=PURGED_PER_POST,
-                domains=uris.domain_suffixes(uris.host_of(actor_uri)),
-                deletes_actor=deletes_actor, count_total=_total_due(ctx.db))
+        # kept together with the other new senders' POSTs of this moment (one commit)
+        outcome = await keeper_for(ctx).keep(item)
     except asyncpg.DataError:
         # e.g. a NUL escaped in the text, which PostgreSQL's text refuses
         raise BadRequestError("The activity contains text that cannot be stored.") from None
-    if outcome.total is not None:
-        _last_total[ctx.db] = (time.monotonic(), outcome.total)
-    if outcome.kept:
-        wakeups.committed(JOB_KIND, notified=notify)
     if outcome.dropped is not None:
         return Deferral(dropped=outcome.dropped)
     if outcome.key_owner is not None:
@@ -132,6 +129,59 @@ async def defer(ctx: JobContext, *, parsed: ParsedSignature, activity_id: str, a
         raise InboxBacklogFullError("Too many activities wait for their signers' keys; "
                                     "try again later.", retry_after=RETRY_AFTER_SECONDS)
     return Deferral()
+
+
+class Keeper:
+    """The group commit of new senders' POSTs, one per database pool (so per process): POSTs
+    kept at the same moment go in one pipeline of defer_unverified statements, committed
+    once. Each commit costs PostgreSQL a WAL flush; at saturation the new senders' POSTs
+    (W3: one in ten) each paid one of their own while the known senders' rows shared theirs
+    (inbox_store). Each row is still decided on its own, in order, and each POST answered
+    once its row is committed; a row PostgreSQL refuses fails only its own POST (the batch
+    is sent again one row at a time, coalesce.py)."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.wakeups = jobs.wakeups_for(db)
+        self._rows: Coalescer[q.ItemToDefer, q.DeferOutcome] = Coalescer(
+            self._write, max_batch=MAX_BATCH, refused=(asyncpg.DataError,),
+            name="unverified keeper")
+
+    async def keep(self, item: q.ItemToDefer) -> q.DeferOutcome:
+        return await self._rows(item)
+
+    async def _write(self, items: list[q.ItemToDefer]) -> list[q.DeferOutcome]:
+        now = items[0].received_at  # the injected clock's, read by the first POST
+        # the total is counted by the first row of a batch when due, by every row near the
+        # bound (rows kept earlier in the batch are counted by the later ones)
+        due = _total_due(self.db)
+        near = due and _near_bound(self.db)
+        count = [due and (i == 0 or near) for i in range(len(items))]
+        # A burst of new actors would otherwise send a NOTIFY with every kept POST (in
+        # PostgreSQL 16 each such commit holds a database-wide lock until it is flushed).
+        notify = self.wakeups.leading(JOB_KIND)
+        async with self.db.acquire_plain() as conn:
+            outcomes = await q.defer_unverified_many(
+                conn, items=items, per_host=MAX_PER_HOST, total=MAX_TOTAL, job_kind=JOB_KIND,
+                channel=jobs.NOTIFY_CHANNEL if notify else None, job_attempts=JOB_ATTEMPTS,
+                stale_before=now - STALE_AFTER, purge_limit=PURGED_PER_POST,
+                count_total=count)
+        counted = [o.total for o in outcomes if o.total is not None]
+        if counted:
+            _last_total[self.db] = (time.monotonic(), max(counted))
+        if any(o.kept for o in outcomes):
+            self.wakeups.committed(JOB_KIND, notified=notify)
+        return outcomes
+
+
+_KEEPERS: weakref.WeakKeyDictionary[Any, Keeper] = weakref.WeakKeyDictionary()
+
+
+def keeper_for(ctx: JobContext) -> Keeper:
+    keeper = _KEEPERS.get(ctx.db)
+    if keeper is None:
+        keeper = _KEEPERS[ctx.db] = Keeper(ctx.db)
+    return keeper
 
 
 async def verify_inbox_item(ctx: JobContext, payload: dict[str, Any]) -> None:

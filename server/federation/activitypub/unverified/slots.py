@@ -32,10 +32,10 @@ from datetime import datetime
 
 import asyncpg
 
-from server.federation.activitypub import keyring
+from server.federation.activitypub import inbox_store, keyring
 from server.federation.activitypub.unverified import queries as q
 from server.federation.activitypub.unverified.load import WEB, WebLoad
-from server.federation.activitypub.unverified.service import JOB_KIND
+from server.federation.activitypub.unverified.service import JOB_KIND, PROCESS_JOB
 from server.jobs.context import JobContext
 from server.jobs.registry import JobHandler
 from server.jobs.queries import ClaimedJob
@@ -84,12 +84,16 @@ class VerifyWorker(Worker):
         self._slots = max(value, 1)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        # the known senders' rows waiting for the database: the third sign of load.py
+        writer = inbox_store.writer_for(self.ctx.db, PROCESS_JOB)
+        self.load.watch_queue(lambda: writer.waiting)
         probe = asyncio.create_task(self.load.probe(stop, self._calm, self._paced),
                                     name="verify-load-probe")
         try:
             await super().run_forever(stop)
         finally:
             probe.cancel()
+            self.load.watch_queue(None)
 
     async def _claim_due(self, conn: asyncpg.Connection, *, finished: list[int], now: datetime,
                          limit: int) -> list[ClaimedJob]:
