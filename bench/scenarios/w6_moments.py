@@ -255,7 +255,7 @@ def _stalls(path: Path | None) -> list[tuple[float, float, str]]:
     return out
 
 
-COLUMNS = ("backend cpu", "backend wait", "autovacuum cpu", "checkpointer MB",
+COLUMNS = ("backend cpu", "backend wait", "backend MB", "autovacuum cpu", "checkpointer MB",
            "background writer MB", "walwriter cpu", "core1 others", "core0 others", "steal",
            "app wait", "bench wait", "loop stall", "gen late")
 
