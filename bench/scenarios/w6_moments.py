@@ -226,6 +226,8 @@ def _intervals(path: Path, t0: float, t1: float, app_core: int, load_core: int) 
             if kind == "other":
                 continue
             ra, wa, wba = (a["pg"][pid][1:] if pid in a["pg"] else (0, 0, 0))
+            if run < ra:   # a process read as it exited (zeros), or its pid reused
+                ra, wa, wba = (0, 0, 0) if run else (run, wait, wb)
             row[f"{kind} cpu"] += (run - ra) / 1e6
             row[f"{kind} wait"] += (wait - wa) / 1e6
             row[f"{kind} MB"] += (wb - wba) / 1e6
