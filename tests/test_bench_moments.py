@@ -60,4 +60,4 @@ def test_slow_requests_are_placed_in_the_intervals_they_were_due_in(tmp_path: Pa
     assert (a["slow"], a["hot_intervals"], a["top3_share"]) == (2, 1, 1.0)
     assert a["hot"]["checkpointer MB"] == 5.0 and a["calm"]["checkpointer MB"] == 0.0
     assert a["worst"][0]["worst_ms"] == 30.0 and a["hot"]["gen late"] == 2.0
-    assert len(w6_moments.table_rows(a)) == 3 and len(w6_moments.TABLE_HEAD) == 16
+    assert len(w6_moments.table_rows(a)) == 4 and len(w6_moments.TABLE_HEAD) == 16

@@ -314,7 +314,10 @@ def table_rows(a: dict[str, Any]) -> list[list[Any]]:
             f"{a['hot_intervals']} of {a['intervals']} intervals (top 3: "
             f"{a['top3_share']:.0%})")
     rows = [[head, "with slow", *(f"{a['hot'][k]:.1f}" for k in COLUMNS)],
-            ["", "without", *(f"{a['calm'][k]:.1f}" for k in COLUMNS)]]
+            ["", "without", *(f"{a['calm'][k]:.1f}" for k in COLUMNS)],
+            # what the slow moments had more of: others' CPU, steal and the generator's
+            # waits are the machine's; maintenance, backends' waits and loop stalls the server's
+            ["", "difference", *(f"{a['hot'][k] - a['calm'][k]:+.1f}" for k in COLUMNS)]]
     for w in a["worst"]:
         rows.append(["", f"{w['at']} {w['slow']}/{w['n']} max {w['worst_ms']:.0f}",
                      *(f"{w[k]:.1f}" for k in COLUMNS)])
