@@ -32,10 +32,12 @@ def start(path: str) -> asyncio.Task[None]:
 
     def on_gc(phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            gc_started[:] = [time.perf_counter()]
+            gc_started[:] = [time.perf_counter(), time.thread_time()]
         elif gc_started and info.get("generation") == 2:
             ms = (time.perf_counter() - gc_started[0]) * 1000
-            out.write(f"gc {time.time():.4f} {ms:.2f}\n")
+            # the thread's CPU too: on a busy machine the wall time includes waiting for a core
+            cpu = (time.thread_time() - gc_started[1]) * 1000
+            out.write(f"gc {time.time():.4f} {ms:.2f} {cpu:.2f} {info.get('collected', 0)}\n")
 
     gc.callbacks.append(on_gc)
 
