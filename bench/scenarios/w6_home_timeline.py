@@ -266,9 +266,9 @@ def report_stalls(res: Result, path: Path, windows: list[tuple[str, float, float
         lag = looplag.summarise(path, t0, t1)
         rows.append([name, lag["stalls"], f"{lag['stall_ms']:.1f}", f"{lag['longest_ms']:.1f}",
                      lag["own_work_stalls"], f"{lag['own_work_ms']:.1f}", lag["full_gcs"],
-                     f"{lag['longest_gc_ms']:.1f}"])
+                     f"{lag['longest_gc_ms']:.1f} ({lag['longest_gc_cpu_ms']:.1f} CPU)"])
     res.table(["run", "stalls > 3 ms", "stalled ms", "longest ms", "the app's own work",
-               "own work ms", "full GCs", "longest GC ms"], rows,
+               "own work ms", "full GCs", "longest GC ms (CPU ms)"], rows,
               title="W6 event-loop stalls (own work: the loop's thread used at least half "
                     "the stall on CPU)")
 
