@@ -329,7 +329,8 @@ TABLE_HEAD = ["run", f"{TICK * 1000:.0f} ms intervals", *COLUMNS]
 
 async def log_maintenance(dsn: str) -> None:
     """Every autovacuum run goes to the log with its duration (PostgreSQL logs checkpoints
-    already), so the runs can be placed next to the requests."""
+    already), so the runs can be placed next to the requests. ALTER SYSTEM: for the bench's
+    own embedded server only."""
     import asyncpg
 
     conn = await asyncpg.connect(dsn)

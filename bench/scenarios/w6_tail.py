@@ -157,7 +157,8 @@ def run(rate: float | None, passes: int, duration: float, size: str, out: Path,
         async with BenchPostgres() as pg:
             dsn, pairs, _ = await setup(pg, size, vacuum=not fresh)
             log[0] = pg.log_path
-            await w6_moments.log_maintenance(dsn)
+            if log[0] is not None:   # the embedded server's: never another server's settings
+                await w6_moments.log_maintenance(dsn)
             with ApiApp(dsn) as app, w6_moments.Moments(samples, app.pid, pg.postmaster_pid):
                 snap = Snapshot(app.pid, pg.postmaster_pid)
                 say("  W6 tail: warm-up ...")
