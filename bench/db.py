@@ -96,6 +96,11 @@ class BenchPostgres:
         self.pin()
         return self
 
+    @property
+    def log_path(self) -> Path | None:
+        """The embedded server's log (checkpoints are logged by default; None if external)."""
+        return self._scratch / "data" / "log" if self._scratch is not None else None
+
     def pin(self) -> None:
         """PostgreSQL (postmaster and current backends) on the load core."""
         if self.postmaster_pid is not None:

@@ -5,7 +5,8 @@ late, appends one line to `path`: the wall-clock time, how late it was and how m
 loop's thread used meanwhile. A stall that used about as much CPU as it lasted is the app's
 own work (a garbage collection, a long synchronous step); one that used almost none is the
 process waiting for a core (other processes' load). `summarise(path, t0, t1)` adds up the
-stalls in a window, for a scenario to report next to its latencies.
+stalls in a window, for a scenario to report next to its latencies. Full collections are
+written with their wall time, the loop thread's CPU time meanwhile and what they collected.
 
 The app starts it when BENCH_LOOP_LAG names a file (see scenarios/inbox_app.py).
 """
@@ -32,10 +33,12 @@ def start(path: str) -> asyncio.Task[None]:
 
     def on_gc(phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
-            gc_started[:] = [time.perf_counter()]
+            gc_started[:] = [time.perf_counter(), time.thread_time()]
         elif gc_started and info.get("generation") == 2:
             ms = (time.perf_counter() - gc_started[0]) * 1000
-            out.write(f"gc {time.time():.4f} {ms:.2f}\n")
+            # the thread's CPU too: on a busy machine the wall time includes waiting for a core
+            cpu = (time.thread_time() - gc_started[1]) * 1000
+            out.write(f"gc {time.time():.4f} {ms:.2f} {cpu:.2f} {info.get('collected', 0)}\n")
 
     gc.callbacks.append(on_gc)
 
@@ -64,6 +67,7 @@ def summarise(path: str | Path, t0: float, t1: float) -> dict[str, float]:
     the app's own work, the longest, and full collections (count, longest ms)."""
     stalls: list[tuple[float, float]] = []
     gcs: list[float] = []
+    gc_cpu: list[float] = []
     try:
         lines = Path(path).read_text().splitlines()
     except OSError:
@@ -77,8 +81,10 @@ def summarise(path: str | Path, t0: float, t1: float) -> dict[str, float]:
             stalls.append((float(fields[1]), float(fields[2])))
         elif kind == "gc":
             gcs.append(float(fields[1]))
+            gc_cpu.append(float(fields[2]) if len(fields) > 2 else 0.0)   # older lines: wall only
     own = [late for late, used in stalls if used >= OWN_WORK_SHARE * late]
     return {"stalls": len(stalls), "stall_ms": sum(late for late, _ in stalls),
             "own_work_stalls": len(own), "own_work_ms": sum(own),
             "longest_ms": max((late for late, _ in stalls), default=0.0),
-            "full_gcs": len(gcs), "longest_gc_ms": max(gcs, default=0.0)}
+            "full_gcs": len(gcs), "longest_gc_ms": max(gcs, default=0.0),
+            "longest_gc_cpu_ms": max(gc_cpu, default=0.0)}

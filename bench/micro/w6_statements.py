@@ -110,6 +110,32 @@ async def measure(tree: Path, dsn: str, pairs: list[tuple[str, str]],
     return out
 
 
+async def explain(dsn: str, pairs: list[tuple[str, str]], now: Any) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of list_home_page for one viewer's first and next page, as
+    the app runs it (generic plan: the connection prepares it), after the measured runs."""
+    from server.api.statusviews.queries import Q
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        # a viewer halfway through the users, whose next page starts at this cursor
+        nxt = next(p for p in pairs[len(pairs) // 2:] if "max_id" in p[0])
+        max_id = int(nxt[0].rsplit("max_id=", 1)[1])
+        viewer = await conn.fetchval("SELECT min(account_id) FROM home_feed WHERE status_id = $1",
+                                     max_id)
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        for label, cursor in (("first page", None), ("max_id page", max_id)):
+            plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) "
+                                    + Q["list_home_page"], viewer, cursor, None, 20, now)
+            print(f"\n-- list_home_page, {label}, viewer {viewer}")
+            for r in plan:
+                line = r[0]
+                if "Buffers" in line or "->" in line or "Execution" in line or "Planning" in line \
+                        or not line.startswith(" "):
+                    print("   " + line[:150])
+    finally:
+        await conn.close()
+
+
 def show(res: dict[str, Any]) -> None:
     print(f"\n== {res['tree']}")
     for kind in ("first", "max_id"):
@@ -131,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--vacuum", action="store_true")
     p.add_argument("--json", type=Path)
+    p.add_argument("--explain", action="store_true",
+                   help="EXPLAIN (ANALYZE, BUFFERS) of the page query after the runs")
     args = p.parse_args(argv)
     if not os.environ.get(ENV_URL):
         raise SystemExit(f"{ENV_URL} must name a server with pg_stat_statements")
@@ -146,6 +174,10 @@ def main(argv: list[str] | None = None) -> None:
                     res = await measure(tree, dsn, pairs, args)
                     show(res)
                     results.append(res)
+            if args.explain:
+                from bench.db import now_utc
+
+                await explain(dsn, pairs, now_utc())
         finally:
             await pg.drop_database(dsn)
             await pg.__aexit__(None, None, None)

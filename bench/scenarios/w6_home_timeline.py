@@ -14,9 +14,18 @@ statements; `--stalls` adds the loop-stall monitor (bench/looplag.py) and the fu
 collections. Both are reported per open-loop run, next to the client's latencies, and cost
 the app a little CPU (compare runs with the same flags). `--rate` fixes the open-loop rate
 (old and new code then meet the same load on a busy machine). With either diagnostic, the
-last autovacuum runs per table are listed with the run they ended in: the freshly seeded
-tables are vacuumed a little after the load, on the load core; `--vacuum` vacuums them
-before the app starts instead.
+last autovacuum runs per table are listed with the run they ended in. `--moments` tells,
+per open-loop run, when its slow requests happened and what else ran then (checkpoints and
+autovacuum from PostgreSQL's log, their processes' CPU and writes, the host's steal, other
+processes on the cores, the generator's lateness, the app's loop stalls with `--stalls`):
+bench/scenarios/w6_moments.py.
+
+Steady state: after seeding, the database is VACUUMed (ANALYZE) and CHECKPOINTed before
+the app starts (the time each took and the buffers written are printed). Without it
+(`--fresh`) the runs met the seed's leftovers on the load core: autovacuum of the 1M-row
+tables and the checkpoint the seed's WAL set off writing GBs, spread over minutes (dataset
+M). A server that has been running has neither pending; its own periodic checkpoints and
+vacuums are still in the runs when they fall there.
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ from bench.db import LOCAL_BASE, SIZES, BenchPostgres, seed_dataset
 from bench.load.openloop import HelloServer, measure_endpoint
 from bench.scenarios.api_common import ApiApp, home_cursors, open_get, seed_tokens, wrk_get
 from bench.scenarios.inbox_common import Meters
+from bench.scenarios import w6_moments
+from bench.scenarios.w6_pgstate import autovacuum_runs, report_maintenance, settle
 
 PATH = "/api/v1/timelines/home?limit=20"
 
@@ -52,9 +63,8 @@ async def setup(pg: BenchPostgres, size: str, *,
         counts = await seed_dataset(conn, SIZES[size])
         users = [LOCAL_BASE + i for i in range(SIZES[size].local)]
         tokens = await seed_tokens(conn, users)
-        if vacuum:   # as a server in steady state has them: no autovacuum pending after the load
-            say("  W6: VACUUM ...")
-            await conn.execute("VACUUM (ANALYZE)", timeout=1800)
+        if vacuum:
+            counts["settled"] = await settle(conn)
         cursors = await home_cursors(conn, users)
     finally:
         await conn.close()
@@ -103,7 +113,7 @@ def profile_app(dsn: str, pairs: list[tuple[str, str]], duration: float, top: in
 
 def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None = None,
         cache_stats: bool = True, breakdown: bool = False, stalls: bool = False,
-        rate: float | None = None, vacuum: bool = False) -> Result:
+        rate: float | None = None, vacuum: bool = False, moments: bool = False) -> Result:
     runs = runs or runs_for(quick, full=5, fast=2)
     duration = 3.0 if quick else 5.0
     res = Result("w6_home_timeline", params={"runs": runs, "duration_s": duration, "size": size,
@@ -116,11 +126,17 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
     if stalls:
         os.environ[looplag.ENV] = str(lag_file)
     windows: list[tuple[str, float, float]] = []
+    timed: list[tuple[str, list[tuple[float, float, float]]]] = []
+    samples = diag_dir / "moments.jsonl"
+    pg_log: list[Path | None] = [None]
     maintenance: list[tuple[str, str, float]] = []
 
     async def main() -> None:
         async with BenchPostgres() as pg:
             dsn, pairs, counts = await setup(pg, size, vacuum=vacuum)
+            pg_log[0] = pg.log_path
+            if moments and pg.log_path is not None:   # never another server's settings
+                await w6_moments.log_maintenance(dsn)
             res.params["dataset"] = counts
             res.params["distinct_requests"] = len(pairs)
             base = None
@@ -133,7 +149,9 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
             opn: dict[str, list[float]] = {"p50": [], "p90": [], "p99": [], "achieved": [],
                                            "errors": [], "rate": []}
             stats_file = Path(tempfile.mkdtemp(prefix="commonhold-bench-caches-")) / "caches.json"
-            with ApiApp(dsn, cache_stats=str(stats_file) if cache_stats else None) as app:
+            with ApiApp(dsn, cache_stats=str(stats_file) if cache_stats else None) as app, \
+                    w6_moments.Moments(samples, app.pid if moments else 0, pg.postmaster_pid,
+                                       on=moments):
                 res.params["bytes"] = await check(app.port, pairs)
                 say("  W6: warm-up ...")
                 await asyncio.to_thread(wrk_get, app.port, pairs, duration=2)
@@ -157,8 +175,13 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
                 half = rate or max(50.0, med * 0.5)
                 for r in range(runs):
                     t_from = time.time()
-                    ol = await asyncio.to_thread(open_get, app.port, pairs, rate=half,
-                                                 duration=duration)
+                    if moments:
+                        ol, reqs = await asyncio.to_thread(w6_moments.timed_open_get, app.port,
+                                                           pairs, rate=half, duration=duration)
+                        timed.append((f"open loop {r}", reqs))
+                    else:
+                        ol = await asyncio.to_thread(open_get, app.port, pairs, rate=half,
+                                                     duration=duration)
                     windows.append((f"open loop {r}", t_from, time.time()))
                     for k, v in (("p50", ol["p50_ms"]), ("p90", ol["p90_ms"]), ("p99", ol["p99_ms"]),
                                  ("achieved", ol["achieved_rps"]),
@@ -190,43 +213,9 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
         report_breakdown(res, times_file, windows)
     if stalls:
         report_stalls(res, lag_file, windows)
+    if moments:
+        w6_moments.report(res, timed, samples, pg_log[0], lag_file if stalls else None)
     return res
-
-
-async def autovacuum_runs(dsn: str) -> list[tuple[str, str, float]]:
-    """(table, vacuum or analyze, when it last ended) for the tables autovacuum worked on."""
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn)
-    try:
-        rows = await conn.fetch(
-            """SELECT relname, extract(epoch FROM last_autovacuum) AS v,
-                      extract(epoch FROM last_autoanalyze) AS a
-                 FROM pg_stat_user_tables
-                WHERE last_autovacuum IS NOT NULL OR last_autoanalyze IS NOT NULL""")
-    finally:
-        await conn.close()
-    out = []
-    for r in rows:
-        for kind, at in (("vacuum", r["v"]), ("analyze", r["a"])):
-            if at is not None:
-                out.append((r["relname"], kind, float(at)))
-    return out
-
-
-def report_maintenance(res: Result, runs: list[tuple[str, str, float]],
-                       windows: list[tuple[str, float, float]]) -> None:
-    """Autovacuum on the load core competes with PostgreSQL's backends and the load tools:
-    which of its last runs per table ended during a measured run."""
-    rows = []
-    for table, kind, at in sorted(runs, key=lambda r: r[2]):
-        during = [name for name, t0, t1 in windows if t0 <= at <= t1]
-        rows.append([table, kind, time.strftime("%H:%M:%S", time.gmtime(at)),
-                     ", ".join(during) or "–"])
-    res.params["autovacuum"] = rows
-    if rows:
-        res.table(["table", "autovacuum", "last ended (UTC)", "during"], rows,
-                  title="W6 autovacuum's last runs (PostgreSQL shares the load core)")
 
 
 def report_breakdown(res: Result, path: Path, windows: list[tuple[str, float, float]]) -> None:
@@ -277,9 +266,9 @@ def report_stalls(res: Result, path: Path, windows: list[tuple[str, float, float
         lag = looplag.summarise(path, t0, t1)
         rows.append([name, lag["stalls"], f"{lag['stall_ms']:.1f}", f"{lag['longest_ms']:.1f}",
                      lag["own_work_stalls"], f"{lag['own_work_ms']:.1f}", lag["full_gcs"],
-                     f"{lag['longest_gc_ms']:.1f}"])
+                     f"{lag['longest_gc_ms']:.1f} ({lag['longest_gc_cpu_ms']:.1f} CPU)"])
     res.table(["run", "stalls > 3 ms", "stalled ms", "longest ms", "the app's own work",
-               "own work ms", "full GCs", "longest GC ms"], rows,
+               "own work ms", "full GCs", "longest GC ms (CPU ms)"], rows,
               title="W6 event-loop stalls (own work: the loop's thread used at least half "
                     "the stall on CPU)")
 
@@ -346,13 +335,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stalls", action="store_true",
                    help="report the app's event-loop stalls and full collections")
     p.add_argument("--rate", type=float, help="open-loop rate (default: half the saturation)")
-    p.add_argument("--vacuum", action="store_true",
-                   help="VACUUM (ANALYZE) after seeding, so no autovacuum of the load is pending")
+    p.add_argument("--fresh", action="store_true",
+                   help="measure right after seeding, without the VACUUM (ANALYZE) and "
+                        "CHECKPOINT that bring the database to steady state")
+    p.add_argument("--vacuum", action="store_true", help="(the default now; kept for old "
+                                                         "command lines)")
+    p.add_argument("--moments", action="store_true",
+                   help="when each open-loop run's slow requests happened and what else ran "
+                        "then (bench/scenarios/w6_moments.py)")
     args = p.parse_args(argv)
     res = run(quick=args.quick, size=args.size or ("S" if args.quick else "M"),
               profile=args.profile, hello=not args.no_hello, runs=args.runs,
               cache_stats=not args.no_cache_stats, breakdown=args.breakdown,
-              stalls=args.stalls, rate=args.rate, vacuum=args.vacuum)
+              stalls=args.stalls, rate=args.rate, vacuum=not args.fresh,
+              moments=args.moments)
     res.write()
     print("\n\n".join(res.tables))
 

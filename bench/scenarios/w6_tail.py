@@ -22,7 +22,9 @@ its own, on the same clock. Per request:
 Reported as the mean of each part for the requests around the client's p50 (p45–p55), around
 its p99 (p98.5–p99.5) and for the slowest 1 %, per pass, with the load average, the cores'
 use by other processes, and the run-queue waits of the app, PostgreSQL and the generator
-(w1_tail's snapshot).
+(w1_tail's snapshot). Then, per pass, when its slow requests happened and what else ran
+then (bench/scenarios/w6_moments.py: checkpoints, autovacuum, steal, other processes).
+The database is brought to steady state after seeding unless `--fresh` (see w6_home_timeline).
 
     python -m bench.scenarios.w6_tail --rate 800 --passes 3
 """
@@ -43,6 +45,7 @@ from bench.common import LOAD_CORE, pin_self, say
 from bench.db import BenchPostgres
 from bench.load import rawhttp
 from bench.load.openloop import open_loop
+from bench.scenarios import w6_moments
 from bench.scenarios.api_common import ApiApp, wrk_get
 from bench.scenarios.w1_tail import Snapshot, _diff
 from bench.scenarios.w6_home_timeline import setup
@@ -135,7 +138,7 @@ def bands(rows: list[dict[str, float]]) -> dict[str, dict[str, float]]:
 
 
 def run(rate: float | None, passes: int, duration: float, size: str, out: Path,
-        stalls: bool) -> list[dict[str, Any]]:
+        stalls: bool, fresh: bool = False) -> list[dict[str, Any]]:
     pin_self(LOAD_CORE)
     work = Path(tempfile.mkdtemp(prefix="commonhold-bench-w6tail-"))
     req_file, lag_file = work / "req", work / "lag"
@@ -145,12 +148,18 @@ def run(rate: float | None, passes: int, duration: float, size: str, out: Path,
         os.environ[looplag.ENV] = str(lag_file)
     results: list[dict[str, Any]] = []
     clients: list[dict[int, tuple[float, float, float]]] = []
+    samples = work / "moments.jsonl"
+    log: list[Path | None] = [None]   # the server's log, once it has started
+    to_wall = time.time() - time.perf_counter()
 
     async def main() -> None:
         nonlocal rate
         async with BenchPostgres() as pg:
-            dsn, pairs, _ = await setup(pg, size)
-            with ApiApp(dsn) as app:
+            dsn, pairs, _ = await setup(pg, size, vacuum=not fresh)
+            log[0] = pg.log_path
+            if log[0] is not None:   # the embedded server's: never another server's settings
+                await w6_moments.log_maintenance(dsn)
+            with ApiApp(dsn) as app, w6_moments.Moments(samples, app.pid, pg.postmaster_pid):
                 snap = Snapshot(app.pid, pg.postmaster_pid)
                 say("  W6 tail: warm-up ...")
                 await asyncio.to_thread(wrk_get, app.port, pairs, duration=2)
@@ -189,6 +198,10 @@ def run(rate: float | None, passes: int, duration: float, size: str, out: Path,
         rec["bands"] = bands(rows) if rows else {}
         if stalls:
             rec["loop"] = looplag.summarise(lag_file, rec["t0"], rec["t1"])
+        rec["moments"] = w6_moments.analyse(
+            f"pass {rec['pass']}", [((read - due) * 1000, due + to_wall, max(0.0, sent - due) * 1000)
+                                    for due, sent, read in client.values()],
+            samples, w6_moments.pg_events(log[0]), lag_file if stalls else None)
     out.write_text(json.dumps(results, indent=1))
     show(results)
     return results
@@ -212,6 +225,11 @@ def show(results: list[dict[str, Any]]) -> None:
             cells = [f"{b[k]:10.3f}" for k in ("total", *PARTS)]
             print(f"  {name:>10} {b['n']:>10} " + " ".join(cells) + " |"
                   + " ".join(f"{b[k]:9.3f}" for k in BESIDE))
+        rows = w6_moments.table_rows(rec["moments"])
+        print("  " + " | ".join(w6_moments.TABLE_HEAD))
+        for row in rows:
+            print("  " + " | ".join(str(c) for c in row))
+        print("  PostgreSQL log: " + ("; ".join(rec["moments"].get("pg_events", [])) or "–"))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -222,9 +240,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--duration", type=float, default=5.0)
     p.add_argument("--size", default="S")
     p.add_argument("--stalls", action="store_true", help="the loop-stall monitor too")
+    p.add_argument("--fresh", action="store_true",
+                   help="no VACUUM (ANALYZE) and CHECKPOINT after seeding (see w6_home_timeline)")
     p.add_argument("--out", type=Path, default=Path("/tmp/w6_tail.json"))
     args = p.parse_args(argv)
-    run(args.rate, args.passes, args.duration, args.size, args.out, args.stalls)
+    run(args.rate, args.passes, args.duration, args.size, args.out, args.stalls, args.fresh)
 
 
 if __name__ == "__main__":
