@@ -4,8 +4,8 @@ in batches.
 Every API request is counted. Writing each count to PostgreSQL as it happens cost a pool
 connection and an upsert per request — as much as a small page's own queries. Here a request
 is counted in memory and answered from what this process knows: the window's total over all
-processes as of the last flush, plus its own hits since. Once a second at most, the request
-that finds the last flush older than that starts a flush in the background, which adds every
+processes as of the last flush, plus its own hits since. Once a second (sooner when a
+hundred buckets wait), the request that finds a flush due starts one in the background, which adds every
 pending count in one statement and learns the new totals, so several processes still share
 one limit, approximately: each may let through up to a second of the others' requests past
 it. Within one process the count is exact. The request itself does not wait for the flush:
@@ -34,6 +34,12 @@ from server.web.state import DB
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 1.0
+# ... or sooner, once this many buckets wait (but not more often than every FLUSH_GAP): a
+# thousand tokens in use made a thousand-row upsert each second, 10-50 ms of PostgreSQL on
+# one core at once, and the requests whose queries fell in that moment were the slowest
+# (W6's tail); a hundred rows at a time spread the same work thin.
+FLUSH_ROWS = 100
+FLUSH_GAP = 0.05
 # A flood of distinct addresses must not grow the process without end: past this many
 # buckets, the flushed ones are forgotten (the next hit learns the total at the next flush).
 MAX_BUCKETS = 50_000
@@ -54,6 +60,7 @@ class RateCounter:
         # Monotonic on purpose: how stale the shared totals are, not domain time.
         self._flushed_at = time.monotonic()
         self._flushing = False
+        self._waiting = 0      # buckets with pending hits (as of the last flush, plus new ones)
         self.background: asyncio.Task[None] | None = None   # the last flush_soon's flush
         self._windows: dict[str, tuple[datetime, datetime]] = {}   # limit name -> [start, end)
 
@@ -70,12 +77,17 @@ class RateCounter:
         bucket = self._buckets.get((name, start))
         if bucket is None:
             bucket = self._buckets[(name, start)] = _Bucket(0, 0, start + limit.window)
+        if not bucket.pending:
+            self._waiting += 1
         bucket.pending += 1
         return Usage(limit=limit.max_hits, hits=bucket.shared + bucket.pending,
                      reset_at=bucket.reset_at)
 
     def due(self) -> bool:
-        return not self._flushing and time.monotonic() - self._flushed_at >= FLUSH_SECONDS
+        if self._flushing:
+            return False
+        elapsed = time.monotonic() - self._flushed_at
+        return elapsed >= FLUSH_SECONDS or (self._waiting >= FLUSH_ROWS and elapsed >= FLUSH_GAP)
 
     def flush_soon(self, app: web.Application, now: datetime) -> None:
         """Start a flush without waiting for it (a failed one leaves the counts pending)."""
@@ -105,6 +117,7 @@ class RateCounter:
                         window_starts=[k[1] for k, _ in sent], hits=[n for _, n in sent])
                 for key, n in sent:   # hits counted during the await stay pending
                     self._buckets[key].pending -= n
+                self._waiting = sum(1 for b in self._buckets.values() if b.pending)
                 for name, start, total in totals:
                     found = self._buckets.get((name, start))
                     if found is not None:

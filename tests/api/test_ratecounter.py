@@ -70,6 +70,27 @@ async def test_a_busy_process_flushes_once_a_second(monkeypatch: Any) -> None:
     assert counter.due()
 
 
+async def test_many_waiting_buckets_flush_sooner(db: Database, clock: FrozenClock,
+                                                 monkeypatch: Any) -> None:
+    """A hundred tokens waiting make a flush due after 50 ms instead of a second, so no
+    flush is a thousand-row statement; the same bucket hit again does not count twice."""
+    counter = RateCounter()
+    now = [counter._flushed_at + ratecounter.FLUSH_GAP]
+    monkeypatch.setattr(ratecounter.time, "monotonic", lambda: now[0])
+    for n in range(ratecounter.FLUSH_ROWS - 1):
+        counter.hit(LIMIT, f"token:{n}", clock.now())
+        counter.hit(LIMIT, f"token:{n}", clock.now())
+    assert not counter.due()
+    counter.hit(LIMIT, "token:last", clock.now())
+    assert counter.due()
+    app = {DB: db}
+    await counter.flush(app, clock.now())   # type: ignore[arg-type]
+    assert not counter.due()
+    now[0] += ratecounter.FLUSH_GAP
+    counter.hit(LIMIT, "token:0", clock.now())
+    assert not counter.due()      # one bucket waiting: the second's flush will take it
+
+
 async def test_a_flush_soon_runs_in_the_background(db: Database, clock: FrozenClock,
                                                    monkeypatch: Any) -> None:
     """The request that finds a flush due starts it and goes on; the counts arrive all the
