@@ -36,7 +36,11 @@ from bench.scenarios.inbox_common import (
     sign_all,
 )
 
-SAT_CAP = 3_500  # bodies signed per second of saturation run (above the expected ceiling)
+# Bodies signed per second of a saturation run. Each is a distinct activity, and a replayed
+# one is accepted but not stored again, so this is the highest accepted/s a run can show: it
+# must stay well above the ceiling (3,500 was reached: W1 and W3's all-known runs read
+# 3,494-3,500/s, the cap and not the app).
+SAT_CAP = 5_000
 
 
 async def _setup(pg: BenchPostgres, n_actors: int, label: str, **kw: Any) -> str:
