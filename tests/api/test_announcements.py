@@ -13,6 +13,7 @@ import pytest
 
 from server.db import Database
 from tests.governance.factories import found_coop, propose, run_past_close, vote
+from tests.api.test_streaming import _sse_event as sse_event
 from tests.openapi import validate, validate_list
 
 
@@ -75,17 +76,7 @@ async def test_dismiss_and_react(api: Any, member: Any, db: Database, api_config
 
 async def _sse_event(resp: Any) -> tuple[str, str]:
     """The next announcement event (the coop's own posts about the proposal come too)."""
-    event = data = None
-    while True:
-        line = (await asyncio.wait_for(resp.content.readline(), timeout=10)).decode().rstrip("\n")
-        if line.startswith("event: "):
-            event = line[len("event: "):]
-        elif line.startswith("data: "):
-            data = line[len("data: "):]
-        elif line == "" and event is not None:
-            if event.startswith("announcement"):
-                return event, data or ""
-            event = data = None
+    return await sse_event(resp, "announcement")
 
 
 async def test_streamed_to_signed_in_clients(api: Any, member: Any, db: Database, api_config: Any,

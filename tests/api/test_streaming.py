@@ -39,7 +39,8 @@ async def _follow(db: Database, config: Config, clock: FrozenClock, follower: An
         await follows.follow(conn, config=config, follower=a, target=b, now=clock.now())
 
 
-async def _sse_event(resp: Any) -> tuple[str, str]:
+async def _sse_event(resp: Any, prefix: str = "") -> tuple[str, str]:
+    """The next server-sent event (the next whose name starts with `prefix`)."""
     event = data = None
     while True:
         line = (await asyncio.wait_for(resp.content.readline(), timeout=10)).decode().rstrip("\n")
@@ -48,7 +49,9 @@ async def _sse_event(resp: Any) -> tuple[str, str]:
         elif line.startswith("data: "):
             data = line[len("data: "):]
         elif line == "" and event is not None:
-            return event, data or ""
+            if event.startswith(prefix):
+                return event, data or ""
+            event = data = None
 
 
 async def test_post_reaches_sse_and_websocket_on_another_instance(
