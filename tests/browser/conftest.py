@@ -148,3 +148,14 @@ def screenshot(page: Page, name: str) -> None:
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
+
+
+def at_widths(page: Page, name: str, widths: tuple[int, ...] = (1280, 360, 320)) -> None:
+    """The page at a desktop, a phone and the narrowest phone width: nothing runs off the side
+    at any of them (the page is no wider than the window), with a screenshot of each when
+    screenshots are asked for; the window is 1280 wide again afterwards."""
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        screenshot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})

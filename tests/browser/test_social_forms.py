@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from server.statuses.compose import PollDraft
-from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, screenshot
+from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, at_widths
 from tests.browser.test_social_pages import _member, _post_as, _run_jobs, _sign_in
 
 if not CHROMIUM.exists():  # the reason is printed in the summary (addopts has -ra)
@@ -59,12 +59,7 @@ def test_post_an_image_with_alt_text_and_the_controls_names(page: Page,
     _run_jobs(server)   # the home feed is filled by a job
     page.goto("/home")
     expect(page.get_by_role("img", name="Three red tomatoes on a vine")).to_be_visible()
-    page.set_viewport_size({"width": 1280, "height": 900})
-    screenshot(page, "social-home-image-1280")
-    page.set_viewport_size({"width": 360, "height": 800})
-    screenshot(page, "social-home-image-360")
-    page.set_viewport_size({"width": 320, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    at_widths(page, "social-home-image")
 
 
 def test_vote_in_a_poll_then_edit_a_post(page: Page, server: LiveServer) -> None:
@@ -117,12 +112,7 @@ def test_search_a_member_and_edit_the_bio(page: Page, server: LiveServer) -> Non
     page.get_by_label("Content 1").fill("number 7")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_role("status")).to_contain_text("Your profile is saved")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    screenshot(page, "social-settings-profile-1280")
-    page.set_viewport_size({"width": 360, "height": 800})
-    screenshot(page, "social-settings-profile-360")
-    page.set_viewport_size({"width": 320, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    at_widths(page, "social-settings-profile")
     page.get_by_role("link", name="See your profile").click()
     expect(page.get_by_text("Keeper of the seed library")).to_be_visible()
     expect(page.get_by_text("number 7")).to_be_visible()

@@ -14,7 +14,7 @@ from server.jobs.registry import job_handlers
 from server.jobs.worker import Worker
 from server.statuses import service
 from server.statuses.compose import Draft
-from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, screenshot
+from tests.browser.conftest import CHROMIUM, SKIP_REASON, LiveServer, at_widths
 from tests.helpers import make_account
 
 if not CHROMIUM.exists():  # the reason is printed in the summary (addopts has -ra)
@@ -72,11 +72,7 @@ def test_post_reply_favourite_and_boost(page: Page, server: LiveServer) -> None:
     page.reload()
     post = page.locator("article.status").filter(has_text="Hello from the web")
     expect(post).to_be_visible()
-    page.set_viewport_size({"width": 1280, "height": 900})
-    screenshot(page, "social-home-1280")
-    page.set_viewport_size({"width": 360, "height": 800})
-    screenshot(page, "social-home-360")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    at_widths(page, "social-home")
 
     post.locator("time").click()   # the time links to the status page
     expect(page.get_by_label("Post text")).to_have_value("")   # one's own post: no mention
@@ -93,9 +89,7 @@ def test_post_reply_favourite_and_boost(page: Page, server: LiveServer) -> None:
     root = page.locator("article.status.focus")
     expect(root).to_contain_text("1 boost")
     expect(root.get_by_role("button", name="Unfavourite")).to_have_attribute("aria-pressed", "true")
-    screenshot(page, "social-status-1280")
-    page.set_viewport_size({"width": 360, "height": 800})
-    screenshot(page, "social-status-360")
+    at_widths(page, "social-status")
 
 
 def test_follow_from_a_profile_and_read_their_next_post_at_home(page: Page,
@@ -146,10 +140,5 @@ def test_a_list_made_and_read_in_the_browser(page: Page, server: LiveServer) -> 
     _post_as(server, lou, "Tomatoes are in")
     page.get_by_role("link", name="Posts").click()
     expect(page.locator("article.status").filter(has_text="Tomatoes are in")).to_be_visible()
-    # The site navigation fits the page at a desktop and at a phone width.
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate("document.documentElement.scrollWidth") <= width
-    screenshot(page, "social-list-360")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    screenshot(page, "social-list-1280")
+    # The site navigation fits the page at a desktop and at phone widths.
+    at_widths(page, "social-list")
