@@ -117,7 +117,6 @@ class RateCounter:
                         window_starts=[k[1] for k, _ in sent], hits=[n for _, n in sent])
                 for key, n in sent:   # hits counted during the await stay pending
                     self._buckets[key].pending -= n
-                self._waiting = sum(1 for b in self._buckets.values() if b.pending)
                 for name, start, total in totals:
                     found = self._buckets.get((name, start))
                     if found is not None:
@@ -127,7 +126,15 @@ class RateCounter:
             self._flushing = False
 
     def _forget(self, now: datetime) -> None:
-        over = [k for k, b in self._buckets.items() if b.reset_at <= now and not b.pending]
+        """Drop the windows that are over, and count the buckets still waiting (hits
+        counted while the flush was under way) in the same pass."""
+        over: list[tuple[str, datetime]] = []
+        self._waiting = 0
+        for key, bucket in self._buckets.items():
+            if bucket.pending:
+                self._waiting += 1
+            elif bucket.reset_at <= now:
+                over.append(key)
         for key in over:
             del self._buckets[key]
         if len(self._buckets) > MAX_BUCKETS:
