@@ -6,6 +6,8 @@ service the API calls; a refused form is shown again with what was typed."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from aiohttp import web
@@ -50,11 +52,19 @@ def _settings(form: dict[str, str]) -> dict[str, Any]:
             "exclusive": form.get("exclusive") == "on"}
 
 
-async def _own(conn: Conn, list_id: int, owner_id: int) -> ListRow:
+@contextlib.contextmanager
+def _no_such_list() -> Iterator[None]:
+    """The service's "Record not found" (the API's words for someone else's list, or none)
+    as the pages say it."""
     try:
-        return await service.own_list(conn, list_id=list_id, owner_id=owner_id)
+        yield
     except NotFoundError:
         raise NotFoundError("There is no such list.") from None
+
+
+async def _own(conn: Conn, list_id: int, owner_id: int) -> ListRow:
+    with _no_such_list():
+        return await service.own_list(conn, list_id=list_id, owner_id=owner_id)
 
 
 @routes.get("/lists")
@@ -128,9 +138,10 @@ async def post_list_edit(request: web.Request) -> web.StreamResponse:
     me = await require_viewer(request)
     list_id = _list_id(request)
     try:
-        async with request.app[DB].transaction() as conn:
-            await _own(conn, list_id, me.id)
-            await service.update_list(conn, list_id=list_id, owner_id=me.id, **_settings(form))
+        with _no_such_list():
+            async with request.app[DB].transaction() as conn:
+                await service.update_list(conn, list_id=list_id, owner_id=me.id,
+                                          **_settings(form))
     except ValidationError as exc:
         async with request.app[DB].acquire() as conn:
             row = await _own(conn, list_id, me.id)
@@ -142,9 +153,9 @@ async def post_list_edit(request: web.Request) -> web.StreamResponse:
 async def post_list_delete(request: web.Request) -> web.StreamResponse:
     await read_form(request)
     me = await require_viewer(request)
-    async with request.app[DB].transaction() as conn:
-        await _own(conn, _list_id(request), me.id)
-        await service.delete_list(conn, list_id=_list_id(request), owner_id=me.id)
+    with _no_such_list():
+        async with request.app[DB].transaction() as conn:
+            await service.delete_list(conn, list_id=_list_id(request), owner_id=me.id)
     return see_other("/lists?notice=list_deleted")
 
 
@@ -167,19 +178,21 @@ async def post_list_member(request: web.Request) -> web.StreamResponse:
     typed = form.get("acct", "")
     handle = _handle(typed, request.app[CONFIG].domain)
     error = None
-    async with request.app[DB].transaction() as conn:
-        row = await _own(conn, list_id, me.id)
-        found = handle and await accounts_q.find_account_by_acct(
-            conn, username=handle[0], domain=handle[1])
-        if not found:
-            error = f"No account {typed.strip() or '(none given)'} is known here."
-        else:
-            try:
-                await service.add_accounts(conn, list_id=list_id, owner_id=me.id,
-                                           account_ids=[found.id])
-            except ValidationError:
-                error = f"You can only add accounts you follow: follow @{found.acct()} first."
+    with _no_such_list():
+        async with request.app[DB].transaction() as conn:
+            found = handle and await accounts_q.find_account_by_acct(
+                conn, username=handle[0], domain=handle[1])
+            if not found:
+                error = f"No account {typed.strip() or '(none given)'} is known here."
+            else:
+                try:   # the service checks the list is theirs
+                    await service.add_accounts(conn, list_id=list_id, owner_id=me.id,
+                                               account_ids=[found.id])
+                except ValidationError:
+                    error = f"You can only add accounts you follow: follow @{found.acct()} first."
     if error is not None:
+        async with request.app[DB].acquire() as conn:
+            row = await _own(conn, list_id, me.id)
         return await _edit_page(request, row, error=error, status=422)
     return see_other(f"/lists/{list_id}/edit?notice=member_added")
 
@@ -190,9 +203,8 @@ async def post_list_member_remove(request: web.Request) -> web.StreamResponse:
     me = await require_viewer(request)
     list_id = _list_id(request)
     account_id = parse_id(request.match_info["account_id"])
-    async with request.app[DB].transaction() as conn:
-        await _own(conn, list_id, me.id)
-        if account_id is not None:
+    with _no_such_list():
+        async with request.app[DB].transaction() as conn:
             await service.remove_accounts(conn, list_id=list_id, owner_id=me.id,
-                                          account_ids=[account_id])
+                                          account_ids=[account_id] if account_id else [])
     return see_other(f"/lists/{list_id}/edit?notice=member_removed")
