@@ -18,9 +18,7 @@ async def create_poll(conn: Conn, *, status_id: int, account_id: int, draft: Pol
         conn, poll_id=poll_id, status_id=status_id, account_id=account_id,
         options=[o.strip() for o in draft.options], multiple=draft.multiple,
         hide_totals=draft.hide_totals, expires_at=now + draft.expires_in, now=now)
-    from server.polls.service import schedule_expiry  # polls.service imports statuses
-
-    await schedule_expiry(conn, poll_id=poll_id, expires_at=now + draft.expires_in, now=now)
+    await _close_on_time(conn, poll_id=poll_id, expires_at=now + draft.expires_in, now=now)
     return poll_id
 
 
@@ -43,6 +41,10 @@ async def edit_poll(conn: Conn, *, status_id: int, account_id: int, current: dic
     await queries.update_poll(conn, poll_id=current["id"], options=options,
                               multiple=draft.multiple, hide_totals=draft.hide_totals,
                               expires_at=expires_at, now=now)
+    await _close_on_time(conn, poll_id=current["id"], expires_at=expires_at, now=now)
+
+
+async def _close_on_time(conn: Conn, *, poll_id: int, expires_at: datetime, now: datetime) -> None:
     from server.polls.service import schedule_expiry  # polls.service imports statuses
 
-    await schedule_expiry(conn, poll_id=current["id"], expires_at=expires_at, now=now)
+    await schedule_expiry(conn, poll_id=poll_id, expires_at=expires_at, now=now)

@@ -85,11 +85,8 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
     names = text.extract_hashtags(draft.text)
     await queries.tag_status(conn, status_id=status_id, ids=[new_id() for _ in names], names=names,
                              now=now)
-    attached = await queries.attach_media(conn, media_ids=draft.media_ids, account_id=author.id,
-                                          status_id=status_id)
-    if len(attached) != len(draft.media_ids):
-        raise ValidationError("Validation failed: a media attachment does not exist or is not yours",
-                              field="media_ids")
+    attached = await _attach_media(conn, author=author, status_id=status_id,
+                                   media_ids=draft.media_ids)
     if draft.poll is not None:
         await polls.create_poll(conn, status_id=status_id, account_id=author.id, draft=draft.poll,
                                 now=now)
@@ -160,6 +157,18 @@ async def _own_status(conn: Conn, *, account: Account, status_id: int) -> Status
     return status
 
 
+async def _attach_media(conn: Conn, *, author: Account, status_id: int,
+                        media_ids: list[int]) -> list[int]:
+    """The author's uploads on the post, in this order; one that is not theirs (or is on
+    another post) refuses the whole post."""
+    attached = await queries.attach_media(conn, media_ids=media_ids, account_id=author.id,
+                                          status_id=status_id)
+    if len(attached) != len(media_ids):
+        raise ValidationError("Validation failed: a media attachment does not exist or is not yours",
+                              field="media_ids")
+    return attached
+
+
 async def edit_status(conn: Conn, *, config: Config, author: Account, status_id: int, draft: Draft,
                       now: datetime, media_changes: Sequence[MediaChange] = (),
                       keep_poll: bool = False) -> Status:
@@ -180,11 +189,7 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
                                      created_at=before.edited_at or before.created_at)
     # The attachments become those named, in that order (none named: none), as Mastodon's
     # edit does; a file that leaves the post stays in the history above.
-    attached = await queries.attach_media(conn, media_ids=draft.media_ids, account_id=author.id,
-                                          status_id=status_id) if draft.media_ids else []
-    if len(attached) != len(draft.media_ids):
-        raise ValidationError("Validation failed: a media attachment does not exist or is not yours",
-                              field="media_ids")
+    await _attach_media(conn, author=author, status_id=status_id, media_ids=draft.media_ids)
     await queries.detach_media_except(conn, status_id=status_id, keep_ids=draft.media_ids)
     if not keep_poll:
         await polls.edit_poll(conn, status_id=status_id, account_id=author.id,
