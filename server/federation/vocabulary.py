@@ -75,6 +75,10 @@ class Note:
     emojis: tuple[Emoji, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     poll: Poll | None = None
+    # The post it quotes (FEP-044f `quote`, or the older quoteUri / quoteUrl /
+    # _misskey_quote), and the id of the quoted author's authorisation stamp, if any.
+    quote_uri: str | None = None
+    quote_authorization: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,16 @@ class Delete(Activity):
 @dataclass(frozen=True)
 class Block(Activity):
     object_uri: str
+
+
+@dataclass(frozen=True)
+class QuoteRequest(Activity):
+    """Someone asks to quote one of our posts (`object`) in their post (`instrument`, by id or
+    embedded; `instrument_note` when embedded and parsed)."""
+
+    object_uri: str
+    instrument_uri: str
+    instrument_note: Note | None = None
 
 
 @dataclass(frozen=True)

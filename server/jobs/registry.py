@@ -31,6 +31,8 @@ def _builtin_handlers() -> dict[str, JobHandler]:
     from server.polls import federation as polls_federation
     from server.polls import service as polls
     from server.push import delivery as push_delivery
+    from server.quotes import inbound as quotes_inbound
+    from server.quotes import verify as quotes_verify
     from server.media import service as media_service
     from server.notifications import edits as notification_edits
     from server.statuses import scheduled
@@ -56,6 +58,7 @@ def _builtin_handlers() -> dict[str, JobHandler]:
         **jury_timers.HANDLERS,
         **outbound_handlers,
         "federation.fetch_parent": threads.fetch_parent,
+        quotes_inbound.VERIFY_JOB: quotes_verify.verify_quote,
         polls.EXPIRE_KIND: polls.expire_job,
         polls_federation.DELIVER_KIND: polls_federation.deliver_vote,
         governance_publish.QUESTION_JOB: governance_publish.publish_question,

@@ -27,6 +27,7 @@ from server.media import queries as media_q
 from server.notifications import service as notifications
 from server.notifications.edits import JOB_KIND as EDITED_JOB
 from server.polls import service as polls_service
+from server.quotes import inbound as quotes
 from server.statuses import queries
 from server.statuses.inbound import queries as inbound_q
 from server.statuses.queries import NewStatus, Status
@@ -133,6 +134,9 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
     await _store_extras(conn, status_id=status_id, author=author, note=note, now=now)
     await inbound_q.insert_remote_media(conn, account_id=author.id, status_id=status_id,
                                         media=_media_rows(note), now=now)
+    if note.quote_uri is not None:
+        await quotes.record_quote(conn, status=status, note=note, author=author, now=now,
+                                  depth=depth)
     if note.in_reply_to and parent is None and depth < MAX_PARENT_DEPTH \
             and not uris.is_local(note.in_reply_to, config):
         await jobs.enqueue(conn, "federation.fetch_parent",
@@ -186,6 +190,10 @@ async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, auth
     if status.edited_at is not None and note.updated is not None \
             and note.updated <= status.edited_at:
         return False
+    # A quote's stamp arrives by an Update that changes nothing else (Mastodon sends one once
+    # the quoted author's server accepted): recorded whether or not the text changed.
+    quote_changed = await quotes.record_quote(conn, status=status, note=note, author=author,
+                                              now=now)
     content = render_content(note)
     spoiler = sanitize_plain(note.summary, limit=1000)
     sensitive = note.sensitive or bool(spoiler)
@@ -222,7 +230,7 @@ async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, auth
         await queries.delete_status_tags(conn, status_id=status.id)
         await inbound_q.delete_status_emojis(conn, status_id=status.id)
     elif note.poll is None:
-        return False
+        return quote_changed
     # Poll counts change without an edit (votes came in): refreshed either way.
     if changed:
         await _store_extras(conn, status_id=status.id, author=author, note=note, now=now)

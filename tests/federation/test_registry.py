@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_every_parsed_type_is_handled_or_listed_as_pending() -> None:
     assert set(inbox.HANDLERS) == {"Accept", "Announce", "Block", "Create", "Delete", "Flag",
-                                   "Follow", "Like", "Move", "Reject", "Undo", "Update"}
+                                   "Follow", "Like", "Move", "QuoteRequest", "Reject", "Undo",
+                                   "Update"}
     assert set(inbox.PENDING) == set()
     assert not set(inbox.HANDLERS) & set(inbox.PENDING)
     assert set(inbox.HANDLERS) | set(inbox.PENDING) == set(_PARSERS)

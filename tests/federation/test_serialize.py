@@ -43,6 +43,21 @@ def test_each_visibility_is_addressed_as_mastodon_addresses_it(visibility: str, 
     assert names == ["@bob@mastodon.test", "@cy"]
 
 
+@pytest.mark.parametrize(("visibility", "approved"), [
+    ("public", [PUBLIC]), ("unlisted", [PUBLIC]),
+    ("private", [ADA.uri]), ("direct", [ADA.uri]),
+])
+def test_a_members_note_says_who_may_quote_it(visibility: str, approved: list[str]) -> None:
+    note = serialize.to_ap_note(replace(STATUS, visibility=visibility), author=ADA,
+                                mentions=[], tags=[], media=[], config=CONFIG)
+    assert note["interactionPolicy"] == {"canQuote": {"automaticApproval": approved}}
+    terms = note["@context"][1]
+    assert terms["interactionPolicy"] == {"@id": "gts:interactionPolicy", "@type": "@id"}
+    remote = serialize.to_ap_note(replace(STATUS, local=False), author=ADA, mentions=[],
+                                  tags=[], media=[], config=CONFIG)
+    assert "interactionPolicy" not in remote
+
+
 def test_an_edited_post_in_a_language_has_updated_and_content_map() -> None:
     edited = replace(STATUS, language="de", edited_at=WHEN + timedelta(minutes=3),
                      spoiler_text="Achtung", sensitive=True)

@@ -14,6 +14,7 @@ a 429 or a timeout may.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,11 +24,13 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
+from server.errors import CommonholdError
 from server.federation import uris
 from server.federation.activitypub import instance_actor
 from server.federation.activitypub.signatures import sign_request
 from server.federation.jsonlimits import JsonRefusedError, parse_json_object
 from server.federation.netguard import AddressRefusedError, check_url_host
+from server.jobs import RetryLaterError
 from server.jobs.context import JobContext
 
 AP_ACCEPT = ('application/activity+json, '
@@ -36,6 +39,7 @@ JRD_ACCEPT = "application/jrd+json, application/json"
 MAX_BYTES = 1024 * 1024
 MAX_REDIRECTS = 3
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 20.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -86,6 +90,24 @@ class FetchUnavailableError(FetchError):
     """5xx, 429, a timeout or a connection failure: it may work later."""
 
     retryable = True
+
+
+async def for_job(fetching: Awaitable[T], *, what: str, url: str,
+                  passing: tuple[type[Exception], ...] = ()) -> T | None:
+    """What a job fetches, or None (logged) when it cannot be had: a server that is down makes
+    the job retry later (RetryLaterError); anything else will not change by asking again.
+    Exceptions in `passing` reach the caller."""
+    try:
+        return await fetching
+    except passing:
+        raise
+    except FetchError as exc:
+        if exc.retryable:
+            raise RetryLaterError(str(exc)) from None
+        log.info("%s %s not fetched: %s", what, url, exc)
+    except CommonholdError as exc:
+        log.info("%s %s refused: %s", what, url, exc.message)
+    return None
 
 
 @dataclass(frozen=True)

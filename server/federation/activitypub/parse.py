@@ -237,10 +237,22 @@ def _move(doc: Doc, config: Config) -> v.Move:
                                                             "Move target"))
 
 
+def _quote_request(doc: Doc, config: Config) -> v.QuoteRequest:
+    activity_id, actor = _base(doc, config)
+    quoted = _required_uri(doc.get("object"), config, "QuoteRequest object")
+    instrument = _first(doc.get("instrument"))
+    instrument_uri = _required_uri(instrument, config, "QuoteRequest instrument")
+    note = None
+    if isinstance(instrument, dict) and _type_of(instrument) in NOTE_TYPES:
+        note = parse_note(instrument, config, actor=actor)
+    return v.QuoteRequest(activity_id, actor, quoted, instrument_uri, note)
+
+
 _PARSERS: dict[str, Callable[[Doc, Config], v.Activity]] = {
     "Follow": _follow, "Accept": _accept, "Reject": _reject, "Undo": _undo,
     "Create": _create, "Update": _update, "Announce": _announce, "Like": _like,
     "Delete": _delete, "Block": _block, "Flag": _flag, "Move": _move,
+    "QuoteRequest": _quote_request,
 }
 
 
@@ -273,7 +285,27 @@ def parse_note(obj: Doc, config: Config, *, actor: str | None = None) -> v.Note:
         to=_audience(obj.get("to")), cc=_audience(obj.get("cc")), language=language,
         name=_text(obj.get("name")), mentions=mentions, hashtags=hashtags, emojis=emojis,
         attachments=_attachments(obj.get("attachment")),
-        poll=_poll(obj) if kind == "Question" else None)
+        poll=_poll(obj) if kind == "Question" else None,
+        quote_uri=_quote_uri(obj, config),
+        quote_authorization=_optional_uri(obj.get("quoteAuthorization"), config))
+
+
+# Where servers put the quoted post: FEP-044f's `quote` first (Mastodon 4.5, GoToSocial),
+# then the older names Fedibird, Akkoma/Pleroma and Misskey use.
+_QUOTE_KEYS = ("quote", "quoteUri", "quoteUrl", "_misskey_quote")
+
+
+def _quote_uri(obj: Doc, config: Config) -> str | None:
+    for key in _QUOTE_KEYS:
+        uri = _optional_uri(obj.get(key), config)
+        if uri is not None:
+            return uri
+    return None
+
+
+def _optional_uri(value: Any, config: Config) -> str | None:
+    uri = uri_of(value)
+    return uri if uri is not None and uris.acceptable_id(uri, config) else None
 
 
 def _tags(value: Any) -> tuple[tuple[v.Mention, ...], tuple[str, ...], tuple[v.Emoji, ...]]:

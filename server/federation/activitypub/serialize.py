@@ -50,6 +50,13 @@ NOTE_CONTEXT: list[Any] = [AS, {
     "blurhash": "toot:blurhash",
     "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
     "votersCount": "toot:votersCount",
+    # Who may quote the post (FEP-044f, with GoToSocial's interaction policy terms, as
+    # Mastodon 4.5 defines them).
+    "gts": "https://gotosocial.org/ns#",
+    "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+    "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+    "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"},
+    "manualApproval": {"@id": "gts:manualApproval", "@type": "@id"},
 }]
 
 
@@ -257,9 +264,18 @@ def to_ap_note(status: Status, *, author: Any, mentions: Sequence[Mapping[str, A
         doc["replies"] = {"id": replies, "type": "Collection", "first": {
             "type": "CollectionPage", "next": f"{replies}?only_other_accounts=true&page=true",
             "partOf": replies, "items": []}}
+        doc["interactionPolicy"] = quote_policy(status, author_uri=author.uri)
     if poll:
         _add_poll(doc, poll)
     return with_context(doc, NOTE_CONTEXT) if context else doc
+
+
+def quote_policy(status: Status, *, author_uri: str) -> dict[str, Any]:
+    """Who may quote a member's post without asking a person (server/quotes/requests.py
+    grants exactly these): anyone for a public or unlisted post, only its author otherwise.
+    Servers that support quotes (Mastodon 4.5, GoToSocial) read it to offer quoting at all."""
+    approved = [PUBLIC] if status.visibility in ("public", "unlisted") else [author_uri]
+    return {"canQuote": {"automaticApproval": approved}}
 
 
 def _add_poll(doc: dict[str, Any], poll: Mapping[str, Any]) -> None:

@@ -2,7 +2,8 @@
 
 A deleted post becomes a tombstone through the statuses service (boosts of it go too, feeds
 and streams are told). A Delete that arrives before its post is remembered (tombstones.py)
-so the late Create is dropped. Only the author can delete a post.
+so the late Create is dropped. Only the author can delete a post. A Delete of a quote
+authorisation stamp (FEP-044f) by the quoted author revokes the quote it allowed.
 
 A deleted actor is marked suspended (its later activities are dropped at the inbox), its follows
 in both directions go, and its posts and the boosts of them become tombstones, a batch per
@@ -16,6 +17,7 @@ from server.federation import vocabulary as v
 from server.federation.activitypub import remote_actors
 from server.federation.activitypub.inbox import tombstones
 from server.federation.activitypub.inbox.context import PROCESSED, InboxContext, Outcome, ignored
+from server.quotes import queries as quotes_q
 from server.statuses import queries as statuses_q
 from server.statuses import service as statuses
 
@@ -32,6 +34,9 @@ async def _delete_post(ctx: InboxContext, activity: v.Delete) -> Outcome:
     actor = await remote_actors.get_or_fetch_actor(ctx.job, activity.actor_uri)
     async with ctx.db.transaction() as conn:
         status = await statuses_q.get_status_by_uri(conn, uri=activity.object_uri)
+        if status is None and await quotes_q.revoke_by_approval(
+                conn, approval_uri=activity.object_uri, account_id=actor.id, now=ctx.now()):
+            return PROCESSED    # the quoted author withdrew a quote authorisation
         if status is None:
             await tombstones.remember(conn, uri=activity.object_uri,
                                       actor_uri=activity.actor_uri, now=ctx.now())

@@ -1,7 +1,7 @@
 """The plainest remote posts, many at once: a post that replies to nothing and carries no
-mentions, attachments, custom emoji or poll, and is not a direct message, needs only its row,
-its tags, its place in home feeds and lists and one stream event. For a batch of such posts
-each of those is one statement (multi-row, from arrays) instead of one per post.
+mentions, attachments, custom emoji, poll or quote, and is not a direct message, needs only
+its row, its tags, its place in home feeds and lists and one stream event. For a batch of
+such posts each of those is one statement (multi-row, from arrays) instead of one per post.
 
 What it writes is what server/statuses/remote.store_remote_status writes for such a post;
 anything richer goes through that function.
@@ -35,7 +35,7 @@ class Post:
 
 def is_plain(note: v.Note, author: Account) -> bool:
     if note.in_reply_to or note.mentions or note.attachments or note.emojis \
-            or note.poll is not None:
+            or note.poll is not None or note.quote_uri is not None:
         return False
     return _visibility(note, author) != "direct"
 

@@ -1,0 +1,58 @@
+"""SQL for quote posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from server.db import Conn, load_queries
+
+Q = load_queries("server.quotes")
+
+PENDING, ACCEPTED, REJECTED, REVOKED = "pending", "accepted", "rejected", "revoked"
+
+
+@dataclass(frozen=True)
+class Quote:
+    status_id: int
+    account_id: int
+    quoted_uri: str
+    quoted_status_id: int | None
+    quoted_account_id: int | None
+    state: str
+    approval_uri: str | None
+    activity_uri: str | None
+
+
+async def get_quote(conn: Conn, *, status_id: int) -> Quote | None:
+    row = await conn.fetchrow(Q["get_quote"], status_id)
+    return Quote(**dict(row)) if row else None
+
+
+async def upsert_quote(conn: Conn, *, status_id: int, account_id: int, quoted_uri: str,
+                       quoted_status_id: int | None, quoted_account_id: int | None, state: str,
+                       approval_uri: str | None, now: datetime,
+                       activity_uri: str | None = None) -> None:
+    await conn.execute(Q["upsert_quote"], status_id, account_id, quoted_uri, quoted_status_id,
+                       quoted_account_id, state, approval_uri, activity_uri, now)
+
+
+async def delete_quote(conn: Conn, *, status_id: int) -> bool:
+    return await conn.execute(Q["delete_quote"], status_id) != "DELETE 0"
+
+
+async def set_quote_state(conn: Conn, *, status_id: int, state: str, now: datetime) -> None:
+    await conn.execute(Q["set_quote_state"], status_id, state, now)
+
+
+async def revoke_by_approval(conn: Conn, *, approval_uri: str, account_id: int,
+                             now: datetime) -> list[int]:
+    rows = await conn.fetch(Q["revoke_by_approval"], approval_uri, account_id, now)
+    return [r["status_id"] for r in rows]
+
+
+async def get_authorization(conn: Conn, *, status_id: int,
+                            quoted_account_id: int) -> tuple[str, str] | None:
+    """(quoting post's uri, quoted post's uri) of an accepted quote of that member's post."""
+    row = await conn.fetchrow(Q["get_authorization"], status_id, quoted_account_id)
+    return (row["quoting_uri"], row["quoted_uri"]) if row else None

@@ -1,0 +1,82 @@
+"""Answering another server's QuoteRequest for one of our members' posts (FEP-044f).
+
+Who may quote what follows Mastodon 4.5's defaults, which its users and apps expect: a
+public or unlisted post may be quoted by anyone it is visible to (not by an account that
+blocks its author or is blocked by them), automatically; a followers-only or direct post by
+its author only. A granted quote is recorded as accepted and answered with an Accept whose
+`result` is our authorisation stamp (served by federation/activitypub/quote_stamps.py); a
+refused one with a Reject. Both go to the requester's own inbox, signed by the quoted author.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from server.accounts.queries import Account
+from server.db import Conn
+from server.federation import delivery
+from server.federation import vocabulary as v
+from server.federation.activitypub.serialize import AS
+from server.federation.outbound.common import personal_inbox
+from server.quotes import queries as q
+from server.quotes.inbound import authorization_uri
+from server.statuses import service as statuses
+from server.statuses.queries import Status
+
+
+async def may_quote(conn: Conn, *, quoted: Status, account: Account) -> bool:
+    if quoted.deleted_at is not None or quoted.reblog_of_id is not None:
+        return False
+    if account.id == quoted.account_id:
+        return True
+    if quoted.visibility not in ("public", "unlisted"):
+        return False
+    return await statuses.can_view(conn, quoted, account)
+
+
+def _request(request: v.QuoteRequest) -> dict[str, Any]:
+    return {"id": request.id, "type": "QuoteRequest", "actor": request.actor_uri,
+            "instrument": request.instrument_uri, "object": request.object_uri}
+
+
+async def accept(conn: Conn, *, quoted: Status, quoted_author: Account, requester: Account,
+                 quoting: Status, request: v.QuoteRequest, now: datetime) -> None:
+    await q.upsert_quote(conn, status_id=quoting.id, account_id=requester.id,
+                         quoted_uri=quoted.uri, quoted_status_id=quoted.id,
+                         quoted_account_id=quoted_author.id, state=q.ACCEPTED,
+                         approval_uri=None, activity_uri=request.id, now=now)
+    activity = {"@context": AS,
+                "id": f"{quoted_author.uri}#accepts/quote_requests/{quoting.id}",
+                "type": "Accept", "actor": quoted_author.uri, "object": _request(request),
+                "result": authorization_uri(quoted_author.uri, quoting.id)}
+    await delivery.enqueue_deliveries(conn, actor_id=quoted_author.id, activity=activity,
+                                      inboxes=personal_inbox(requester), now=now)
+
+
+async def reject(conn: Conn, *, quoted_author: Account, requester: Account,
+                 request: v.QuoteRequest, now: datetime) -> None:
+    activity = {"@context": AS,
+                "id": f"{quoted_author.uri}#rejects/quote_requests/{uuid.uuid4()}",
+                "type": "Reject", "actor": quoted_author.uri, "object": _request(request)}
+    await delivery.enqueue_deliveries(conn, actor_id=quoted_author.id, activity=activity,
+                                      inboxes=personal_inbox(requester), now=now)
+
+
+def stamp(*, quoted_author_uri: str, quoting_status_id: int, quoting_uri: str,
+          quoted_uri: str) -> dict[str, Any]:
+    """Our authorisation stamp for an accepted quote, as Mastodon 4.5 serves its own."""
+    return {
+        "@context": [AS, {
+            "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+            "gts": "https://gotosocial.org/ns#",
+            "interactingObject": {"@id": "gts:interactingObject"},
+            "interactionTarget": {"@id": "gts:interactionTarget"},
+        }],
+        "id": authorization_uri(quoted_author_uri, quoting_status_id),
+        "type": "QuoteAuthorization",
+        "attributedTo": quoted_author_uri,
+        "interactingObject": quoting_uri,
+        "interactionTarget": quoted_uri,
+    }
