@@ -57,20 +57,27 @@ def read_draft(params: Params, *, default_visibility: str, default_sensitive: bo
     if visibility not in VISIBILITIES:
         raise ValidationError(f"visibility must be one of {', '.join(VISIBILITIES)}.",
                               field="visibility")
-    in_reply_to = params.str("in_reply_to_id", strip=True)
-    in_reply_to_id = None
-    if in_reply_to:
-        in_reply_to_id = parse_id(in_reply_to)
-        if in_reply_to_id is None:
-            raise ValidationError("Validation failed: the post you reply to does not exist",
-                                  field="in_reply_to_id")
+    in_reply_to_id = _status_id(params, "in_reply_to_id",
+                                "Validation failed: the post you reply to does not exist")
+    quoted_status_id = _status_id(params, "quoted_status_id",
+                                  "Validation failed: the post you quote does not exist")
     sensitive = params.bool("sensitive")
     return Draft(text=params.str("status", max_length=_MAX_TEXT) or "", visibility=visibility,
                  spoiler_text=params.str("spoiler_text", max_length=_MAX_TEXT) or "",
                  sensitive=default_sensitive if sensitive is None else sensitive,
                  language=params.str("language", strip=True) or default_language,
                  in_reply_to_id=in_reply_to_id, media_ids=_ids(params, "media_ids"),
-                 poll=_poll(params))
+                 poll=_poll(params), quoted_status_id=quoted_status_id)
+
+
+def _status_id(params: Params, name: str, missing: str) -> int | None:
+    raw = params.str(name, strip=True)
+    if not raw:
+        return None
+    found = parse_id(raw)
+    if found is None:
+        raise ValidationError(missing, field=name)
+    return found
 
 
 def read_scheduled_at(params: Params) -> datetime | None:

@@ -102,10 +102,12 @@ class Follow(Activity):
 
 @dataclass(frozen=True)
 class Accept(Activity):
-    """Accept of something we sent (a Follow); `follow` when the sender embedded it."""
+    """Accept of something we sent (a Follow, a QuoteRequest); `follow` when the sender
+    embedded a Follow; `result` what the acceptance produced (a quote's stamp)."""
 
     object: ObjectRef
     follow: Follow | None = None
+    result: str | None = None
 
 
 @dataclass(frozen=True)

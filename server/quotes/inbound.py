@@ -24,11 +24,6 @@ VERIFY_JOB = "federation.verify_quote"
 MAX_DEPTH = 3
 
 
-def authorization_uri(quoted_author_uri: str, quoting_status_id: int) -> str:
-    """Where our stamp for an accepted quote of a member's post is served."""
-    return f"{quoted_author_uri}/quote_authorizations/{quoting_status_id}"
-
-
 async def record_quote(conn: Conn, *, status: Status, note: v.Note, author: Account,
                        now: datetime, depth: int = 0) -> bool:
     """Whether what is recorded changed."""

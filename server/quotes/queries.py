@@ -12,6 +12,11 @@ Q = load_queries("server.quotes")
 PENDING, ACCEPTED, REJECTED, REVOKED = "pending", "accepted", "rejected", "revoked"
 
 
+def authorization_uri(quoted_author_uri: str, quoting_status_id: int) -> str:
+    """Where our stamp for an accepted quote of a member's post is served."""
+    return f"{quoted_author_uri}/quote_authorizations/{quoting_status_id}"
+
+
 @dataclass(frozen=True)
 class Quote:
     status_id: int
@@ -46,9 +51,28 @@ async def set_quote_state(conn: Conn, *, status_id: int, state: str, now: dateti
 
 
 async def revoke_by_approval(conn: Conn, *, approval_uri: str, account_id: int,
-                             now: datetime) -> list[int]:
+                             now: datetime) -> list[tuple[int, bool]]:
+    """(quoting post's id, whether it is a member's) of each quote the stamp had allowed."""
     rows = await conn.fetch(Q["revoke_by_approval"], approval_uri, account_id, now)
-    return [r["status_id"] for r in rows]
+    return [(r["status_id"], r["local"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class NoteQuote:
+    """What a Note says it quotes: the quoted post and, once allowed, the stamp."""
+    quoted_uri: str
+    authorization: str | None
+
+
+async def list_quotes_for_notes(conn: Conn, *, status_ids: list[int]) -> dict[int, NoteQuote]:
+    found: dict[int, NoteQuote] = {}
+    for r in await conn.fetch(Q["list_quotes_for_notes"], status_ids):
+        stamp = None
+        if r["state"] == ACCEPTED:
+            stamp = (authorization_uri(r["quoted_author_uri"], r["status_id"])
+                     if r["quoted_local"] else r["approval_uri"])
+        found[r["status_id"]] = NoteQuote(r["quoted_uri"], stamp)
+    return found
 
 
 async def get_authorization(conn: Conn, *, status_id: int,
@@ -56,3 +80,11 @@ async def get_authorization(conn: Conn, *, status_id: int,
     """(quoting post's uri, quoted post's uri) of an accepted quote of that member's post."""
     row = await conn.fetchrow(Q["get_authorization"], status_id, quoted_account_id)
     return (row["quoting_uri"], row["quoted_uri"]) if row else None
+
+
+async def answer_request(conn: Conn, *, activity_uri: str, account_id: int, state: str,
+                         approval_uri: str | None, now: datetime) -> int | None:
+    """The quoting post's id when a pending request of ours by that id, to that account, was
+    answered."""
+    return await conn.fetchval(Q["answer_request"], activity_uri, account_id, state,
+                               approval_uri, now)

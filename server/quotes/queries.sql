@@ -31,9 +31,12 @@ UPDATE status_quotes SET state = $2, updated_at = $3 WHERE status_id = $1 AND st
 -- name: revoke_by_approval
 -- The quoted author's server withdrew its stamp (Delete of the QuoteAuthorization).
 -- $1 approval_uri, $2 the deleting actor's account id (must be the quoted author), $3 now
-UPDATE status_quotes SET state = 'revoked', updated_at = $3
- WHERE approval_uri = $1 AND quoted_account_id = $2 AND state = 'accepted'
-RETURNING status_id;
+-- Returns the quotes revoked, and whether the quoting post is a member's.
+UPDATE status_quotes q SET state = 'revoked', updated_at = $3
+  FROM statuses s
+ WHERE q.approval_uri = $1 AND q.quoted_account_id = $2 AND q.state = 'accepted'
+   AND s.id = q.status_id
+RETURNING q.status_id, s.local;
 
 -- name: get_authorization
 -- An accepted quote of a local member's post, as its authorisation stamp names it.
@@ -43,3 +46,19 @@ SELECT q.status_id, s.uri AS quoting_uri, qs.uri AS quoted_uri
   JOIN statuses s ON s.id = q.status_id AND s.deleted_at IS NULL
   JOIN statuses qs ON qs.id = q.quoted_status_id AND qs.deleted_at IS NULL
  WHERE q.status_id = $1 AND q.quoted_account_id = $2 AND q.state = 'accepted';
+
+-- name: list_quotes_for_notes
+-- What the Notes of these posts say they quote, and the quoted author (for our own stamps).
+-- $1 status ids
+SELECT q.status_id, q.quoted_uri, q.state, q.approval_uri, a.uri AS quoted_author_uri,
+       a.id IS NOT NULL AND a.domain IS NULL AS quoted_local
+  FROM status_quotes q LEFT JOIN accounts a ON a.id = q.quoted_account_id
+ WHERE q.status_id = ANY($1::bigint[]);
+
+-- name: answer_request
+-- The quoted author's server answered our QuoteRequest (Accept with its stamp, or Reject).
+-- $1 activity_uri (our QuoteRequest's id), $2 the answering account's id, $3 state,
+-- $4 approval_uri, $5 now
+UPDATE status_quotes SET state = $3, approval_uri = $4, updated_at = $5
+ WHERE activity_uri = $1 AND quoted_account_id = $2 AND state = 'pending'
+RETURNING status_id;

@@ -1,11 +1,9 @@
 """Answering another server's QuoteRequest for one of our members' posts (FEP-044f).
 
-Who may quote what follows Mastodon 4.5's defaults, which its users and apps expect: a
-public or unlisted post may be quoted by anyone it is visible to (not by an account that
-blocks its author or is blocked by them), automatically; a followers-only or direct post by
-its author only. A granted quote is recorded as accepted and answered with an Accept whose
-`result` is our authorisation stamp (served by federation/activitypub/quote_stamps.py); a
-refused one with a Reject. Both go to the requester's own inbox, signed by the quoted author.
+Who may quote what is statuses.service.may_quote (Mastodon 4.5's defaults). A granted
+quote is recorded as accepted and answered with an Accept whose `result` is our
+authorisation stamp (served by federation/activitypub/quote_stamps.py); a refused one with a
+Reject. Both go to the requester's own inbox, signed by the quoted author.
 """
 
 from __future__ import annotations
@@ -21,19 +19,8 @@ from server.federation import vocabulary as v
 from server.federation.activitypub.serialize import AS
 from server.federation.outbound.common import personal_inbox
 from server.quotes import queries as q
-from server.quotes.inbound import authorization_uri
-from server.statuses import service as statuses
+from server.quotes.queries import authorization_uri
 from server.statuses.queries import Status
-
-
-async def may_quote(conn: Conn, *, quoted: Status, account: Account) -> bool:
-    if quoted.deleted_at is not None or quoted.reblog_of_id is not None:
-        return False
-    if account.id == quoted.account_id:
-        return True
-    if quoted.visibility not in ("public", "unlisted"):
-        return False
-    return await statuses.can_view(conn, quoted, account)
 
 
 def _request(request: v.QuoteRequest) -> dict[str, Any]:

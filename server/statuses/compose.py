@@ -38,6 +38,7 @@ class Draft:
     in_reply_to_id: int | None = None
     media_ids: list[int] = field(default_factory=list)
     poll: PollDraft | None = None
+    quoted_status_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,8 @@ def check_draft(draft: Draft) -> Draft:
     return Draft(text=text, visibility=draft.visibility, spoiler_text=draft.spoiler_text.strip(),
                  sensitive=draft.sensitive or bool(draft.spoiler_text.strip()),
                  language=draft.language, in_reply_to_id=draft.in_reply_to_id,
-                 media_ids=list(draft.media_ids), poll=draft.poll)
+                 media_ids=list(draft.media_ids), poll=draft.poll,
+                 quoted_status_id=draft.quoted_status_id)
 
 
 def check_poll(poll: PollDraft) -> None:

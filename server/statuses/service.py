@@ -22,6 +22,7 @@ from server.media import queries as media_q
 from server.media.service import check_description
 from server.notifications import service as notifications
 from server.notifications.edits import JOB_KIND as EDITED_JOB
+from server.quotes import local as quotes_local
 from server.statuses import compose, polls, queries, text, urls
 from server.streaming import publish
 from server.statuses.compose import Draft, MediaChange
@@ -60,6 +61,7 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
         if parent is None or parent.deleted_at is not None or not await can_view(conn, parent, author):
             raise ValidationError("Validation failed: the post you reply to does not exist",
                                   field="in_reply_to_id")
+    quoted = await _quoted(conn, draft, author) if draft.quoted_status_id is not None else None
     status_id = new_id()
     mentioned = await _resolve_mentions(conn, draft.text, config=config)
     if parent is not None and parent.account_id != author.id:
@@ -91,10 +93,41 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
         await polls.create_poll(conn, status_id=status_id, account_id=author.id, draft=draft.poll,
                                 now=now)
     # Most posts have no link: the card job goes only with those that do (and no media).
-    card = (CARD_JOB,) if not attached and wants_card(content, config) else ()
-    await events.emit(conn, "status.created", {"status_id": status_id}, now=now, also=card,
-                      reach=_reach(author, draft.visibility, mentioned.values()))
+    also = (CARD_JOB,) if not attached and wants_card(content, config) else ()
+    reach = _reach(author, draft.visibility, mentioned.values())
+    if quoted is not None:
+        await quotes_local.record_local_quote(conn, status=status, author_uri=author.uri,
+                                              quoted=quoted, now=now)
+        if not quoted.local:    # its author's server is asked, and the post goes there too
+            also, reach = (*also, quotes_local.SEND_REQUEST_JOB), None
+    await events.emit(conn, "status.created", {"status_id": status_id}, now=now, also=also,
+                      reach=reach)
     return status
+
+
+async def may_quote(conn: Conn, *, quoted: Status, account: Account) -> bool:
+    """Who may quote a post, as Mastodon 4.5's default policy has it: anyone who can see a
+    public or unlisted post; a followers-only or direct post only its author; a boost no one."""
+    if quoted.deleted_at is not None or quoted.reblog_of_id is not None:
+        return False
+    if account.id == quoted.account_id:
+        return True
+    if quoted.visibility not in ("public", "unlisted"):
+        return False
+    return await can_view(conn, quoted, account)
+
+
+async def _quoted(conn: Conn, draft: Draft, author: Account) -> Status:
+    assert draft.quoted_status_id is not None
+    quoted = await queries.get_status(conn, status_id=draft.quoted_status_id)
+    if quoted is None or quoted.deleted_at is not None \
+            or not await can_view(conn, quoted, author):
+        raise ValidationError("Validation failed: the post you quote does not exist",
+                              field="quoted_status_id")
+    if not await may_quote(conn, quoted=quoted, account=author):
+        raise ValidationError("Validation failed: this post cannot be quoted",
+                              field="quoted_status_id")
+    return quoted
 
 
 async def _resolve_mentions(conn: Conn, body: str, *, config: Config) -> dict[str, Account]:

@@ -26,6 +26,8 @@ async def _count(db: Database) -> tuple[int, int, int]:
     ({"status": "hi", "media_ids": ["abc"]}, "media_ids"),
     ({"status": "hi", "in_reply_to_id": "99999"}, "in_reply_to_id"),
     ({"status": "hi", "in_reply_to_id": "nope"}, "in_reply_to_id"),
+    ({"status": "hi", "quoted_status_id": "99999"}, "quoted_status_id"),
+    ({"status": "hi", "quoted_status_id": "nope"}, "quoted_status_id"),
     ({"status": "hi", "poll": {"options": ["only one"], "expires_in": 3600}}, "poll[options]"),
     ({"status": "hi", "poll": {"options": ["a", "a"], "expires_in": 3600}}, "poll[options]"),
     ({"status": "hi", "poll": {"options": ["a", "b"], "expires_in": 10}}, "poll[expires_in]"),
@@ -117,3 +119,26 @@ async def test_scheduled_status_is_published_by_its_job(api: Any, member: Any, d
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT text_source FROM statuses") == "later"
         assert await conn.fetchval("SELECT count(*) FROM scheduled_statuses") == 0
+
+
+async def test_a_quote_is_posted_and_one_of_a_private_post_refused(api: Any, member: Any,
+                                                                   db: Database) -> None:
+    ada, bea = await member("ada"), await member("bea")
+    public = await api.post("/api/v1/statuses", json={"status": "open"}, headers=bea.headers)
+    private = await api.post("/api/v1/statuses", json={"status": "closed",
+                                                       "visibility": "private"},
+                             headers=bea.headers)
+    public_id, private_id = (await public.json())["id"], (await private.json())["id"]
+    before = await _count(db)
+    resp = await api.post("/api/v1/statuses", json={"status": "me too",
+                                                    "quoted_status_id": private_id},
+                          headers=ada.headers)
+    assert resp.status == 422 and "quote" in (await resp.json())["error"]
+    assert await _count(db) == before
+    resp = await api.post("/api/v1/statuses", data={"status": "me too",
+                                                    "quoted_status_id": public_id},
+                          headers=ada.headers)
+    assert resp.status == 200, await resp.text()
+    async with db.acquire() as conn:
+        row = await conn.fetchrow("SELECT state, quoted_status_id FROM status_quotes")
+    assert (row["state"], str(row["quoted_status_id"])) == ("accepted", public_id)

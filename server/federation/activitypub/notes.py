@@ -15,6 +15,7 @@ from typing import Any
 from server.config import Config
 from server.db import Conn
 from server.federation.activitypub import queries, serialize
+from server.quotes import queries as quotes_q
 from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
 
@@ -52,13 +53,14 @@ async def load_notes(conn: Conn, statuses: list[Status], *, author: Any, config:
         media[row["status_id"]].append(row)
     parent_ids = [s.in_reply_to_id for s in originals if s.in_reply_to_id is not None]
     parents = await queries.list_status_uris_and_authors(conn, status_ids=parent_ids)
+    quotes = await quotes_q.list_quotes_for_notes(conn, status_ids=ids)
     notes = {}
     for s in originals:
         parent = parents.get(s.in_reply_to_id) if s.in_reply_to_id is not None else None
         notes[s.id] = serialize.to_ap_note(
             s, author=author, mentions=mentions[s.id], tags=tags[s.id], media=media[s.id],
             config=config, in_reply_to=parent["uri"] if parent else None, context=context,
-            poll=(polls or {}).get(s.id))
+            poll=(polls or {}).get(s.id), quote=quotes.get(s.id))
     return notes
 
 

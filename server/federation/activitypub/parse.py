@@ -141,7 +141,8 @@ def _accept(doc: Doc, config: Config) -> v.Accept:
     activity_id, actor = _base(doc, config)
     obj = doc.get("object")
     ref = v.ObjectRef(_required_uri(obj, config, "Accept object"), _type_of(obj))
-    return v.Accept(activity_id, actor, ref, _embedded_follow(_first(obj), config))
+    return v.Accept(activity_id, actor, ref, _embedded_follow(_first(obj), config),
+                    _optional_uri(doc.get("result"), config))
 
 
 def _reject(doc: Doc, config: Config) -> v.Reject:

@@ -7,6 +7,7 @@ objects use them, and so does outbound delivery, so what we serve and what we se
 
 from __future__ import annotations
 
+import html
 import mimetypes
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any
 from server.config import Config
 from server.federation.activitypub import instance_actor
 from server.federation.uris import PUBLIC
+from server.quotes.queries import NoteQuote
 from server.statuses.queries import Status
 from server.statuses.text import format_text
 from server.statuses.urls import tag_url
@@ -50,6 +52,11 @@ NOTE_CONTEXT: list[Any] = [AS, {
     "blurhash": "toot:blurhash",
     "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
     "votersCount": "toot:votersCount",
+    "quote": "https://w3id.org/fep/044f#quote",
+    "quoteUri": "http://fedibird.com/ns#quoteUri",
+    "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
+    "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+    "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
     # Who may quote the post (FEP-044f, with GoToSocial's interaction policy terms, as
     # Mastodon 4.5 defines them).
     "gts": "https://gotosocial.org/ns#",
@@ -229,11 +236,11 @@ def _mention_name(mention: Mapping[str, Any]) -> str:
 def to_ap_note(status: Status, *, author: Any, mentions: Sequence[Mapping[str, Any]],
                tags: Sequence[str], media: Sequence[Mapping[str, Any]], config: Config,
                in_reply_to: str | None = None, poll: Mapping[str, Any] | None = None,
-               context: bool = True) -> dict[str, Any]:
+               quote: NoteQuote | None = None, context: bool = True) -> dict[str, Any]:
     """A status as a Note (a Question when it has a poll). `author` is the Account (any
     object with `uri` and `followers_url`); `mentions` carry uri, username and domain;
     `media` are media_attachments rows in order; `poll` has options [{title, votes}],
-    multiple, expires_at, closed and voters_count."""
+    multiple, expires_at, closed and voters_count; `quote` what it quotes."""
     followers = author.followers_url or f"{author.uri}/followers"
     to, cc = audience(status.visibility, followers_url=followers,
                       mention_uris=[m["uri"] for m in mentions])
@@ -267,7 +274,24 @@ def to_ap_note(status: Status, *, author: Any, mentions: Sequence[Mapping[str, A
         doc["interactionPolicy"] = quote_policy(status, author_uri=author.uri)
     if poll:
         _add_poll(doc, poll)
+    if quote is not None:
+        _add_quote(doc, quote)
     return with_context(doc, NOTE_CONTEXT) if context else doc
+
+
+def _add_quote(doc: dict[str, Any], quote: NoteQuote) -> None:
+    """The quoted post under FEP-044f's name and the older ones Misskey and Fedibird read,
+    the stamp once the quoted author allowed it, and, for servers that show no quotes, a
+    link to the quoted post before the text (in a `quote-inline` paragraph, which servers
+    that show the quote hide, as Mastodon marks it)."""
+    doc["quote"] = doc["_misskey_quote"] = doc["quoteUri"] = quote.quoted_uri
+    if quote.authorization:
+        doc["quoteAuthorization"] = quote.authorization
+    link = html.escape(quote.quoted_uri)
+    doc["content"] = (f'<p class="quote-inline">RE: <a href="{link}">{link}</a></p>'
+                      + doc["content"])
+    if "contentMap" in doc:
+        doc["contentMap"] = {k: doc["content"] for k in doc["contentMap"]}
 
 
 def quote_policy(status: Status, *, author_uri: str) -> dict[str, Any]:

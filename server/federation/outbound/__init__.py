@@ -24,6 +24,8 @@ inbox of a server, so one POST per server however many followers live there).
     block.created           send_block         Block
     block.removed           send_undo_block    Undo(Block)
     account.updated         send_actor_update  Update(Person) to followers' servers
+    (status.created)        send_quote_request  QuoteRequest to the quoted author, when a
+                                               member's post quotes a post elsewhere
     report.created          send_flag          Flag from the instance actor, when the member
                                                asked to forward a report about a remote account
 """
@@ -51,4 +53,5 @@ HANDLERS: Mapping[str, JobHandler] = {
     "federation.send_undo_block": follows.send_undo_block,
     "federation.send_actor_update": accounts.send_actor_update,
     "federation.send_flag": reports.send_flag,
+    "federation.send_quote_request": statuses.send_quote_request,
 }

@@ -44,6 +44,14 @@ def update_note(note: Mapping[str, Any], *, actor_uri: str, edited_at: datetime)
         "object": body}, note.get("@context", AS))
 
 
+def quote_request(request_id: str, *, actor_uri: str, note: Mapping[str, Any],
+                  quoted_uri: str) -> dict[str, Any]:
+    """FEP-044f's QuoteRequest, the quoting Note inlined as `instrument`."""
+    return with_context({"id": request_id, "type": "QuoteRequest", "actor": actor_uri,
+                         "instrument": _bare(note), "object": quoted_uri},
+                        note.get("@context", AS))
+
+
 def delete_note(status_uri: str, *, actor_uri: str) -> dict[str, Any]:
     return with_context({
         "id": f"{status_uri}#delete", "type": "Delete", "actor": actor_uri, "to": [PUBLIC],

@@ -26,19 +26,23 @@ from server.federation.outbound.common import (
 )
 from server.governance.federation import actor as coop_actor
 from server.jobs.context import JobContext
+from server.quotes import queries as quotes_q
 from server.statuses import queries as statuses_q
 from server.statuses.queries import Status
 
 
 async def status_audience(conn: Conn, status: Status, *, include_reblogs: bool = False) -> set[str]:
     """Where a status goes, as Mastodon reaches it: mentioned accounts always; for all but
-    direct messages also the author's followers and the replied-to author; and for a
-    deletion everyone who boosted it."""
+    direct messages also the author's followers, the replied-to author and the quoted
+    author; and for a deletion everyone who boosted it."""
     account_ids = list(await statuses_q.list_mentioned_account_ids(conn, status_id=status.id))
     inboxes: set[str] = set()
     if status.visibility != "direct":
         if status.in_reply_to_account_id is not None:
             account_ids.append(status.in_reply_to_account_id)
+        quote = await quotes_q.get_quote(conn, status_id=status.id)
+        if quote is not None and quote.quoted_account_id is not None:
+            account_ids.append(quote.quoted_account_id)
         inboxes.update(await follower_inboxes(conn, status.account_id))
     if include_reblogs:
         account_ids += await queries.list_reblogger_ids(conn, status_id=status.id)
@@ -98,6 +102,28 @@ async def send_create(ctx: JobContext, payload: dict[str, Any]) -> None:
         note = await _note(ctx, conn, status, author)
         create = serialize.to_ap_create(note, status=status, author=_ref(author))
         await send(conn, actor=author, activity=create, inboxes=inboxes, now=ctx.clock.now())
+
+
+async def send_quote_request(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A member's post quotes a post elsewhere: ask its author's server for leave (FEP-044f),
+    the quoting Note inlined, as Mastodon 4.5 asks. The answer reaches quotes/answers.py."""
+    async with ctx.db.transaction() as conn:
+        found = await _own_status(conn, int(payload["status_id"]))
+        if found is None or not await queries.lock_live_status(conn, status_id=found[0].id):
+            return
+        status, author = found
+        quote = await quotes_q.get_quote(conn, status_id=status.id)
+        if quote is None or quote.state != quotes_q.PENDING or quote.activity_uri is None \
+                or quote.quoted_account_id is None:
+            return
+        target = await remote_account(conn, quote.quoted_account_id)
+        if target is None:
+            return
+        note = await _note(ctx, conn, status, author)
+        request = activities.quote_request(quote.activity_uri, actor_uri=author.uri,
+                                           note=note, quoted_uri=quote.quoted_uri)
+        await send(conn, actor=author, activity=request, inboxes=personal_inbox(target),
+                   now=ctx.clock.now())
 
 
 async def send_update(ctx: JobContext, payload: dict[str, Any]) -> None:

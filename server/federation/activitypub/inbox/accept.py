@@ -1,4 +1,5 @@
-"""Accept: a remote account accepted one of our members' follow requests."""
+"""Accept: a remote account accepted one of our members' follow requests, or let a member
+quote its post (an Accept of our QuoteRequest, see quotes/answers.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from server.follows import service as follows
 
 
 async def handle_accept(ctx: InboxContext, activity: v.Accept) -> Outcome:
+    if activity.object.type == "QuoteRequest":
+        return await answers.quote_answer(ctx, activity, accepted=True)
     if activity.object.type not in (None, "Follow"):
         return ignored(f"Accept of {activity.object.type!r} is not supported")
     actor = await remote_actors.get_or_fetch_actor(ctx.job, activity.actor_uri)

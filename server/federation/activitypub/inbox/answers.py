@@ -1,6 +1,6 @@
-"""Finding the follow request an Accept or Reject answers: by the Follow's id (ours, kept as
-the request's uri), or by who followed whom when the Follow is embedded. Only the followed
-actor can answer."""
+"""What an Accept or Reject answers. A follow request: by the Follow's id (ours, kept as
+the request's uri), or by who followed whom when the Follow is embedded. A QuoteRequest: by
+its id (quotes/answers.py). Only the followed (or quoted) actor can answer."""
 
 from __future__ import annotations
 
@@ -9,7 +9,21 @@ from server.accounts.queries import Account
 from server.db import Conn
 from server.federation import vocabulary as v
 from server.follows import queries as follows_q
+from server.federation.activitypub import remote_actors
+from server.federation.activitypub.inbox.context import PROCESSED, InboxContext, Outcome, ignored
 from server.follows.queries import Follow
+from server.quotes import answers as quote_answers
+
+
+async def quote_answer(ctx: InboxContext, activity: v.Accept | v.Reject, *,
+                       accepted: bool) -> Outcome:
+    actor = await remote_actors.get_or_fetch_actor(ctx.job, activity.actor_uri)
+    result = activity.result if isinstance(activity, v.Accept) else None
+    async with ctx.db.transaction() as conn:
+        if not await quote_answers.answered(conn, actor=actor, request_uri=activity.object.uri,
+                                            accepted=accepted, result=result, now=ctx.now()):
+            return ignored("no pending quote request of ours to this actor matches")
+    return PROCESSED
 
 
 async def find_follow(conn: Conn, *, activity: v.Accept | v.Reject, actor: Account,

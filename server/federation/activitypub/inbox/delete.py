@@ -17,7 +17,7 @@ from server.federation import vocabulary as v
 from server.federation.activitypub import remote_actors
 from server.federation.activitypub.inbox import tombstones
 from server.federation.activitypub.inbox.context import PROCESSED, InboxContext, Outcome, ignored
-from server.quotes import queries as quotes_q
+from server.quotes import answers as quote_answers
 from server.statuses import queries as statuses_q
 from server.statuses import service as statuses
 
@@ -34,8 +34,8 @@ async def _delete_post(ctx: InboxContext, activity: v.Delete) -> Outcome:
     actor = await remote_actors.get_or_fetch_actor(ctx.job, activity.actor_uri)
     async with ctx.db.transaction() as conn:
         status = await statuses_q.get_status_by_uri(conn, uri=activity.object_uri)
-        if status is None and await quotes_q.revoke_by_approval(
-                conn, approval_uri=activity.object_uri, account_id=actor.id, now=ctx.now()):
+        if status is None and await quote_answers.revoked(
+                conn, actor=actor, stamp_uri=activity.object_uri, now=ctx.now()):
             return PROCESSED    # the quoted author withdrew a quote authorisation
         if status is None:
             await tombstones.remember(conn, uri=activity.object_uri,

@@ -15,6 +15,7 @@ from server.quotes import queries as quotes_q
 from server.quotes import requests
 from server.statuses import queries as statuses_q
 from server.statuses import remote
+from server.statuses import service as statuses
 
 
 async def handle_quote_request(ctx: InboxContext, activity: v.QuoteRequest) -> Outcome:
@@ -29,7 +30,7 @@ async def handle_quote_request(ctx: InboxContext, activity: v.QuoteRequest) -> O
             return ignored("QuoteRequest for a post we do not have")
         author = await accounts_q.get_account(conn, account_id=quoted.account_id)
         assert author is not None
-        if not await requests.may_quote(conn, quoted=quoted, account=requester):
+        if not await statuses.may_quote(conn, quoted=quoted, account=requester):
             await requests.reject(conn, quoted_author=author, requester=requester,
                                   request=activity, now=ctx.now())
             return PROCESSED

@@ -1,5 +1,5 @@
-"""Reject: a remote account declined one of our members' follow requests, or ended an
-accepted follow (removed the follower)."""
+"""Reject: a remote account declined one of our members' follow requests, ended an
+accepted follow (removed the follower), or refused to let a member quote its post."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from server.follows import service as follows
 
 
 async def handle_reject(ctx: InboxContext, activity: v.Reject) -> Outcome:
+    if activity.object.type == "QuoteRequest":
+        return await answers.quote_answer(ctx, activity, accepted=False)
     if activity.object.type not in (None, "Follow"):
         return ignored(f"Reject of {activity.object.type!r} is not supported")
     actor = await remote_actors.get_or_fetch_actor(ctx.job, activity.actor_uri)
