@@ -160,3 +160,26 @@ async def test_bea_updates_her_profile_and_ada_sees_the_new_one(pair: Pair) -> N
     assert seen.display_name == "Bea B."
     assert "Grows tomatoes" in seen.note
     assert [f["name"] for f in seen.fields] == ["Plot"]
+
+
+async def test_bea_quotes_adas_post_and_ada_allows_it(pair: Pair) -> None:
+    """FEP-044f between two of our servers: Bea's QuoteRequest reaches ch.test, which allows
+    it and answers with its stamp; two.test then sends the post again naming the stamp, and
+    both sides hold the quote as accepted."""
+    ada, bea, _, _ = await _friends(pair)
+    original = await pair.one.post(ada, "Benches at every bus stop")
+    await pair.settle()
+    at_two = await pair.two.status(original.uri)
+    assert at_two is not None
+    quote = await pair.two.post(bea, "Yes please", quoted_status_id=at_two.id)
+    await pair.settle()
+    copy = await pair.one.status(quote.uri)
+    assert copy is not None
+    stamp = f"http://ch.test/users/ada/quote_authorizations/{copy.id}"
+    for side, status_id in ((pair.one, copy.id), (pair.two, quote.id)):
+        async with side.tx() as conn:
+            row = await conn.fetchrow("SELECT state, approval_uri FROM status_quotes"
+                                      " WHERE status_id = $1", status_id)
+        assert row is not None and row["state"] == "accepted", side.domain
+    async with pair.two.tx() as conn:
+        assert await conn.fetchval("SELECT approval_uri FROM status_quotes") == stamp
