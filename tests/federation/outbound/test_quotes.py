@@ -145,3 +145,15 @@ async def test_a_boost_or_a_missing_post_cannot_be_quoted(world: World) -> None:
             await world.post("hmm", quoted_status_id=quoted_id)
     assert await quote_rows(world) == []
     assert Draft(text="x").quoted_status_id is None
+
+
+async def test_an_answer_naming_our_request_by_id_only_is_understood(world: World) -> None:
+    bea, post = await bea_post(world)
+    await world.post("hmm", quoted_status_id=post.id)
+    await world.run()
+    [request] = world.received("gts.test", "/users/bea/inbox")
+    accept = answer(bea, "Accept", request)
+    accept["object"] = request["id"]
+    item = await deliver_and_process(world.local, bea, accept)
+    assert (item.state, item.error) == ("processed", None)
+    assert [r["state"] for r in await quote_rows(world)] == ["accepted"]

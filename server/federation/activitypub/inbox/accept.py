@@ -11,7 +11,7 @@ from server.follows import service as follows
 
 
 async def handle_accept(ctx: InboxContext, activity: v.Accept) -> Outcome:
-    if activity.object.type == "QuoteRequest":
+    if answers.names_quote_request(activity, ctx.config):
         return await answers.quote_answer(ctx, activity, accepted=True)
     if activity.object.type not in (None, "Follow"):
         return ignored(f"Accept of {activity.object.type!r} is not supported")

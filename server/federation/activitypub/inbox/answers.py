@@ -7,12 +7,22 @@ from __future__ import annotations
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
 from server.db import Conn
+from server.config import Config
+from server.federation import uris
 from server.federation import vocabulary as v
 from server.follows import queries as follows_q
 from server.federation.activitypub import remote_actors
 from server.federation.activitypub.inbox.context import PROCESSED, InboxContext, Outcome, ignored
 from server.follows.queries import Follow
 from server.quotes import answers as quote_answers
+
+
+def names_quote_request(activity: v.Accept | v.Reject, config: Config) -> bool:
+    """Whether the answer is about a QuoteRequest: said so, or named only by an id of ours
+    of the shape local.request_uri gives."""
+    ref = activity.object
+    return ref.type == "QuoteRequest" or (
+        ref.type is None and "#quote_requests/" in ref.uri and uris.is_local(ref.uri, config))
 
 
 async def quote_answer(ctx: InboxContext, activity: v.Accept | v.Reject, *,

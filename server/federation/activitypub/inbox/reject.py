@@ -11,7 +11,7 @@ from server.follows import service as follows
 
 
 async def handle_reject(ctx: InboxContext, activity: v.Reject) -> Outcome:
-    if activity.object.type == "QuoteRequest":
+    if answers.names_quote_request(activity, ctx.config):
         return await answers.quote_answer(ctx, activity, accepted=False)
     if activity.object.type not in (None, "Follow"):
         return ignored(f"Reject of {activity.object.type!r} is not supported")
