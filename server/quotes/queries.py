@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from server.db import Conn, load_queries
 
@@ -88,3 +89,7 @@ async def answer_request(conn: Conn, *, activity_uri: str, account_id: int, stat
     answered."""
     return await conn.fetchval(Q["answer_request"], activity_uri, account_id, state,
                                approval_uri, now)
+
+
+async def list_quotes_of(conn: Conn, *, status_ids: list[int]) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(Q["list_quotes_of"], status_ids)]

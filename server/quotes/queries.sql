@@ -62,3 +62,9 @@ SELECT q.status_id, q.quoted_uri, q.state, q.approval_uri, a.uri AS quoted_autho
 UPDATE status_quotes SET state = $3, approval_uri = $4, updated_at = $5
  WHERE activity_uri = $1 AND quoted_account_id = $2 AND state = 'pending'
 RETURNING status_id;
+
+-- name: list_quotes_of
+-- What these posts quote, for showing them.
+-- $1 status ids (the quoting posts)
+SELECT status_id, quoted_status_id, quoted_uri, state
+  FROM status_quotes WHERE status_id = ANY($1::bigint[]);

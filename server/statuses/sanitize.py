@@ -15,6 +15,7 @@ ALLOWED_TAGS = {
 _CLASSES = {"h-card", "u-url", "mention", "hashtag", "invisible", "ellipsis", "p-name",
             "h-feed", "h-entry", "e-content", "quote-inline"}
 ALLOWED_ATTRIBUTES = {
+    "p": {"class"},   # Mastodon's quote-inline paragraph, hidden where the quote is shown
     "a": {"href", "class", "translate"},
     "span": {"class", "translate"},
     "ol": {"start", "reversed"},

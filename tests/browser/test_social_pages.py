@@ -142,3 +142,22 @@ def test_a_list_made_and_read_in_the_browser(page: Page, server: LiveServer) -> 
     expect(page.locator("article.status").filter(has_text="Tomatoes are in")).to_be_visible()
     # The site navigation fits the page at a desktop and at phone widths.
     at_widths(page, "social-list")
+
+
+def test_quote_a_post_and_see_it_quoted(page: Page, server: LiveServer) -> None:
+    quinn = _member(server, "quinn")
+    _member(server, "rosa")
+    _post_as(server, quinn, "Benches at every bus stop")
+    _sign_in(page, "rosa")
+    page.goto("/@quinn")
+    post = page.locator("article.status").filter(has_text="Benches at every bus stop")
+    post.get_by_role("link", name="Quote").click()
+    expect(page.get_by_role("heading", name="Quote this post")).to_be_visible()
+    page.get_by_label("Post text").fill("Yes please")
+    page.get_by_role("button", name="Post", exact=True).click()
+    page.goto("/@rosa")
+    mine = page.locator("article.status").filter(has_text="Yes please")
+    quoted = mine.get_by_role("complementary", name="Quoted post")
+    expect(quoted).to_contain_text("Benches at every bus stop")
+    expect(quoted.get_by_role("link", name="quinn")).to_be_visible()
+    at_widths(page, "social-quote")

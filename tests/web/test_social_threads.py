@@ -106,3 +106,44 @@ async def test_bookmark_and_undo_return_to_the_page(member: Any, db: Database) -
     assert resp.headers["Location"] == f"/statuses/{sid}#status-{sid}"
     status, page = await ada.page(f"/@ada/{sid}")
     assert 'aria-pressed="false">Bookmark' in page
+
+
+async def test_quoting_from_the_status_page_shows_the_quoted_post(member: Any,
+                                                                  stranger: Any) -> None:
+    ada, bob = await member("ada"), await member("bob")
+    root = await _post(ada, "benches at every bus stop")
+    status, page = await bob.page(f"/@ada/{root}")
+    assert f'href="/@ada/{root}?quote#reply"' in page
+    status, page = await bob.page(f"/@ada/{root}?quote")
+    assert status == 200 and "Quote this post" in page
+    assert f'name="quoted_status_id" value="{root}"' in page
+    assert 'name="in_reply_to_id"' not in page
+    resp = await bob.form("/statuses", {"status": "yes please", "quoted_status_id": str(root),
+                                        "next": f"/@ada/{root}"}, token_from=f"/@ada/{root}")
+    assert resp.status == 303, await resp.text()
+    quote = await _newest(bob)
+    for reader in (bob, ada):
+        status, page = await reader.page(f"/@bob/{quote}")
+        assert status == 200
+        assert '<aside class="quote" aria-label="Quoted post">' in page
+        assert "benches at every bus stop" in page and "yes please" in page
+    # On the timelines too, for anyone.
+    text = await (await stranger.get("/@bob")).text()
+    assert 'class="quote"' in text and "benches at every bus stop" in text
+
+
+async def test_a_followers_only_post_offers_no_quote_and_a_forged_quote_is_refused(
+        member: Any) -> None:
+    ada, bob = await member("ada"), await member("bob")
+    resp = await bob.form(f"/accounts/{ada.account.id}/follow", {}, token_from="/home")
+    assert resp.status == 303
+    private = await _post(ada, "for followers", visibility="private")
+    status, page = await bob.page(f"/@ada/{private}")
+    assert status == 200 and "?quote#reply" not in page
+    status, page = await bob.page(f"/@ada/{private}?quote")
+    assert 'name="quoted_status_id"' not in page
+    resp = await bob.form("/statuses", {"status": "sneaky", "quoted_status_id": str(private)},
+                          token_from="/home")
+    assert resp.status == 422
+    text = await resp.text()
+    assert "cannot be quoted" in text and f'name="quoted_status_id" value="{private}"' in text

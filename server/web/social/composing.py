@@ -31,6 +31,7 @@ from server.web.social.uploads import FileUpload
 _MAX_FIELD = MAX_CHARS * 20   # far beyond any valid post: refused before formatting it
 MEDIA_FIELDS = [f"media_{i}" for i in range(MAX_MEDIA)]
 KEPT = ("status", "spoiler_text", "visibility", "language", "in_reply_to_id", "next",
+        "quoted_status_id",
         "sensitive", "poll_expires_in", "poll_multiple",
         *(f"description_{i}" for i in range(MAX_MEDIA)),
         *(f"poll_option_{i}" for i in range(POLL_MAX_OPTIONS)))
@@ -56,6 +57,7 @@ def poll_from(form: Mapping[str, str]) -> PollDraft | None:
 def draft_from(form: Mapping[str, str], defaults: PostingDefaults) -> Draft:
     """The form's fields over the author's posting preferences, as the API reads them."""
     reply = form.get("in_reply_to_id", "").strip()
+    quoted = form.get("quoted_status_id", "").strip()
     return Draft(text=form.get("status", "")[:_MAX_FIELD],
                  spoiler_text=form.get("spoiler_text", "")[:_MAX_FIELD],
                  visibility=form.get("visibility", "").strip() or defaults.visibility,
@@ -64,6 +66,7 @@ def draft_from(form: Mapping[str, str], defaults: PostingDefaults) -> Draft:
                  # A reply to an id that cannot exist is refused by create_status like any
                  # other post that is not there (-1 is never an id).
                  in_reply_to_id=(parse_id(reply) or -1) if reply else None,
+                 quoted_status_id=(parse_id(quoted) or -1) if quoted else None,
                  poll=poll_from(form))
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from server.accounts.queries import Account
 from server.api.entities.notifications import render_notifications
-from server.api.entities.statuses import render_statuses
 from server.api.statusviews import queries as views_q
 from server.api.statusviews.context import context_ids
 from server.config import Config
@@ -20,6 +19,7 @@ from server.lists import queries as lists_q
 from server.notifications import queries as notifications_q
 from server.statuses import service as statuses
 from server.timeline import queries as timeline_q
+from server.web.social.quoting import render_with_quotes
 
 PAGE = 20
 NOTIFICATIONS_PAGE = 30
@@ -41,7 +41,7 @@ async def home(conn: Conn, *, config: Config, viewer_id: int, max_id: int | None
                now: datetime) -> Page:
     ids = await timeline_q.list_home_timeline(conn, account_id=viewer_id, max_id=max_id,
                                               since_id=None, min_id=None, limit=PAGE, now=now)
-    items = await render_statuses(conn, config, ids, viewer_id=viewer_id, now=now,
+    items = await render_with_quotes(conn, config, ids, viewer_id=viewer_id, now=now,
                                   filter_context="home")
     return Page(items, _older(ids, PAGE))
 
@@ -52,7 +52,7 @@ async def _public_list(conn: Conn, config: Config, ids: list[int], viewer_id: in
     # cut, so the next page starts below the last id read, shown or not.
     keep = await views_q.filter_visible(conn, status_ids=ids, viewer_id=viewer_id,
                                         hide_muted=viewer_id is not None, now=now)
-    items = await render_statuses(conn, config, [i for i in ids if i in keep],
+    items = await render_with_quotes(conn, config, [i for i in ids if i in keep],
                                   viewer_id=viewer_id, now=now, filter_context=filter_context)
     return Page(items, _older(ids, PAGE))
 
@@ -90,7 +90,7 @@ async def account_statuses(conn: Conn, *, config: Config, account_id: int,
         max_id=max_id, since_id=None, min_id=None, limit=PAGE)
     keep = await views_q.filter_visible(conn, status_ids=ids, viewer_id=viewer_id,
                                         hide_muted=False, now=now)
-    items = await render_statuses(conn, config, [i for i in ids if i in keep],
+    items = await render_with_quotes(conn, config, [i for i in ids if i in keep],
                                   viewer_id=viewer_id, now=now, filter_context="account")
     return Page(items, _older(ids, PAGE))
 
@@ -111,7 +111,7 @@ async def thread(conn: Conn, *, config: Config, viewer: Account | None, status_i
     ancestors, descendants = await context_ids(conn, status_id=found.id, viewer_id=viewer_id,
                                                now=now, ancestors=ANCESTORS,
                                                descendants=DESCENDANTS)
-    rendered = await render_statuses(conn, config, ancestors + [found.id] + descendants,
+    rendered = await render_with_quotes(conn, config, ancestors + [found.id] + descendants,
                                      viewer_id=viewer_id, now=now, known={found.id: found})
     by_id = {int(s["id"]): s for s in rendered}
     if found.id not in by_id:   # an author gone since: nothing to show

@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from server.accounts.queries import Account
-from server.api.entities.statuses import render_statuses
 from server.api.statusviews import queries as views_q
 from server.timeline import queries as timeline_q
 from server.web.html import render
+from server.web.social.quoting import render_with_quotes
 from server.web.social.reading import PAGE, Page
 from server.web.social.viewer import max_id, members_page
 from server.web.state import CLOCK, CONFIG, DB
@@ -30,7 +30,7 @@ async def _saved(request: web.Request, viewer: Account, lister: Lister, heading:
         ids = [s for _, s in pairs]
         shown = await views_q.filter_visible(conn, status_ids=ids, viewer_id=viewer.id,
                                              hide_muted=False, now=now)
-        items = await render_statuses(conn, request.app[CONFIG], [i for i in ids if i in shown],
+        items = await render_with_quotes(conn, request.app[CONFIG], [i for i in ids if i in shown],
                                       viewer_id=viewer.id, now=now)
     # The cursor is the bookmark's (or favourite's) id, as the API's Link header gives it.
     page = Page(items, pairs[-1][0] if len(pairs) >= PAGE else None)

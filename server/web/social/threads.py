@@ -59,10 +59,16 @@ async def status_page(request: web.Request, *, status_id: int | None,
     # A reply is as private as what it answers, at most (Mastodon's default).
     order = ["public", "unlisted", "private", "direct"]
     visibility = shown["visibility"] if shown["visibility"] in order else "public"
-    draft = {"status": reply_text(shown, viewer), "spoiler_text": shown["spoiler_text"],
-             "visibility": visibility, "language": "", "next": request.path}
+    # ?quote: the form quotes the post instead of answering it (a fresh text, public).
+    quoting = "quote" in request.query and shown["visibility"] in ("public", "unlisted")
+    if quoting:
+        draft = {"status": "", "spoiler_text": "", "visibility": "public", "language": "",
+                 "next": request.path, "quoted_status_id": shown["id"]}
+    else:
+        draft = {"status": reply_text(shown, viewer), "spoiler_text": shown["spoiler_text"],
+                 "visibility": visibility, "language": "", "next": request.path}
     response = await render(request, "federation/status.html", thread=thread, draft=draft,
-                            here=request.path, account=shown["account"])
+                            here=request.path, account=shown["account"], quoting=quoting)
     response.headers["Vary"] = "Accept"
     return response
 

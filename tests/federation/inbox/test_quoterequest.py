@@ -58,6 +58,8 @@ async def test_a_quote_request_for_a_public_post_is_accepted_with_a_stamp(
     assert (item.state, item.error) == ("processed", None)
     quoting = await status(local, QUOTING)
     assert quoting is not None and "exactly what our street needs" in quoting.content
+    # The fallback link is kept marked, so pages that show the quote can hide it.
+    assert quoting.content.startswith('<p class="quote-inline">RE: <a href=')
     assert await quotes(local) == [{"state": "accepted", "quoted_status_id": post.id,
                                     "approval_uri": None, "activity_uri": request["id"],
                                     "uri": QUOTING}]
