@@ -83,6 +83,8 @@ class WebLoad:
         self._queue: Callable[[], int] | None = None
         self._queue_marks: deque[int] = deque(maxlen=CPU_PROBES)
         self.queue_level = 0.0      # rows waiting for the inbox's write, over the last probes
+        self._listeners: list[tuple[Callable[[], None], Callable[[], None] | None]] = []
+        self._probing: asyncio.Task[None] | None = None
 
     def watch_queue(self, queued: Callable[[], int] | None) -> None:
         """The known senders' rows waiting for the database (inbox_store.InboxWriter), read
@@ -128,24 +130,42 @@ class WebLoad:
                                                 or self.cpu_share >= BUSY_CPU
                                                 or self.queue_level >= BUSY_QUEUE)
 
-    async def probe(self, stop: asyncio.Event, on_calm: Callable[[], None],
-                    on_paced: Callable[[], None] | None = None) -> None:
-        """Measure the loop's lag and the CPU share until `stop`; call `on_calm` when
-        saturation ends, so a lane held at its floor claims again at once rather than at its
-        next poll, and `on_paced` at every probe while saturated (the lane's floor is a
-        pace: slots.py)."""
+    def listen(self, on_calm: Callable[[], None],
+               on_paced: Callable[[], None] | None = None) -> Callable[[], None]:
+        """Call `on_calm` when saturation ends (a lane held at its floor then claims again at
+        once rather than at its next poll) and `on_paced` at every probe while saturated (the
+        lane's floor is a pace: slots.py; the web side's signal is refreshed then:
+        load_signal.py), until the returned function is called. One probe runs while anyone
+        listens: two probes would each count a CPU mark per tick and halve the window."""
+        pair = (on_calm, on_paced)
+        self._listeners.append(pair)
+        if self._probing is None:
+            self._probing = asyncio.get_running_loop().create_task(self._probe(),
+                                                                   name="web-load-probe")
+
+        def stop() -> None:
+            if pair in self._listeners:
+                self._listeners.remove(pair)
+            if not self._listeners and self._probing is not None:
+                self._probing.cancel()
+                self._probing = None
+        return stop
+
+    async def _probe(self) -> None:
+        """Measure the loop's lag and the CPU share, and tell the listeners."""
         loop = asyncio.get_running_loop()
         was = False
-        while not stop.is_set():
+        while True:
             start = loop.time()
             await asyncio.sleep(PROBE_SECONDS)
             self.note_lag(max(loop.time() - start - PROBE_SECONDS, 0.0))
             self.note_cpu()
             now = self.saturated()
-            if not now and was:
-                on_calm()
-            elif now and on_paced is not None:
-                on_paced()
+            for on_calm, on_paced in list(self._listeners):
+                if not now and was:
+                    on_calm()
+                elif now and on_paced is not None:
+                    on_paced()
             was = now
 
 
