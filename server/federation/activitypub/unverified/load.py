@@ -29,7 +29,7 @@ Two signs, both required (the second in one of three forms):
   core), so the lane took that for calm and ran unpaced (60 verifications a second, not
   10), which loaded that core further. The queue's median was 145-178 rows in saturated
   runs (all-known and mixed) and 4-6 at W1's 1,000/s, where the database keeps up:
-  BUSY_QUEUE, one batch (64), sits between.
+  BUSY_QUEUE (64) sits between.
 
 Calibration (W3 `--trace`, bench/scenarios/w3_trace.py). Measured on the 2-core bench
 machine while other work kept it overloaded (load average 8-9): at saturation (256
@@ -62,7 +62,7 @@ WINDOW_SECONDS = 0.1
 BUSY_REQUESTS = 16.0        # average unanswered requests over the window
 BUSY_LAG_SECONDS = 0.005    # a timer firing this late: the loop had no time to spare
 BUSY_CPU = 0.9              # share of wall-clock time the process spent on CPU
-BUSY_QUEUE = 64.0           # known rows waiting for the inbox's write (one full batch)
+BUSY_QUEUE = 64.0           # known rows waiting for the inbox's write
 PROBE_SECONDS = 0.02
 CPU_PROBES = 5              # the CPU share is taken over this many probes (~0.1 s)
 
