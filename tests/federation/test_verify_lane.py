@@ -388,3 +388,27 @@ async def test_a_lane_without_requests_yields_while_a_web_process_says_it_is_sat
     await local.worker.run_until_idle()
     items = await local.inbox_items()
     assert {i.actor_uri for i in items} == {a.uri for a in new}
+
+
+def test_one_probe_per_process_however_many_listen_and_a_new_loop_gets_its_own() -> None:
+    gauge = load.WebLoad()
+
+    async def listen_twice() -> Any:
+        stop_a = gauge.listen(lambda: None)
+        gauge.listen(lambda: None, lambda: None)
+        probe = gauge._probing
+        stop_a()
+        assert gauge._probing is probe and not probe.done()   # one listener left
+        return probe                                          # b never stops (a crash)
+
+    first = asyncio.run(listen_twice())
+    assert first.done()  # its loop closed
+
+    async def listen_again() -> bool:
+        stop = gauge.listen(lambda: None)
+        probe = gauge._probing
+        running = probe is not None and probe is not first and not probe.done()
+        stop()
+        return running
+
+    assert asyncio.run(listen_again())

@@ -139,9 +139,11 @@ class WebLoad:
         listens: two probes would each count a CPU mark per tick and halve the window."""
         pair = (on_calm, on_paced)
         self._listeners.append(pair)
-        if self._probing is None:
-            self._probing = asyncio.get_running_loop().create_task(self._probe(),
-                                                                   name="web-load-probe")
+        loop = asyncio.get_running_loop()
+        probing = self._probing
+        # a probe left from a loop that closed without stopping it (tests) runs no more
+        if probing is None or probing.done() or probing.get_loop() is not loop:
+            self._probing = loop.create_task(self._probe(), name="web-load-probe")
 
         def stop() -> None:
             if pair in self._listeners:
