@@ -50,6 +50,7 @@ from server.federation.activitypub.authorized_fetch import authorized_fetch_midd
 from server.federation import delivery
 from server.federation.activitypub import http as ap_http
 from server.federation.activitypub.unverified import load as web_load
+from server.federation.activitypub.unverified import load_signal
 from server.federation.activitypub.unverified import slots as verify_slots
 from server.federation.routes import ROUTE_TABLES as FEDERATION_ROUTES
 from server.jobs import periodic
@@ -92,6 +93,8 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
         app[HTTP] = http
     app.cleanup_ctx.append(token_listener)   # remembered tokens are forgotten on any change
     app.cleanup_ctx.append(rate_counter_flushes)   # a rate-limit flush under way is waited for
+    # the web side's load, told to the verify lanes of processes without one
+    app.cleanup_ctx.append(load_signal.publishing)
     if job_workers > 0:
         app.cleanup_ctx.append(_workers(job_workers))
     for table in (pages.routes, account_routes.routes, oauth_pages.routes, oauth_routes.routes,

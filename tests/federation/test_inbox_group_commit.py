@@ -138,3 +138,32 @@ async def test_a_busy_stream_wakes_the_workers_after_its_last_commit(
     # wake-up sent after they committed
     assert heard and set(heard) == {"federation.process_inbox_item"}
     assert len(heard) < 18
+
+
+async def test_every_row_waiting_behind_a_write_goes_in_the_next_one(
+        local: Local, alice: FakeActor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At saturation more rows wait than the old batch of 64 held: taken all at once, the
+    known senders' throughput does not hang on how long PostgreSQL takes per write."""
+    sizes: list[int] = []
+    first_write, release = asyncio.Event(), asyncio.Event()
+    real = ap_q.store_inbox_items
+
+    async def held(conn: Any, *, items: list[ap_q.ItemToStore], **kw: Any) -> Any:
+        sizes.append(len(items))
+        if not first_write.is_set():
+            first_write.set()
+            await release.wait()    # a slow write: everything that comes meanwhile waits
+        return await real(conn, items=items, **kw)
+
+    monkeypatch.setattr(ap_q, "store_inbox_items", held)
+    writer = inbox_store.writer_for(local.db, "federation.process_inbox_item")
+    activities = [like(alice) for _ in range(90)]  # the fakes' client sends 100 at once
+    sending = asyncio.create_task(deliver_all([(alice, a) for a in activities]))
+    await first_write.wait()
+    for _ in range(500):
+        if writer.waiting + sizes[0] >= len(activities):
+            break
+        await asyncio.sleep(0.02)
+    release.set()
+    assert await sending == [202] * 90
+    assert len(sizes) == 2 and sum(sizes) == 90   # the held write, then all the rest

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from server.federation.activitypub.unverified import load, slots
+from server.federation.activitypub.unverified import load, load_signal, slots
 from server.federation.activitypub.unverified import queries as unverified_q
 from server.federation.activitypub.unverified import service as unverified
 from server.jobs.registry import job_handlers
@@ -216,6 +216,7 @@ async def test_under_a_burst_of_known_posts_verification_waits_then_catches_up(
         await asyncio.sleep(0.5)
         assert keys.peak == 1 and keys.started >= 1   # at the floor, yet moving
         assert await _waiting(local) >= 3
+        assert await _any_web_saturated(local)         # and told to workers elsewhere
         release.set()
         assert [status for status, _ in await asyncio.gather(*held)] == [202] * 4
         await until(lambda: _none_waiting(local))
@@ -310,3 +311,104 @@ def test_the_total_backlog_is_recounted_rarely_only_far_from_its_bound(
     monkeypatch.setattr(unverified, "MAX_TOTAL", 3)
     unverified._last_total[db] = (unverified.time.monotonic(), 0)
     assert unverified._total_due(db)                       # a small bound: always
+
+
+async def _any_web_saturated(local: Local) -> bool:
+    async with local.db.acquire() as conn:
+        return await unverified_q.any_web_saturated(conn)
+
+
+async def _written(publisher: load_signal.Publisher) -> None:
+    if publisher._writing is not None:
+        await publisher._writing
+
+
+async def test_a_saturated_web_process_says_so_until_calm_or_until_it_stops_refreshing(
+        local: Local) -> None:
+    web_1 = load_signal.Publisher(local.db, load=load.WebLoad(), process="web-1")
+    web_2 = load_signal.Publisher(local.db, load=load.WebLoad(), process="web-2")
+    assert not await _any_web_saturated(local)
+    web_1._paced()          # what the probe calls while the web side is saturated
+    await _written(web_1)
+    assert await _any_web_saturated(local)
+    web_1._paced()          # refreshed at most every REFRESH_SECONDS: nothing written now
+    assert web_1._writing is None
+    web_2._paced()
+    await _written(web_2)
+    web_1._calm()
+    await _written(web_1)
+    assert await _any_web_saturated(local)      # web-2 still is: any saturated one counts
+    async with local.db.acquire() as conn:      # web-2 stops refreshing (it crashed)
+        await conn.execute("UPDATE web_load SET saturated_until = now() - interval '1 second'"
+                           " WHERE process = 'web-2'")
+    assert not await _any_web_saturated(local)  # its word expired by itself
+    web_1._paced()
+    await _written(web_1)
+    await web_1.close()                         # a stopping process is calm
+    assert not await _any_web_saturated(local)
+
+
+async def test_a_lane_without_requests_yields_while_a_web_process_says_it_is_saturated(
+        local: Local, mastodon: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in `commonhold worker`: the lane's own gauge never sees a request; a web process's
+    row holds it at its floor, and once that process stops refreshing it, the lane has all
+    its slots again and verifies everything held."""
+    await make_member(local.db, local.config, local.clock, "ada")
+    monkeypatch.setattr(slots, "FLOOR_SLOTS", 1)
+    keys = KeyServer(delay=0.5)
+    new = [mastodon.add_actor(f"new{n}") for n in range(8)]
+    for actor in new:
+        keys.serve(mastodon, actor)
+    web_side = load_signal.Publisher(local.db, load=load.WebLoad(), process="web-1")
+    saturated, stop = asyncio.Event(), asyncio.Event()
+
+    async def refresh() -> None:  # what a saturated web process's probe does
+        while not saturated.is_set():
+            web_side._paced()
+            await asyncio.sleep(0.05)
+
+    refreshing = asyncio.create_task(refresh())
+    await until(lambda: _any_web_saturated(local))
+    worker = slots.VerifyWorker(local.ctx, job_handlers(), load=load.WebLoad())
+    lane = asyncio.create_task(worker.run_forever(stop))
+    try:
+        for actor in new:
+            assert (await mastodon.deliver(actor, follow_of_ada(actor), to=INBOX))[0] == 202
+        await asyncio.sleep(1.0)
+        assert keys.peak == 1 and keys.started >= 1   # at the floor, yet moving
+        assert await _waiting(local) >= 4
+        saturated.set()   # the web process stops refreshing: its row expires by itself
+        await refreshing
+        await until(lambda: _none_waiting(local))
+        assert keys.peak >= 2                          # all the lane's slots again
+    finally:
+        saturated.set()
+        stop.set()
+        await asyncio.wait([lane, refreshing], timeout=10)
+    await local.worker.run_until_idle()
+    items = await local.inbox_items()
+    assert {i.actor_uri for i in items} == {a.uri for a in new}
+
+
+def test_one_probe_per_process_however_many_listen_and_a_new_loop_gets_its_own() -> None:
+    gauge = load.WebLoad()
+
+    async def listen_twice() -> Any:
+        stop_a = gauge.listen(lambda: None)
+        gauge.listen(lambda: None, lambda: None)
+        probe = gauge._probing
+        stop_a()
+        assert gauge._probing is probe and not probe.done()   # one listener left
+        return probe                                          # b never stops (a crash)
+
+    first = asyncio.run(listen_twice())
+    assert first.done()  # its loop closed
+
+    async def listen_again() -> bool:
+        stop = gauge.listen(lambda: None)
+        probe = gauge._probing
+        running = probe is not None and probe is not first and not probe.done()
+        stop()
+        return running
+
+    assert asyncio.run(listen_again())

@@ -27,7 +27,12 @@ from server.db import Database
 from server.db.coalesce import Coalescer
 from server.federation.activitypub import queries as ap_q
 
-MAX_BATCH = 64
+# Large enough for everything that waits at saturation (W3 saw 145-178 rows waiting behind
+# a write of 64): with one write in flight, the rows a write can take bound the known
+# senders' throughput by the database's latency, so anything else that slows PostgreSQL
+# down (a new actor's verification, another process) took throughput from them even while
+# this process had CPU to spare. Taking all that waits, a slower write takes more rows.
+MAX_BATCH = 256
 
 
 class InboxWriter:

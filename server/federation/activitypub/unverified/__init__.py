@@ -24,5 +24,7 @@ is saturated (load.py: requests piling up, and the process short of CPU or its k
 senders' rows queueing for the database) it runs at a paced floor (a few jobs a second),
 so known senders keep
 their throughput and new actors wait, bounded by the backlog limits above (503 with
-Retry-After), instead of taking the CPU from everyone.
+Retry-After), instead of taking the CPU from everyone. A process that serves no requests
+(`commonhold worker`) yields the same way while a web process says in PostgreSQL that it is
+saturated (load_signal.py).
 """

@@ -29,7 +29,7 @@ Two signs, both required (the second in one of three forms):
   core), so the lane took that for calm and ran unpaced (60 verifications a second, not
   10), which loaded that core further. The queue's median was 145-178 rows in saturated
   runs (all-known and mixed) and 4-6 at W1's 1,000/s, where the database keeps up:
-  BUSY_QUEUE, one batch (64), sits between.
+  BUSY_QUEUE (64) sits between.
 
 Calibration (W3 `--trace`, bench/scenarios/w3_trace.py). Measured on the 2-core bench
 machine while other work kept it overloaded (load average 8-9): at saturation (256
@@ -62,7 +62,7 @@ WINDOW_SECONDS = 0.1
 BUSY_REQUESTS = 16.0        # average unanswered requests over the window
 BUSY_LAG_SECONDS = 0.005    # a timer firing this late: the loop had no time to spare
 BUSY_CPU = 0.9              # share of wall-clock time the process spent on CPU
-BUSY_QUEUE = 64.0           # known rows waiting for the inbox's write (one full batch)
+BUSY_QUEUE = 64.0           # known rows waiting for the inbox's write
 PROBE_SECONDS = 0.02
 CPU_PROBES = 5              # the CPU share is taken over this many probes (~0.1 s)
 
@@ -83,6 +83,8 @@ class WebLoad:
         self._queue: Callable[[], int] | None = None
         self._queue_marks: deque[int] = deque(maxlen=CPU_PROBES)
         self.queue_level = 0.0      # rows waiting for the inbox's write, over the last probes
+        self._listeners: list[tuple[Callable[[], None], Callable[[], None] | None]] = []
+        self._probing: asyncio.Task[None] | None = None
 
     def watch_queue(self, queued: Callable[[], int] | None) -> None:
         """The known senders' rows waiting for the database (inbox_store.InboxWriter), read
@@ -128,24 +130,44 @@ class WebLoad:
                                                 or self.cpu_share >= BUSY_CPU
                                                 or self.queue_level >= BUSY_QUEUE)
 
-    async def probe(self, stop: asyncio.Event, on_calm: Callable[[], None],
-                    on_paced: Callable[[], None] | None = None) -> None:
-        """Measure the loop's lag and the CPU share until `stop`; call `on_calm` when
-        saturation ends, so a lane held at its floor claims again at once rather than at its
-        next poll, and `on_paced` at every probe while saturated (the lane's floor is a
-        pace: slots.py)."""
+    def listen(self, on_calm: Callable[[], None],
+               on_paced: Callable[[], None] | None = None) -> Callable[[], None]:
+        """Call `on_calm` when saturation ends (a lane held at its floor then claims again at
+        once rather than at its next poll) and `on_paced` at every probe while saturated (the
+        lane's floor is a pace: slots.py; the web side's signal is refreshed then:
+        load_signal.py), until the returned function is called. One probe runs while anyone
+        listens: two probes would each count a CPU mark per tick and halve the window."""
+        pair = (on_calm, on_paced)
+        self._listeners.append(pair)
+        loop = asyncio.get_running_loop()
+        probing = self._probing
+        # a probe left from a loop that closed without stopping it (tests) runs no more
+        if probing is None or probing.done() or probing.get_loop() is not loop:
+            self._probing = loop.create_task(self._probe(), name="web-load-probe")
+
+        def stop() -> None:
+            if pair in self._listeners:
+                self._listeners.remove(pair)
+            if not self._listeners and self._probing is not None:
+                self._probing.cancel()
+                self._probing = None
+        return stop
+
+    async def _probe(self) -> None:
+        """Measure the loop's lag and the CPU share, and tell the listeners."""
         loop = asyncio.get_running_loop()
         was = False
-        while not stop.is_set():
+        while True:
             start = loop.time()
             await asyncio.sleep(PROBE_SECONDS)
             self.note_lag(max(loop.time() - start - PROBE_SECONDS, 0.0))
             self.note_cpu()
             now = self.saturated()
-            if not now and was:
-                on_calm()
-            elif now and on_paced is not None:
-                on_paced()
+            for on_calm, on_paced in list(self._listeners):
+                if not now and was:
+                    on_calm()
+                elif now and on_paced is not None:
+                    on_paced()
             was = now
 
 

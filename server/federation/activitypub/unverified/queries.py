@@ -166,3 +166,11 @@ async def finish_and_claim_verify_jobs(conn: Conn, *, finished_ids: list[int], n
     rows = await conn.fetch(Q["finish_and_claim_verify_jobs"], finished_ids, now, limit,
                             locked_until)
     return [ClaimedJob(**dict(r)) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+async def mark_web_saturated(conn: Conn, *, process: str, seconds: float) -> None:
+    await conn.execute(Q["mark_web_saturated"], process, seconds)
+
+
+async def any_web_saturated(conn: Conn) -> bool:
+    return bool(await conn.fetchval(Q["any_web_saturated"]))

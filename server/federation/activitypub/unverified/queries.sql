@@ -206,3 +206,20 @@ UPDATE jobs
         LIMIT $3
         FOR UPDATE SKIP LOCKED)
 RETURNING id, kind, payload, attempts, max_attempts;
+
+-- name: mark_web_saturated
+-- This web process ($1) is saturated until $2 seconds from now (PostgreSQL's clock, the one
+-- every process reading the row shares); 0 ends it now. Rows of processes gone for a minute
+-- are removed on the way, so restarts do not pile rows up.
+-- $1 process, $2 seconds
+WITH gone AS (
+    DELETE FROM web_load
+     WHERE saturated_until < now() - interval '1 minute' AND process <> $1
+)
+INSERT INTO web_load (process, saturated_until)
+VALUES ($1, now() + make_interval(secs => $2))
+ON CONFLICT (process) DO UPDATE SET saturated_until = excluded.saturated_until;
+
+-- name: any_web_saturated
+-- Whether some web process says it is saturated now.
+SELECT EXISTS (SELECT 1 FROM web_load WHERE saturated_until > now());

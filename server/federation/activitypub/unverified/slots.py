@@ -20,8 +20,12 @@ FLOOR_RATE x 3 ms, ~3 % of the core. The held POSTs wait in
 `inbox_unverified`, whose bounds (service.MAX_PER_HOST, MAX_TOTAL) answer 503 with
 Retry-After once full, which a sending server retries. So under overload new actors'
 activities arrive late (the lag from acceptance to verification grows), never silently
-lost. Once the web side is calm the lane has all its slots again at once. A process
-without a web side (`commonhold worker`) sees no requests and never yields.
+lost. Once the web side is calm the lane has all its slots again at once.
+
+A process without a web side (`commonhold worker`) sees no requests of its own: it yields
+while a web process says in PostgreSQL that it is saturated (load_signal.py), and so does
+every lane, since another process's overload is what a lane on the same machine or database
+takes from.
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ from datetime import datetime
 
 import asyncpg
 
-from server.federation.activitypub import inbox_store, keyring
+from server.federation.activitypub import keyring
 from server.federation.activitypub.unverified import queries as q
 from server.federation.activitypub.unverified.load import WEB, WebLoad
-from server.federation.activitypub.unverified.service import JOB_KIND, PROCESS_JOB
+from server.federation.activitypub.unverified.load_signal import READ_SECONDS
+from server.federation.activitypub.unverified.service import JOB_KIND
 from server.jobs.context import JobContext
 from server.jobs.registry import JobHandler
 from server.jobs.queries import ClaimedJob
@@ -56,13 +61,15 @@ class VerifyWorker(Worker):
         self._active = 0                 # jobs running (the worker loop's `running`)
         self._last_start = -1e9          # time.monotonic() of the last job started
         self._last_wake = -1e9           # ... of the last wake-up _paced gave
+        self.others = False              # a web process says it is saturated (load_signal)
+        self._others_read = -1e9         # time.monotonic() of that reading
         super().__init__(ctx, handlers, concurrency=slots, only=[JOB_KIND])
 
     @property  # type: ignore[override]
     def concurrency(self) -> int:
         """Read by the worker loop before every claim (free slots = this - running): while
         the web side is saturated, one slot more than running only when the pace allows."""
-        if not self.load.saturated():
+        if not (self.others or self.load.saturated()):
             return self._slots
         if self._active < min(FLOOR_SLOTS, self._slots) and self._pace_allows():
             return self._active + 1
@@ -84,19 +91,41 @@ class VerifyWorker(Worker):
         self._slots = max(value, 1)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        # the known senders' rows waiting for the database: the third sign of load.py
-        writer = inbox_store.writer_for(self.ctx.db, PROCESS_JOB)
-        self.load.watch_queue(lambda: writer.waiting)
-        probe = asyncio.create_task(self.load.probe(stop, self._calm, self._paced),
-                                    name="verify-load-probe")
+        stop_listening = self.load.listen(self._calm, self._paced)
+        others = asyncio.create_task(self._follow_others(stop), name="verify-web-load")
         try:
             await super().run_forever(stop)
         finally:
-            probe.cancel()
-            self.load.watch_queue(None)
+            others.cancel()
+            stop_listening()
+
+    async def _read_others(self, conn: asyncpg.Connection) -> None:
+        self._others_read = time.monotonic()
+        self.others = await q.any_web_saturated(conn)
+
+    async def _follow_others(self, stop: asyncio.Event) -> None:
+        # While a web process says it is saturated: read again at the floor's pace, and give
+        # the loop its paced wake-ups (or its calm one), as the local probe does for ours.
+        while not stop.is_set():
+            await asyncio.sleep(READ_SECONDS)
+            if not self.others:
+                continue  # read again by the next claim (_claim_due)
+            try:
+                async with self.ctx.db.acquire_plain() as conn:
+                    await self._read_others(conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                continue
+            if self.others:
+                self._paced()
+            else:
+                self._calm()
 
     async def _claim_due(self, conn: asyncpg.Connection, *, finished: list[int], now: datetime,
                          limit: int) -> list[ClaimedJob]:
+        if time.monotonic() - self._others_read >= READ_SECONDS:
+            # the loop sized this claim on an older reading: size it again on this one
+            await self._read_others(conn)
+            limit = min(limit, max(self.concurrency - self._active, 0))
         # Through jobs_ready_verify_idx: under load thousands of processing jobs queue ahead
         # of the verify jobs in the general ready index, and each claim stepped over them.
         return await q.finish_and_claim_verify_jobs(conn, finished_ids=finished, now=now,
