@@ -25,7 +25,7 @@ TICK = 0.002
 REPORT_OVER_MS = 3.0
 OWN_WORK_SHARE = 0.5     # a stall with at least this much CPU counts as the app's own work
 _RUNNING: set[asyncio.Task[None]] = set()   # the loop holds tasks weakly
-CENSUS_AT = 3   # the full collection after which the tracked objects are counted by type
+CENSUS_AT = 1   # the full collection after which the tracked objects are counted by type
 
 
 def _census(path: str) -> None:
