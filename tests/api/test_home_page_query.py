@@ -155,20 +155,16 @@ async def test_an_entry_boosted_on_the_same_page_is_one_row(api: Any, member: An
         await follow(db, api_config, clock, bea, target)
     await worker().run_until_idle()
 
-    def tick() -> None:
+    originals = []
+    for author, text in ((cy, "from cy"), (dan, "from dan"), (cy, "soon gone")):
         clock.advance(timedelta(seconds=1))
-
-    tick()
-    by_cy = await post(api, cy, status="from cy")
-    tick()
-    by_dan = await post(api, dan, status="from dan")
-    tick()
-    gone = await post(api, cy, status="soon gone")
-    for original in (by_cy, by_dan, gone):
-        tick()
+        originals.append(await post(api, author, status=text))
+    for original in originals:   # ada boosts each of them
+        clock.advance(timedelta(seconds=1))
         resp = await api.post(f"/api/v1/statuses/{original['id']}/reblog", headers=ada.headers)
         assert resp.status == 200
-    tick()
+    by_cy, by_dan, gone = originals
+    clock.advance(timedelta(seconds=1))
     assert (await api.delete(f"/api/v1/statuses/{gone['id']}", headers=cy.headers)).status == 200
     await worker().run_until_idle()
     viewer, now = bea.user.account_id, clock.now()
