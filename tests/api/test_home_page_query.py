@@ -159,16 +159,23 @@ async def test_an_entry_boosted_on_the_same_page_is_one_row(api: Any, member: An
     for author, text in ((cy, "from cy"), (dan, "from dan"), (cy, "soon gone")):
         clock.advance(timedelta(seconds=1))
         originals.append(await post(api, author, status=text))
+    boosts = []
     for original in originals:   # ada boosts each of them
         clock.advance(timedelta(seconds=1))
         resp = await api.post(f"/api/v1/statuses/{original['id']}/reblog", headers=ada.headers)
         assert resp.status == 200
+        boosts.append(int((await resp.json())["id"]))
     by_cy, by_dan, gone = originals
     clock.advance(timedelta(seconds=1))
     assert (await api.delete(f"/api/v1/statuses/{gone['id']}", headers=cy.headers)).status == 200
     await worker().run_until_idle()
     viewer, now = bea.user.account_id, clock.now()
     async with db.acquire() as conn:
+        # Fan-out leaves out a boost of what the feed already holds, unless the boost came
+        # first: put it there whichever order the jobs ran in.
+        await conn.execute("INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id)"
+                           " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                           viewer, boosts[0], ada.user.account_id, int(by_cy["id"]))
         rows = await conn.fetch(views_q.Q["list_home_page"], viewer, None, None, 20, now)
         assert len({r["id"] for r in rows}) == len(rows)   # no status twice
         in_page = {r["id"]: r["in_page"] for r in rows}
