@@ -29,6 +29,7 @@ import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import asyncpg
 from aiohttp import web
@@ -292,12 +293,31 @@ def _allows(row: TokenRow, granted: dict[tuple[str, tuple[str, ...]], bool], sco
 
 
 def _context(row: TokenRow) -> TokenContext:
-    app = ClientApplication(id=row.application_id, name=row.application_name,
-                            website=row.application_website,
-                            redirect_uris=tuple(row.redirect_uris),
-                            scopes=tuple(row.application_scopes))
-    return TokenContext(token_id=row.token_id, scopes=frozenset(row.scopes), application=app,
-                        user_id=row.user_id, account_id=row.account_id, role=row.role)
+    app = _shared(ClientApplication(id=row.application_id, name=row.application_name,
+                                    website=row.application_website,
+                                    redirect_uris=tuple(row.redirect_uris),
+                                    scopes=tuple(row.application_scopes)))
+    return TokenContext(token_id=row.token_id, scopes=_shared(frozenset(row.scopes)),
+                        application=app, user_id=row.user_id, account_id=row.account_id,
+                        role=row.role)
+
+
+# Equal applications and scope sets, one object each for every caller that holds them: a
+# client's thousands of tokens otherwise kept a copy each, all walked by every full
+# collection (two of the ten objects a remembered token kept). Immutable, so sharing them
+# is safe; forgotten all at once past SHARED_MAX.
+_SHARED: dict[Any, Any] = {}
+SHARED_MAX = 1024
+T = TypeVar("T", ClientApplication, frozenset[str])
+
+
+def _shared(value: T) -> T:
+    found = _SHARED.get(value)
+    if found is None:
+        if len(_SHARED) >= SHARED_MAX:
+            _SHARED.clear()
+        found = _SHARED[value] = value
+    return found  # type: ignore[no-any-return]
 
 
 async def require_token(request: web.Request, scope: str | None, *, user: bool = True,

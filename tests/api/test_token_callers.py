@@ -53,3 +53,14 @@ def test_a_token_read_again_unchanged_keeps_the_row_and_caller_it_had() -> None:
     cache.forget(b"k")
     assert cache.get(b"k") is None and not cache._expires
     auth._KNOWN.clear()
+
+
+def test_callers_of_one_application_share_its_record_and_equal_scopes() -> None:
+    """Thousands of tokens of one client keep one application record and one set of each
+    distinct scopes between them, not a copy each."""
+    auth._KNOWN.clear()
+    one, two, other = _row(1, ["read"]), _row(2, ["read"]), _row(3, ["read", "write"])
+    a, b, c = (auth._known(r)[1] for r in (one, two, other))
+    assert a.application is b.application is c.application
+    assert a.scopes is b.scopes and c.scopes == frozenset({"read", "write"})
+    auth._KNOWN.clear()
