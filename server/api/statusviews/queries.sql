@@ -230,7 +230,8 @@ SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
 -- Each entry's statuses row is read once, by the feed scan that checks it is not deleted,
 -- which also takes what the rest of the statement needs of it: home_entries's rule is
 -- written out here for that (the function returns ids only, and joining statuses again
--- read every entry's row two more times, a third of the statement's buffer hits on M).
+-- read every entry's row two more times: a quarter of the statement's buffer hits on M,
+-- 394 against 294 per page).
 -- The originals are read once more each, and only those not already among the entries.
 -- The embeds and the viewer's flags are read once for the whole page (`shown`: the entries
 -- and the originals) and matched to the rows by hash, not probed row by row: the flags are
