@@ -25,11 +25,35 @@ TICK = 0.002
 REPORT_OVER_MS = 3.0
 OWN_WORK_SHARE = 0.5     # a stall with at least this much CPU counts as the app's own work
 _RUNNING: set[asyncio.Task[None]] = set()   # the loop holds tasks weakly
+CENSUS_AT = 1   # the full collection after which the tracked objects are counted by type
+
+
+def _census(path: str) -> None:
+    """The objects a full collection walks, by type, most first, to `path`: how many, and
+    how many references the collector follows from them (a container's every item, tracked
+    or not: the walk's cost), then the ten objects with the most references."""
+    counts: dict[str, list[int]] = {}
+    largest: list[tuple[int, str]] = []
+    for o in gc.get_objects(2):
+        name = type(o).__qualname__
+        refs = len(gc.get_referents(o))
+        entry = counts.setdefault(name, [0, 0])
+        entry[0] += 1
+        entry[1] += refs
+        if refs > 1000:
+            holders = ",".join(sorted({type(h).__qualname__ for h in gc.get_referrers(o)})[:4])
+            largest.append((refs, f"{name} held by {holders}"))
+    with open(path, "w") as f:
+        for name, (n, refs) in sorted(counts.items(), key=lambda kv: -kv[1][1]):
+            f.write(f"{n} {refs} {name}\n")
+        for refs, what in sorted(largest, reverse=True)[:10]:
+            f.write(f"largest {refs} {what}\n")
 
 
 def start(path: str) -> asyncio.Task[None]:
     out = open(path, "a", buffering=1)  # noqa: SIM115 - held for the life of the process
     gc_started: list[float] = []
+    full = [0]
 
     def on_gc(phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -38,7 +62,14 @@ def start(path: str) -> asyncio.Task[None]:
             ms = (time.perf_counter() - gc_started[0]) * 1000
             # the thread's CPU too: on a busy machine the wall time includes waiting for a core
             cpu = (time.thread_time() - gc_started[1]) * 1000
-            out.write(f"gc {time.time():.4f} {ms:.2f} {cpu:.2f} {info.get('collected', 0)}\n")
+            # What the next full collection will walk: every object the collector tracks
+            # (all in the oldest generation now), not counting the frozen ones.
+            walked = len(gc.get_objects(2))
+            out.write(f"gc {time.time():.4f} {ms:.2f} {cpu:.2f} {info.get('collected', 0)} "
+                      f"{walked}\n")
+            full[0] += 1
+            if full[0] == CENSUS_AT:
+                _census(path + ".census")
 
     gc.callbacks.append(on_gc)
 

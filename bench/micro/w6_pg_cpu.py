@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +62,29 @@ async def measure(dsn: str, trees: list[Path], args: argparse.Namespace,
     return {tree: out for tree, _, _, out in runs}
 
 
+async def buffers(dsn: str, trees: list[Path], cursors: dict[int, int]) -> None:
+    """Each tree's buffer hits for one viewer's first and next page (generic plan, as the
+    app's prepared statement runs), summed over the first hundred users."""
+    now = datetime.now(UTC)
+    users = sorted(cursors)[:100]
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        for tree in trees:
+            text = "EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON) " + statement(tree)
+            for label, first in (("first", True), ("max_id", False)):
+                hits = []
+                for u in users:
+                    plan = await conn.fetchval(text, u, None if first else cursors[u], None,
+                                               20, now)
+                    top = json.loads(plan)[0]["Plan"]
+                    hits.append(top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0))
+                print(f"{tree}: {label} pages, buffers per page median "
+                      f"{statistics.median(hits):.0f} (min {min(hits)}, max {max(hits)})")
+    finally:
+        await conn.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tree", action="append", type=Path)
@@ -87,6 +111,7 @@ def main(argv: list[str] | None = None) -> None:
             say(f"  W6 PostgreSQL CPU: {len(cursors)} users, "
                 f"{'max_id' if args.max_id else 'first'} pages ...")
             res = await measure(dsn, trees, args, cursors)
+            await buffers(dsn, trees, cursors)
             await pg.drop_database(dsn)
         for tree, vals in res.items():
             print(f"{tree}: backend CPU per call min {min(vals):.0f} µs, median "

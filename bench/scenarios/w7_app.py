@@ -309,7 +309,7 @@ def _release_caches() -> None:
         m._remembered.clear()
     if (m := sys.modules.get("server.api.auth")) is not None:
         for c in list(m._CACHES.values()):
-            c._rows.clear()
+            c.clear()
         getattr(m, "_KNOWN", {}).clear()
     import asyncpg
     from asyncpg.pool import PoolConnectionProxy

@@ -29,6 +29,7 @@ import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import asyncpg
 from aiohttp import web
@@ -82,12 +83,22 @@ CACHE_MAX_ENTRIES = 10_000
 
 
 class TokenCache:
-    """token hash -> (verified row, monotonic expiry). A monotonic clock on purpose: this is
-    freshness of a copy, not domain time, and must expire even where the clock is frozen."""
+    """token hash -> verified row, and its monotonic expiry. A monotonic clock on purpose:
+    this is freshness of a copy, not domain time, and must expire even where the clock is
+    frozen.
+
+    A row read again and found equal to the one held is not kept: the held one stays, with
+    a later expiry. A busy token is read again every few seconds, and a new row each time
+    (and the caller built from it, see _known) lived long enough to reach the collector's
+    oldest generation before it was dropped: with W6's 2,000 tokens, several thousand
+    objects a second, which set off a full collection every few seconds (12-24 ms of the
+    event loop each). The expiries are kept apart, as floats, for the same reason: a
+    (row, expiry) pair per reading would be one such object again."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self._rows: dict[bytes, tuple[TokenRow, float]] = {}
+        self._rows: dict[bytes, TokenRow] = {}
+        self._expires: dict[bytes, float] = {}
         # True only while a connection listens for token changes (token_listener).
         self.listening = False
         # Counts the times everything was forgotten: a row read from the database before a
@@ -100,37 +111,45 @@ class TokenCache:
     def get(self, key: bytes) -> TokenRow | None:
         if not self.listening:
             return None
-        hit = self._rows.get(key)
-        if hit is None:
+        row = self._rows.get(key)
+        if row is None:
             return None
-        if hit[1] < time.monotonic():
-            del self._rows[key]
+        if self._expires[key] < time.monotonic():
+            del self._rows[key], self._expires[key]
             return None
-        return hit[0]
+        return row
 
     def refresh_due(self, key: bytes) -> bool:
         """Whether a copy in use is in its last quarter and nobody reads it again yet."""
-        hit = self._rows.get(key)
-        return (hit is not None and key not in self.refreshing
-                and hit[1] - time.monotonic() < self.seconds / 4)
+        expires = self._expires.get(key)
+        return (expires is not None and key not in self.refreshing
+                and expires - time.monotonic() < self.seconds / 4)
 
-    def put(self, key: bytes, row: TokenRow, *, read_in: int | None = None) -> None:
-        """`read_in`: the generation when the row was read (None: the current one)."""
+    def put(self, key: bytes, row: TokenRow, *, read_in: int | None = None) -> TokenRow:
+        """Remembers `row` and returns the row to use: the one held when equal to `row`.
+        `read_in`: the generation when the row was read (None: the current one)."""
         if self.seconds <= 0 or not self.listening:
-            return
+            return row
         if read_in is not None and read_in != self.generation:
-            return
-        if len(self._rows) >= CACHE_MAX_ENTRIES:
+            return row
+        held = self._rows.get(key)
+        if held is not None and held == row:
+            row = held
+        elif held is None and len(self._rows) >= CACHE_MAX_ENTRIES:
             for old in list(self._rows)[: CACHE_MAX_ENTRIES // 10]:
-                del self._rows[old]
-        self._rows[key] = (row, time.monotonic() + self.seconds)
+                del self._rows[old], self._expires[old]
+        self._rows[key] = row
+        self._expires[key] = time.monotonic() + self.seconds
+        return row
 
     def forget(self, key: bytes) -> None:
         self._rows.pop(key, None)
+        self._expires.pop(key, None)
 
     def clear(self) -> None:
         self.generation += 1
         self._rows.clear()
+        self._expires.clear()
 
     def stop_listening(self) -> None:
         self.listening = False
@@ -226,7 +245,7 @@ async def _read_token(app: web.Application, cache: TokenCache, key: bytes) -> To
     async with app[DB].acquire_plain() as conn:
         row = await oauth_q.get_token_context(conn, token_hash=key)
     if row is not None:
-        cache.put(key, row, read_in=generation)
+        row = cache.put(key, row, read_in=generation)
     return row
 
 
@@ -274,12 +293,31 @@ def _allows(row: TokenRow, granted: dict[tuple[str, tuple[str, ...]], bool], sco
 
 
 def _context(row: TokenRow) -> TokenContext:
-    app = ClientApplication(id=row.application_id, name=row.application_name,
-                            website=row.application_website,
-                            redirect_uris=tuple(row.redirect_uris),
-                            scopes=tuple(row.application_scopes))
-    return TokenContext(token_id=row.token_id, scopes=frozenset(row.scopes), application=app,
-                        user_id=row.user_id, account_id=row.account_id, role=row.role)
+    app = _shared(ClientApplication(id=row.application_id, name=row.application_name,
+                                    website=row.application_website,
+                                    redirect_uris=tuple(row.redirect_uris),
+                                    scopes=tuple(row.application_scopes)))
+    return TokenContext(token_id=row.token_id, scopes=_shared(frozenset(row.scopes)),
+                        application=app, user_id=row.user_id, account_id=row.account_id,
+                        role=row.role)
+
+
+# Equal applications and scope sets, one object each for every caller that holds them: a
+# client's thousands of tokens otherwise kept a copy each, all walked by every full
+# collection (two of the ten objects a remembered token kept). Immutable, so sharing them
+# is safe; forgotten all at once past SHARED_MAX.
+_SHARED: dict[Any, Any] = {}
+SHARED_MAX = 1024
+T = TypeVar("T", ClientApplication, frozenset[str])
+
+
+def _shared(value: T) -> T:
+    found = _SHARED.get(value)
+    if found is None:
+        if len(_SHARED) >= SHARED_MAX:
+            _SHARED.clear()
+        found = _SHARED[value] = value
+    return found  # type: ignore[no-any-return]
 
 
 async def require_token(request: web.Request, scope: str | None, *, user: bool = True,

@@ -37,15 +37,18 @@ class ClaimedCode:
 
 @dataclass(frozen=True, slots=True)
 class TokenRow:
+    """A token as the API remembers it for a few seconds (server.api.auth). The lists are
+    tuples: a tuple of strings is left out of the collector's walks, a list never is, and
+    every busy token's row is walked by each full collection."""
     token_id: int
-    scopes: list[str]
+    scopes: tuple[str, ...]
     created_at: datetime
     user_id: int | None
     application_id: int
     application_name: str
     application_website: str | None
-    redirect_uris: list[str]
-    application_scopes: list[str]
+    redirect_uris: tuple[str, ...]
+    application_scopes: tuple[str, ...]
     account_id: int | None
     role: str | None
     approved: bool | None
@@ -107,7 +110,15 @@ async def insert_access_token(conn: Conn, *, token_id: int, token_hash: bytes,
 
 async def get_token_context(conn: Conn, *, token_hash: bytes) -> TokenRow | None:
     row = await conn.fetchrow(Q["get_token_context"], token_hash)
-    return TokenRow(**dict(row)) if row else None
+    if row is None:
+        return None
+    values = dict(row)
+    for name in _TOKEN_LISTS:
+        values[name] = tuple(values[name])
+    return TokenRow(**values)
+
+
+_TOKEN_LISTS = ("scopes", "redirect_uris", "application_scopes")
 
 
 async def get_token_owner(conn: Conn, *, token_hash: bytes) -> tuple[int, int] | None:

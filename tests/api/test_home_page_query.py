@@ -140,3 +140,57 @@ async def test_embeds_and_flags_match_the_two_step_page(api: Any, member: Any, d
     assert shown[mentioning["id"]]["muted"]
     assert [m["username"] for m in shown[mentioning["id"]]["mentions"]] == ["bea", "cy"]
     assert [t["name"] for t in shown[mentioning["id"]]["tags"]] == ["cats", "dogs"]
+
+
+async def test_an_entry_boosted_on_the_same_page_is_one_row(api: Any, member: Any, db: Database,
+                                                           api_config: Config, clock: FrozenClock,
+                                                           worker: Any) -> None:
+    """The page reads the originals of its boosts apart from its entries: an original that is
+    an entry too (the viewer follows both the booster and the author) comes once, as an
+    entry; one by an author the viewer does not follow comes as an original only; a deleted
+    entry is left out."""
+    ada, bea, cy, dan = (await member("ada"), await member("bea"), await member("cy"),
+                         await member("dan"))
+    for target in (ada, cy):
+        await follow(db, api_config, clock, bea, target)
+    await worker().run_until_idle()
+
+    originals = []
+    for author, text in ((cy, "from cy"), (dan, "from dan"), (cy, "soon gone")):
+        clock.advance(timedelta(seconds=1))
+        originals.append(await post(api, author, status=text))
+    boosts = []
+    for original in originals:   # ada boosts each of them
+        clock.advance(timedelta(seconds=1))
+        resp = await api.post(f"/api/v1/statuses/{original['id']}/reblog", headers=ada.headers)
+        assert resp.status == 200
+        boosts.append(int((await resp.json())["id"]))
+    by_cy, by_dan, gone = originals
+    clock.advance(timedelta(seconds=1))
+    assert (await api.delete(f"/api/v1/statuses/{gone['id']}", headers=cy.headers)).status == 200
+    await worker().run_until_idle()
+    viewer, now = bea.user.account_id, clock.now()
+    async with db.acquire() as conn:
+        # Fan-out leaves out a boost of what the feed already holds, unless the boost came
+        # first: put it there whichever order the jobs ran in.
+        await conn.execute("INSERT INTO home_feed (account_id, status_id, author_id, reblog_of_id)"
+                           " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                           viewer, boosts[0], ada.user.account_id, int(by_cy["id"]))
+        rows = await conn.fetch(views_q.Q["list_home_page"], viewer, None, None, 20, now)
+        assert len({r["id"] for r in rows}) == len(rows)   # no status twice
+        in_page = {r["id"]: r["in_page"] for r in rows}
+        assert in_page[int(by_cy["id"])] is True            # an entry, and inside a boost
+        assert in_page[int(by_dan["id"])] is False          # not followed: only inside a boost
+        assert int(gone["id"]) not in in_page                # deleted
+        home = await views_q.list_home_page(conn, account_id=viewer, max_id=None,
+                                            since_id=None, limit=20, now=now)
+        assert home.ids == await timeline_q.list_home_timeline(
+            conn, account_id=viewer, max_id=None, since_id=None, min_id=None, limit=20, now=now)
+        one = await render_statuses(conn, api_config, home.ids, viewer_id=viewer, now=now,
+                                    filter_context="home", loaded=home.rows)
+        two = await render_statuses(conn, api_config, home.ids, viewer_id=viewer, now=now,
+                                    filter_context="home")
+        assert one == two
+    boosted = [e["reblog"]["id"] for e in one if e["reblog"]]
+    assert boosted == [by_dan["id"], by_cy["id"]]
+    assert by_cy["id"] in [e["id"] for e in one] and by_dan["id"] not in [e["id"] for e in one]
