@@ -14,6 +14,7 @@ from server.profiles.service import ProfileChanges, update_credentials
 from server.statuses import queries as statuses_q
 from server.statuses import service as statuses
 from server.statuses.compose import Draft
+from server.statuses.queries import Status
 from server.statuses.text import plain_text
 from tests.federation.pair import Pair, pair_fixture  # noqa: F401  (the fixture)
 
@@ -52,16 +53,26 @@ async def test_followers_only_post_reaches_followers_only(pair: Pair) -> None:
     assert posted.uri in [s.uri for s in await pair.one.home(ada)]
 
 
-async def test_bea_replies_to_ada_who_is_notified(pair: Pair) -> None:
-    ada, bea, _, _ = await _friends(pair)
-    original = await pair.one.post(ada, "What are you planting?")
+async def _bea_answers(pair: Pair, ada: Account, bea: Account, text: str, answer: str, *,
+                       field: str) -> tuple[Status, Status, Status]:
+    """Ada posts; Bea, on her server, posts `answer` naming Ada's post in `field`
+    (in_reply_to_id, quoted_status_id). Ada's post, Bea's, and Bea's as ch.test has it."""
+    original = await pair.one.post(ada, text)
     await pair.settle()
     at_two = await pair.two.status(original.uri)
     assert at_two is not None
-    reply = await pair.two.post(bea, "Tomatoes!", in_reply_to_id=at_two.id)
+    posted = await pair.two.post(bea, answer, **{field: at_two.id})
     await pair.settle()
-    copy = await pair.one.status(reply.uri)
-    assert copy is not None and copy.in_reply_to_id == original.id
+    copy = await pair.one.status(posted.uri)
+    assert copy is not None
+    return original, posted, copy
+
+
+async def test_bea_replies_to_ada_who_is_notified(pair: Pair) -> None:
+    ada, bea, _, _ = await _friends(pair)
+    original, _, copy = await _bea_answers(pair, ada, bea, "What are you planting?",
+                                           "Tomatoes!", field="in_reply_to_id")
+    assert copy.in_reply_to_id == original.id
     assert ("mention", bea.uri) in await pair.one.notifications(ada)
     refreshed = await pair.one.status(original.uri)
     assert refreshed is not None and refreshed.replies_count == 1
@@ -167,14 +178,8 @@ async def test_bea_quotes_adas_post_and_ada_allows_it(pair: Pair) -> None:
     it and answers with its stamp; two.test then sends the post again naming the stamp, and
     both sides hold the quote as accepted."""
     ada, bea, _, _ = await _friends(pair)
-    original = await pair.one.post(ada, "Benches at every bus stop")
-    await pair.settle()
-    at_two = await pair.two.status(original.uri)
-    assert at_two is not None
-    quote = await pair.two.post(bea, "Yes please", quoted_status_id=at_two.id)
-    await pair.settle()
-    copy = await pair.one.status(quote.uri)
-    assert copy is not None
+    _, quote, copy = await _bea_answers(pair, ada, bea, "Benches at every bus stop",
+                                        "Yes please", field="quoted_status_id")
     stamp = f"http://ch.test/users/ada/quote_authorizations/{copy.id}"
     for side, status_id in ((pair.one, copy.id), (pair.two, quote.id)):
         async with side.tx() as conn:
