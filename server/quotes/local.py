@@ -17,8 +17,16 @@ from server.statuses.queries import Status
 SEND_REQUEST_JOB = "federation.send_quote_request"
 
 
+_REQUESTS = "#quote_requests/"
+
+
 def request_uri(author_uri: str, status_id: int) -> str:
-    return f"{author_uri}#quote_requests/{status_id}"
+    return f"{author_uri}{_REQUESTS}{status_id}"
+
+
+def is_request_uri(uri: str) -> bool:
+    """Whether an id has request_uri's shape (an answer may name our request by id alone)."""
+    return _REQUESTS in uri
 
 
 async def record_local_quote(conn: Conn, *, status: Status, author_uri: str, quoted: Status,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from server.db import Conn, load_queries
 
@@ -30,9 +29,13 @@ class Quote:
     activity_uri: str | None
 
 
+async def list_quotes(conn: Conn, *, status_ids: list[int]) -> list[Quote]:
+    return [Quote(**dict(r)) for r in await conn.fetch(Q["list_quotes"], status_ids)]
+
+
 async def get_quote(conn: Conn, *, status_id: int) -> Quote | None:
-    row = await conn.fetchrow(Q["get_quote"], status_id)
-    return Quote(**dict(row)) if row else None
+    found = await list_quotes(conn, status_ids=[status_id])
+    return found[0] if found else None
 
 
 async def upsert_quote(conn: Conn, *, status_id: int, account_id: int, quoted_uri: str,
@@ -89,7 +92,3 @@ async def answer_request(conn: Conn, *, activity_uri: str, account_id: int, stat
     answered."""
     return await conn.fetchval(Q["answer_request"], activity_uri, account_id, state,
                                approval_uri, now)
-
-
-async def list_quotes_of(conn: Conn, *, status_ids: list[int]) -> list[dict[str, Any]]:
-    return [dict(r) for r in await conn.fetch(Q["list_quotes_of"], status_ids)]

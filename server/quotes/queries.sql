@@ -1,8 +1,9 @@
--- name: get_quote
--- $1 status_id (the quoting post)
+-- name: list_quotes
+-- What these posts quote (get_quote: one of them).
+-- $1 status ids (the quoting posts)
 SELECT status_id, account_id, quoted_uri, quoted_status_id, quoted_account_id, state,
        approval_uri, activity_uri
-  FROM status_quotes WHERE status_id = $1;
+  FROM status_quotes WHERE status_id = ANY($1::bigint[]);
 
 -- name: upsert_quote
 -- What a stored (or edited) post says it quotes. The state is the caller's decision.
@@ -62,9 +63,3 @@ SELECT q.status_id, q.quoted_uri, q.state, q.approval_uri, a.uri AS quoted_autho
 UPDATE status_quotes SET state = $3, approval_uri = $4, updated_at = $5
  WHERE activity_uri = $1 AND quoted_account_id = $2 AND state = 'pending'
 RETURNING status_id;
-
--- name: list_quotes_of
--- What these posts quote, for showing them.
--- $1 status ids (the quoting posts)
-SELECT status_id, quoted_status_id, quoted_uri, state
-  FROM status_quotes WHERE status_id = ANY($1::bigint[]);

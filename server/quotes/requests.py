@@ -16,7 +16,7 @@ from server.accounts.queries import Account
 from server.db import Conn
 from server.federation import delivery
 from server.federation import vocabulary as v
-from server.federation.activitypub.serialize import AS
+from server.federation.outbound import activities
 from server.federation.outbound.common import personal_inbox
 from server.quotes import queries as q
 from server.quotes.queries import authorization_uri
@@ -24,8 +24,9 @@ from server.statuses.queries import Status
 
 
 def _request(request: v.QuoteRequest) -> dict[str, Any]:
-    return {"id": request.id, "type": "QuoteRequest", "actor": request.actor_uri,
-            "instrument": request.instrument_uri, "object": request.object_uri}
+    return activities.quote_request(request.id, actor_uri=request.actor_uri,
+                                    instrument=request.instrument_uri,
+                                    quoted_uri=request.object_uri)
 
 
 async def accept(conn: Conn, *, quoted: Status, quoted_author: Account, requester: Account,
@@ -34,36 +35,18 @@ async def accept(conn: Conn, *, quoted: Status, quoted_author: Account, requeste
                          quoted_uri=quoted.uri, quoted_status_id=quoted.id,
                          quoted_account_id=quoted_author.id, state=q.ACCEPTED,
                          approval_uri=None, activity_uri=request.id, now=now)
-    activity = {"@context": AS,
-                "id": f"{quoted_author.uri}#accepts/quote_requests/{quoting.id}",
-                "type": "Accept", "actor": quoted_author.uri, "object": _request(request),
-                "result": authorization_uri(quoted_author.uri, quoting.id)}
+    activity = activities.accept_quote_request(
+        _request(request), actor_uri=quoted_author.uri,
+        accept_id=f"{quoted_author.uri}#accepts/quote_requests/{quoting.id}",
+        stamp_uri=authorization_uri(quoted_author.uri, quoting.id))
     await delivery.enqueue_deliveries(conn, actor_id=quoted_author.id, activity=activity,
                                       inboxes=personal_inbox(requester), now=now)
 
 
 async def reject(conn: Conn, *, quoted_author: Account, requester: Account,
                  request: v.QuoteRequest, now: datetime) -> None:
-    activity = {"@context": AS,
-                "id": f"{quoted_author.uri}#rejects/quote_requests/{uuid.uuid4()}",
-                "type": "Reject", "actor": quoted_author.uri, "object": _request(request)}
+    activity = activities.reject_quote_request(
+        _request(request), actor_uri=quoted_author.uri,
+        reject_id=f"{quoted_author.uri}#rejects/quote_requests/{uuid.uuid4()}")
     await delivery.enqueue_deliveries(conn, actor_id=quoted_author.id, activity=activity,
                                       inboxes=personal_inbox(requester), now=now)
-
-
-def stamp(*, quoted_author_uri: str, quoting_status_id: int, quoting_uri: str,
-          quoted_uri: str) -> dict[str, Any]:
-    """Our authorisation stamp for an accepted quote, as Mastodon 4.5 serves its own."""
-    return {
-        "@context": [AS, {
-            "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
-            "gts": "https://gotosocial.org/ns#",
-            "interactingObject": {"@id": "gts:interactingObject"},
-            "interactionTarget": {"@id": "gts:interactionTarget"},
-        }],
-        "id": authorization_uri(quoted_author_uri, quoting_status_id),
-        "type": "QuoteAuthorization",
-        "attributedTo": quoted_author_uri,
-        "interactingObject": quoting_uri,
-        "interactionTarget": quoted_uri,
-    }

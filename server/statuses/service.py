@@ -108,13 +108,14 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
 async def may_quote(conn: Conn, *, quoted: Status, account: Account) -> bool:
     """Who may quote a post, as Mastodon 4.5's default policy has it: anyone who can see a
     public or unlisted post; a followers-only or direct post only its author; a boost no one."""
+    return _quotable_by(quoted, account) and await can_view(conn, quoted, account)
+
+
+def _quotable_by(quoted: Status, account: Account) -> bool:
+    """may_quote's rule for someone who can see the post."""
     if quoted.deleted_at is not None or quoted.reblog_of_id is not None:
         return False
-    if account.id == quoted.account_id:
-        return True
-    if quoted.visibility not in ("public", "unlisted"):
-        return False
-    return await can_view(conn, quoted, account)
+    return account.id == quoted.account_id or quoted.visibility in ("public", "unlisted")
 
 
 async def _quoted(conn: Conn, draft: Draft, author: Account) -> Status:
@@ -124,7 +125,7 @@ async def _quoted(conn: Conn, draft: Draft, author: Account) -> Status:
             or not await can_view(conn, quoted, author):
         raise ValidationError("Validation failed: the post you quote does not exist",
                               field="quoted_status_id")
-    if not await may_quote(conn, quoted=quoted, account=author):
+    if not _quotable_by(quoted, author):
         raise ValidationError("Validation failed: this post cannot be quoted",
                               field="quoted_status_id")
     return quoted

@@ -10,9 +10,8 @@ from aiohttp import web
 from server.errors import NotFoundError
 from server.federation.activitypub.actors import load_local_actor
 from server.federation.activitypub.http import activitypub_type, ap_response, int_id
-from server.federation.activitypub.serialize import AP_CONTENT_TYPE
+from server.federation.activitypub import serialize
 from server.quotes import queries as quotes_q
-from server.quotes import requests
 from server.web.state import DB
 
 routes = web.RouteTableDef()
@@ -28,6 +27,7 @@ async def get_quote_authorization(request: web.Request) -> web.Response:
     if found is None:
         raise NotFoundError("There is no such quote authorisation.")
     quoting_uri, quoted_uri = found
-    doc = requests.stamp(quoted_author_uri=account["uri"], quoting_status_id=status_id,
-                         quoting_uri=quoting_uri, quoted_uri=quoted_uri)
-    return ap_response(doc, content_type=activitypub_type(request) or AP_CONTENT_TYPE)
+    doc = serialize.to_ap_quote_authorization(
+        stamp_uri=quotes_q.authorization_uri(account["uri"], status_id),
+        quoted_author_uri=account["uri"], quoting_uri=quoting_uri, quoted_uri=quoted_uri)
+    return ap_response(doc, content_type=activitypub_type(request) or serialize.AP_CONTENT_TYPE)

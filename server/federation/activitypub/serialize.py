@@ -335,5 +335,20 @@ def to_ap_announce(boost: Status, *, author: Any, boosted_uri: str, boosted_auth
     return with_context(doc) if context else doc
 
 
+def to_ap_quote_authorization(*, stamp_uri: str, quoted_author_uri: str, quoting_uri: str,
+                              quoted_uri: str) -> dict[str, Any]:
+    """Our authorisation stamp for an accepted quote of a member's post (FEP-044f), as
+    Mastodon 4.5 serves its own."""
+    return with_context({
+        "id": stamp_uri, "type": "QuoteAuthorization", "attributedTo": quoted_author_uri,
+        "interactingObject": quoting_uri, "interactionTarget": quoted_uri,
+    }, [AS, {
+        "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+        "gts": "https://gotosocial.org/ns#",
+        "interactingObject": {"@id": "gts:interactingObject"},
+        "interactionTarget": {"@id": "gts:interactionTarget"},
+    }])
+
+
 def to_ap_tombstone(uri: str) -> dict[str, Any]:
     return with_context({"id": uri, "type": "Tombstone"})

@@ -44,12 +44,26 @@ def update_note(note: Mapping[str, Any], *, actor_uri: str, edited_at: datetime)
         "object": body}, note.get("@context", AS))
 
 
-def quote_request(request_id: str, *, actor_uri: str, note: Mapping[str, Any],
+def quote_request(request_id: str, *, actor_uri: str, instrument: str | Mapping[str, Any],
                   quoted_uri: str) -> dict[str, Any]:
-    """FEP-044f's QuoteRequest, the quoting Note inlined as `instrument`."""
-    return with_context({"id": request_id, "type": "QuoteRequest", "actor": actor_uri,
-                         "instrument": _bare(note), "object": quoted_uri},
-                        note.get("@context", AS))
+    """FEP-044f's QuoteRequest (no context: wrap it, or embed it in an answer); the quoting
+    post named by id, or given whole (a Note document) to be inlined as Mastodon inlines it."""
+    return {"id": request_id, "type": "QuoteRequest", "actor": actor_uri,
+            "instrument": instrument if isinstance(instrument, str) else _bare(instrument),
+            "object": quoted_uri}
+
+
+def accept_quote_request(request: Mapping[str, Any], *, actor_uri: str, accept_id: str,
+                         stamp_uri: str) -> dict[str, Any]:
+    """The quoted author allows the quote; `result` is the authorisation stamp."""
+    return with_context({"id": accept_id, "type": "Accept", "actor": actor_uri,
+                         "object": dict(request), "result": stamp_uri})
+
+
+def reject_quote_request(request: Mapping[str, Any], *, actor_uri: str,
+                         reject_id: str) -> dict[str, Any]:
+    return with_context({"id": reject_id, "type": "Reject", "actor": actor_uri,
+                         "object": dict(request)})
 
 
 def delete_note(status_uri: str, *, actor_uri: str) -> dict[str, Any]:

@@ -40,3 +40,7 @@ async def list_reblogger_ids(conn: Conn, *, status_id: int) -> list[int]:
 
 async def list_status_polls(conn: Conn, *, status_ids: list[int]) -> list[dict[str, Any]]:
     return [dict(r) for r in await conn.fetch(Q["list_status_polls"], status_ids)]
+
+
+async def list_named_account_ids(conn: Conn, *, status_id: int, quoted: bool) -> list[int]:
+    return [r[0] for r in await conn.fetch(Q["list_named_account_ids"], status_id, quoted)]

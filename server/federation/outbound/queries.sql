@@ -44,3 +44,12 @@ SELECT p.status_id, p.options, p.multiple, p.expires_at, p.closed_at, p.remote_c
        (SELECT count(DISTINCT account_id) FROM poll_votes v WHERE v.poll_id = p.id) AS voters
   FROM polls p
  WHERE p.status_id = ANY($1::bigint[]);
+
+-- name: list_named_account_ids
+-- The accounts a status names: those it mentions and, with $2, the author of the post it
+-- quotes (not for a direct message, which goes to the mentioned only).
+-- $1 status_id, $2 whether the quoted author counts
+SELECT account_id FROM mentions WHERE status_id = $1
+UNION
+SELECT quoted_account_id FROM status_quotes
+ WHERE status_id = $1 AND $2 AND quoted_account_id IS NOT NULL;

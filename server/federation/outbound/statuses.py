@@ -35,14 +35,13 @@ async def status_audience(conn: Conn, status: Status, *, include_reblogs: bool =
     """Where a status goes, as Mastodon reaches it: mentioned accounts always; for all but
     direct messages also the author's followers, the replied-to author and the quoted
     author; and for a deletion everyone who boosted it."""
-    account_ids = list(await statuses_q.list_mentioned_account_ids(conn, status_id=status.id))
+    direct = status.visibility == "direct"
+    account_ids = await queries.list_named_account_ids(conn, status_id=status.id,
+                                                       quoted=not direct)
     inboxes: set[str] = set()
-    if status.visibility != "direct":
+    if not direct:
         if status.in_reply_to_account_id is not None:
             account_ids.append(status.in_reply_to_account_id)
-        quote = await quotes_q.get_quote(conn, status_id=status.id)
-        if quote is not None and quote.quoted_account_id is not None:
-            account_ids.append(quote.quoted_account_id)
         inboxes.update(await follower_inboxes(conn, status.account_id))
     if include_reblogs:
         account_ids += await queries.list_reblogger_ids(conn, status_id=status.id)
@@ -120,8 +119,10 @@ async def send_quote_request(ctx: JobContext, payload: dict[str, Any]) -> None:
         if target is None:
             return
         note = await _note(ctx, conn, status, author)
-        request = activities.quote_request(quote.activity_uri, actor_uri=author.uri,
-                                           note=note, quoted_uri=quote.quoted_uri)
+        request = serialize.with_context(
+            activities.quote_request(quote.activity_uri, actor_uri=author.uri, instrument=note,
+                                     quoted_uri=quote.quoted_uri),
+            note.get("@context", serialize.AS))
         await send(conn, actor=author, activity=request, inboxes=personal_inbox(target),
                    now=ctx.clock.now())
 

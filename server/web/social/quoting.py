@@ -20,19 +20,19 @@ async def attach_quotes(conn: Conn, config: Config, items: list[dict[str, Any]],
     shown = {int(s["id"]): s for s in (item.get("reblog") or item for item in items)}
     if not shown:
         return items
-    rows = await quotes_q.list_quotes_of(conn, status_ids=list(shown))
-    if not rows:
+    quotes = await quotes_q.list_quotes(conn, status_ids=list(shown))
+    if not quotes:
         return items
-    wanted = [r["quoted_status_id"] for r in rows
-              if r["state"] == quotes_q.ACCEPTED and r["quoted_status_id"] is not None]
+    wanted = [q.quoted_status_id for q in quotes
+              if q.state == quotes_q.ACCEPTED and q.quoted_status_id is not None]
     visible = await views_q.filter_visible(conn, status_ids=wanted, viewer_id=viewer_id,
                                            hide_muted=viewer_id is not None, now=now)
     quoted = {int(s["id"]): s for s in await render_statuses(
         conn, config, [i for i in wanted if i in visible], viewer_id=viewer_id, now=now)}
-    for r in rows:
-        target = quoted.get(r["quoted_status_id"]) if r["state"] == quotes_q.ACCEPTED else None
-        shown[r["status_id"]]["quote"] = {"state": r["state"], "quoted_status": target,
-                                          "url": r["quoted_uri"]}
+    for q in quotes:
+        target = quoted.get(q.quoted_status_id) if q.state == quotes_q.ACCEPTED else None
+        shown[q.status_id]["quote"] = {"state": q.state, "quoted_status": target,
+                                       "url": q.quoted_uri}
     return items
 
 

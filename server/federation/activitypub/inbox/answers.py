@@ -15,14 +15,16 @@ from server.federation.activitypub import remote_actors
 from server.federation.activitypub.inbox.context import PROCESSED, InboxContext, Outcome, ignored
 from server.follows.queries import Follow
 from server.quotes import answers as quote_answers
+from server.quotes import local as quotes_local
 
 
 def names_quote_request(activity: v.Accept | v.Reject, config: Config) -> bool:
     """Whether the answer is about a QuoteRequest: said so, or named only by an id of ours
-    of the shape local.request_uri gives."""
+    of the shape quotes/local.py gives them."""
     ref = activity.object
     return ref.type == "QuoteRequest" or (
-        ref.type is None and "#quote_requests/" in ref.uri and uris.is_local(ref.uri, config))
+        ref.type is None and quotes_local.is_request_uri(ref.uri)
+        and uris.is_local(ref.uri, config))
 
 
 async def quote_answer(ctx: InboxContext, activity: v.Accept | v.Reject, *,
