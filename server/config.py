@@ -78,8 +78,11 @@ class Config:
     contact_email: str = ""
     source_url: str = ""
     # How long a web process may go on trusting an API token it verified (0: never
-    # remember); a revocation elsewhere takes effect within this many seconds.
-    token_cache_seconds: int = 5
+    # remember). Copies are kept only while the process hears every change to tokens
+    # (server/api/auth.py), so this bounds a copy's life, not how late a revocation counts:
+    # a busy token is read again once per life, and at 5 s W6's 2,000 tokens cost half a
+    # statement per request.
+    token_cache_seconds: int = 60
 
     @property
     def is_development(self) -> bool:

@@ -5,7 +5,7 @@ public data), and the answers are Mastodon's: 401 when the token is missing, unk
 revoked, 403 when it lacks the scope, 422 when the endpoint needs a user and the token
 belongs to an application alone, 403 when that user is disabled or not yet approved.
 
-A verified token is remembered in this process for `token_cache_seconds` (5 by default),
+A verified token is remembered in this process for `token_cache_seconds` (60 by default),
 keyed by its hash, so a busy client's requests do not each pay a database round trip for
 it. Copies are used only while the process listens for changes (`token_listener`, on its own
 connection): a trigger (migration 0042) announces every revocation, disabled or unapproved
@@ -173,24 +173,67 @@ def token_cache(app: web.Application) -> TokenCache:
 async def token_listener(app: web.Application) -> AsyncIterator[None]:
     """Cleanup context: while the app runs, listen for token changes on a connection of its
     own (outside the pool, held for the life of the process) and forget every copy on each.
-    Not started when tokens are not remembered at all."""
+    Not started when tokens are not remembered at all. The connection is checked every
+    LISTENER_CHECK_SECONDS and made anew when it was lost: a connection that died without
+    saying so (a restarted server behind a proxy) would otherwise leave copies trusted for
+    their whole life, and one that closed would leave every request looking its token up
+    until the process restarts."""
     cache = token_cache(app)
-    listener = None
+    watch = None
     if cache.seconds > 0:
-        try:
-            listener = await asyncpg.connect(app[DB].dsn)
-            await listener.add_listener(CHANGES_CHANNEL, lambda *_: cache.clear())
-            listener.add_termination_listener(lambda *_: cache.stop_listening())
-            cache.listening = True
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("token changes not heard (%s): tokens are looked up on every request",
-                        exc)
+        # The first connection before the app serves, so its first requests are remembered.
+        listener = await _connect(app[DB].dsn, cache, warn=True)
+        watch = asyncio.get_running_loop().create_task(_watch(app[DB].dsn, cache, listener))
     try:
         yield
     finally:
+        if watch is not None:
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
         reads = list(cache.refreshing.values())
         cache.stop_listening()
         await asyncio.gather(*reads, return_exceptions=True)   # cancelled: let them end
+
+
+LISTENER_CHECK_SECONDS = 10.0
+
+
+async def _connect(dsn: str, cache: TokenCache, *, warn: bool) -> asyncpg.Connection | None:
+    """A connection listening for token changes, and the cache told it may remember; None
+    (and a warning when `warn`) when there is none to be had."""
+    listener = None
+    try:
+        listener = await asyncpg.connect(dsn, timeout=LISTENER_CHECK_SECONDS)
+        await listener.add_listener(CHANGES_CHANNEL, lambda *_: cache.clear())
+        listener.add_termination_listener(lambda *_: cache.stop_listening())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        if listener is not None:
+            listener.terminate()
+        if warn:
+            log.warning("token changes not heard (%s): tokens are looked up on every request "
+                        "until the connection is back", exc)
+        return None
+    cache.listening = True
+    return listener
+
+
+async def _watch(dsn: str, cache: TokenCache, listener: asyncpg.Connection | None) -> None:
+    """Checks the listening connection every LISTENER_CHECK_SECONDS and makes it anew when
+    it is gone. Until it is back nothing is remembered (stop_listening): notices sent
+    meanwhile were never heard."""
+    try:
+        while True:
+            await asyncio.sleep(LISTENER_CHECK_SECONDS)
+            if listener is not None and not listener.is_closed():
+                try:
+                    await listener.fetchval("SELECT 1", timeout=LISTENER_CHECK_SECONDS / 2)
+                    continue
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                    cache.stop_listening()
+                    listener.terminate()
+            cache.stop_listening()
+            listener = await _connect(dsn, cache, warn=False)
+    finally:
         if listener is not None and not listener.is_closed():
             await listener.close()
 

@@ -21,8 +21,11 @@ VERIFY = "/api/v1/accounts/verify_credentials"
 
 
 @pytest.fixture
-async def cached_api(aiohttp_client: Any, db: Database, clock: FrozenClock, tmp_path: Any) -> Any:
+async def cached_api(aiohttp_client: Any, db: Database, clock: FrozenClock, tmp_path: Any,
+                     monkeypatch: pytest.MonkeyPatch) -> Any:
     from server.app import create_app
+
+    monkeypatch.setattr(auth, "LISTENER_CHECK_SECONDS", 0.05)
 
     config = make_config(data_dir=tmp_path / "data", token_cache_seconds=5)
     return await aiohttp_client(create_app(config, db=db, clock=clock))
@@ -127,3 +130,46 @@ async def test_a_copy_in_use_is_read_again_before_it_expires(
     again = cache.get(key)
     assert again is not None and not cache.refresh_due(key)
     assert again.last_sign_in_at is not None and again.last_sign_in_at.year == 2020
+
+
+async def listening_again(cache: auth.TokenCache) -> bool:
+    for _ in range(100):
+        if cache.listening:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def test_a_lost_listening_connection_is_made_anew_and_nothing_is_trusted_meanwhile(
+        cached_api: Any, db: Database, clock: FrozenClock) -> None:
+    """The listening connection is killed: every copy is forgotten at once, a revocation
+    made before the process listens again counts, and once it listens again (on a new
+    connection) copies are kept and changes heard as before."""
+    user = await make_user(db, make_config(), clock, "ada", password=PASSWORD)
+    app = await register_app(cached_api)
+    token = await password_token(cached_api, app, "ada")
+    other = await password_token(cached_api, app, "ada")
+    assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 200
+    cache = auth.token_cache(cached_api.server.app)
+    assert cache.listening and cache.get(auth.digest(token)) is not None
+    async with db.acquire() as conn:
+        killed = await conn.fetchval(
+            """SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                  AND (query ILIKE '%commonhold_tokens%' OR query = 'SELECT 1')""")
+    assert killed == 1
+    for _ in range(100):
+        if not cache.listening or cache.get(auth.digest(token)) is None:
+            break
+        await asyncio.sleep(0.01)
+    assert cache.get(auth.digest(token)) is None
+    async with db.acquire() as conn:   # made while nobody hears: must count all the same
+        await conn.execute("UPDATE oauth_access_tokens SET revoked_at = now() WHERE token_hash = $1",
+                           auth.digest(token))
+    assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 401
+    assert await listening_again(cache)
+    assert (await cached_api.get(VERIFY, headers=bearer(other))).status == 200
+    assert cache.get(auth.digest(other)) is not None   # remembered again
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE users SET disabled = true WHERE id = $1", user.id)
+    assert await answers(cached_api, other, 403)   # heard on the new connection
