@@ -26,6 +26,7 @@ from typing import Any
 import asyncpg
 
 from bench.common import APP_CORE, BENCH_DIR, LOAD_CORE, spawn_app, stop_process, taskset_prefix
+from bench.load import copenloop
 from bench.load.openloop import have_wrk, open_loop, wrk
 
 APP_ID = 9_000_000_001
@@ -168,10 +169,19 @@ def get_targets(port: int, pairs: list[tuple[str, str]]) -> list[tuple[str, str,
             for p, t in pairs]
 
 
-def open_get(port: int, pairs: list[tuple[str, str]], *, rate: float,
-             duration: float) -> dict[str, Any]:
-    return asyncio.run(open_loop(f"http://127.0.0.1:{port}/", rate=rate, duration=duration,
-                                 targets=get_targets(port, pairs), max_in_flight=512))
+def open_get(port: int, pairs: list[tuple[str, str]], *, rate: float, duration: float,
+             generator: str = "c") -> dict[str, Any]:
+    """Open-loop GETs over (path, token) pairs: by the C client (bench/load/copenloop.py)
+    unless `generator` is "python" or no C compiler is here; the result's "client" says
+    which ran."""
+    url, targets = f"http://127.0.0.1:{port}/", get_targets(port, pairs)
+    if generator == "c":
+        out = copenloop.open_loop(url, rate=rate, duration=duration, targets=targets,
+                                  max_in_flight=512)
+        if out is not None:
+            return out
+    return asyncio.run(open_loop(url, rate=rate, duration=duration, targets=targets,
+                                 max_in_flight=512))
 
 
 async def seed_users(conn: asyncpg.Connection, account_ids: list[int]) -> None:

@@ -4,7 +4,9 @@ full Mastodon entities, as every local user of the dataset in turn, against the 
 
 Saturation: wrk (closed loop, get_rotating.lua, 32 connections) on the load core, with the
 app's and PostgreSQL's CPU time from /proc (µs per request). Latency: the open-loop
-generator at half the median saturation rate. Half the requests are first pages, half
+generator at half the median saturation rate, the C client (bench/load/openloop.c) where the
+machine has a compiler: it shares the load core with PostgreSQL, and the Python one took
+~120 µs of it per request, ~15 % of the core at 1,200/s (`--generator python` for that one). Half the requests are first pages, half
 second pages. `--profile` adds a run under cProfile (CPU time) and lists the functions with
 the most own time. Same-run baseline: the aiohttp hello world.
 
@@ -113,7 +115,8 @@ def profile_app(dsn: str, pairs: list[tuple[str, str]], duration: float, top: in
 
 def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None = None,
         cache_stats: bool = True, breakdown: bool = False, stalls: bool = False,
-        rate: float | None = None, vacuum: bool = False, moments: bool = False) -> Result:
+        rate: float | None = None, vacuum: bool = False, moments: bool = False,
+        generator: str = "c") -> Result:
     runs = runs or runs_for(quick, full=5, fast=2)
     duration = 3.0 if quick else 5.0
     res = Result("w6_home_timeline", params={"runs": runs, "duration_s": duration, "size": size,
@@ -181,7 +184,8 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
                         timed.append((f"open loop {r}", reqs))
                     else:
                         ol = await asyncio.to_thread(open_get, app.port, pairs, rate=half,
-                                                     duration=duration)
+                                                     duration=duration, generator=generator)
+                    res.params["generator"] = ol.get("client", "raw")
                     windows.append((f"open loop {r}", t_from, time.time()))
                     for k, v in (("p50", ol["p50_ms"]), ("p90", ol["p90_ms"]), ("p99", ol["p99_ms"]),
                                  ("achieved", ol["achieved_rps"]),
@@ -189,7 +193,10 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
                         opn[k].append(v)
                     say(f"    open loop {half:,.0f}/s run {r}: p50 {ol['p50_ms']:.2f} ms, p99 "
                         f"{ol['p99_ms']:.2f} ms, achieved {ol['achieved_rps']:,.0f}/s, errors "
-                        f"{ol['errors'] + ol['non_2xx']}, late starts {ol['late_starts']}")
+                        f"{ol['errors'] + ol['non_2xx']}, late starts {ol['late_starts']}, "
+                        f"generator {ol.get('client', 'raw')} "
+                        f"{ol.get('generator_cpu_s', 0) / max(ol.get('sent', 1), 1) * 1e6:.0f} "
+                        f"µs/req")
             caches = json.loads(stats_file.read_text()) if stats_file.exists() else []
             res.params["caches"] = caches
             prof_rows = []
@@ -197,7 +204,7 @@ def run(*, quick: bool, size: str, profile: bool, hello: bool, runs: int | None 
                 say("  W6: cProfile run ...")
                 prof_rows = await asyncio.to_thread(profile_app, dsn, pairs, duration)
             if breakdown or stalls:
-                maintenance = await autovacuum_runs(dsn)
+                maintenance[:] = await autovacuum_runs(dsn)
             await pg.drop_database(dsn)
         report(res, sat, opn, base, prof_rows)
         report_caches(res, res.params["caches"])
@@ -284,7 +291,8 @@ def report(res: Result, sat: dict[str, list[float]], opn: dict[str, list[float]]
     ach = res.metric("half_load_achieved", opn["achieved"], "req/s")
     rows = [["saturation (wrk, 32 connections)", mmm(rps), f"{1e6 / app['median']:,.0f}",
              mmm(app), mmm(pgc), "–", "–", "–", f"{sum(sat['non_2xx']):,.0f}"],
-            [f"open loop at half ({opn['rate'][0]:,.0f}/s)", mmm(ach), "", "", "", mmm(p50),
+            [f"open loop at half ({opn['rate'][0]:,.0f}/s, {res.params.get('generator', '?')} "
+             f"generator)", mmm(ach), "", "", "", mmm(p50),
              mmm(p90), mmm(p99), f"{sum(opn['errors']):,.0f}"]]
     d = res.params.get("dataset", {})
     res.table(["load", "req/s", "per app-core-second (1e6 / app µs)", "app CPU µs/req",
@@ -340,6 +348,10 @@ def main(argv: list[str] | None = None) -> None:
                         "CHECKPOINT that bring the database to steady state")
     p.add_argument("--vacuum", action="store_true", help="(the default now; kept for old "
                                                          "command lines)")
+    p.add_argument("--generator", choices=("c", "python"), default="c",
+                   help="the open loop's client: c (bench/load/openloop.c, built with the "
+                        "machine's compiler; Python where there is none) or python "
+                        "(bench/load/rawhttp.py; --moments always uses it)")
     p.add_argument("--moments", action="store_true",
                    help="when each open-loop run's slow requests happened and what else ran "
                         "then (bench/scenarios/w6_moments.py)")
@@ -348,7 +360,7 @@ def main(argv: list[str] | None = None) -> None:
               profile=args.profile, hello=not args.no_hello, runs=args.runs,
               cache_stats=not args.no_cache_stats, breakdown=args.breakdown,
               stalls=args.stalls, rate=args.rate, vacuum=not args.fresh,
-              moments=args.moments)
+              moments=args.moments, generator=args.generator)
     res.write()
     print("\n\n".join(res.tables))
 
