@@ -88,11 +88,11 @@ class TokenCache:
     frozen.
 
     A row read again and found equal to the one held is not kept: the held one stays, with
-    a later expiry. A busy token is read again every few seconds, and a new row each time
+    a later expiry. A busy token is read again once per copy life, and a new row each time
     (and the caller built from it, see _known) lived long enough to reach the collector's
-    oldest generation before it was dropped: with W6's 2,000 tokens, several thousand
-    objects a second, which set off a full collection every few seconds (12-24 ms of the
-    event loop each). The expiries are kept apart, as floats, for the same reason: a
+    oldest generation before it was dropped: with W6's 2,000 tokens and 5 s copies, several
+    thousand objects a second, which set off a full collection every few seconds (12-24 ms
+    of the event loop each). The expiries are kept apart, as floats, for the same reason: a
     (row, expiry) pair per reading would be one such object again."""
 
     def __init__(self, seconds: float) -> None:
