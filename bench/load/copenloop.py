@@ -33,7 +33,8 @@ def binary() -> Path | None:
     if cc is None:
         return None
     text = SOURCE.read_bytes()
-    out = Path(tempfile.gettempdir()) / f"commonhold-openloop-{hashlib.sha256(text).hexdigest()[:16]}"
+    digest = hashlib.sha256(text).hexdigest()[:16]
+    out = Path(tempfile.gettempdir()) / f"commonhold-openloop-{digest}"
     if out.exists():
         return out
     part = out.with_suffix(".part")

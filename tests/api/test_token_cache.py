@@ -164,8 +164,9 @@ async def test_a_lost_listening_connection_is_made_anew_and_nothing_is_trusted_m
         await asyncio.sleep(0.01)
     assert cache.get(auth.digest(token)) is None
     async with db.acquire() as conn:   # made while nobody hears: must count all the same
-        await conn.execute("UPDATE oauth_access_tokens SET revoked_at = now() WHERE token_hash = $1",
-                           auth.digest(token))
+        await conn.execute(
+            "UPDATE oauth_access_tokens SET revoked_at = now() WHERE token_hash = $1",
+            auth.digest(token))
     assert (await cached_api.get(VERIFY, headers=bearer(token))).status == 401
     assert await listening_again(cache)
     assert (await cached_api.get(VERIFY, headers=bearer(other))).status == 200
