@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.load.openloop import check_target
 from bench.load.rawhttp import build_request
 
 SOURCE = Path(__file__).with_name("openloop.c")
@@ -53,10 +54,11 @@ def open_loop(url: str, *, rate: float, duration: float,
     exe = binary()
     if exe is None:
         return None
+    check_target(url)
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 80
-    if host not in ("127.0.0.1", "::1"):
-        raise ValueError(f"load targets must be loopback addresses, not {host!r}")
+    if host not in ("127.0.0.1", "::1"):   # the client takes addresses, not names
+        raise ValueError(f"the C client needs 127.0.0.1 or ::1, not {host!r}")
     with tempfile.TemporaryDirectory(prefix="commonhold-openloop-") as tmp:
         reqs, result = Path(tmp) / "requests.bin", Path(tmp) / "result.json"
         with reqs.open("wb") as fh:

@@ -13,12 +13,12 @@
  *   openloop HOST PORT RATE SECONDS REQUESTS_FILE MAX_CONN OUT_FILE
  *
  * REQUESTS_FILE: requests as sent, each a 4-byte little-endian length and the bytes; request
- * i is record i modulo their number. OUT_FILE: one JSON object (see write_result).
+ * i is record i modulo their number. OUT_FILE: one JSON object, the keys of the Python
+ * client's result (written at the end of main).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@ Saturation: wrk (closed loop, get_rotating.lua, 32 connections) on the load core
 app's and PostgreSQL's CPU time from /proc (µs per request). Latency: the open-loop
 generator at half the median saturation rate, the C client (bench/load/openloop.c) where the
 machine has a compiler: it shares the load core with PostgreSQL, and the Python one took
-~120 µs of it per request, ~15 % of the core at 1,200/s (`--generator python` for that one). Half the requests are first pages, half
-second pages. `--profile` adds a run under cProfile (CPU time) and lists the functions with
+~120 µs of it per request, ~15 % of the core at 1,200/s (`--generator python` for that one).
+Half the requests are first pages, half second pages. `--profile` adds a run under cProfile (CPU time) and lists the functions with
 the most own time. Same-run baseline: the aiohttp hello world.
 
 `--breakdown` splits each request's time inside the app (bench/reqtimes.py: waiting for the

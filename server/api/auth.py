@@ -229,7 +229,6 @@ async def _watch(dsn: str, cache: TokenCache, listener: asyncpg.Connection | Non
                     await listener.fetchval("SELECT 1", timeout=LISTENER_CHECK_SECONDS / 2)
                     continue
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                    cache.stop_listening()
                     listener.terminate()
             cache.stop_listening()
             listener = await _connect(dsn, cache, warn=False)
