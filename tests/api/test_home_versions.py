@@ -81,3 +81,70 @@ async def test_a_row_changed_between_the_two_reads_shows_as_changed(
     assert again == shown
     found = views_q._STATUSES.get(-int(hello["id"]))
     assert found is not None and found[1].content == "<p>edited</p>"
+
+
+async def test_embeds_changed_later_show_on_the_next_read(
+        api: Any, member: Any, db: Database, api_config: Config, clock: FrozenClock,
+        worker: Any) -> None:
+    """What a status embeds is kept with it, by the status row's version: a preview card
+    found after the post, an attachment described or removed, a hashtag or a poll taken off,
+    the application renamed, each written without the API (as a job or another process
+    would) makes a new version of the status (migration 0093), and shows on the next read."""
+    from server.cards import queries as cards_q
+    from server.ids import new_id
+    from tests.api.test_media import picture, upload
+
+    ada, bea = await member("ada"), await member("bea")
+    await follow(db, api_config, clock, bea, ada)
+    await worker().run_until_idle()
+    media = await (await upload(api, ada, picture(), description="red")).json()
+    pictured = await post(api, ada, status="look #cats", media_ids=[media["id"]])
+    polled = await post(api, ada, status="which?", poll={"options": ["a", "b"], "expires_in": 3600})
+    await worker().run_until_idle()
+
+    async def shown(reader: Any = bea) -> dict[str, dict[str, Any]]:
+        return {s["id"]: s for s in await home(api, reader)}
+
+    first = await shown()
+    assert first[pictured["id"]]["media_attachments"][0]["description"] == "red"
+    assert [t["name"] for t in first[pictured["id"]]["tags"]] == ["cats"]
+    assert first[pictured["id"]]["card"] is None and first[polled["id"]]["poll"] is not None
+    # the application is shown to the author (home of her own posts)
+    assert (await shown(ada))[pictured["id"]]["application"]["name"] != "Renamed"
+    assert (await shown()) == first   # from what the first read kept
+    status_id = int(pictured["id"])
+    kept = views_q._STATUSES.get(-status_id)
+    assert kept is not None and kept[2][0][0]["description"] == "red"
+
+    # a card linked by the card job, after the post
+    async with db.transaction() as conn:
+        card_id, _ = await cards_q.upsert_card(
+            conn, card_id=new_id(), now=clock.now(),
+            card=cards_q.NewCard(url="https://example.com/a", title="A page"))
+        await cards_q.link_status(conn, status_id=status_id, card_id=card_id,
+                                  url="https://example.com/a")
+    assert (await shown())[pictured["id"]]["card"]["title"] == "A page"
+    async with db.transaction() as conn:
+        await cards_q.unlink_status(conn, status_id=status_id)
+    assert (await shown())[pictured["id"]]["card"] is None
+
+    # the attachment described again, then taken off; the hashtag removed
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE media_attachments SET description = 'blue' WHERE id = $1",
+                           int(media["id"]))
+    assert (await shown())[pictured["id"]]["media_attachments"][0]["description"] == "blue"
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE media_attachments SET status_id = NULL WHERE id = $1",
+                           int(media["id"]))
+        await conn.execute("DELETE FROM status_tags WHERE status_id = $1", status_id)
+    now = (await shown())[pictured["id"]]
+    assert now["media_attachments"] == [] and now["tags"] == []
+
+    # the poll taken off; the application renamed
+    async with db.acquire() as conn:
+        await conn.execute("DELETE FROM polls WHERE status_id = $1", int(polled["id"]))
+        await conn.execute("UPDATE oauth_applications SET name = 'Renamed' WHERE id = "
+                           "(SELECT application_id FROM statuses WHERE id = $1)", status_id)
+    now_shown = await shown()
+    assert now_shown[polled["id"]]["poll"] is None
+    assert (await shown(ada))[pictured["id"]]["application"]["name"] == "Renamed"

@@ -118,7 +118,7 @@ def _text_bytes(columns: Row) -> int:
     return sum(len(v) for v in columns if type(v) is str)
 
 
-def _weigh_status(entry: tuple[Row, Status]) -> int:
+def _weigh_status(entry: tuple[Any, ...]) -> int:
     return STATUS_ENTRY_BYTES + _text_bytes(entry[0])
 
 
@@ -126,7 +126,8 @@ def _weigh_author(entry: tuple[Row, AccountView]) -> int:
     return AUTHOR_ENTRY_BYTES + _text_bytes(entry[0])
 
 
-_STATUSES: BoundedCache[int, tuple[Row, Status]] = BoundedCache(
+# (columns, Status) for list_page's rows; (version and columns, Status, Embeds) for the home's.
+_STATUSES: BoundedCache[int, tuple[Any, ...]] = BoundedCache(
     PAGE_ROWS_MAX, "page_statuses", max_bytes=STATUSES_MAX_BYTES, weigh=_weigh_status)
 _AUTHORS: BoundedCache[int, tuple[Row, AccountView]] = BoundedCache(
     PAGE_ROWS_MAX, "page_authors", max_bytes=AUTHORS_MAX_BYTES, weigh=_weigh_author)
@@ -150,16 +151,20 @@ class HomePage:
 
 
 # Where list_home_page's rows keep what it reads, by name once per column list.
-_HOME_COLUMNS = ("id", "account_id", "version", "a_xmin", "st_xmin", "u_xmin", "in_page",
-                 "viewer_filters", *_EXTRAS)
+_HOME_COLUMNS = ("id", "account_id", "version", "a_xmin", "st_xmin", "in_page",
+                 "viewer_filters", *FLAG_NAMES)
 _HOME_LAYOUTS: dict[tuple[str, ...], tuple[int, ...]] = {}
+# What a status embeds, as PageRow holds it after the author: media, mentions, tags,
+# has_poll, then (after the flags) application and has_card.
+Embeds = tuple[Any, Any, Any, bool, dict[str, Any] | None, bool]
 
 
 async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
                          limit: int, now: datetime) -> HomePage:
     """The home timeline's entries and the rows to render them, which also tells whether any
     of the viewer's filters can apply: one round trip when the process holds every status
-    and author of the page at the versions read (see queries.sql), two otherwise."""
+    (with what it embeds) and author of the page at the versions read (see queries.sql), two
+    otherwise."""
     if limit > HOME_PAGE_MAX:   # the query cuts the feed there (see queries.sql)
         raise ValueError(f"list_home_page reads at most {HOME_PAGE_MAX} entries")
     rows = await conn.fetch(Q["list_home_page"], account_id, max_id, since_id, limit, now)
@@ -169,13 +174,13 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
     at = _HOME_LAYOUTS.get(keys)
     if at is None:
         at = _HOME_LAYOUTS[keys] = tuple(keys.index(name) for name in _HOME_COLUMNS)
-    (id_at, author_at, version_at, a_xmin_at, st_xmin_at, u_xmin_at, in_page_at, filters_at,
-     media_at, mentions_at, tags_at, poll_at, app_at, site_at, card_at, *flags_at) = at
-    # An author's version: the xmins of its three rows, as a tuple (see queries.sql).
-    author_version = itemgetter(a_xmin_at, st_xmin_at, u_xmin_at)
+    (id_at, author_at, version_at, a_xmin_at, st_xmin_at, in_page_at, filters_at,
+     *flags_at) = at
+    # An author's version: the xmins of its two rows, as a tuple (see queries.sql).
+    author_version = itemgetter(a_xmin_at, st_xmin_at)
     # Statuses and authors as this process holds them, by the versions just read: the rows
     # kept under the negated ids start with the version they were read at.
-    statuses: dict[int, Status] = {}
+    statuses: dict[int, tuple[Status, Embeds]] = {}
     authors: dict[int, AccountView] = {}
     missing = []
     kept_status, kept_author = _STATUSES.get, _AUTHORS.get
@@ -183,7 +188,7 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
         status_id, author_id = values[id_at], values[author_at]
         found = kept_status(-status_id)
         if found is not None and found[0][0] == values[version_at]:
-            statuses[status_id] = found[1]
+            statuses[status_id] = found[1:]
         else:
             missing.append(status_id)
             continue
@@ -200,29 +205,31 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
     shared_flags = _FLAG_DICTS.get
     ids, out = [], []
     for values in rows:
-        status = statuses.get(values[id_at])
-        if status is None:   # gone between the two reads
+        held = statuses.get(values[id_at])
+        if held is None:   # gone between the two reads
             continue
+        status, (media, mentions, tags, has_poll, application, has_card) = held
         author = authors.get(status.account_id)
         if author is None:
             continue
         if values[in_page_at]:
             ids.append(status.id)
-        app_name = values[app_at]
         flag_values = flags_of(values)
         out.append(_page_row(PageRow, (
-            status, author, values[media_at], values[mentions_at],
-            values[tags_at], values[poll_at],
-            shared_flags(flag_values) or _flags_dict(flag_values),
-            {"name": app_name, "website": values[site_at]} if app_name is not None else None,
-            values[card_at])))
+            status, author, media, mentions, tags, has_poll,
+            shared_flags(flag_values) or _flags_dict(flag_values), application, has_card)))
     return HomePage(ids, out, rows[0][filters_at])
 
 
-async def _read_home_rows(conn: Conn, status_ids: list[int], statuses: dict[int, Status],
+_ROWS_EMBEDS = ("media", "mentions", "tags", "has_poll", "app_name", "app_website", "has_card")
+
+
+async def _read_home_rows(conn: Conn, status_ids: list[int],
+                          statuses: dict[int, tuple[Status, Embeds]],
                           authors: dict[int, AccountView]) -> None:
-    """Reads and keeps the rows of these statuses and their authors, at their versions now
-    (newer than list_home_page's if they changed in between: the newer is shown)."""
+    """Reads and keeps the rows of these statuses, what they embed, and their authors, at
+    their versions now (newer than list_home_page's if they changed in between: the newer is
+    shown)."""
     rows = await conn.fetch(Q["list_home_rows"], status_ids)
     if not rows:
         return
@@ -231,11 +238,19 @@ async def _read_home_rows(conn: Conn, status_ids: list[int], statuses: dict[int,
         raise RuntimeError("list_home_rows's columns are not in the Status / AccountView order")
     n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
     version_at = keys.index("version")
-    author_version = itemgetter(keys.index("a_xmin"), keys.index("st_xmin"), keys.index("u_xmin"))
+    author_version = itemgetter(keys.index("a_xmin"), keys.index("st_xmin"))
+    embeds_of = itemgetter(*(keys.index(k) for k in _ROWS_EMBEDS))
     for values in rows:
         cut = values[:n]
-        status = Status(*cut)
-        statuses[status.id] = _STATUSES.put(-status.id, ((values[version_at], *cut), status))[1]
+        media, mentions, tags, has_poll, app_name, app_website, has_card = embeds_of(values)
+        held = (Status(*cut), (
+            loads(media) if media is not None else None,
+            loads(mentions) if mentions is not None else None, tags, has_poll,
+            {"name": app_name, "website": app_website} if app_name is not None else None,
+            has_card))
+        # The JSON's text is kept with the columns, where the cache's weight counts it.
+        kept = _STATUSES.put(-held[0].id, ((values[version_at], *cut, media, mentions), *held))
+        statuses[held[0].id] = kept[1:]
         raw = values[1:2] + values[n:n + m]   # the author's id and columns
         account = list(raw)
         account[1 + FIELDS_AT] = loads(account[1 + FIELDS_AT] or "[]")

@@ -218,25 +218,25 @@ SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
 -- A page of the home timeline in one round trip: its entries (home_entries's, as
 -- list_home_timeline reads them; max_id / since_id paging) with the originals of the boosts
 -- among them, newest first; `in_page` tells the entries from originals shown only inside a
--- boost. For each, what changes from one reader or one moment to the next — the viewer's
--- flags, has_card, media, mentions, tags, has_poll and the application as list_page gives
--- them — but of the status and its author only the versions of their rows: `version` (the
--- status row's xmin: any UPDATE makes a new one, counters included) and a_xmin, st_xmin and
--- u_xmin (those of the author's accounts, account_stats and users rows; as numbers: turning
--- them into one text cost PostgreSQL a tenth of the statement). The process keeps statuses
--- and authors by those versions and reads the rows it does not hold with list_home_rows:
--- usually none, so PostgreSQL sends a few numbers per status instead of its text and its
--- author's profile, and the client decodes them (about half of both sides' cost of a page).
+-- boost. For each, the viewer's flags (list_page's), and of the status and its author only
+-- the versions of their rows: `version` (the status row's xmin: any UPDATE makes a new one,
+-- counters included, and since migration 0093 so does any change to its attachments,
+-- mentions, hashtags, poll, preview card or application) and a_xmin and st_xmin (those of the
+-- author's accounts and account_stats rows; a change of role or hidden collections in users
+-- makes a new accounts row). The process keeps statuses, with all they embed, and authors by
+-- those versions and reads the ones it does not hold with list_home_rows: usually none, so
+-- PostgreSQL sends a few numbers per status instead of its text, its embeds and its author's
+-- profile, and the client decodes them. Reading the embeds here on every page was a third
+-- of this statement's cost (three aggregates and a dozen probes per page for data written
+-- with the post).
 -- Each entry's statuses row is read once, by the feed scan that checks it is not deleted,
 -- which also takes what the rest of the statement needs of it: home_entries's rule is
 -- written out here for that (the function returns ids only, and joining statuses again
--- read every entry's row two more times: a quarter of the statement's buffer hits on M,
--- 394 against 294 per page).
+-- read every entry's row two more times).
 -- The originals are read once more each, and only those not already among the entries.
--- The embeds and the viewer's flags are read once for the whole page (`shown`: the entries
--- and the originals) and matched to the rows by hash, not probed row by row: the flags are
--- status_viewer_flags's (migration 0040) and the embeds status_page_rows's (migration 0041),
--- written out here in that form (a quarter less work for PostgreSQL on a page of 20).
+-- The viewer's flags are read once for the whole page (`shown`: the entries and the
+-- originals) and matched to the rows by hash, not probed row by row: status_viewer_flags's
+-- rules (migration 0040) written out in that form.
 -- The feed is cut at 40 (the endpoint's maximum) before the requested limit: with a constant
 -- bound the planner sizes the page the same for every limit and keeps one generic plan (with
 -- only `LIMIT $4` it plans for a tenth of the feed and plans again on every call, 2-3 ms).
@@ -245,8 +245,7 @@ SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
 -- The bounds are written as the home_feed scan's own (see list_home_timeline).
 -- $1 account_id (the viewer), $2 max_id, $3 since_id, $4 limit (at most 40), $5 now
 WITH feed AS (
-    SELECT s.id, s.account_id, s.xmin AS version, s.application_id, s.conversation_id,
-           s.reblog_of_id
+    SELECT s.id, s.account_id, s.xmin AS version, s.conversation_id, s.reblog_of_id
       FROM home_feed h
       JOIN statuses s ON s.id = h.status_id
      WHERE h.account_id = $1
@@ -262,83 +261,57 @@ WITH feed AS (
 ), listed AS (
     SELECT page.*, true AS in_page FROM page
     UNION ALL
-    SELECT o.id, o.account_id, o.xmin, o.application_id, o.conversation_id, o.reblog_of_id,
-           false
+    SELECT o.id, o.account_id, o.xmin, o.conversation_id, o.reblog_of_id, false
       FROM statuses o
      WHERE o.id = ANY(ARRAY(SELECT reblog_of_id FROM page WHERE reblog_of_id IS NOT NULL))
        AND o.id NOT IN (SELECT id FROM page)
 ), shown AS (
     SELECT ARRAY(SELECT id FROM listed) AS ids
 )
-SELECT s.id, s.account_id, s.version,
-       a.xmin AS a_xmin, st.xmin AS st_xmin, u.xmin AS u_xmin,
-       app.name AS app_name, app.website AS app_website,
-       md.media, mn.mentions, tg.tags,
-       s.id IN (SELECT p.status_id FROM polls p WHERE p.status_id = ANY((SELECT ids FROM shown)::bigint[])) AS has_poll,
+SELECT s.id, s.account_id, s.version, a.xmin AS a_xmin, st.xmin AS st_xmin,
        s.id IN (SELECT f.status_id FROM favourites f WHERE f.account_id = $1 AND f.status_id = ANY((SELECT ids FROM shown)::bigint[])) AS favourited,
        s.id IN (SELECT r.reblog_of_id FROM statuses r WHERE r.reblog_of_id = ANY((SELECT ids FROM shown)::bigint[]) AND r.account_id = $1 AND r.deleted_at IS NULL) AS reblogged,
        s.id IN (SELECT b.status_id FROM bookmarks b WHERE b.account_id = $1 AND b.status_id = ANY((SELECT ids FROM shown)::bigint[])) AS bookmarked,
        s.id IN (SELECT p.status_id FROM status_pins p WHERE p.account_id = $1 AND p.status_id = ANY((SELECT ids FROM shown)::bigint[])) AS pinned,
        coalesce(s.conversation_id, s.id) IN (SELECT c.conversation_id FROM conversation_mutes c WHERE c.account_id = $1) AS muted,
-       s.id IN (SELECT pc.status_id FROM preview_cards_statuses pc WHERE pc.status_id = ANY((SELECT ids FROM shown)::bigint[])) AS has_card,
        s.in_page,
        EXISTS (SELECT 1 FROM filters f WHERE f.account_id = $1
                   AND (f.expires_at IS NULL OR f.expires_at > $5)) AS viewer_filters
   FROM listed s
   JOIN accounts a ON a.id = s.account_id
   LEFT JOIN account_stats st ON st.account_id = a.id
-  LEFT JOIN users u ON u.account_id = a.id
-  LEFT JOIN oauth_applications app ON app.id = s.application_id
-  LEFT JOIN (SELECT m.status_id, jsonb_agg(jsonb_build_object(
-                   'id', m.id, 'status_id', m.status_id, 'type', m.type, 'file_path', m.file_path,
-                   'preview_path', m.preview_path, 'remote_url', m.remote_url,
-                   'description', m.description, 'blurhash', m.blurhash, 'meta', m.meta,
-                   'focus_x', m.focus_x, 'focus_y', m.focus_y) ORDER BY m.position, m.id) AS media
-               FROM media_attachments m WHERE m.status_id = ANY((SELECT ids FROM shown)::bigint[])
-              GROUP BY m.status_id) md ON md.status_id = s.id
-  LEFT JOIN (SELECT m.status_id, jsonb_agg(jsonb_build_object(
-                   'status_id', m.status_id, 'account_id', ma.id, 'username', ma.username,
-                   'domain', ma.domain, 'uri', ma.uri, 'url', ma.url) ORDER BY ma.id) AS mentions
-               FROM mentions m JOIN accounts ma ON ma.id = m.account_id
-              WHERE m.status_id = ANY((SELECT ids FROM shown)::bigint[]) AND NOT m.silent
-              GROUP BY m.status_id) mn ON mn.status_id = s.id
-  LEFT JOIN (SELECT stt.status_id, array_agg(t.name ORDER BY t.name) AS tags
-               FROM status_tags stt JOIN tags t ON t.id = stt.tag_id
-              WHERE stt.status_id = ANY((SELECT ids FROM shown)::bigint[])
-              GROUP BY stt.status_id) tg ON tg.status_id = s.id
  ORDER BY s.id DESC;
 
 -- name: list_home_rows
 -- The status and author rows of list_home_page's statuses the process does not hold at
 -- the versions it read: status_page_rows's first columns (the Status, then a_ and the
--- AccountView's columns after id, read by position), with the versions they have now
--- (list_home_page's `version`, `a_xmin`, `st_xmin` and `u_xmin`). The four columns rendering a timeline never
--- reads come as NULL: in_reply_to_uri, text_source (shown only by a delete's response),
--- deleted_at and updated_at, so these rows are kept apart from list_page's.
+-- AccountView's columns after id, read by position), what the status embeds (list_page's
+-- media, mentions, tags, has_poll, has_card and application; the JSON as text, for the
+-- process to decode and weigh), with the versions they have now (list_home_page's
+-- `version`, `a_xmin` and `st_xmin`: the rows are read again for them, only for the statuses
+-- missing). The four columns rendering a timeline never reads come as NULL: in_reply_to_uri,
+-- text_source (shown only by a delete's response), deleted_at and updated_at, so these rows
+-- are kept apart from list_page's.
 -- $1 status ids
-SELECT s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
-       NULL::text AS in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content,
-       NULL::text AS text_source, s.spoiler_text, s.sensitive, s.visibility, s.language,
-       s.application_id, s.edited_at, NULL::timestamptz AS deleted_at, s.created_at,
-       NULL::timestamptz AS updated_at, s.replies_count, s.reblogs_count, s.favourites_count,
-       a.username AS a_username, a.domain AS a_domain, a.display_name AS a_display_name,
-       a.note AS a_note, a.uri AS a_uri, a.url AS a_url, a.actor_type AS a_actor_type,
-       a.locked AS a_locked, a.bot AS a_bot, a.discoverable AS a_discoverable,
-       a.indexable AS a_indexable, a.avatar_url AS a_avatar_url, a.header_url AS a_header_url,
-       a.avatar_path AS a_avatar_path, a.header_path AS a_header_path,
-       a.fields::text AS a_fields, a.moved_to_account_id AS a_moved_to_account_id,
-       a.suspended_at AS a_suspended_at, a.created_at AS a_created_at,
-       coalesce(a.remote_statuses_count, st.statuses_count, 0) AS a_statuses_count,
-       coalesce(a.remote_followers_count, st.followers_count, 0) AS a_followers_count,
-       coalesce(a.remote_following_count, st.following_count, 0) AS a_following_count,
-       st.last_status_at AS a_last_status_at, u.role AS a_role,
-       u.hide_collections AS a_hide_collections,
-       s.xmin AS version, a.xmin AS a_xmin, st.xmin AS st_xmin, u.xmin AS u_xmin
-  FROM statuses s
-  JOIN accounts a ON a.id = s.account_id
-  LEFT JOIN account_stats st ON st.account_id = a.id
-  LEFT JOIN users u ON u.account_id = a.id
- WHERE s.id = ANY($1::bigint[]);
+SELECT r.id, r.account_id, r.uri, r.url, r.local, r.in_reply_to_id, r.in_reply_to_account_id,
+       NULL::text AS in_reply_to_uri, r.reblog_of_id, r.conversation_id, r.content,
+       NULL::text AS text_source, r.spoiler_text, r.sensitive, r.visibility, r.language,
+       r.application_id, r.edited_at, NULL::timestamptz AS deleted_at, r.created_at,
+       NULL::timestamptz AS updated_at, r.replies_count, r.reblogs_count, r.favourites_count,
+       r.a_username, r.a_domain, r.a_display_name, r.a_note, r.a_uri, r.a_url, r.a_actor_type,
+       r.a_locked, r.a_bot, r.a_discoverable, r.a_indexable, r.a_avatar_url, r.a_header_url,
+       r.a_avatar_path, r.a_header_path, r.a_fields, r.a_moved_to_account_id,
+       r.a_suspended_at, r.a_created_at, r.a_statuses_count, r.a_followers_count,
+       r.a_following_count, r.a_last_status_at, r.a_role, r.a_hide_collections,
+       r.media::text AS media, r.mentions::text AS mentions, r.tags, r.has_poll,
+       EXISTS (SELECT 1 FROM preview_cards_statuses pc WHERE pc.status_id = r.id) AS has_card,
+       r.app_name, r.app_website,
+       s.xmin AS version, a.xmin AS a_xmin, st.xmin AS st_xmin
+  FROM status_page_rows r
+  JOIN statuses s ON s.id = r.id
+  JOIN accounts a ON a.id = r.account_id
+  LEFT JOIN account_stats st ON st.account_id = r.account_id
+ WHERE r.id = ANY($1::bigint[]);
 
 -- name: filter_visible_for_viewers
 -- Which of these viewers may see one status: filter_visible's rules (with hide_muted), for
