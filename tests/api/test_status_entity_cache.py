@@ -271,3 +271,38 @@ async def test_pages_as_json_pieces_and_as_dicts_are_the_same_bytes(
     assert resp.status == 200, await resp.text()
     for viewer in readers:
         await both(viewer)
+
+
+async def test_kept_embeds_are_known_again_without_serialising_them(
+        api: Any, member: Any, db: Database, api_config: Config, clock: FrozenClock,
+        worker: Any, monkeypatch: Any) -> None:
+    """The home timeline keeps a status's attachments, mentions and hashtags with its row's
+    version (Kept lists): a part made from them finds them again by identity, so a page read
+    again serialises none of them to compare; lists read anew (a status page) still are."""
+    ada, bea = await member("ada"), await member("bea")
+    await follow(db, api_config, clock, bea, ada)
+    await worker().run_until_idle()
+    media = await (await upload(api, ada, picture(), description="red")).json()
+    rich = await post(api, ada, status="hi @bea #cats", media_ids=[media["id"]])
+    await worker().run_until_idle()
+    forget_everything()
+    first = await (await api.get(HOME, headers=bea.headers)).read()
+    kept = views_q._STATUSES.get(-int(rich["id"]))
+    assert kept is not None and all(type(e) is status_shared.Kept for e in kept[2][:3])
+
+    encoded: list[Any] = []
+    real = status_shared.dumpb
+
+    def counting(value: Any) -> bytes:
+        encoded.append(value)
+        return real(value)
+
+    monkeypatch.setattr(status_shared, "dumpb", counting)
+    again = await (await api.get(HOME, headers=bea.headers)).read()
+    assert again == first
+    assert not any(value is e for value in encoded for e in kept[2][:2])
+    # a status read by id brings lists of its own: compared by their text, same entity
+    one = await (await api.get(f"/api/v1/statuses/{rich['id']}", headers=bea.headers)).json()
+    assert any(isinstance(v, list) and v and "file_path" in v[0] for v in encoded)
+    assert one["media_attachments"][0]["description"] == "red"
+    assert [m["username"] for m in one["mentions"]] == ["bea"]

@@ -37,6 +37,15 @@ from server.statuses.queries import Status
 # Media, mentions and tag names as the page query loads them; None when a status has none.
 Embeds = tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None, list[str] | None]
 
+
+class Kept(list):  # type: ignore[type-arg]
+    """A status's attachments, mentions or hashtags as the home timeline keeps them with the
+    version of the status's row (statusviews.list_home_page): the same object for as long as
+    the row is unchanged, and never changed itself. A part made from such lists knows them
+    again by identity, without serialising them to compare (see shared_part)."""
+
+    __slots__ = ()
+
 # Every Status column the shared part shows. Not the counters, which change all the time
 # and are filled in per request.
 _KEY = attrgetter("id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive",
@@ -102,7 +111,8 @@ class SharedPart:
     (REST::StatusSerializer's): `head` up to `"replies_count":`, `edited` (edited_at),
     `content`, and `tail` from media_attachments to the end."""
 
-    __slots__ = ("content", "counts", "edited", "embeds", "head", "size", "status", "tail")
+    __slots__ = ("content", "counts", "edited", "embeds", "head", "size", "source", "status",
+                 "tail")
 
     def __init__(self, status: Status, embeds: Embeds | None, config: Config,
                  embeds_version: tuple[Any, ...] | None) -> None:
@@ -112,6 +122,11 @@ class SharedPart:
         # version of the row brings its own, see shared_part).
         self.counts = _counts(status)
         self.embeds = embeds_version
+        # The lists given, when every one of them is a Kept list (or absent): the same objects
+        # come again while the status is unchanged. Lists read anew for each request are
+        # not held (they would only keep their memory alive).
+        self.source = embeds if embeds is not None and all(
+            e is None or type(e) is Kept for e in embeds) else None
         head = dumpb({**_leading(status), "replies_count": 0})
         self.head = head[:-2]   # without the placeholder count and the closing brace
         self.edited = b',"edited_at":' + dumpb(iso(status.edited_at))
@@ -182,13 +197,16 @@ _PARTS: BoundedCache[tuple[str, int], SharedPart] = BoundedCache(
 
 
 def shared_part(status: Status, embeds: Embeds | None, config: Config) -> SharedPart:
-    # The rows as loaded, serialised: a media description, focus point, processed file or a
-    # mentioned account's new name makes a new version.
-    embeds_version = None if embeds is None else (
-        dumpb(embeds[0]) if embeds[0] else None, dumpb(embeds[1]) if embeds[1] else None,
-        tuple(embeds[2]) if embeds[2] else None)
     key = (config.base_url, status.id)
     part = _PARTS.get(key)
+    if part is not None and _same_source(embeds, part):
+        embeds_version = part.embeds
+    else:
+        # The rows as loaded, serialised: a media description, focus point, processed file
+        # or a mentioned account's new name makes a new version.
+        embeds_version = None if embeds is None else (
+            dumpb(embeds[0]) if embeds[0] else None, dumpb(embeds[1]) if embeds[1] else None,
+            tuple(embeds[2]) if embeds[2] else None)
     if part is not None and part.embeds == embeds_version:
         if part.status is status:
             return part
@@ -202,13 +220,21 @@ def shared_part(status: Status, embeds: Embeds | None, config: Config) -> Shared
     return _PARTS.put(key, SharedPart(status, embeds, config, embeds_version))
 
 
+def _same_source(embeds: Embeds | None, part: SharedPart) -> bool:
+    """Whether these are the very Kept lists the part was made from."""
+    source = part.source
+    return (source is not None and embeds is not None and embeds[0] is source[0]
+            and embeds[1] is source[1] and embeds[2] is source[2])
+
+
 def entity_json(status: Status, embeds: Embeds | None, config: Config, *, viewer: bool,
                 flags: dict[str, Any] | None, reblog: bytes | None, account: bytes) -> bytes:
     """SharedPart.json of the status's part, for every status of every page encoded at once:
     the usual case (the part kept for this very row, no embeds) is found without the work
     shared_part does to compare versions."""
     part = _PARTS.get((config.base_url, status.id))
-    if part is None or part.status is not status or embeds is not None or part.embeds is not None:
+    if part is None or part.status is not status or (
+            (embeds is not None or part.embeds is not None) and not _same_source(embeds, part)):
         part = shared_part(status, embeds, config)
     return part.json(status, viewer=viewer, flags=flags, reblog=reblog, account=account)
 

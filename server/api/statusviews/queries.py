@@ -9,6 +9,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from server.api.entities.cache import BoundedCache
+from server.api.entities.status_shared import Kept
 from server.api.queries import AccountView
 from server.conversations.queries import ConversationRef
 from server.db import Conn, load_queries
@@ -244,8 +245,9 @@ async def _read_home_rows(conn: Conn, status_ids: list[int],
         cut = values[:n]
         media, mentions, tags, has_poll, app_name, app_website, has_card = embeds_of(values)
         held = (Status(*cut), (
-            loads(media) if media is not None else None,
-            loads(mentions) if mentions is not None else None, tags, has_poll,
+            Kept(loads(media)) if media is not None else None,
+            Kept(loads(mentions)) if mentions is not None else None,
+            Kept(tags) if tags is not None else None, has_poll,
             {"name": app_name, "website": app_website} if app_name is not None else None,
             has_card))
         # The JSON's text is kept with the columns, where the cache's weight counts it.
