@@ -27,6 +27,7 @@ from server.api import routes_notification_groups as api_notification_groups
 from server.api import routes_notification_requests as api_notification_requests
 from server.api import routes_notifications as api_notifications
 from server.api import routes_search as api_search
+from server.api import routes_quotes as api_quotes
 from server.api import routes_status_actions as api_status_actions
 from server.api import routes_statuses as api_statuses
 from server.api import routes_streaming as api_streaming
@@ -107,7 +108,8 @@ def create_app(config: Config, *, db: Database, clock: Clock | None = None,
                   api_reports.routes, api_tags.routes, api_scheduled.routes,
                   api_announcements.routes):
         add_api_routes(app, table)
-    for table in (api_statuses.routes, api_status_actions.routes, api_timelines.routes,
+    for table in (api_statuses.routes, api_status_actions.routes, api_quotes.routes,
+                  api_timelines.routes,
                   api_notifications.routes, api_notification_requests.routes,
                   api_notification_groups.routes,
                   api_streaming.routes, api_search.routes,

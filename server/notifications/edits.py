@@ -1,7 +1,8 @@
 """Telling the local accounts that boosted a post that its author edited it (`update`
-notifications), as Mastodon does: what they passed on to their followers changed. A job, so
-an edit of a much-boosted post does not wait for them; run for every real edit, local or
-received (not for a poll's counts refreshed)."""
+notifications), as Mastodon does: what they passed on to their followers changed; and the
+members whose posts quote it (`quoted_update`, about their own quoting post), as Mastodon 4.5
+does. A job, so an edit of a much-boosted post does not wait for them; run for every real
+edit, local or received (not for a poll's counts refreshed)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,8 @@ async def status_edited(ctx: JobContext, payload: dict[str, Any]) -> None:
             if booster is not None:
                 await notify(conn, recipient=booster, sender_id=status.account_id,
                              type_="update", status_id=status_id, now=now)
+        for quoting_id, account_id in await queries.list_local_quoters(conn, status_id=status_id):
+            quoter = await accounts_q.get_account(conn, account_id=account_id)
+            if quoter is not None:
+                await notify(conn, recipient=quoter, sender_id=status.account_id,
+                             type_="quoted_update", status_id=quoting_id, now=now)

@@ -165,5 +165,11 @@ async def dismiss_notification_requests(conn: Conn, *, account_id: int,
             await conn.fetch(Q["dismiss_notification_requests"], account_id, ids)]
 
 
+async def list_local_quoters(conn: Conn, *, status_id: int) -> list[tuple[int, int]]:
+    """(quoting status id, its author's account id) for members' accepted quotes of it."""
+    return [(r["status_id"], r["account_id"])
+            for r in await conn.fetch(Q["list_local_quoters"], status_id)]
+
+
 async def list_local_boosters(conn: Conn, *, status_id: int) -> list[int]:
     return [r["account_id"] for r in await conn.fetch(Q["list_local_boosters"], status_id)]

@@ -257,6 +257,14 @@ WITH gone AS (
 )
 SELECT from_account_id FROM gone;
 
+-- name: list_local_quoters
+-- Members' posts that quote the status with leave (their authors hear of its edits): the
+-- quoting post and its author.
+-- $1 status id
+SELECT q.status_id, q.account_id FROM status_quotes q
+  JOIN statuses s ON s.id = q.status_id AND s.deleted_at IS NULL AND s.local
+ WHERE q.quoted_status_id = $1 AND q.state = 'accepted';
+
 -- name: list_local_boosters
 -- Local accounts whose boost of the status stands (they hear of its edits).
 -- $1 status id

@@ -12,14 +12,15 @@ from server.notifications import queries
 from server.streaming import publish
 
 TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll",
-         "update", "admin.sign_up", "admin.report")
+         "update", "admin.sign_up", "admin.report", "quote", "quoted_update")
 # The types whose notifications may share a group (the v2 list), and how long a group stays
 # open: a notification joins its kind's group if that group began less than this ago, by
 # whole hours, as Mastodon groups them.
 GROUPABLE = ("favourite", "reblog", "follow", "admin.sign_up")
 # What a notification policy may filter or drop: not the server's own news (polls ended,
 # edits of what you boosted, staff matters).
-FILTERABLE = [t for t in TYPES if t not in ("poll", "update", "admin.sign_up", "admin.report")]
+FILTERABLE = [t for t in TYPES
+              if t not in ("poll", "update", "quoted_update", "admin.sign_up", "admin.report")]
 GROUP_SPAN_HOURS = 12
 
 

@@ -30,6 +30,8 @@ TITLES: dict[str, str] = {
     "favourite": "{name} favourited your post",
     "poll": "A poll by {name} has closed",
     "update": "{name} edited a post",
+    "quote": "{name} quoted your post",
+    "quoted_update": "{name} edited a post you quoted",
     "admin.sign_up": "{name} signed up",
     "admin.report": "{name} filed a report",
 }

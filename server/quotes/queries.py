@@ -92,3 +92,31 @@ async def answer_request(conn: Conn, *, activity_uri: str, account_id: int, stat
     answered."""
     return await conn.fetchval(Q["answer_request"], activity_uri, account_id, state,
                                approval_uri, now)
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderQuote:
+    """list_quotes_for_reader's row: a post's quote as one reader stands to it."""
+    status_id: int
+    state: str
+    quoted_status_id: int | None   # None when the quoted post is gone or deleted
+    own: bool
+    blocked_domain: bool
+    blocked: bool
+    muted: bool
+
+
+async def list_quotes_for_reader(conn: Conn, *, status_ids: list[int], reader_id: int | None,
+                                 now: datetime) -> list[ReaderQuote]:
+    return [ReaderQuote(*r) for r in await conn.fetch(Q["list_quotes_for_reader"], status_ids,
+                                                      reader_id, now)]
+
+
+async def list_quotes_of(conn: Conn, *, status_id: int, max_id: int | None,
+                         since_id: int | None, limit: int) -> list[int]:
+    return [r[0] for r in await conn.fetch(Q["list_quotes_of"], status_id, max_id, since_id,
+                                           limit)]
+
+
+async def withdraw_quote(conn: Conn, *, status_id: int, now: datetime) -> str | None:
+    return await conn.fetchval(Q["withdraw_quote"], status_id, now)  # type: ignore[no-any-return]

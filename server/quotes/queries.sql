@@ -63,3 +63,45 @@ SELECT q.status_id, q.quoted_uri, q.state, q.approval_uri, a.uri AS quoted_autho
 UPDATE status_quotes SET state = $3, approval_uri = $4, updated_at = $5
  WHERE activity_uri = $1 AND quoted_account_id = $2 AND state = 'pending'
 RETURNING status_id;
+
+-- name: list_quotes_for_reader
+-- What these posts quote, as a reader is shown it (the client API's Quote entity): the stored
+-- state, the quoted post when it is still there (not deleted), and what stands between the
+-- reader and it of the reader's own doing: whether they wrote it, block its author's domain,
+-- block or mute its author. (Whether they may see it at all is filter_visible's.)
+-- $1 status ids (the quoting posts), $2 reader (null: anonymous), $3 now
+SELECT q.status_id, q.state, qs.id AS quoted_status_id,
+       coalesce(qs.account_id = $2, false) AS own,
+       coalesce(qa.domain IS NOT NULL AND EXISTS (
+           SELECT 1 FROM account_domain_blocks d
+            WHERE d.account_id = $2 AND d.domain = lower(qa.domain)), false) AS blocked_domain,
+       coalesce(EXISTS (SELECT 1 FROM blocks b
+                         WHERE b.account_id = $2 AND b.target_account_id = qs.account_id),
+                false) AS blocked,
+       coalesce(EXISTS (SELECT 1 FROM mutes m
+                         WHERE m.account_id = $2 AND m.target_account_id = qs.account_id
+                           AND (m.expires_at IS NULL OR m.expires_at > $3)), false) AS muted
+  FROM status_quotes q
+  LEFT JOIN statuses qs ON qs.id = q.quoted_status_id AND qs.deleted_at IS NULL
+  LEFT JOIN accounts qa ON qa.id = qs.account_id
+ WHERE q.status_id = ANY($1::bigint[]);
+
+-- name: list_quotes_of
+-- The accepted quotes of a post, newest first: the quoting posts' ids (its quotes list).
+-- $1 quoted status id, $2 max_id, $3 since_id, $4 limit
+SELECT status_id FROM status_quotes
+ WHERE quoted_status_id = $1 AND state = 'accepted'
+   AND status_id < coalesce($2::bigint, 9223372036854775807)
+   AND status_id > coalesce($3::bigint, 0)
+ ORDER BY status_id DESC LIMIT $4;
+
+-- name: withdraw_quote
+-- The quoted author takes back a quote of their post: an accepted one is revoked, one still
+-- pending refused. Returns the state it had (none when it was neither).
+-- $1 quoting status id, $2 now
+UPDATE status_quotes q
+   SET state = CASE WHEN old.state = 'pending' THEN 'rejected' ELSE 'revoked' END,
+       updated_at = $2
+  FROM status_quotes old
+ WHERE q.status_id = $1 AND old.status_id = q.status_id AND q.state IN ('accepted', 'pending')
+RETURNING old.state;

@@ -38,6 +38,7 @@ class Status:
     replies_count: int
     reblogs_count: int
     favourites_count: int
+    quotes_count: int   # accepted quotes of it (migration 0094)
 
 
 @dataclass(frozen=True, slots=True)

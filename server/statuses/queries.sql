@@ -12,7 +12,7 @@ ON CONFLICT (uri) DO NOTHING
 RETURNING id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
           in_reply_to_uri, reblog_of_id, conversation_id, content, text_source, spoiler_text,
           sensitive, visibility, language, application_id, edited_at, deleted_at, created_at,
-          updated_at, replies_count, reblogs_count, favourites_count;
+          updated_at, replies_count, reblogs_count, favourites_count, quotes_count;
 
 -- name: get_poster
 -- The local account about to post and its posting defaults, in one round trip.
@@ -32,7 +32,7 @@ SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox
 SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
        reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
        language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
-       reblogs_count, favourites_count
+       reblogs_count, favourites_count, quotes_count
   FROM statuses WHERE id = $1;
 
 -- name: get_status_by_uri
@@ -40,7 +40,7 @@ SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, 
 SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
        reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
        language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
-       reblogs_count, favourites_count
+       reblogs_count, favourites_count, quotes_count
   FROM statuses WHERE uri = $1;
 
 -- name: get_statuses
@@ -48,7 +48,7 @@ SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, 
 SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
        reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
        language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
-       reblogs_count, favourites_count
+       reblogs_count, favourites_count, quotes_count
   FROM statuses WHERE id = ANY($1::bigint[]);
 
 -- name: get_reblog_by

@@ -133,7 +133,7 @@ def reference_entity(status: Any, data: Any, *, viewer_id: int | None) -> dict[s
         "visibility": status.visibility, "language": status.language, "uri": status.uri,
         "url": status.url, "replies_count": status.replies_count,
         "reblogs_count": status.reblogs_count, "favourites_count": status.favourites_count,
-        "edited_at": iso(status.edited_at),
+        "quotes_count": status.quotes_count, "edited_at": iso(status.edited_at),
     }
     if viewer_id is not None:
         flags = data.flags.get(status.id, {})
@@ -153,8 +153,21 @@ def reference_entity(status: Any, data: Any, *, viewer_id: int | None) -> dict[s
     entity["mentions"] = [to_mastodon_mention(m, data.config) for m in mentions or []]
     entity["tags"] = [to_mastodon_status_tag(t, data.config) for t in tags or []]
     entity["emojis"] = []
+    entity["quote"] = None   # none of these statuses quotes
     entity["card"] = None
     entity["poll"] = data.polls.get(status.id)
+    quotable = (status.reblog_of_id is None and status.local
+                and status.visibility in ("public", "unlisted"))
+    if viewer_id is None or status.reblog_of_id is not None or status.visibility == "direct":
+        reader = "denied"
+    elif status.account_id == viewer_id or quotable:
+        reader = "automatic"
+    elif not status.local and status.visibility in ("public", "unlisted"):
+        reader = "unknown"   # its server decides
+    else:
+        reader = "denied"
+    entity["quote_approval"] = {"automatic": ["public"] if quotable else [], "manual": [],
+                                "current_user": reader}
     return entity
 
 

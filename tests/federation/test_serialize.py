@@ -25,7 +25,7 @@ STATUS = Status(
     in_reply_to_uri=None, reblog_of_id=None, conversation_id=None, content="<p>hello</p>",
     text_source="hello", spoiler_text="", sensitive=False, visibility="public", language=None,
     application_id=None, edited_at=None, deleted_at=None, created_at=WHEN, updated_at=WHEN,
-    replies_count=0, reblogs_count=0, favourites_count=0)
+    replies_count=0, reblogs_count=0, favourites_count=0, quotes_count=0)
 
 
 @pytest.mark.parametrize(("visibility", "to", "cc"), [

@@ -22,7 +22,8 @@ from server.config import Config
 from server.db import Conn
 
 # The types whose notification carries the status it is about.
-WITH_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update"})
+WITH_STATUS = frozenset({"mention", "status", "reblog", "favourite", "poll", "update", "quote",
+                         "quoted_update"})
 
 
 async def statuses_by_id(conn: Conn, config: Config, status_ids: list[int], *, viewer_id: int,

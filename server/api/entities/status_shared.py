@@ -25,6 +25,7 @@ from typing import Any
 
 from server.api.entities.cache import BYTES_HEADER, BoundedCache, exact
 from server.api.entities.common import iso
+from server.api.entities.quote_approval import quote_approvals
 from server.api.entities.status_parts import (
     to_mastodon_media,
     to_mastodon_mention,
@@ -109,10 +110,11 @@ def _leading(status: Status) -> dict[str, Any]:
 class SharedPart:
     """What a status shows to everyone, as JSON pieces in the entity's key order
     (REST::StatusSerializer's): `head` up to `"replies_count":`, `edited` (edited_at),
-    `content`, and `tail` from media_attachments to the end."""
+    `content`, `tail` from media_attachments to poll, and `approvals`, the quote_approval
+    that closes it for each kind of reader."""
 
-    __slots__ = ("content", "counts", "edited", "embeds", "head", "size", "source", "status",
-                 "tail")
+    __slots__ = ("approvals", "content", "counts", "edited", "embeds", "head", "size", "source",
+                 "status", "tail")
 
     def __init__(self, status: Status, embeds: Embeds | None, config: Config,
                  embeds_version: tuple[Any, ...] | None) -> None:
@@ -136,9 +138,14 @@ class SharedPart:
             "mentions": [to_mastodon_mention(m, config) for m in mentions] if mentions else [],
             "tags": [to_mastodon_status_tag(name, config) for name in tags] if tags else [],
             "emojis": [],
+            "quote": None,
             "card": None,
             "poll": None,
-        })[1:]
+        })[1:-1]
+        # `quote_approval` closes the entity; what it says of the reader depends on who reads
+        # (quote_approvals): anonymous, the author, anyone else signed in. Shared by all the
+        # parts of one kind of post, so not weighed here.
+        self.approvals = quote_approvals(status)
         # Weighed once: a new version of the row taken in later (counters only) shows the
         # same text, so the entry weighs the same when it leaves the cache.
         self.size = (PART_BYTES + STATUS_BYTES + len(self.counts)
@@ -160,18 +167,20 @@ class SharedPart:
             _FILTERED if viewer else b"",
             b',"reblog":', b"null" if reblog is None else reblog,
             b',"account":', account,
-            self.tail))
+            self.tail, self.approvals[2 if viewer else 0]))
 
     def compose(self, status: Status, *, viewer: bool, flags: dict[str, bool] | None = None,
                 pinned: bool | None = None, application: Any = None,
-                with_application: bool = False) -> dict[str, Any]:
+                with_application: bool = False, author: bool = False) -> dict[str, Any]:
         """The whole entity as a new dict in Mastodon's key order, with neutral values where
-        the caller fills in: account, reblog, poll, card."""
+        the caller fills in: account, reblog, poll, card, quote. `author`: the reader wrote
+        it."""
         entity: dict[str, Any] = {
             **_leading(status),
             "replies_count": status.replies_count,
             "reblogs_count": status.reblogs_count,
             "favourites_count": status.favourites_count,
+            "quotes_count": status.quotes_count,
             "edited_at": iso(status.edited_at),
         }
         if viewer:
@@ -187,8 +196,10 @@ class SharedPart:
         if with_application:
             entity["application"] = application
         entity["account"] = None
-        # media_attachments, mentions, tags, emojis, card, poll: new objects each time.
-        entity.update(loads(b"{" + self.tail[1:]))
+        # media_attachments, mentions, tags, emojis, quote, card, poll, quote_approval: new
+        # objects each time.
+        approval = self.approvals[(1 if author else 2) if viewer else 0]
+        entity.update(loads(b"{" + self.tail[1:] + approval))
         return entity
 
 
@@ -248,9 +259,10 @@ def _embeds_bytes(version: tuple[Any, ...] | None) -> int:
 
 
 def _counts(status: Status) -> bytes:
-    """From replies_count to favourites_count, without the first key (it ends `head`)."""
+    """From replies_count to quotes_count, without the first key (it ends `head`)."""
     return (f'{status.replies_count},"reblogs_count":{status.reblogs_count},'
-            f'"favourites_count":{status.favourites_count}').encode()
+            f'"favourites_count":{status.favourites_count},'
+            f'"quotes_count":{status.quotes_count}').encode()
 
 
 def _str(value: int | None) -> str | None:

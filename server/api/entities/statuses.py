@@ -24,6 +24,7 @@ from server.api.entities.accounts import (
     with_moved,
 )
 from server.api.entities.common import iso
+from server.api.entities.quotes import attach_quotes
 from server.api.entities.status_parts import to_mastodon_poll
 from server.api.entities.status_shared import Embeds, entity_json, shared_part
 from server.api.queries import AccountView
@@ -50,6 +51,7 @@ class _Loaded:
     flags: dict[int, dict[str, bool]]
     applications: dict[int, dict[str, Any]]
     with_cards: bool   # whether any of the statuses links a preview card
+    quoting: set[int]   # the statuses that quote another (entities.quotes fills their `quote`)
     # Account entities made for this request, one per author (a page repeats its authors).
     _dicts: dict[int, dict[str, Any] | None] = field(default_factory=dict)
     _json: dict[int, bytes | None] = field(default_factory=dict)
@@ -86,13 +88,14 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
     with_poll = []
     applications: dict[int, dict[str, Any]] = {}
     cards = False
+    quoting: set[int] = set()
     moved = False   # whether any author moved (the accounts they moved to are then loaded)
 
     def absorb(page: list[views_q.PageRow]) -> None:
         nonlocal cards, moved
         # Unpacked as the loop goes: every row of every page passes here.
-        for status, author, media, mentions, tags, has_poll, row_flags, application, has_card \
-                in page:
+        for (status, author, media, mentions, tags, has_poll, row_flags, application, has_card,
+             has_quote) in page:
             status_id = status.id
             rows.setdefault(status_id, status)   # a status the caller holds wins
             views.setdefault(author.id, author)
@@ -104,6 +107,8 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
                 with_poll.append(status_id)
             if has_card:
                 cards = True
+            if has_quote:
+                quoting.add(status_id)
             if viewer_id is not None:
                 flags[status_id] = row_flags
             if application is not None and status.application_id is not None:
@@ -127,7 +132,7 @@ async def _load(conn: Conn, config: Config, status_ids: list[int], *, viewer_id:
               for row in await views_q.list_polls_for_statuses(conn, status_ids=with_poll,
                                                                 viewer_id=viewer_id)}
              if with_poll else {})
-    return _Loaded(config, rows, views, embeds, polls, flags, applications, cards)
+    return _Loaded(config, rows, views, embeds, polls, flags, applications, cards, quoting)
 
 
 def _entity(status: Status, data: _Loaded, *, viewer_id: int | None,
@@ -162,7 +167,7 @@ def _compose(status: Status, data: _Loaded, *, viewer_id: int | None) -> dict[st
         return part.compose(status, viewer=True, flags=flags,
                             pinned=flags.get("pinned", False) if own else None,
                             application=data.applications.get(status.application_id or 0),
-                            with_application=status.application_id is not None)
+                            with_application=status.application_id is not None, author=True)
     return part.compose(status, viewer=viewer_id is not None, flags=flags)
 
 
@@ -203,14 +208,16 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
                           with_source: bool = False,
                           filter_context: str | None = None,
                           loaded: list[views_q.PageRow] | None = None,
-                          serialised_at_once: bool = False) -> list[dict[str, Any]]:
+                          serialised_at_once: bool = False,
+                          shallow_quotes: bool = False) -> list[dict[str, Any]]:
     """Entities for these ids, in their order; ids that no longer resolve are left out.
     Callers decide visibility before (timeline queries, filter_visible). With a
     `filter_context` (home, public, account, thread, notifications) the viewer's filters
     apply: matches are listed in `filtered`, and a `hide` match leaves the status out.
     `loaded`: list_page rows for these ids (and the originals they boost) the caller
     already holds, for this viewer. `serialised_at_once`: the caller only encodes the
-    list (with orjson), so its items may be JSON fragments instead of dicts."""
+    list (with orjson), so its items may be JSON fragments instead of dicts. `shallow_quotes`:
+    what the statuses quote is named, not shown (they are themselves shown quoted)."""
     if not status_ids:
         return []
     data = await _load(conn, config, status_ids, viewer_id=viewer_id, now=now, known=known,
@@ -221,7 +228,7 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
     # results, the source text): the list then holds orjson fragments, which only an encoder
     # reads.
     if (serialised_at_once and not filters and not data.with_cards and not data.polls
-            and not with_source):
+            and not data.quoting and not with_source):
         fragments: list[Any] = []
         for status_id in status_ids:
             status = data.statuses.get(status_id)
@@ -244,6 +251,9 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
         out.append(entity)
     if data.with_cards:   # after the entities: a card is never cached with them
         await attach_cards(conn, config, out)
+    if data.quoting:   # likewise what they quote, which depends on the reader
+        await attach_quotes(conn, config, out, viewer_id=viewer_id, now=now,
+                            render=render_statuses, shallow=shallow_quotes)
     return out
 
 
@@ -274,7 +284,8 @@ async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, 
     for those who may see it: the status, its accounts and what it embeds are loaded once,
     the visibility check and the viewers' own flags are one query each, and only the
     per-viewer entity is built per viewer. A status with a poll (whose entity holds the
-    viewer's own votes) is rendered viewer by viewer."""
+    viewer's own votes) or a quote (whose state depends on the viewer) is rendered viewer by
+    viewer."""
     visible = await views_q.filter_visible_for_viewers(conn, status_id=status_id,
                                                        viewer_ids=viewer_ids, now=now)
     if not visible:
@@ -285,7 +296,7 @@ async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, 
     if status is None:
         return {}
     out: dict[int, dict[str, Any]] = {}
-    if data.polls:
+    if data.polls or data.quoting:   # a poll's votes, a quote's state: the viewer's own
         for viewer in viewers:
             rendered = await render_statuses(conn, config, [status_id], viewer_id=viewer, now=now)
             if rendered:

@@ -57,6 +57,7 @@ class PageRow(NamedTuple):
     flags: dict[str, bool]
     application: dict[str, Any] | None
     has_card: bool = False
+    has_quote: bool = False
 
 
 def _columns_in_order(keys: list[str]) -> bool:
@@ -68,7 +69,7 @@ def _columns_in_order(keys: list[str]) -> bool:
 
 
 _EXTRAS = ("media", "mentions", "tags", "has_poll", "app_name", "app_website", "has_card",
-           *FLAG_NAMES)
+           "has_quote", *FLAG_NAMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +157,8 @@ _HOME_COLUMNS = ("id", "account_id", "version", "a_xmin", "st_xmin", "in_page",
                  "viewer_filters", *FLAG_NAMES)
 _HOME_LAYOUTS: dict[tuple[str, ...], tuple[int, ...]] = {}
 # What a status embeds, as PageRow holds it after the author: media, mentions, tags,
-# has_poll, then (after the flags) application and has_card.
-Embeds = tuple[Any, Any, Any, bool, dict[str, Any] | None, bool]
+# has_poll, then (after the flags) application, has_card and has_quote.
+Embeds = tuple[Any, Any, Any, bool, dict[str, Any] | None, bool, bool]
 
 
 async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
@@ -209,7 +210,7 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
         held = statuses.get(values[id_at])
         if held is None:   # gone between the two reads
             continue
-        status, (media, mentions, tags, has_poll, application, has_card) = held
+        status, (media, mentions, tags, has_poll, application, has_card, has_quote) = held
         author = authors.get(status.account_id)
         if author is None:
             continue
@@ -218,11 +219,13 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
         flag_values = flags_of(values)
         out.append(_page_row(PageRow, (
             status, author, media, mentions, tags, has_poll,
-            shared_flags(flag_values) or _flags_dict(flag_values), application, has_card)))
+            shared_flags(flag_values) or _flags_dict(flag_values), application, has_card,
+            has_quote)))
     return HomePage(ids, out, rows[0][filters_at])
 
 
-_ROWS_EMBEDS = ("media", "mentions", "tags", "has_poll", "app_name", "app_website", "has_card")
+_ROWS_EMBEDS = ("media", "mentions", "tags", "has_poll", "app_name", "app_website", "has_card",
+                "has_quote")
 
 
 async def _read_home_rows(conn: Conn, status_ids: list[int],
@@ -243,13 +246,14 @@ async def _read_home_rows(conn: Conn, status_ids: list[int],
     embeds_of = itemgetter(*(keys.index(k) for k in _ROWS_EMBEDS))
     for values in rows:
         cut = values[:n]
-        media, mentions, tags, has_poll, app_name, app_website, has_card = embeds_of(values)
+        (media, mentions, tags, has_poll, app_name, app_website, has_card,
+         has_quote) = embeds_of(values)
         held = (Status(*cut), (
             Kept(loads(media)) if media is not None else None,
             Kept(loads(mentions)) if mentions is not None else None,
             Kept(tags) if tags is not None else None, has_poll,
             {"name": app_name, "website": app_website} if app_name is not None else None,
-            has_card))
+            has_card, has_quote))
         # The JSON's text is kept with the columns, where the cache's weight counts it.
         kept = _STATUSES.put(-held[0].id, ((values[version_at], *cut, media, mentions), *held))
         statuses[held[0].id] = kept[1:]
@@ -285,7 +289,8 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
     append = out.append
     layout = _layout(tuple(rows[0].keys()))
     n, m = len(STATUS_FIELDS), len(ACCOUNT_COLUMNS)
-    media_at, mentions_at, tags_at, poll_at, app_at, site_at, card_at, *flags_at = layout.extras
+    (media_at, mentions_at, tags_at, poll_at, app_at, site_at, card_at, quote_at,
+     *flags_at) = layout.extras
     flags_of = itemgetter(*flags_at)   # the five flags as a tuple, in C (no list per row)
     shared_flags = _FLAG_DICTS.get
     by_position = layout.by_position
@@ -319,7 +324,7 @@ def _page_rows(rows: list[Any]) -> list[PageRow]:
             status, author, values[media_at], values[mentions_at], values[tags_at],
             values[poll_at], shared_flags(flag_values) or _flags_dict(flag_values),
             {"name": app_name, "website": values[site_at]} if app_name is not None else None,
-            values[card_at])))
+            values[card_at], values[quote_at])))
     return out
 
 

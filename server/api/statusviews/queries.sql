@@ -286,8 +286,8 @@ SELECT s.id, s.account_id, s.version, a.xmin AS a_xmin, st.xmin AS st_xmin,
 -- The status and author rows of list_home_page's statuses the process does not hold at
 -- the versions it read: status_page_rows's first columns (the Status, then a_ and the
 -- AccountView's columns after id, read by position), what the status embeds (list_page's
--- media, mentions, tags, has_poll, has_card and application; the JSON as text, for the
--- process to decode and weigh), with the versions they have now (list_home_page's
+-- media, mentions, tags, has_poll, has_card, has_quote and application; the JSON as text,
+-- for the process to decode and weigh), with the versions they have now (list_home_page's
 -- `version`, `a_xmin` and `st_xmin`: the rows are read again for them, only for the statuses
 -- missing). The four columns rendering a timeline never reads come as NULL: in_reply_to_uri,
 -- text_source (shown only by a delete's response), deleted_at and updated_at, so these rows
@@ -298,6 +298,7 @@ SELECT r.id, r.account_id, r.uri, r.url, r.local, r.in_reply_to_id, r.in_reply_t
        NULL::text AS text_source, r.spoiler_text, r.sensitive, r.visibility, r.language,
        r.application_id, r.edited_at, NULL::timestamptz AS deleted_at, r.created_at,
        NULL::timestamptz AS updated_at, r.replies_count, r.reblogs_count, r.favourites_count,
+       r.quotes_count,
        r.a_username, r.a_domain, r.a_display_name, r.a_note, r.a_uri, r.a_url, r.a_actor_type,
        r.a_locked, r.a_bot, r.a_discoverable, r.a_indexable, r.a_avatar_url, r.a_header_url,
        r.a_avatar_path, r.a_header_path, r.a_fields, r.a_moved_to_account_id,
@@ -305,7 +306,7 @@ SELECT r.id, r.account_id, r.uri, r.url, r.local, r.in_reply_to_id, r.in_reply_t
        r.a_following_count, r.a_last_status_at, r.a_role, r.a_hide_collections,
        r.media::text AS media, r.mentions::text AS mentions, r.tags, r.has_poll,
        EXISTS (SELECT 1 FROM preview_cards_statuses pc WHERE pc.status_id = r.id) AS has_card,
-       r.app_name, r.app_website,
+       r.has_quote, r.app_name, r.app_website,
        s.xmin AS version, a.xmin AS a_xmin, st.xmin AS st_xmin
   FROM status_page_rows r
   JOIN statuses s ON s.id = r.id

@@ -26,6 +26,8 @@ inbox of a server, so one POST per server however many followers live there).
     account.updated         send_actor_update  Update(Person) to followers' servers
     (status.created)        send_quote_request  QuoteRequest to the quoted author, when a
                                                member's post quotes a post elsewhere
+    (quote withdrawn)       send_quote_revocation  Delete of our stamp, when a member takes
+                                               back a quote of their post from elsewhere
     report.created          send_flag          Flag from the instance actor, when the member
                                                asked to forward a report about a remote account
 """
@@ -54,4 +56,5 @@ HANDLERS: Mapping[str, JobHandler] = {
     "federation.send_actor_update": accounts.send_actor_update,
     "federation.send_flag": reports.send_flag,
     "federation.send_quote_request": statuses.send_quote_request,
+    "federation.send_quote_revocation": statuses.send_quote_revocation,
 }

@@ -66,6 +66,13 @@ def reject_quote_request(request: Mapping[str, Any], *, actor_uri: str,
                          "object": dict(request)})
 
 
+def delete_quote_authorization(stamp_uri: str, *, actor_uri: str) -> dict[str, Any]:
+    """The quoted author withdraws a stamp (FEP-044f): its Delete, naming it with its type."""
+    return with_context({
+        "id": f"{stamp_uri}#delete", "type": "Delete", "actor": actor_uri,
+        "object": {"id": stamp_uri, "type": "QuoteAuthorization"}})
+
+
 def delete_note(status_uri: str, *, actor_uri: str) -> dict[str, Any]:
     return with_context({
         "id": f"{status_uri}#delete", "type": "Delete", "actor": actor_uri, "to": [PUBLIC],

@@ -127,6 +127,25 @@ async def send_quote_request(ctx: JobContext, payload: dict[str, Any]) -> None:
                    now=ctx.clock.now())
 
 
+async def send_quote_revocation(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """A member took back a quote of their post by someone elsewhere: the Delete of our stamp
+    goes to the quoting author and to the servers of the member's followers, which may show
+    the quote (quotes/local.py withdraw; the stamp itself is no longer served)."""
+    async with ctx.db.transaction() as conn:
+        author = await local_account(conn, int(payload["account_id"]))
+        quoting = await statuses_q.get_status(conn, status_id=int(payload["status_id"]))
+        if author is None or quoting is None or quoting.local:
+            return
+        target = await remote_account(conn, quoting.account_id)
+        if target is None:
+            return
+        stamp = quotes_q.authorization_uri(author.uri, quoting.id)
+        inboxes = dict.fromkeys([*personal_inbox(target),
+                                 *await follower_inboxes(conn, author.id)])
+        await send(conn, actor=author, inboxes=list(inboxes), now=ctx.clock.now(),
+                   activity=activities.delete_quote_authorization(stamp, actor_uri=author.uri))
+
+
 async def send_update(ctx: JobContext, payload: dict[str, Any]) -> None:
     async with ctx.db.transaction() as conn:
         found = await _own_status(conn, int(payload["status_id"]))

@@ -95,7 +95,7 @@ WITH ins AS (
     RETURNING id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
               in_reply_to_uri, reblog_of_id, conversation_id, content, text_source, spoiler_text,
               sensitive, visibility, language, application_id, edited_at, deleted_at, created_at,
-              updated_at, replies_count, reblogs_count, favourites_count
+              updated_at, replies_count, reblogs_count, favourites_count, quotes_count
 ),
 linked AS (
     UPDATE statuses r
@@ -106,5 +106,5 @@ linked AS (
 SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
        reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
        language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
-       reblogs_count, favourites_count
+       reblogs_count, favourites_count, quotes_count
   FROM ins;

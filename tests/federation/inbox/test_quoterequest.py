@@ -264,3 +264,29 @@ async def test_our_notes_carry_their_quote_policy(local: Local, ada: Any,
         assert code == 200
         assert note["interactionPolicy"] == {"canQuote": {"automaticApproval": [PUBLIC]}}
         assert "canQuote" in json.dumps(note["@context"])
+
+
+async def test_taking_back_an_accepted_quote_deletes_our_stamp_where_it_was_given(
+        local: Local, ada: Any, alice: FakeActor, mastodon: FakeServer) -> None:
+    """The quoted member takes the quote back (the client API's revoke): the quote is
+    revoked here, our stamp is no longer served, and its Delete reaches the quoting author."""
+    from server.accounts import queries as accounts_q
+    from server.quotes import local as quotes_local
+
+    post = await ada_post(local, ada)
+    await deliver_and_process(local, alice, quote_request(post))
+    quoting = await status(local, QUOTING)
+    assert quoting is not None
+    stamp_uri = f"http://ch.test/users/ada/quote_authorizations/{quoting.id}"
+    async with local.db.transaction() as conn:
+        author = await accounts_q.get_account(conn, account_id=ada.account_id)
+        assert author is not None
+        await quotes_local.withdraw(conn, author=author, quoted_status_id=post.id,
+                                    quoting_status_id=quoting.id, now=local.clock.now())
+    await local.worker.run_until_idle()
+    assert [q["state"] for q in await quotes(local)] == ["revoked"]
+    deletes = [a for a in mastodon.received_at("/users/alice/inbox") if a["type"] == "Delete"]
+    assert [d["object"] for d in deletes] == [{"id": stamp_uri, "type": "QuoteAuthorization"}]
+    assert deletes[0]["actor"] == "http://ch.test/users/ada"
+    code, _ = await get_json(mastodon, stamp_uri)
+    assert code in (404, 410)
