@@ -220,15 +220,15 @@ SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
 -- among them, newest first; `in_page` tells the entries from originals shown only inside a
 -- boost. For each, the viewer's flags (list_page's), and of the status and its author only
 -- the versions of their rows: `version` (the status row's xmin: any UPDATE makes a new one,
--- counters included, and since migration 0093 so does any change to its attachments,
--- mentions, hashtags, poll, preview card or application) and a_xmin and st_xmin (those of the
--- author's accounts and account_stats rows; a change of role or hidden collections in users
--- makes a new accounts row). The process keeps statuses, with all they embed, and authors by
--- those versions and reads the ones it does not hold with list_home_rows: usually none, so
--- PostgreSQL sends a few numbers per status instead of its text, its embeds and its author's
--- profile, and the client decodes them. Reading the embeds here on every page was a third
--- of this statement's cost (three aggregates and a dozen probes per page for data written
--- with the post).
+-- counters included, and since migrations 0093 and 0094 so does any change to its
+-- attachments, mentions, hashtags, poll, preview card, quote or application) and a_xmin and
+-- st_xmin (those of the author's accounts and account_stats rows; a change of role or hidden
+-- collections in users makes a new accounts row). The process keeps statuses, with all they
+-- embed, and authors by those versions and reads the ones it does not hold with
+-- list_home_rows: usually none, so PostgreSQL sends a few numbers per status instead of its
+-- text, its embeds and its author's profile, and the client decodes them. Reading the
+-- embeds here on every page was a third of this statement's cost (three aggregates and a
+-- dozen probes per page for data written with the post).
 -- Each entry's statuses row is read once, by the feed scan that checks it is not deleted,
 -- which also takes what the rest of the statement needs of it: home_entries's rule is
 -- written out here for that (the function returns ids only, and joining statuses again
