@@ -128,7 +128,7 @@ def _weigh_author(entry: tuple[Row, AccountView]) -> int:
     return AUTHOR_ENTRY_BYTES + _text_bytes(entry[0])
 
 
-# (columns, Status) for list_page's rows; (version and columns, Status, Embeds) for the home's.
+# (columns, Status) for list_page's rows; (version and columns, Status, HomeEmbeds) for the home's.
 _STATUSES: BoundedCache[int, tuple[Any, ...]] = BoundedCache(
     PAGE_ROWS_MAX, "page_statuses", max_bytes=STATUSES_MAX_BYTES, weigh=_weigh_status)
 _AUTHORS: BoundedCache[int, tuple[Row, AccountView]] = BoundedCache(
@@ -158,7 +158,7 @@ _HOME_COLUMNS = ("id", "account_id", "version", "a_xmin", "st_xmin", "in_page",
 _HOME_LAYOUTS: dict[tuple[str, ...], tuple[int, ...]] = {}
 # What a status embeds, as PageRow holds it after the author: media, mentions, tags,
 # has_poll, then (after the flags) application, has_card and has_quote.
-Embeds = tuple[Any, Any, Any, bool, dict[str, Any] | None, bool, bool]
+HomeEmbeds = tuple[Any, Any, Any, bool, dict[str, Any] | None, bool, bool]
 
 
 async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, since_id: int | None,
@@ -182,7 +182,7 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
     author_version = itemgetter(a_xmin_at, st_xmin_at)
     # Statuses and authors as this process holds them, by the versions just read: the rows
     # kept under the negated ids start with the version they were read at.
-    statuses: dict[int, tuple[Status, Embeds]] = {}
+    statuses: dict[int, tuple[Status, HomeEmbeds]] = {}
     authors: dict[int, AccountView] = {}
     missing = []
     kept_status, kept_author = _STATUSES.get, _AUTHORS.get
@@ -229,7 +229,7 @@ _ROWS_EMBEDS = ("media", "mentions", "tags", "has_poll", "app_name", "app_websit
 
 
 async def _read_home_rows(conn: Conn, status_ids: list[int],
-                          statuses: dict[int, tuple[Status, Embeds]],
+                          statuses: dict[int, tuple[Status, HomeEmbeds]],
                           authors: dict[int, AccountView]) -> None:
     """Reads and keeps the rows of these statuses, what they embed, and their authors, at
     their versions now (newer than list_home_page's if they changed in between: the newer is
