@@ -18,7 +18,7 @@ from server.federation import delivery
 from server.federation import vocabulary as v
 from server.federation.outbound import activities
 from server.federation.outbound.common import personal_inbox
-from server.notifications import service as notifications
+from server.quotes.local import notify_quoted
 from server.quotes import queries as q
 from server.quotes.queries import authorization_uri
 from server.statuses.queries import Status
@@ -42,8 +42,8 @@ async def accept(conn: Conn, *, quoted: Status, quoted_author: Account, requeste
         stamp_uri=authorization_uri(quoted_author.uri, quoting.id))
     await delivery.enqueue_deliveries(conn, actor_id=quoted_author.id, activity=activity,
                                       inboxes=personal_inbox(requester), now=now)
-    await notifications.notify(conn, recipient=quoted_author, sender_id=requester.id,
-                               type_="quote", status_id=quoting.id, now=now)
+    await notify_quoted(conn, quoted_account_id=quoted_author.id, quoting_status=quoting,
+                        now=now)
 
 
 async def reject(conn: Conn, *, quoted_author: Account, requester: Account,

@@ -60,7 +60,9 @@ async def attach_quotes(conn: Conn, config: Config, entities: Iterable[dict[str,
                                                    reader_id=viewer_id, now=now)
     if not quotes:
         return
-    live = [q.quoted_status_id for q in quotes if q.quoted_status_id is not None]
+    # Visibility matters to accepted quotes only (_state): the others keep their stored state.
+    live = [q.quoted_status_id for q in quotes
+            if q.state == quotes_q.ACCEPTED and q.quoted_status_id is not None]
     visible = await views_q.filter_visible(conn, status_ids=live, viewer_id=viewer_id,
                                            hide_muted=False, now=now)
     states = {q.status_id: _state(q, q.quoted_status_id in visible) for q in quotes}

@@ -277,6 +277,9 @@ async def test_taking_back_an_accepted_quote_deletes_our_stamp_where_it_was_give
     await deliver_and_process(local, alice, quote_request(post))
     quoting = await status(local, QUOTING)
     assert quoting is not None
+    # granting it told Ada, as from the quoting author
+    assert await fetch(local, "SELECT type, status_id FROM notifications WHERE account_id = $1",
+                       ada.account_id) == [{"type": "quote", "status_id": quoting.id}]
     stamp_uri = f"http://ch.test/users/ada/quote_authorizations/{quoting.id}"
     async with local.db.transaction() as conn:
         author = await accounts_q.get_account(conn, account_id=ada.account_id)
