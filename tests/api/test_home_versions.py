@@ -1,7 +1,7 @@
 """The home timeline finds the statuses and authors it keeps in process by the versions of
-their rows (xmin of statuses, accounts, account_stats and users): a change to any of those
-rows, by any process, shows on the next read; a row that changes between the page's two reads
-is shown as it is after the change."""
+their rows (xmin of statuses and account_stats, which changes in accounts and users touch):
+a change to any of those rows, by any process, shows on the next read; a row that changes
+between the page's two reads is shown as it is after the change."""
 
 from __future__ import annotations
 
@@ -43,6 +43,16 @@ async def test_author_rows_changed_elsewhere_show_on_the_next_read(
         await conn.execute("UPDATE accounts SET display_name = 'Ada!' WHERE id = $1",
                            ada.user.account_id)
     assert (await home(api, bea))[0]["account"]["display_name"] == "Ada!"
+
+    # accounts, for an author without account_stats (whose changes make a new version of
+    # that row otherwise): the accounts row's own version counts
+    async with db.acquire() as conn:
+        await conn.execute("DELETE FROM account_stats WHERE account_id = $1", ada.user.account_id)
+    assert (await home(api, bea))[0]["account"]["followers_count"] == 0
+    async with db.acquire() as conn:
+        await conn.execute("UPDATE accounts SET display_name = 'Ada?' WHERE id = $1",
+                           ada.user.account_id)
+    assert (await home(api, bea))[0]["account"]["display_name"] == "Ada?"
 
     # statuses: a counter changed without the API
     async with db.acquire() as conn:

@@ -178,7 +178,8 @@ async def list_home_page(conn: Conn, *, account_id: int, max_id: int | None, sin
         at = _HOME_LAYOUTS[keys] = tuple(keys.index(name) for name in _HOME_COLUMNS)
     (id_at, author_at, version_at, a_xmin_at, st_xmin_at, in_page_at, filters_at,
      *flags_at) = at
-    # An author's version: the xmins of its two rows, as a tuple (see queries.sql).
+    # An author's version: (a_xmin, st_xmin), the first NULL unless it has no account_stats
+    # (see queries.sql).
     author_version = itemgetter(a_xmin_at, st_xmin_at)
     # Statuses and authors as this process holds them, by the versions just read: the rows
     # kept under the negated ids start with the version they were read at.

@@ -218,31 +218,31 @@ SELECT r.*, vf.favourited, vf.reblogged, vf.bookmarked, vf.pinned, vf.muted,
 -- A page of the home timeline in one round trip: its entries (home_entries's, as
 -- list_home_timeline reads them; max_id / since_id paging) with the originals of the boosts
 -- among them, newest first; `in_page` tells the entries from originals shown only inside a
--- boost. For each, the viewer's flags (list_page's), and of the status and its author only
--- the versions of their rows: `version` (the status row's xmin: any UPDATE makes a new one,
--- counters included, and since migrations 0093 and 0094 so does any change to its
--- attachments, mentions, hashtags, poll, preview card, quote or application) and a_xmin and
--- st_xmin (those of the author's accounts and account_stats rows; a change of role or hidden
--- collections in users makes a new accounts row). The process keeps statuses, with all they
--- embed, and authors by those versions and reads the ones it does not hold with
--- list_home_rows: usually none, so PostgreSQL sends a few numbers per status instead of its
--- text, its embeds and its author's profile, and the client decodes them. Reading the
--- embeds here on every page was a third of this statement's cost (three aggregates and a
--- dozen probes per page for data written with the post).
--- Each entry's statuses row is read once, by the feed scan that checks it is not deleted,
--- which also takes what the rest of the statement needs of it: home_entries's rule is
--- written out here for that (the function returns ids only, and joining statuses again
--- read every entry's row two more times).
--- The originals are read once more each, and only those not already among the entries.
--- The viewer's flags are read once for the whole page (`shown`: the entries and the
--- originals) and matched to the rows by hash, not probed row by row: status_viewer_flags's
--- rules (migration 0040) written out in that form.
+-- boost. For each, the viewer's flags (list_page's), and of the status and its author only the
+-- versions of their rows: `version` (the status row's xmin: any UPDATE makes a new one,
+-- counters included, and since migrations 0093 and 0094 so does any change to its attachments,
+-- mentions, hashtags, poll, preview card, quote or application) and st_xmin, that of the
+-- author's account_stats row (since migration 0095 any change to the accounts row makes a new
+-- one, and a change of role or hidden collections in users a new accounts row); a_xmin, the
+-- accounts row's, only for an author without account_stats (NULL otherwise: the second probe
+-- per status cost a sixth of the statement). The process keeps statuses, with all they embed,
+-- and authors by those versions and reads the ones it does not hold with list_home_rows:
+-- usually none, so PostgreSQL sends a few numbers per status instead of its text, its embeds
+-- and its author's profile, and the client decodes them. Reading the embeds here on every page
+-- was a third of this statement's cost (three aggregates and a dozen probes per page for data
+-- written with the post). Each entry's statuses row is read once, by the feed scan that checks
+-- it is not deleted, which also takes what the rest of the statement needs of it:
+-- home_entries's rule is written out here for that (the function returns ids only, and joining
+-- statuses again read every entry's row two more times). The originals are read once more
+-- each, and only those not already among the entries. The viewer's flags are read once for the
+-- whole page (`shown`: the entries and the originals) and matched to the rows by hash, not
+-- probed row by row: status_viewer_flags's rules (migration 0040) written out in that form.
 -- The feed is cut at 40 (the endpoint's maximum) before the requested limit: with a constant
 -- bound the planner sizes the page the same for every limit and keeps one generic plan (with
 -- only `LIMIT $4` it plans for a tenth of the feed and plans again on every call, 2-3 ms).
--- `viewer_filters`: whether the viewer has any filter in force at $5 (the same on every
--- row): most have none, and then the page needs no query for them.
--- The bounds are written as the home_feed scan's own (see list_home_timeline).
+-- `viewer_filters`: whether the viewer has any filter in force at $5 (the same on every row):
+-- most have none, and then the page needs no query for them. The bounds are written as the
+-- home_feed scan's own (see list_home_timeline).
 -- $1 account_id (the viewer), $2 max_id, $3 since_id, $4 limit (at most 40), $5 now
 WITH feed AS (
     SELECT s.id, s.account_id, s.xmin AS version, s.conversation_id, s.reblog_of_id
@@ -268,7 +268,10 @@ WITH feed AS (
 ), shown AS (
     SELECT ARRAY(SELECT id FROM listed) AS ids
 )
-SELECT s.id, s.account_id, s.version, a.xmin AS a_xmin, st.xmin AS st_xmin,
+SELECT s.id, s.account_id, s.version,
+       CASE WHEN st.xmin IS NULL
+            THEN (SELECT a.xmin FROM accounts a WHERE a.id = s.account_id) END AS a_xmin,
+       st.xmin AS st_xmin,
        s.id IN (SELECT f.status_id FROM favourites f WHERE f.account_id = $1 AND f.status_id = ANY((SELECT ids FROM shown)::bigint[])) AS favourited,
        s.id IN (SELECT r.reblog_of_id FROM statuses r WHERE r.reblog_of_id = ANY((SELECT ids FROM shown)::bigint[]) AND r.account_id = $1 AND r.deleted_at IS NULL) AS reblogged,
        s.id IN (SELECT b.status_id FROM bookmarks b WHERE b.account_id = $1 AND b.status_id = ANY((SELECT ids FROM shown)::bigint[])) AS bookmarked,
@@ -278,20 +281,19 @@ SELECT s.id, s.account_id, s.version, a.xmin AS a_xmin, st.xmin AS st_xmin,
        EXISTS (SELECT 1 FROM filters f WHERE f.account_id = $1
                   AND (f.expires_at IS NULL OR f.expires_at > $5)) AS viewer_filters
   FROM listed s
-  JOIN accounts a ON a.id = s.account_id
-  LEFT JOIN account_stats st ON st.account_id = a.id
+  LEFT JOIN account_stats st ON st.account_id = s.account_id
  ORDER BY s.id DESC;
 
 -- name: list_home_rows
--- The status and author rows of list_home_page's statuses the process does not hold at
--- the versions it read: status_page_rows's first columns (the Status, then a_ and the
+-- The status and author rows of list_home_page's statuses the process does not hold at the
+-- versions it read: status_page_rows's first columns (the Status, then a_ and the
 -- AccountView's columns after id, read by position), what the status embeds (list_page's
--- media, mentions, tags, has_poll, has_card, has_quote and application; the JSON as text,
--- for the process to decode and weigh), with the versions they have now (list_home_page's
--- `version`, `a_xmin` and `st_xmin`: the rows are read again for them, only for the statuses
--- missing). The four columns rendering a timeline never reads come as NULL: in_reply_to_uri,
--- text_source (shown only by a delete's response), deleted_at and updated_at, so these rows
--- are kept apart from list_page's.
+-- media, mentions, tags, has_poll, has_card, has_quote and application; the JSON as text, for
+-- the process to decode and weigh), with the versions they have now (list_home_page's
+-- `version`, `a_xmin` (NULL when the author has account_stats) and `st_xmin`: the rows are
+-- read again for them, only for the statuses missing). The four columns rendering a timeline
+-- never reads come as NULL: in_reply_to_uri, text_source (shown only by a delete's response),
+-- deleted_at and updated_at, so these rows are kept apart from list_page's.
 -- $1 status ids
 SELECT r.id, r.account_id, r.uri, r.url, r.local, r.in_reply_to_id, r.in_reply_to_account_id,
        NULL::text AS in_reply_to_uri, r.reblog_of_id, r.conversation_id, r.content,
@@ -307,7 +309,8 @@ SELECT r.id, r.account_id, r.uri, r.url, r.local, r.in_reply_to_id, r.in_reply_t
        r.media::text AS media, r.mentions::text AS mentions, r.tags, r.has_poll,
        EXISTS (SELECT 1 FROM preview_cards_statuses pc WHERE pc.status_id = r.id) AS has_card,
        r.has_quote, r.app_name, r.app_website,
-       s.xmin AS version, a.xmin AS a_xmin, st.xmin AS st_xmin
+       s.xmin AS version, CASE WHEN st.xmin IS NULL THEN a.xmin END AS a_xmin,
+       st.xmin AS st_xmin
   FROM status_page_rows r
   JOIN statuses s ON s.id = r.id
   JOIN accounts a ON a.id = r.account_id
