@@ -52,6 +52,7 @@ class AccountSource:
     default_sensitive: bool
     default_language: str | None
     hide_collections: bool
+    default_quote_policy: str
     note_source: str | None
     fields_source: list[dict[str, str]] | None
     discoverable: bool
@@ -107,6 +108,7 @@ class Preferences:
     default_privacy: str
     default_sensitive: bool
     default_language: str | None
+    default_quote_policy: str
 
 
 async def list_account_views(conn: Conn, *, account_ids: list[int]) -> dict[int, AccountView]:

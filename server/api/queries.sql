@@ -18,7 +18,7 @@ SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.actor
 -- What only the owner sees of their account: posting defaults and the profile's sources.
 -- $1 account id
 SELECT u.default_privacy, u.default_sensitive, u.default_language, u.hide_collections,
-       a.note_source, a.fields_source, a.discoverable, a.indexable,
+       u.default_quote_policy, a.note_source, a.fields_source, a.discoverable, a.indexable,
        (SELECT count(*) FROM (SELECT 1 FROM follow_requests r
                                WHERE r.target_account_id = a.id LIMIT 40) AS r
        ) AS follow_requests_count
@@ -103,7 +103,7 @@ SELECT u.account_id FROM users u
 
 -- name: get_preferences
 -- $1 account id
-SELECT u.default_privacy, u.default_sensitive, u.default_language
+SELECT u.default_privacy, u.default_sensitive, u.default_language, u.default_quote_policy
   FROM users u WHERE u.account_id = $1;
 
 -- name: add_rate_limit_hits

@@ -54,7 +54,8 @@ def _changes(params: Params) -> ProfileChanges:
         discoverable=params.bool("discoverable"), indexable=params.bool("indexable"),
         hide_collections=params.bool("hide_collections"), fields=fields,
         privacy=source.str("privacy"), sensitive=source.bool("sensitive"),
-        language=source.str("language", strip=True)))
+        language=source.str("language", strip=True),
+        quote_policy=source.str("quote_policy", strip=True)))
 
 
 async def _image(params: Params, name: str, spec: ImageSpec) -> ProcessedImage | None:

@@ -13,7 +13,7 @@ from server.api.statusviews import queries as views_q
 from server.quotes import local as quotes_local
 from server.quotes import queries as quotes_q
 from server.statuses import queries as statuses_q
-from server.statuses import service
+from server.statuses import quote_policy, service
 from server.web.state import CLOCK, DB
 
 routes = web.RouteTableDef()
@@ -56,3 +56,20 @@ async def statuses_quote_revoke(request: web.Request) -> web.Response:
         quoting = await statuses_q.get_status(conn, status_id=quoting_id)
         assert quoting is not None   # a quote goes with its post (ON DELETE CASCADE)
         return await status_response(request, conn, quoting, viewer_id=author.id)
+
+
+@routes.put(r"/api/v1/statuses/{id:\d+}/interaction_policy")
+async def statuses_interaction_policy(request: web.Request) -> web.Response:
+    """Who may quote the caller's post (`quote_approval_policy`: public, followers or
+    nobody; none given: public); answers the post."""
+    status_id = match_id(request)
+    token = await require_token(request, "write:statuses")
+    params = await read_params(request)
+    choice = params.str("quote_approval_policy", strip=True) or "public"
+    policy = quote_policy.chosen(choice)
+    async with request.app[DB].transaction() as conn:
+        author = await caller_account(conn, token)
+        assert author is not None
+        status = await service.set_quote_policy(conn, author=author, status_id=status_id,
+                                                policy=policy, now=request.app[CLOCK].now())
+        return await status_response(request, conn, status, viewer_id=author.id)

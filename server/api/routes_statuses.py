@@ -48,7 +48,8 @@ async def statuses_create(request: web.Request) -> web.Response:
         author, defaults = poster
         draft = read_draft(params, default_visibility=defaults.visibility,
                            default_sensitive=defaults.sensitive,
-                           default_language=defaults.language)
+                           default_language=defaults.language,
+                           default_quote_policy=defaults.quote_policy)
         scheduled_at = read_scheduled_at(params)
         if key is not None:
             earlier = await actions.claim_idempotency_key(conn, account_id=author.id, key=key, now=now)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from server.api.params import Params, parse_id
 from server.errors import ValidationError
 from server.media.attachments import parse_focus
+from server.statuses import quote_policy
 from server.statuses.compose import MAX_CHARS, VISIBILITIES, Draft, MediaChange, PollDraft
 
 _MAX_TEXT = MAX_CHARS * 20   # far beyond any valid post: refuse before formatting it
@@ -52,7 +53,9 @@ def _poll(params: Params) -> PollDraft | None:
 
 
 def read_draft(params: Params, *, default_visibility: str, default_sensitive: bool,
-               default_language: str | None) -> Draft:
+               default_language: str | None, default_quote_policy: str | None = None) -> Draft:
+    """`default_quote_policy`: the member's choice for a new post (an edit passes none and
+    keeps the post's own unless the request names one)."""
     visibility = params.str("visibility", strip=True) or default_visibility
     if visibility not in VISIBILITIES:
         raise ValidationError(f"visibility must be one of {', '.join(VISIBILITIES)}.",
@@ -62,12 +65,14 @@ def read_draft(params: Params, *, default_visibility: str, default_sensitive: bo
     quoted_status_id = _status_id(params, "quoted_status_id",
                                   "Validation failed: the post you quote does not exist")
     sensitive = params.bool("sensitive")
+    policy = params.str("quote_approval_policy", strip=True) or default_quote_policy
     return Draft(text=params.str("status", max_length=_MAX_TEXT) or "", visibility=visibility,
                  spoiler_text=params.str("spoiler_text", max_length=_MAX_TEXT) or "",
                  sensitive=default_sensitive if sensitive is None else sensitive,
                  language=params.str("language", strip=True) or default_language,
                  in_reply_to_id=in_reply_to_id, media_ids=_ids(params, "media_ids"),
-                 poll=_poll(params), quoted_status_id=quoted_status_id)
+                 poll=_poll(params), quoted_status_id=quoted_status_id,
+                 quote_policy=quote_policy.chosen(policy) if policy else None)
 
 
 def _status_id(params: Params, name: str, missing: str) -> int | None:

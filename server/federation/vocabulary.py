@@ -79,6 +79,9 @@ class Note:
     # _misskey_quote), and the id of the quoted author's authorisation stamp, if any.
     quote_uri: str | None = None
     quote_authorization: str | None = None
+    # Who may quote it (`interactionPolicy.canQuote`: automaticApproval, manualApproval), as
+    # its server says; None when it says nothing.
+    can_quote: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,16 @@ async def get_follow(conn: Conn, *, account_id: int, target_id: int) -> Follow |
     return _follow(await conn.fetchrow(Q["get_follow"], account_id, target_id))
 
 
+async def list_relations_with(conn: Conn, *, account_id: int,
+                              other_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Of these accounts, those the account follows and those that follow it."""
+    following: set[int] = set()
+    followed_by: set[int] = set()
+    for row in await conn.fetch(Q["list_relations_with"], account_id, other_ids):
+        (following if row["following"] else followed_by).add(row["id"])
+    return following, followed_by
+
+
 async def get_follow_by_uri(conn: Conn, *, uri: str) -> Follow | None:
     return _follow(await conn.fetchrow(Q["get_follow_by_uri"], uri))
 

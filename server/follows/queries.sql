@@ -3,6 +3,15 @@
 SELECT id, account_id, target_account_id, show_reblogs, notify, uri, created_at
   FROM follows WHERE account_id = $1 AND target_account_id = $2;
 
+-- name: list_relations_with
+-- Which of these accounts an account follows (`following`) and which follow it.
+-- $1 account_id, $2 other account ids
+SELECT target_account_id AS id, true AS following
+  FROM follows WHERE account_id = $1 AND target_account_id = ANY($2::bigint[])
+UNION ALL
+SELECT account_id, false
+  FROM follows WHERE target_account_id = $1 AND account_id = ANY($2::bigint[]);
+
 -- name: get_follow_by_uri
 -- $1 uri
 SELECT id, account_id, target_account_id, show_reblogs, notify, uri, created_at

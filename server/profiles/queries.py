@@ -30,6 +30,7 @@ class Profile:
     default_sensitive: bool
     default_language: str | None
     hide_collections: bool
+    default_quote_policy: str
 
 
 async def get_profile_for_update(conn: Conn, *, account_id: int) -> Profile | None:
@@ -47,7 +48,8 @@ async def update_account_profile(conn: Conn, profile: Profile, *, now: datetime)
 async def update_user_settings(conn: Conn, profile: Profile) -> None:
     p = profile
     await conn.execute(Q["update_user_settings"], p.user_id, p.default_privacy,
-                       p.default_sensitive, p.default_language, p.hide_collections)
+                       p.default_sensitive, p.default_language, p.hide_collections,
+                       p.default_quote_policy)
 
 
 async def list_local_accounts_by_username(conn: Conn, *, usernames: list[str]) -> dict[str, str]:

@@ -4,7 +4,7 @@
 SELECT a.id, a.display_name, a.note, a.note_source, a.fields, a.fields_source, a.locked, a.bot,
        a.discoverable, a.indexable, a.avatar_path, a.header_path,
        u.id AS user_id, u.default_privacy, u.default_sensitive, u.default_language,
-       u.hide_collections
+       u.hide_collections, u.default_quote_policy
   FROM accounts a JOIN users u ON u.account_id = a.id
  WHERE a.id = $1 AND a.domain IS NULL
    FOR UPDATE OF a, u;
@@ -19,9 +19,11 @@ UPDATE accounts
  WHERE id = $1;
 
 -- name: update_user_settings
--- $1 user id, $2 default_privacy, $3 default_sensitive, $4 default_language, $5 hide_collections
+-- $1 user id, $2 default_privacy, $3 default_sensitive, $4 default_language, $5 hide_collections,
+-- $6 default_quote_policy
 UPDATE users
-   SET default_privacy = $2, default_sensitive = $3, default_language = $4, hide_collections = $5
+   SET default_privacy = $2, default_sensitive = $3, default_language = $4, hide_collections = $5,
+       default_quote_policy = $6
  WHERE id = $1;
 
 -- name: list_local_accounts_by_username

@@ -22,7 +22,7 @@ from server.media import storage
 from server.media.images import ProcessedImage
 from server.profiles import queries
 from server.profiles.queries import Profile
-from server.statuses import text
+from server.statuses import quote_policy, text
 from server.statuses.urls import tag_url
 
 DISPLAY_NAME_MAX = 30
@@ -49,6 +49,7 @@ class ProfileChanges:
     privacy: str | None = None
     sensitive: bool | None = None
     language: str | None = None      # "" clears it
+    quote_policy: str | None = None  # public, followers or nobody: who may quote new posts
     avatar: ProcessedImage | None = None
     header: ProcessedImage | None = None
     cleared: tuple[str, ...] = ()    # "avatar" and/or "header" go back to the default
@@ -57,6 +58,8 @@ class ProfileChanges:
 def check_changes(changes: ProfileChanges) -> ProfileChanges:
     """Refuse what Mastodon refuses, with a message naming the field; trims fields."""
     c = changes
+    if c.quote_policy is not None:
+        quote_policy.chosen(c.quote_policy, field="source[quote_policy]")
     if c.display_name is not None and len(c.display_name) > DISPLAY_NAME_MAX:
         raise ValidationError("Validation failed: Display name is too long (maximum is "
                               f"{DISPLAY_NAME_MAX} characters)", field="display_name")
@@ -124,6 +127,8 @@ async def _apply(conn: Conn, config: Config, profile: Profile, c: ProfileChanges
         flags["default_sensitive"] = c.sensitive
     if c.language is not None:
         flags["default_language"] = c.language or None
+    if c.quote_policy is not None:
+        flags["default_quote_policy"] = c.quote_policy
     for kind in ("avatar", "header"):
         if kind in new_paths:
             flags[f"{kind}_path"] = new_paths[kind]

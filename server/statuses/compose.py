@@ -39,6 +39,8 @@ class Draft:
     media_ids: list[int] = field(default_factory=list)
     poll: PollDraft | None = None
     quoted_status_id: int | None = None
+    # Who may quote it (statuses.quote_policy's integer); None: the default, public.
+    quote_policy: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ def check_draft(draft: Draft) -> Draft:
                  sensitive=draft.sensitive or bool(draft.spoiler_text.strip()),
                  language=draft.language, in_reply_to_id=draft.in_reply_to_id,
                  media_ids=list(draft.media_ids), poll=draft.poll,
-                 quoted_status_id=draft.quoted_status_id)
+                 quoted_status_id=draft.quoted_status_id, quote_policy=draft.quote_policy)
 
 
 def check_poll(poll: PollDraft) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from server.accounts.queries import Account
 from server.db import Conn, load_queries
+from server.statuses import quote_policy
 
 Q = load_queries("server.statuses")
 
@@ -39,6 +40,7 @@ class Status:
     reblogs_count: int
     favourites_count: int
     quotes_count: int   # accepted quotes of it (migration 0094)
+    quote_policy: int   # who may quote it (migration 0096, statuses.quote_policy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,9 @@ class NewStatus:
     reblog_of_id: int | None = None
     conversation_id: int | None = None
     application_id: int | None = None
+    # Who may quote it (statuses.quote_policy); None: a member's post gets the default for
+    # its visibility, a remote one none.
+    quote_policy: int | None = None
 
 
 def _status(row: Any) -> Status | None:
@@ -80,7 +85,19 @@ async def insert_status_row(conn: Conn, s: NewStatus, *, now: datetime) -> Statu
         Q["insert_status"], s.id, s.account_id, s.uri, s.url, s.local, s.in_reply_to_id,
         s.in_reply_to_account_id, s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content,
         s.text_source, s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id,
-        s.created_at, now))
+        s.created_at, now, _quote_policy(s)))
+
+
+def _quote_policy(s: NewStatus) -> int:
+    if not s.local:
+        return s.quote_policy or 0
+    return quote_policy.for_local_post(s.quote_policy, visibility=s.visibility,
+                                       boost=s.reblog_of_id is not None)
+
+
+async def set_quote_policy(conn: Conn, *, status_id: int, policy: int) -> Status | None:
+    """The status with its new policy, or None when it had that policy already."""
+    return _status(await conn.fetchrow(Q["set_quote_policy"], status_id, policy))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +105,7 @@ class PostingDefaults:
     visibility: str
     sensitive: bool
     language: str | None
+    quote_policy: str = "public"
 
 
 async def get_poster(conn: Conn, *, account_id: int) -> tuple[Account, PostingDefaults] | None:
@@ -100,7 +118,9 @@ async def get_poster(conn: Conn, *, account_id: int) -> tuple[Account, PostingDe
     privacy = values.pop("default_privacy")
     sensitive = values.pop("default_sensitive")
     language = values.pop("default_language")
-    return Account(**values), PostingDefaults(privacy or "public", bool(sensitive), language)
+    quoting = values.pop("default_quote_policy")
+    return Account(**values), PostingDefaults(privacy or "public", bool(sensitive), language,
+                                              quoting or "public")
 
 
 async def get_status(conn: Conn, *, status_id: int) -> Status | None:

@@ -2,17 +2,18 @@
 -- $1 id, $2 account_id, $3 uri, $4 url, $5 local, $6 in_reply_to_id, $7 in_reply_to_account_id,
 -- $8 in_reply_to_uri, $9 reblog_of_id, $10 conversation_id, $11 content, $12 text_source,
 -- $13 spoiler_text, $14 sensitive, $15 visibility, $16 language, $17 application_id,
--- $18 created_at, $19 now
+-- $18 created_at, $19 now, $20 quote_policy
 INSERT INTO statuses (id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
                       in_reply_to_uri, reblog_of_id, conversation_id, content, text_source,
                       spoiler_text, sensitive, visibility, language, application_id, created_at,
-                      updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                      updated_at, quote_policy)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+        $20)
 ON CONFLICT (uri) DO NOTHING
 RETURNING id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
           in_reply_to_uri, reblog_of_id, conversation_id, content, text_source, spoiler_text,
           sensitive, visibility, language, application_id, edited_at, deleted_at, created_at,
-          updated_at, replies_count, reblogs_count, favourites_count, quotes_count;
+          updated_at, replies_count, reblogs_count, favourites_count, quotes_count, quote_policy;
 
 -- name: get_poster
 -- The local account about to post and its posting defaults, in one round trip.
@@ -22,7 +23,7 @@ SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox
        a.actor_type, a.public_key_pem, a.public_key_id, a.locked, a.bot, a.discoverable,
        a.indexable, a.avatar_url, a.header_url, a.fields, a.also_known_as, a.moved_to_account_id,
        a.suspended_at, a.fetched_at, a.created_at, a.updated_at,
-       u.default_privacy, u.default_sensitive, u.default_language
+       u.default_privacy, u.default_sensitive, u.default_language, u.default_quote_policy
   FROM accounts a LEFT JOIN users u ON u.account_id = a.id
  WHERE a.id = $1;
 
@@ -32,7 +33,7 @@ SELECT a.id, a.username, a.domain, a.display_name, a.note, a.uri, a.url, a.inbox
 SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
        reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
        language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
-       reblogs_count, favourites_count, quotes_count
+       reblogs_count, favourites_count, quotes_count, quote_policy
   FROM statuses WHERE id = $1;
 
 -- name: get_status_by_uri
@@ -40,7 +41,7 @@ SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, 
 SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
        reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
        language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
-       reblogs_count, favourites_count, quotes_count
+       reblogs_count, favourites_count, quotes_count, quote_policy
   FROM statuses WHERE uri = $1;
 
 -- name: get_statuses
@@ -48,8 +49,19 @@ SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, 
 SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
        reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
        language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
-       reblogs_count, favourites_count, quotes_count
+       reblogs_count, favourites_count, quotes_count, quote_policy
   FROM statuses WHERE id = ANY($1::bigint[]);
+
+-- name: set_quote_policy
+-- Who may quote a post, changed by its author (here) or its server (an Update); the status
+-- only when it changed.
+-- $1 id, $2 quote_policy
+UPDATE statuses SET quote_policy = $2
+ WHERE id = $1 AND quote_policy <> $2
+RETURNING id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
+          in_reply_to_uri, reblog_of_id, conversation_id, content, text_source, spoiler_text,
+          sensitive, visibility, language, application_id, edited_at, deleted_at, created_at,
+          updated_at, replies_count, reblogs_count, favourites_count, quotes_count, quote_policy;
 
 -- name: get_reblog_by
 -- A live boost of a status by an account.

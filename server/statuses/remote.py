@@ -28,7 +28,7 @@ from server.notifications import service as notifications
 from server.notifications.edits import JOB_KIND as EDITED_JOB
 from server.polls import service as polls_service
 from server.quotes import inbound as quotes
-from server.statuses import queries
+from server.statuses import queries, quote_policy
 from server.statuses.inbound import queries as inbound_q
 from server.statuses.queries import NewStatus, Status
 from server.statuses.sanitize import sanitize_html, sanitize_plain
@@ -122,7 +122,8 @@ async def store_remote_status(conn: Conn, *, note: v.Note, author: Account, conf
         in_reply_to_id=parent.id if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None,
         in_reply_to_uri=note.in_reply_to,
-        conversation_id=(parent.conversation_id or parent.id) if parent else status_id),
+        conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
+        quote_policy=_quote_policy(note, author)),
         now=now)
     if status is None:
         return None  # stored already, maybe by a concurrent delivery of the same post
@@ -182,18 +183,29 @@ async def _store_poll(conn: Conn, *, status_id: int, author: Account, note: v.No
                                                 now=now)
 
 
+def _quote_policy(note: v.Note, author: Account) -> int:
+    return quote_policy.from_activity(note.can_quote, author_uri=author.uri,
+                                      followers_uri=author.followers_url,
+                                      following_uri=author.following_url)
+
+
 async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, author: Account,
                                now: datetime) -> bool:
     """Apply an edit, keeping the previous version as history. False when the Update is not
     newer than what we have (a redelivery, or an older edit arriving late)."""
     edited_at = min(note.updated or now, now)
+    # Who may quote it: Mastodon changes that by an Update of the same text, whose `updated`
+    # is the last edit's (so applied before the check below).
+    policy_changed = await queries.set_quote_policy(
+        conn, status_id=status.id, policy=_quote_policy(note, author)) is not None
     if status.edited_at is not None and note.updated is not None \
             and note.updated <= status.edited_at:
-        return False
+        return policy_changed
     # A quote's stamp arrives by an Update that changes nothing else (Mastodon sends one once
     # the quoted author's server accepted): recorded whether or not the text changed.
     quote_changed = await quotes.record_quote(conn, status=status, note=note, author=author,
                                               now=now)
+    quote_changed = quote_changed or policy_changed
     content = render_content(note)
     spoiler = sanitize_plain(note.summary, limit=1000)
     sensitive = note.sensitive or bool(spoiler)

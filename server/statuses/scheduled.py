@@ -42,7 +42,8 @@ def params_to_draft(params: dict[str, Any]) -> Draft:
                  poll=PollDraft(options=poll["options"],
                                 expires_in=timedelta(seconds=poll["expires_in"]),
                                 multiple=poll["multiple"], hide_totals=poll["hide_totals"])
-                 if poll else None, quoted_status_id=params.get("quoted_status_id"))
+                 if poll else None, quoted_status_id=params.get("quoted_status_id"),
+                 quote_policy=params.get("quote_policy"))
 
 
 async def _check_time(conn: Conn, *, account_id: int, scheduled_at: datetime, now: datetime,

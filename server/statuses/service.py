@@ -17,13 +17,14 @@ from server.cards.enqueue import wants_card
 from server.config import Config
 from server.db import Conn
 from server.errors import ForbiddenError, NotFoundError, ValidationError
+from server.follows import queries as follows_q
 from server.ids import new_id
 from server.media import queries as media_q
 from server.media.service import check_description
 from server.notifications import service as notifications
 from server.notifications.edits import JOB_KIND as EDITED_JOB
 from server.quotes import local as quotes_local
-from server.statuses import compose, polls, queries, text, urls
+from server.statuses import compose, polls, queries, quote_policy, text, urls
 from server.streaming import publish
 from server.statuses.compose import Draft, MediaChange
 from server.statuses.queries import NewStatus, Status
@@ -79,7 +80,7 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
         in_reply_to_account_id=parent.account_id if parent else None,
         in_reply_to_uri=parent.uri if parent else None,
         conversation_id=(parent.conversation_id or parent.id) if parent else status_id,
-        application_id=application_id), now=now)
+        application_id=application_id, quote_policy=draft.quote_policy), now=now)
     assert status is not None   # a fresh id makes a fresh URI
     # Each step below costs a round trip only when the post has that part: a plain post is
     # one INSERT here and one for its jobs.
@@ -105,17 +106,31 @@ async def create_status(conn: Conn, *, config: Config, author: Account, draft: D
     return status
 
 
+async def quote_answer(conn: Conn, *, quoted: Status, account: Account) -> str:
+    """How the post's quote policy (statuses.quote_policy) applies to this account:
+    `automatic`, `manual`, `unknown` or `denied` (also when it may not see the post)."""
+    if quoted.deleted_at is not None:
+        return "denied"
+    follows = followed = False
+    author = account.id == quoted.account_id
+    if not author and quote_policy.depends_on_relations(quoted.quote_policy):
+        follows = await follows_q.get_follow(
+            conn, account_id=account.id, target_id=quoted.account_id) is not None
+        followed = await follows_q.get_follow(
+            conn, account_id=quoted.account_id, target_id=account.id) is not None
+    answer = quote_policy.answer(quoted.quote_policy, visibility=quoted.visibility,
+                                 boost=quoted.reblog_of_id is not None,
+                                 reader="author" if author else "other",
+                                 follows_author=follows, followed_by_author=followed)
+    if answer != "denied" and not await can_view(conn, quoted, account):
+        return "denied"
+    return answer
+
+
 async def may_quote(conn: Conn, *, quoted: Status, account: Account) -> bool:
-    """Who may quote a post, as Mastodon 4.5's default policy has it: anyone who can see a
-    public or unlisted post; a followers-only or direct post only its author; a boost no one."""
-    return _quotable_by(quoted, account) and await can_view(conn, quoted, account)
-
-
-def _quotable_by(quoted: Status, account: Account) -> bool:
-    """may_quote's rule for someone who can see the post."""
-    if quoted.deleted_at is not None or quoted.reblog_of_id is not None:
-        return False
-    return account.id == quoted.account_id or quoted.visibility in ("public", "unlisted")
+    """Whether a quote of a member's post by this account is approved at once (nothing here
+    is reviewed by hand: any other answer refuses it)."""
+    return await quote_answer(conn, quoted=quoted, account=account) == "automatic"
 
 
 async def _quoted(conn: Conn, draft: Draft, author: Account) -> Status:
@@ -125,7 +140,10 @@ async def _quoted(conn: Conn, draft: Draft, author: Account) -> Status:
             or not await can_view(conn, quoted, author):
         raise ValidationError("Validation failed: the post you quote does not exist",
                               field="quoted_status_id")
-    if not _quotable_by(quoted, author):
+    # A post from elsewhere may be asked for unless its policy denies it; a post here is
+    # decided now.
+    answer = await quote_answer(conn, quoted=quoted, account=author)
+    if answer == "denied" or (quoted.local and answer != "automatic"):
         raise ValidationError("Validation failed: this post cannot be quoted",
                               field="quoted_status_id")
     return quoted
@@ -211,6 +229,7 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
     the post), their descriptions and focal points, and the poll (`draft.poll`; none removes
     it, as in Mastodon, unless `keep_poll`)."""
     before = await _own_status(conn, account=author, status_id=status_id)
+    chosen_policy = draft.quote_policy
     draft = compose.check_draft(Draft(text=draft.text, visibility=before.visibility,
                                       spoiler_text=draft.spoiler_text, sensitive=draft.sensitive,
                                       language=draft.language, media_ids=draft.media_ids,
@@ -243,6 +262,9 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
                                         text_source=draft.text, spoiler_text=draft.spoiler_text,
                                         sensitive=draft.sensitive, language=draft.language,
                                         edited_at=now)
+    if chosen_policy is not None:
+        await queries.set_quote_policy(conn, status_id=status_id, policy=quote_policy.for_local_post(
+            chosen_policy, visibility=before.visibility, boost=False))
     await _record_mentions(conn, status_id=status_id, author=author, mentioned=mentioned, now=now)
     await queries.delete_status_tags(conn, status_id=status_id)
     await _store_tags(conn, status_id=status_id, names=text.extract_hashtags(draft.text), now=now)
@@ -251,6 +273,22 @@ async def edit_status(conn: Conn, *, config: Config, author: Account, status_id:
                       also=(EDITED_JOB,))
     after = await queries.get_status(conn, status_id=status_id)
     assert after is not None
+    return after
+
+
+async def set_quote_policy(conn: Conn, *, author: Account, status_id: int, policy: int,
+                           now: datetime) -> Status:
+    """Who may quote a member's post, changed by its author (not an edit: no history, no
+    notice to those who boosted it); followers and other servers hear of it as of an edit.
+    A post that is not public or unlisted keeps its author-only policy."""
+    before = await _own_status(conn, account=author, status_id=status_id)
+    after = await queries.set_quote_policy(
+        conn, status_id=status_id,
+        policy=quote_policy.for_local_post(policy, visibility=before.visibility, boost=False))
+    if after is None:
+        return before
+    await publish.status_updated(conn, status_id=status_id)
+    await events.emit(conn, "status.updated", {"status_id": status_id}, now=now)
     return after
 
 

@@ -106,7 +106,7 @@ SELECT set_config('synchronous_commit', 'off', true) AS no_flush,
        s.in_reply_to_uri, s.reblog_of_id, s.conversation_id, s.content, s.text_source,
        s.spoiler_text, s.sensitive, s.visibility, s.language, s.application_id, s.edited_at,
        s.deleted_at, s.created_at, s.updated_at, s.replies_count, s.reblogs_count,
-       s.favourites_count, s.quotes_count,
+       s.favourites_count, s.quotes_count, s.quote_policy,
        (s.in_reply_to_account_id IS NOT NULL AND s.in_reply_to_account_id <> s.account_id) AS reply_to_other,
        EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id) AS has_media,
        coalesce((SELECT array_agg(lower(t.name)) FROM status_tags st JOIN tags t ON t.id = st.tag_id

@@ -33,7 +33,7 @@ def status_row(i: int, length: int) -> tuple[Any, ...]:
     return (sid, 109_000_000_000_000_000 + i % 50, uri, fresh(uri.replace("/users/", "/@")),
             True, None, None, None, None, sid + 1, content, fresh(content[3:]), fresh(""),
             False, fresh("public"), fresh("en"), None, None, None, BASE + timedelta(seconds=i),
-            BASE + timedelta(seconds=i, microseconds=1), 0, 1, 2, 0)
+            BASE + timedelta(seconds=i, microseconds=1), 0, 1, 2, 0, 1 << 17)
 
 
 def account_row(i: int) -> tuple[Any, ...]:

@@ -10,6 +10,7 @@ import pytest
 from server.federation.activitypub import serialize
 from server.federation.activitypub.notes import AuthorRef
 from server.federation.uris import PUBLIC
+from server.statuses import quote_policy
 from server.statuses.queries import Status
 from tests.conftest import make_config
 
@@ -25,7 +26,8 @@ STATUS = Status(
     in_reply_to_uri=None, reblog_of_id=None, conversation_id=None, content="<p>hello</p>",
     text_source="hello", spoiler_text="", sensitive=False, visibility="public", language=None,
     application_id=None, edited_at=None, deleted_at=None, created_at=WHEN, updated_at=WHEN,
-    replies_count=0, reblogs_count=0, favourites_count=0, quotes_count=0)
+    replies_count=0, reblogs_count=0, favourites_count=0, quotes_count=0,
+    quote_policy=quote_policy.CHOICES["public"])
 
 
 @pytest.mark.parametrize(("visibility", "to", "cc"), [
@@ -43,13 +45,12 @@ def test_each_visibility_is_addressed_as_mastodon_addresses_it(visibility: str, 
     assert names == ["@bob@mastodon.test", "@cy"]
 
 
-@pytest.mark.parametrize(("visibility", "approved"), [
-    ("public", [PUBLIC]), ("unlisted", [PUBLIC]),
-    ("private", [ADA.uri]), ("direct", [ADA.uri]),
+@pytest.mark.parametrize(("choice", "approved"), [
+    ("public", [PUBLIC]), ("followers", [FOLLOWERS]), ("nobody", [ADA.uri]),
 ])
-def test_a_members_note_says_who_may_quote_it(visibility: str, approved: list[str]) -> None:
-    note = serialize.to_ap_note(replace(STATUS, visibility=visibility), author=ADA,
-                                mentions=[], tags=[], media=[], config=CONFIG)
+def test_a_members_note_says_who_may_quote_it(choice: str, approved: list[str]) -> None:
+    note = serialize.to_ap_note(replace(STATUS, quote_policy=quote_policy.CHOICES[choice]),
+                                author=ADA, mentions=[], tags=[], media=[], config=CONFIG)
     assert note["interactionPolicy"] == {"canQuote": {"automaticApproval": approved}}
     terms = note["@context"][1]
     assert terms["interactionPolicy"] == {"@id": "gts:interactionPolicy", "@type": "@id"}

@@ -135,6 +135,7 @@ def to_mastodon_credential_account(view: AccountView, source: AccountSource,
         "hide_collections": source.hide_collections,
         "discoverable": source.discoverable,
         "indexable": source.indexable,
+        "quote_policy": source.default_quote_policy,
     }
     entity["role"] = role_entity(view.role)
     return entity

@@ -143,6 +143,7 @@ def to_mastodon_preferences(prefs: Preferences) -> dict[str, Any]:
     return {"posting:default:visibility": prefs.default_privacy,
             "posting:default:sensitive": prefs.default_sensitive,
             "posting:default:language": prefs.default_language,
+            "posting:default:quote_policy": prefs.default_quote_policy,
             "reading:expand:media": "default",
             "reading:expand:spoilers": False,
             "reading:autoplay:gifs": False}

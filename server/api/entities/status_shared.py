@@ -50,7 +50,8 @@ class Kept(list):  # type: ignore[type-arg]
 # Every Status column the shared part shows. Not the counters, which change all the time
 # and are filled in per request.
 _KEY = attrgetter("id", "created_at", "in_reply_to_id", "in_reply_to_account_id", "sensitive",
-                  "spoiler_text", "visibility", "language", "uri", "url", "edited_at", "content")
+                  "spoiler_text", "visibility", "language", "uri", "url", "edited_at", "content",
+                  "quote_policy")
 
 # What a part keeps alive (cache.py): its JSON pieces, its own objects with its key and
 # slot in the cache (PART_BYTES), the versions of its embeds, and the Status it keeps: that

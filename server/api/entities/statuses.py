@@ -24,6 +24,7 @@ from server.api.entities.accounts import (
     with_moved,
 )
 from server.api.entities.common import iso
+from server.api.entities.quote_approval import depends_on_reader, relate
 from server.api.entities.quotes import attach_quotes
 from server.api.entities.status_parts import to_mastodon_poll
 from server.api.entities.status_shared import Embeds, entity_json, shared_part
@@ -35,6 +36,7 @@ from server.db import Conn
 from server.filters import matcher
 from server.filters import service as filters_service
 from server.jsonio import dumpb, loads
+from server.statuses import quote_policy
 from server.statuses.queries import Status
 from server.statuses.text import plain_text
 
@@ -224,11 +226,14 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
                        loaded=loaded)
     filters = (await filters_service.active_filters(conn, account_id=viewer_id, now=now)
                if filter_context is not None and viewer_id is not None else [])
+    # Posts whose quote policy this reader's relations decide (entities.quote_approval).
+    related = viewer_id is not None and any(
+        depends_on_reader(s, viewer_id) for s in data.statuses.values())
     # As JSON when nothing on the page adds to an entity afterwards (a card, a poll, filter
-    # results, the source text): the list then holds orjson fragments, which only an encoder
-    # reads.
+    # results, the source text, such a policy): the list then holds orjson fragments, which
+    # only an encoder reads.
     if (serialised_at_once and not filters and not data.with_cards and not data.polls
-            and not data.quoting and not with_source):
+            and not data.quoting and not with_source and not related):
         fragments: list[Any] = []
         for status_id in status_ids:
             status = data.statuses.get(status_id)
@@ -249,6 +254,9 @@ async def render_statuses(conn: Conn, config: Config, status_ids: list[int], *,
                 continue
             entity["filtered"] = [to_mastodon_filter_result(r) for r in results]
         out.append(entity)
+    if related:
+        assert viewer_id is not None
+        await relate(conn, out, data.statuses, viewer_id=viewer_id)
     if data.with_cards:   # after the entities: a card is never cached with them
         await attach_cards(conn, config, out)
     if data.quoting:   # likewise what they quote, which depends on the reader
@@ -284,8 +292,8 @@ async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, 
     for those who may see it: the status, its accounts and what it embeds are loaded once,
     the visibility check and the viewers' own flags are one query each, and only the
     per-viewer entity is built per viewer. A status with a poll (whose entity holds the
-    viewer's own votes) or a quote (whose state depends on the viewer) is rendered viewer by
-    viewer."""
+    viewer's own votes), a quote (whose state depends on the viewer) or a quote policy for
+    followers or followed accounts is rendered viewer by viewer."""
     visible = await views_q.filter_visible_for_viewers(conn, status_id=status_id,
                                                        viewer_ids=viewer_ids, now=now)
     if not visible:
@@ -296,7 +304,9 @@ async def render_status_for_viewers(conn: Conn, config: Config, status_id: int, 
     if status is None:
         return {}
     out: dict[int, dict[str, Any]] = {}
-    if data.polls or data.quoting:   # a poll's votes, a quote's state: the viewer's own
+    if data.polls or data.quoting or any(   # a poll's votes, a quote's state, a quote
+            quote_policy.depends_on_relations(s.quote_policy)   # policy: the viewer's own
+            for s in data.statuses.values()):
         for viewer in viewers:
             rendered = await render_statuses(conn, config, [status_id], viewer_id=viewer, now=now)
             if rendered:

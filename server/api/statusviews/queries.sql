@@ -300,7 +300,7 @@ SELECT r.id, r.account_id, r.uri, r.url, r.local, r.in_reply_to_id, r.in_reply_t
        NULL::text AS text_source, r.spoiler_text, r.sensitive, r.visibility, r.language,
        r.application_id, r.edited_at, NULL::timestamptz AS deleted_at, r.created_at,
        NULL::timestamptz AS updated_at, r.replies_count, r.reblogs_count, r.favourites_count,
-       r.quotes_count,
+       r.quotes_count, r.quote_policy,
        r.a_username, r.a_domain, r.a_display_name, r.a_note, r.a_uri, r.a_url, r.a_actor_type,
        r.a_locked, r.a_bot, r.a_discoverable, r.a_indexable, r.a_avatar_url, r.a_header_url,
        r.a_avatar_path, r.a_header_path, r.a_fields, r.a_moved_to_account_id,

@@ -26,10 +26,12 @@ class AuthorRef:
 
     uri: str
     followers_url: str
+    following_url: str = ""
 
     @classmethod
     def of(cls, account: Mapping[str, Any]) -> AuthorRef:
-        return cls(account["uri"], account.get("followers_url") or f"{account['uri']}/followers")
+        return cls(account["uri"], account.get("followers_url") or f"{account['uri']}/followers",
+                   account.get("following_url") or f"{account['uri']}/following")
 
 
 async def load_notes(conn: Conn, statuses: list[Status], *, author: Any, config: Config,

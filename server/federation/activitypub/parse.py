@@ -288,7 +288,17 @@ def parse_note(obj: Doc, config: Config, *, actor: str | None = None) -> v.Note:
         attachments=_attachments(obj.get("attachment")),
         poll=_poll(obj) if kind == "Question" else None,
         quote_uri=_quote_uri(obj, config),
-        quote_authorization=_optional_uri(obj.get("quoteAuthorization"), config))
+        quote_authorization=_optional_uri(obj.get("quoteAuthorization"), config),
+        can_quote=_can_quote(obj.get("interactionPolicy")))
+
+
+def _can_quote(policy: Any) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """GoToSocial's and Mastodon 4.5's `interactionPolicy.canQuote`."""
+    can_quote = policy.get("canQuote") if isinstance(policy, dict) else None
+    if not isinstance(can_quote, dict):
+        return None
+    return (_audience(can_quote.get("automaticApproval")),
+            _audience(can_quote.get("manualApproval")))
 
 
 # Where servers put the quoted post: FEP-044f's `quote` first (Mastodon 4.5, GoToSocial),

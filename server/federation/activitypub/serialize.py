@@ -17,6 +17,7 @@ from server.config import Config
 from server.federation.activitypub import instance_actor
 from server.federation.uris import PUBLIC
 from server.quotes.queries import NoteQuote
+from server.statuses import quote_policy
 from server.statuses.queries import Status
 from server.statuses.text import format_text
 from server.statuses.urls import tag_url
@@ -271,7 +272,13 @@ def to_ap_note(status: Status, *, author: Any, mentions: Sequence[Mapping[str, A
         doc["replies"] = {"id": replies, "type": "Collection", "first": {
             "type": "CollectionPage", "next": f"{replies}?only_other_accounts=true&page=true",
             "partOf": replies, "items": []}}
-        doc["interactionPolicy"] = quote_policy(status, author_uri=author.uri)
+        # Who may quote it without asking a person (quotes/requests.py grants exactly
+        # these). Servers that take quotes (Mastodon 4.5, GoToSocial) read it to offer
+        # quoting at all.
+        doc["interactionPolicy"] = quote_policy.to_activity(
+            status.quote_policy, author_uri=author.uri,
+            followers_uri=author.followers_url or f"{author.uri}/followers",
+            following_uri=getattr(author, "following_url", None) or f"{author.uri}/following")
     if poll:
         _add_poll(doc, poll)
     if quote is not None:
@@ -292,14 +299,6 @@ def _add_quote(doc: dict[str, Any], quote: NoteQuote) -> None:
                       + doc["content"])
     if "contentMap" in doc:
         doc["contentMap"] = {k: doc["content"] for k in doc["contentMap"]}
-
-
-def quote_policy(status: Status, *, author_uri: str) -> dict[str, Any]:
-    """Who may quote a member's post without asking a person (server/quotes/requests.py
-    grants exactly these): anyone for a public or unlisted post, only its author otherwise.
-    Servers that support quotes (Mastodon 4.5, GoToSocial) read it to offer quoting at all."""
-    approved = [PUBLIC] if status.visibility in ("public", "unlisted") else [author_uri]
-    return {"canQuote": {"automaticApproval": approved}}
 
 
 def _add_poll(doc: dict[str, Any], poll: Mapping[str, Any]) -> None:

@@ -91,5 +91,6 @@ async def insert_remote_status(conn: Conn, s: NewStatus, *, now: datetime) -> St
     row = await conn.fetchrow(
         Q["insert_remote_status"], s.id, s.account_id, s.uri, s.url, s.in_reply_to_id,
         s.in_reply_to_account_id, s.in_reply_to_uri, s.reblog_of_id, s.conversation_id,
-        s.content, s.spoiler_text, s.sensitive, s.visibility, s.language, s.created_at, now)
+        s.content, s.spoiler_text, s.sensitive, s.visibility, s.language, s.created_at, now,
+        s.quote_policy or 0)
     return Status(**dict(row)) if row else None

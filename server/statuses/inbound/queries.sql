@@ -85,17 +85,17 @@ UPDATE statuses
 -- same statement.
 -- $1 id, $2 account_id, $3 uri, $4 url, $5 in_reply_to_id, $6 in_reply_to_account_id,
 -- $7 in_reply_to_uri, $8 reblog_of_id, $9 conversation_id, $10 content, $11 spoiler_text,
--- $12 sensitive, $13 visibility, $14 language, $15 created_at, $16 now
+-- $12 sensitive, $13 visibility, $14 language, $15 created_at, $16 now, $17 quote_policy
 WITH ins AS (
     INSERT INTO statuses (id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
                           in_reply_to_uri, reblog_of_id, conversation_id, content, spoiler_text,
-                          sensitive, visibility, language, created_at, updated_at)
-    VALUES ($1, $2, $3, $4, false, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                          sensitive, visibility, language, created_at, updated_at, quote_policy)
+    VALUES ($1, $2, $3, $4, false, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
     ON CONFLICT (uri) DO NOTHING
     RETURNING id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id,
               in_reply_to_uri, reblog_of_id, conversation_id, content, text_source, spoiler_text,
               sensitive, visibility, language, application_id, edited_at, deleted_at, created_at,
-              updated_at, replies_count, reblogs_count, favourites_count, quotes_count
+              updated_at, replies_count, reblogs_count, favourites_count, quotes_count, quote_policy
 ),
 linked AS (
     UPDATE statuses r
@@ -106,5 +106,5 @@ linked AS (
 SELECT id, account_id, uri, url, local, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri,
        reblog_of_id, conversation_id, content, text_source, spoiler_text, sensitive, visibility,
        language, application_id, edited_at, deleted_at, created_at, updated_at, replies_count,
-       reblogs_count, favourites_count, quotes_count
+       reblogs_count, favourites_count, quotes_count, quote_policy
   FROM ins;

@@ -13,9 +13,10 @@ from typing import Any
 from aiohttp import web
 
 from server.federation.uris import PUBLIC
+from server.statuses import quote_policy
 from tests.fakes.fediverse import FakeActor, FakeServer, payload
 from tests.federation.conftest import Local
-from tests.federation.factories import make_status
+from tests.federation.factories import follow, make_status
 from tests.federation.helpers import deliver_and_process
 from tests.federation.inbox.support import fetch, status
 
@@ -253,6 +254,53 @@ async def test_a_self_quote_needs_no_stamp(local: Local, alice: FakeActor,
     assert [q["state"] for q in await quotes(local)] == ["accepted"]
 
 
+async def test_a_quote_request_under_a_followers_policy_is_granted_to_followers(
+        local: Local, ada: Any, alice: FakeActor, mastodon: FakeServer) -> None:
+    post = await ada_post(local, ada, quote_policy=quote_policy.CHOICES["followers"])
+    request = quote_request(post)
+    await deliver_and_process(local, alice, request)
+    assert [a["type"] for a in mastodon.received_at("/users/alice/inbox")] == ["Reject"]
+    assert await quotes(local) == []
+    [row] = await fetch(local, "SELECT id FROM accounts WHERE uri = $1", alice.uri)
+    await follow(local.db, local.clock, row["id"], ada.account_id)
+    again = {**request, "id": request["id"] + "-again"}
+    item = await deliver_and_process(local, alice, again)
+    assert (item.state, item.error) == ("processed", None)
+    assert [a["type"] for a in mastodon.received_at("/users/alice/inbox")] == ["Reject", "Accept"]
+    assert [q["state"] for q in await quotes(local)] == ["accepted"]
+
+
+async def test_a_remote_posts_quote_policy_is_kept_as_its_server_says(
+        local: Local, alice: FakeActor, mastodon: FakeServer) -> None:
+    create = payload("mastodon/create_note.json")
+    note = create["object"]
+    note.update(tag=[], attachment=[])
+    note["interactionPolicy"] = {"canQuote": {
+        "automaticApproval": [f"{alice.uri}/followers", alice.uri],
+        "manualApproval": "as:Public"}}
+    await deliver_and_process(local, alice, create)
+    stored = await status(local, note["id"])
+    assert stored is not None
+    assert stored.quote_policy == quote_policy.FOLLOWERS << 16 | quote_policy.PUBLIC
+    # Mastodon changes it by an Update of the same text: applied, and no edit recorded
+    update = {"@context": create["@context"], "id": f"{note['id']}#updates/1", "type": "Update",
+              "actor": alice.uri, "object": {**note, "interactionPolicy": {"canQuote": {
+                  "automaticApproval": [f"{alice.uri}/following", "http://elsewhere.test/u/x"]}}}}
+    item = await deliver_and_process(local, alice, update)
+    assert (item.state, item.error) == ("processed", None)
+    stored = await status(local, note["id"])
+    assert stored is not None and stored.edited_at is None
+    assert stored.quote_policy == (quote_policy.FOLLOWING | quote_policy.UNSUPPORTED) << 16
+    assert await fetch(local, "SELECT id FROM status_edits") == []
+    # a server that says nothing takes no quote requests
+    bare = payload("mastodon/create_note.json")
+    bare["id"] = bare["id"].replace("899", "900")
+    bare["object"].update(id=note["id"].replace("899", "900"), tag=[], attachment=[])
+    await deliver_and_process(local, alice, bare)
+    plain = await status(local, bare["object"]["id"])
+    assert plain is not None and plain.quote_policy == 0
+
+
 # --- our Notes say who may quote them ------------------------------------------------------
 
 async def test_our_notes_carry_their_quote_policy(local: Local, ada: Any,
@@ -264,6 +312,12 @@ async def test_our_notes_carry_their_quote_policy(local: Local, ada: Any,
         assert code == 200
         assert note["interactionPolicy"] == {"canQuote": {"automaticApproval": [PUBLIC]}}
         assert "canQuote" in json.dumps(note["@context"])
+    followers = await ada_post(local, ada, quote_policy=quote_policy.CHOICES["followers"])
+    nobody = await ada_post(local, ada, quote_policy=quote_policy.CHOICES["nobody"])
+    for post, approved in ((followers, "http://ch.test/users/ada/followers"),
+                           (nobody, "http://ch.test/users/ada")):
+        note = (await get_json(mastodon, post.uri))[1]
+        assert note["interactionPolicy"] == {"canQuote": {"automaticApproval": [approved]}}
 
 
 async def test_taking_back_an_accepted_quote_deletes_our_stamp_where_it_was_given(

@@ -12,6 +12,7 @@ from multidict import CIMultiDict
 from server.accounts import queries as accounts_q
 from server.accounts.queries import Account
 from server.federation.activitypub import signatures
+from server.statuses import quote_policy
 from server.statuses import service as statuses
 from server.statuses.compose import Draft
 from server.statuses.queries import Status
@@ -40,6 +41,9 @@ class World:
         return await self.account(account_id)
 
     async def remote_status(self, author: Account, number: int = 1, **fields: Any) -> Status:
+        # As its server published it: anyone may quote it (`canQuote` naming the public),
+        # unless the test says otherwise.
+        fields.setdefault("quote_policy", quote_policy.CHOICES["public"])
         return await make_status(self.local.db, self.local.clock, account_id=author.id,
                                  username=None, uri=f"{author.uri}/statuses/{number}", **fields)
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from server.errors import ValidationError
+from server.statuses import quote_policy
 from server.statuses import service as statuses
 from server.statuses.compose import Draft
 from tests.fakes.fediverse import FakeActor
@@ -127,9 +128,35 @@ async def test_a_followers_only_post_of_someone_else_cannot_be_quoted(
     assert refused.value.detail["field"] == "quoted_status_id"
     own = await make_status(world.local.db, world.local.clock, account_id=world.ada.id,
                             username="ada", config=world.local.config, visibility=visibility)
+    if visibility == "direct":   # not even by its author, as in Mastodon
+        with pytest.raises(ValidationError):
+            await world.post("me again", quoted_status_id=own.id, visibility="direct")
+        assert await quote_rows(world) == []
+        return
     status = await world.post("me again", quoted_status_id=own.id, visibility="private")
     assert [(r["status_id"], r["state"]) for r in await quote_rows(world)] == \
         [(status.id, "accepted")]
+
+
+async def test_a_post_elsewhere_is_asked_for_only_where_its_policy_may_allow(
+        world: World) -> None:
+    """Its server's `canQuote`, as stored: none (a server that takes no quote requests) or
+    one for those the author follows refuses at once; one naming particular actors, which
+    only its server can apply, or for review by hand is asked for."""
+    bea = world.fediverse["gts.test"].add_actor("bea", display_name="Bea")
+    account = await world.remote("bea", "gts.test")
+    for number, policy in ((1, 0), (2, quote_policy.FOLLOWING << 16)):
+        post = await world.remote_status(account, number, quote_policy=policy)
+        with pytest.raises(ValidationError):
+            await world.post("hmm", quoted_status_id=post.id)
+    assert await quote_rows(world) == []
+    for number, policy in ((3, quote_policy.UNSUPPORTED << 16), (4, quote_policy.PUBLIC)):
+        post = await world.remote_status(account, number, quote_policy=policy)
+        await world.post("let me", quoted_status_id=post.id)
+    await world.run()
+    assert [r["state"] for r in await quote_rows(world)] == ["pending", "pending"]
+    assert len(world.received("gts.test", "/users/bea/inbox")) == 2
+    assert bea.uri == account.uri
 
 
 async def test_a_boost_or_a_missing_post_cannot_be_quoted(world: World) -> None:
@@ -157,3 +184,25 @@ async def test_an_answer_naming_our_request_by_id_only_is_understood(world: Worl
     item = await deliver_and_process(world.local, bea, accept)
     assert (item.state, item.error) == ("processed", None)
     assert [r["state"] for r in await quote_rows(world)] == ["accepted"]
+
+
+async def test_who_may_quote_changed_goes_out_as_an_update(world: World) -> None:
+    await world.remote("alice", "mastodon.test", follows_ada=True)
+    status = await world.post("quote me, friends")
+    await world.run()
+    assert world.types("mastodon.test") == ["Create"]
+    async with world.local.db.transaction() as conn:
+        changed = await statuses.set_quote_policy(
+            conn, author=world.ada, status_id=status.id,
+            policy=quote_policy.CHOICES["followers"], now=world.local.clock.now())
+        # the same choice again changes nothing and sends nothing
+        again = await statuses.set_quote_policy(
+            conn, author=world.ada, status_id=status.id,
+            policy=quote_policy.CHOICES["followers"], now=world.local.clock.now())
+    assert changed.quote_policy == again.quote_policy == quote_policy.FOLLOWERS << 16
+    await world.run()
+    create, update = world.received("mastodon.test")
+    assert update["type"] == "Update" and update["object"]["id"] == status.uri
+    assert update["object"]["interactionPolicy"] == {
+        "canQuote": {"automaticApproval": [f"{world.ada.uri}/followers"]}}
+    assert "updated" not in update["object"]   # not an edit
