@@ -147,3 +147,12 @@ async def test_a_followers_only_post_offers_no_quote_and_a_forged_quote_is_refus
     assert resp.status == 422
     text = await resp.text()
     assert "cannot be quoted" in text and f'name="quoted_status_id" value="{private}"' in text
+    # a public post whose author lets nobody quote it offers no quote either
+    closed = await _post(ada, "mine alone", quote_approval_policy="nobody")
+    status, page = await bob.page(f"/@ada/{closed}")
+    assert status == 200 and "?quote#reply" not in page
+    status, page = await ada.page(f"/@ada/{closed}")
+    assert f'href="/@ada/{closed}?quote#reply"' in page   # its author may
+    refused = await bob.form("/statuses", {"status": "x", "quote_approval_policy": "friends"},
+                             token_from="/home")
+    assert refused.status == 422 and "quote_approval_policy" in await refused.text()

@@ -22,7 +22,7 @@ from server.ids import parse_id
 from server.media import service as media
 from server.media import storage
 from server.media.images import IMAGE_SIZE_LIMIT
-from server.statuses import compose, service
+from server.statuses import compose, quote_policy, service
 from server.statuses import queries as statuses_q
 from server.statuses.compose import MAX_CHARS, MAX_MEDIA, POLL_MAX_OPTIONS, Draft, PollDraft
 from server.statuses.queries import PostingDefaults, Status
@@ -58,6 +58,7 @@ def draft_from(form: Mapping[str, str], defaults: PostingDefaults) -> Draft:
     """The form's fields over the author's posting preferences, as the API reads them."""
     reply = form.get("in_reply_to_id", "").strip()
     quoted = form.get("quoted_status_id", "").strip()
+    policy = form.get("quote_approval_policy", "").strip() or defaults.quote_policy
     return Draft(text=form.get("status", "")[:_MAX_FIELD],
                  spoiler_text=form.get("spoiler_text", "")[:_MAX_FIELD],
                  visibility=form.get("visibility", "").strip() or defaults.visibility,
@@ -67,7 +68,7 @@ def draft_from(form: Mapping[str, str], defaults: PostingDefaults) -> Draft:
                  # other post that is not there (-1 is never an id).
                  in_reply_to_id=(parse_id(reply) or -1) if reply else None,
                  quoted_status_id=(parse_id(quoted) or -1) if quoted else None,
-                 poll=poll_from(form))
+                 poll=poll_from(form), quote_policy=quote_policy.chosen(policy))
 
 
 def check_files(form: Mapping[str, str],

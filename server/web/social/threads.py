@@ -59,8 +59,10 @@ async def status_page(request: web.Request, *, status_id: int | None,
     # A reply is as private as what it answers, at most (Mastodon's default).
     order = ["public", "unlisted", "private", "direct"]
     visibility = shown["visibility"] if shown["visibility"] in order else "public"
-    # ?quote: the form quotes the post instead of answering it (a fresh text, public).
-    quoting = "quote" in request.query and shown["visibility"] in ("public", "unlisted")
+    # ?quote: the form quotes the post instead of answering it (a fresh text, public), when
+    # its quote policy lets the reader (posting decides again).
+    quoting = "quote" in request.query and (shown.get("quote_approval") or {}).get(
+        "current_user", "denied") != "denied"
     if quoting:
         draft = {"status": "", "spoiler_text": "", "visibility": "public", "language": "",
                  "next": request.path, "quoted_status_id": shown["id"]}
