@@ -192,7 +192,8 @@ def _quote_policy(note: v.Note, author: Account) -> int:
 async def update_remote_status(conn: Conn, *, status: Status, note: v.Note, author: Account,
                                now: datetime) -> bool:
     """Apply an edit, keeping the previous version as history. False when the Update is not
-    newer than what we have (a redelivery, or an older edit arriving late)."""
+    newer than what we have (a redelivery, or an older edit arriving late) and leaves who may
+    quote the post as it was."""
     edited_at = min(note.updated or now, now)
     # Who may quote it: Mastodon changes that by an Update of the same text, whose `updated`
     # is the last edit's (so applied before the check below).
