@@ -10,6 +10,7 @@ from server.api.pagination import page_params
 from server.api.params import match_id, read_params
 from server.api.status_responses import caller_account, status_response, statuses_page
 from server.api.statusviews import queries as views_q
+from server.errors import UnauthorizedError
 from server.quotes import local as quotes_local
 from server.quotes import queries as quotes_q
 from server.statuses import queries as statuses_q
@@ -61,15 +62,19 @@ async def statuses_quote_revoke(request: web.Request) -> web.Response:
 @routes.put(r"/api/v1/statuses/{id:\d+}/interaction_policy")
 async def statuses_interaction_policy(request: web.Request) -> web.Response:
     """Who may quote the caller's post (`quote_approval_policy`: public, followers or
-    nobody; none given: public); answers the post."""
+    nobody; none given: the member's default, as in Mastodon); answers the post."""
     status_id = match_id(request)
     token = await require_token(request, "write:statuses")
-    params = await read_params(request)
-    choice = params.str("quote_approval_policy", strip=True) or "public"
-    policy = quote_policy.chosen(choice)
+    choice = (await read_params(request)).str("quote_approval_policy", strip=True)
+    chosen = quote_policy.chosen(choice) if choice else None   # refused before any read
     async with request.app[DB].transaction() as conn:
-        author = await caller_account(conn, token)
-        assert author is not None
+        # The caller and their posting defaults in one round trip, as posting reads them.
+        poster = await statuses_q.get_poster(conn, account_id=token.account_id or 0)
+        if poster is None:
+            raise UnauthorizedError("The access token is invalid")
+        author, defaults = poster
+        if chosen is None:
+            chosen = quote_policy.chosen(defaults.quote_policy)
         status = await service.set_quote_policy(conn, author=author, status_id=status_id,
-                                                policy=policy, now=request.app[CLOCK].now())
+                                                policy=chosen, now=request.app[CLOCK].now())
         return await status_response(request, conn, status, viewer_id=author.id)

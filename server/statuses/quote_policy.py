@@ -58,11 +58,15 @@ def for_local_post(policy: int | None, *, visibility: str, boost: bool) -> int:
     return CHOICES["public"] if policy is None else policy
 
 
+# A rule for followers or followed accounts, automatic or manual.
+_ANY_RELATION = _RELATIONS << _SHIFT | _RELATIONS
+
+
 def depends_on_relations(policy: int) -> bool:
     """Whether the answer for a signed-in reader other than the author turns on who follows
-    whom (a rule for followers or followed accounts, and no public rule before it)."""
-    return not automatic(policy) & PUBLIC and bool((automatic(policy) | manual(policy))
-                                                   & _RELATIONS)
+    whom (a rule for followers or followed accounts, and no public rule before it). Asked
+    of every status of every page: bit tests only."""
+    return bool(policy & _ANY_RELATION) and not policy & PUBLIC << _SHIFT
 
 
 def answer(policy: int, *, visibility: str, boost: bool, reader: str,

@@ -114,10 +114,9 @@ async def quote_answer(conn: Conn, *, quoted: Status, account: Account) -> str:
     follows = followed = False
     author = account.id == quoted.account_id
     if not author and quote_policy.depends_on_relations(quoted.quote_policy):
-        follows = await follows_q.get_follow(
-            conn, account_id=account.id, target_id=quoted.account_id) is not None
-        followed = await follows_q.get_follow(
-            conn, account_id=quoted.account_id, target_id=account.id) is not None
+        following, followed_by = await follows_q.list_relations_with(
+            conn, account_id=account.id, other_ids=[quoted.account_id])
+        follows, followed = bool(following), bool(followed_by)
     answer = quote_policy.answer(quoted.quote_policy, visibility=quoted.visibility,
                                  boost=quoted.reblog_of_id is not None,
                                  reader="author" if author else "other",

@@ -119,6 +119,11 @@ async def test_a_members_default_applies_to_new_posts(api: Any, member: Any) -> 
     assert prefs["posting:default:quote_policy"] == "nobody"
     quiet = await post(api, ada, status="not for quoting")
     assert quiet["quote_approval"]["automatic"] == []
+    # changed back to anyone, then to "the default" (none named): her default, nobody
+    assert (await (await set_policy(api, quiet["id"], ada, "public")).json())[
+        "quote_approval"]["automatic"] == ["public"]
+    assert (await (await set_policy(api, quiet["id"], ada, None)).json())[
+        "quote_approval"]["automatic"] == []
     chosen = await post(api, ada, status="this one you may", quote_approval_policy="public")
     assert chosen["quote_approval"]["automatic"] == ["public"]
     # an edit that names no policy keeps the post's own

@@ -45,10 +45,11 @@ def _approvals(boost: bool, visibility: str, policy: int) -> Approvals:
 
 
 def depends_on_reader(status: Status, viewer_id: int | None) -> bool:
-    """Whether this reader's answer turns on who follows whom (see `relate`)."""
-    return (viewer_id is not None and viewer_id != status.account_id
-            and status.reblog_of_id is None and status.visibility != "direct"
-            and quote_policy.depends_on_relations(status.quote_policy))
+    """Whether this reader's answer turns on who follows whom (see `relate`). The policy
+    first: for almost every status that alone says no."""
+    return (quote_policy.depends_on_relations(status.quote_policy)
+            and viewer_id is not None and viewer_id != status.account_id
+            and status.reblog_of_id is None and status.visibility != "direct")
 
 
 async def relate(conn: Conn, entities: Iterable[dict[str, Any]], statuses: dict[int, Status], *,

@@ -278,7 +278,7 @@ def to_ap_note(status: Status, *, author: Any, mentions: Sequence[Mapping[str, A
         doc["interactionPolicy"] = quote_policy.to_activity(
             status.quote_policy, author_uri=author.uri,
             followers_uri=author.followers_url or f"{author.uri}/followers",
-            following_uri=getattr(author, "following_url", None) or f"{author.uri}/following")
+            following_uri=author.following_url or f"{author.uri}/following")
     if poll:
         _add_poll(doc, poll)
     if quote is not None:
